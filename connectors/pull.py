@@ -1,0 +1,240 @@
+"""Pulling a feed: complete files only, verified, landed exactly once, nothing lost.
+
+The steps are the same for every transport: list -> refuse unsafe names -> skip temporaries ->
+complete? -> already landed? -> fetch under a temporary name while hashing -> fsync -> verify the
+sidecar -> rename into ``landing/<feed>/<YYYY-MM-DD>/`` read-only -> record in the ledger ->
+tidy up on the partner side. A crash at any point leaves either nothing or a landed file the next
+run recognises by its sha256.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+import hashlib
+import os
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from connectors.base import Connector, RemoteFile
+from connectors.config import SourceBase
+
+TEMPORARY_SUFFIXES = (".part", ".filepart", ".tmp", ".partial", ".crdownload")
+SIDECAR_SUFFIX = ".sha256"
+CHUNK_BYTES = 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """A partner file stored byte for byte in the workspace."""
+
+    feed: str
+    name: str
+    size: int
+    mtime: int
+    sha256: str
+    path: Path
+
+
+@dataclass
+class PullReport:
+    """What one pull of one feed did."""
+
+    feed: str
+    landed: list[LandedFile] = field(default_factory=list)
+    already_seen: int = 0
+    waiting: list[str] = field(default_factory=list)
+    """Files not yet complete (still uploading or too recent)."""
+    refused: list[str] = field(default_factory=list)
+    """Reasons for names refused as unsafe, and files rejected on checksum."""
+
+
+class Ledger(Protocol):
+    """The workspace's record of files seen and landed (implemented by the hub's state store)."""
+
+    def first_seen(self, feed: str, name: str, size: int, mtime: int, now: float) -> float:
+        """Record an observation of (name, size, mtime); return when it was first seen so."""
+        ...
+
+    def is_landed(self, feed: str, name: str, size: int, mtime: int) -> bool:
+        """Whether this exact listing (name, size, mtime) has already landed or been rejected."""
+        ...
+
+    def record_landed(self, landed: LandedFile) -> None:
+        """Record a verified landed file (idempotent on (feed, name, size, mtime, sha256))."""
+        ...
+
+    def record_rejected(
+        self, feed: str, remote: RemoteFile, sha256: str, path: Path, reason: str
+    ) -> None:
+        """Record a fetched file rejected before landing (kept in quarantine)."""
+        ...
+
+
+def unsafe_name_reason(name: str) -> str | None:
+    """Why a remote name must not be fetched, or None when it is safe."""
+    if not name or name in {".", ".."}:
+        return "empty or dot name"
+    if "/" in name or "\\" in name:
+        return "contains a path separator"
+    if ".." in name:
+        return "contains '..'"
+    if _CONTROL.search(name):
+        return "contains control characters"
+    if os.path.isabs(name):
+        return "is an absolute path"
+    return None
+
+
+def is_temporary(name: str) -> bool:
+    """Upload temporaries and hidden files, which are never taken."""
+    return name.startswith(".") or name.lower().endswith(TEMPORARY_SUFFIXES)
+
+
+def _printable(name: str) -> str:
+    return _CONTROL.sub("?", name)
+
+
+def parse_sidecar(content: bytes) -> str | None:
+    """The hex digest in a ``.sha256`` sidecar (``<hex>`` or ``<hex>  <name>``), lower-cased."""
+    words = content.decode("ascii", errors="replace").split()
+    if words and _HEX64.match(words[0]):
+        return words[0].lower()
+    return None
+
+
+def fetch_verified(connector: Connector, remote: RemoteFile, incoming: Path) -> tuple[Path, str]:
+    """Copy a remote file into ``incoming`` under a unique temporary name; return path and sha256.
+
+    The copy is fsynced before returning. On any error the temporary file is removed.
+    """
+    incoming.mkdir(parents=True, exist_ok=True)
+    temporary = incoming / f"{uuid.uuid4().hex}.part"
+    digest = hashlib.sha256()
+    try:
+        with connector.open_read(remote.name) as source, temporary.open("wb") as target:
+            while chunk := source.read(CHUNK_BYTES):
+                digest.update(chunk)
+                target.write(chunk)
+            target.flush()
+            os.fsync(target.fileno())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary, digest.hexdigest()
+
+
+def _land(temporary: Path, feed_landing: Path, name: str, sha256: str, day: str) -> Path:
+    folder = feed_landing / day
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    if target.exists():
+        if hashlib.sha256(target.read_bytes()).hexdigest() == sha256:
+            temporary.unlink()
+            return target
+        target = folder / f"{Path(name).stem}.{sha256[:12]}{Path(name).suffix}"
+        if target.exists():
+            temporary.unlink()
+            return target
+    os.chmod(temporary, 0o444)
+    os.replace(temporary, target)
+    _fsync_dir(folder)
+    return target
+
+
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def clear_incoming(incoming: Path) -> None:
+    """Remove partial downloads left by an interrupted pull (they were never recorded)."""
+    if incoming.is_dir():
+        for leftover in incoming.glob("*.part"):
+            leftover.unlink(missing_ok=True)
+
+
+def pull_feed(
+    connector: Connector,
+    feed: str,
+    source: SourceBase,
+    *,
+    landing: Path,
+    quarantine: Path,
+    ledger: Ledger,
+    clock: Callable[[], float] = time.time,
+) -> PullReport:
+    """Pull every complete, new file of one feed into ``landing/<feed>/``.
+
+    Raises the connector's errors for the feed as a whole (unreachable, permission, host key);
+    per-file problems (unsafe name, checksum mismatch) are reported and the pull goes on.
+    """
+    report = PullReport(feed)
+    feed_landing = landing / feed
+    incoming = feed_landing / ".incoming"
+    clear_incoming(incoming)
+    listing = connector.list_files()
+    names = {item.name for item in listing}
+    for remote in listing:
+        if reason := unsafe_name_reason(remote.name):
+            report.refused.append(f"{_printable(remote.name)!r}: {reason}")
+            continue
+        if is_temporary(remote.name) or remote.name.endswith(SIDECAR_SUFFIX):
+            continue
+        if not fnmatch.fnmatchcase(remote.name, source.pattern):
+            continue
+        if not connector.is_inside(remote.name):
+            report.refused.append(f"{remote.name!r}: a link leading outside the feed's folder")
+            continue
+        if ledger.is_landed(feed, remote.name, remote.size, remote.mtime):
+            report.already_seen += 1
+            continue
+        now = clock()
+        sidecar_name = remote.name + SIDECAR_SUFFIX
+        has_sidecar = sidecar_name in names
+        if not has_sidecar:
+            first = ledger.first_seen(feed, remote.name, remote.size, remote.mtime, now)
+            rules = source.completeness
+            stable = now - first >= rules.stable_seconds
+            old_enough = now - remote.mtime >= rules.min_age_seconds
+            if rules.require_sidecar or not stable or not old_enough:
+                report.waiting.append(remote.name)
+                continue
+        temporary, sha256 = fetch_verified(connector, remote, incoming)
+        if has_sidecar:
+            expected = parse_sidecar(connector.read_small(sidecar_name))
+            if expected != sha256:
+                kept = _quarantine_file(temporary, quarantine / feed, remote.name, sha256)
+                reason = (
+                    "sidecar is not a sha256 digest"
+                    if expected is None
+                    else "sha256 does not match its .sha256 sidecar"
+                )
+                ledger.record_rejected(feed, remote, sha256, kept, reason)
+                report.refused.append(f"{remote.name!r}: {reason}; kept at {kept}")
+                continue
+        day = datetime.datetime.fromtimestamp(clock(), datetime.UTC).strftime("%Y-%m-%d")
+        path = _land(temporary, feed_landing, remote.name, sha256, day)
+        landed = LandedFile(feed, remote.name, remote.size, remote.mtime, sha256, path)
+        ledger.record_landed(landed)
+        report.landed.append(landed)
+        connector.after_landing(remote.name, source.after_landing, source.archive_folder)
+    return report
+
+
+def _quarantine_file(temporary: Path, folder: Path, name: str, sha256: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}.{sha256[:12]}.rejected"
+    os.chmod(temporary, 0o444)
+    os.replace(temporary, target)
+    return target

@@ -1,0 +1,247 @@
+"""The ``iomhub`` command line: thin commands over the hub's functions, one error boundary.
+
+Exit codes:
+
+====  ==============================================================================
+0     success
+1     a failure the hub could not work around (the message says what and where)
+2     invalid configuration or usage
+3     the workspace is locked by another run
+4     the run finished, but a feed failed or an extract was rejected (others went on)
+130   interrupted
+====  ==============================================================================
+
+Tracebacks are shown only with ``--debug``. Heavy libraries (Splink, DuckDB) are imported by
+the commands that need them, so ``iomhub --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from schemas.errors import HubError
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_LOCKED, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Options:
+    """Global options shared by every command."""
+
+    def __init__(self, quiet: bool, json_mode: bool, debug: bool) -> None:
+        self.quiet = quiet
+        self.json_mode = json_mode
+        self.debug = debug
+
+    def reporter(self) -> Any:
+        from hub.output import Reporter
+
+        return Reporter(quiet=self.quiet, json_mode=self.json_mode)
+
+    def emit(self, document: dict[str, Any]) -> None:
+        """Print the command's JSON document when --json was given."""
+        if self.json_mode:
+            click.echo(json.dumps(document, indent=2, default=str))
+
+
+def _fail(message: str, hint: str | None, code: int) -> None:
+    click.secho(f"Error: {message}", fg="red", err=True)
+    if hint:
+        click.echo(f"  what to do: {hint}", err=True)
+    sys.exit(code)
+
+
+def error_boundary(function: F) -> F:
+    """Turn hub errors into a red message and a documented exit code."""
+
+    @wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        options = click.get_current_context().find_object(Options)
+        try:
+            return function(*args, **kwargs)
+        except HubError as error:
+            if options and options.debug:
+                raise
+            _fail(error.message, error.hint, error.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted", None, EXIT_INTERRUPTED)
+        except OSError as error:
+            if options and options.debug:
+                raise
+            _fail(f"{error.strerror or error} ({error.filename or 'no file'})", None,
+                  EXIT_FAILURE)  # fmt: skip
+
+    return wrapper  # type: ignore[return-value]
+
+
+config_option = click.option(
+    "--config", "config_path", type=click.Path(path_type=Path), envvar="IOMHUB_CONFIG",
+    required=True, help="The hub's YAML file (or set IOMHUB_CONFIG).",
+)  # fmt: skip
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
+@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.pass_context
+def main(ctx: click.Context, quiet: bool, json_mode: bool, debug: bool) -> None:
+    """IOM Exchange Hub: take in partner extracts, link people, share under agreements."""
+    ctx.obj = Options(quiet, json_mode, debug)
+
+
+@main.group()
+def config() -> None:
+    """Check the configuration and export its JSON Schema."""
+
+
+@config.command("check")
+@config_option
+@click.pass_obj
+@error_boundary
+def config_check(options: Options, config_path: Path) -> None:
+    """Validate the hub file and every feed file, without contacting any partner."""
+    from hub.config import load_config
+
+    hub_config = load_config(config_path)
+    document = {
+        "config": str(config_path),
+        "workspace": str(hub_config.workspace),
+        "feeds": {feed.name: {"source": feed.source.kind, "schedule": feed.schedule,
+                              "columns": feed.format.columns} for feed in hub_config.feeds},
+    }  # fmt: skip
+    options.emit(document)
+    if not options.json_mode and not options.quiet:
+        click.echo(f"{config_path}: valid; workspace {hub_config.workspace}")
+        for feed in hub_config.feeds:
+            click.echo(f"  feed {feed.name}: {feed.source.kind}, {len(feed.format.columns)} "
+                       f"columns mapped, schedule '{feed.schedule}'")  # fmt: skip
+
+
+@config.command("schema")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("docs/schema"),
+              show_default=True, help="Folder for the JSON Schema files.")  # fmt: skip
+@click.pass_obj
+@error_boundary
+def config_schema(options: Options, out: Path) -> None:
+    """Write JSON Schemas of the hub and feed files, for editor completion."""
+    from hub.config import write_json_schemas
+
+    written = write_json_schemas(out)
+    options.emit({"written": [str(p) for p in written]})
+    if not options.json_mode:
+        for path in written:
+            click.echo(f"wrote {path}")
+
+
+def _run(options: Options, config_path: Path, *, pull: bool, command: str) -> None:
+    from hub.config import load_config
+    from hub.pipeline import run_once
+
+    hub_config = load_config(config_path)
+    summary = run_once(hub_config, options.reporter(), pull=pull, command=command)
+    options.emit(summary.as_dict())
+    if not options.json_mode and not options.quiet:
+        totals = summary.totals()
+        click.echo(
+            f"run {summary.run_id}: {totals['files_pulled']} file(s) pulled, "
+            f"{totals['rows_ingested']:,} rows ingested, {totals['rows_quarantined']:,} "
+            f"quarantined, {totals['feeds_failed']} feed(s) failed, "
+            f"{totals['extracts_rejected']} extract(s) rejected"
+        )
+    if summary.failed:
+        sys.exit(EXIT_PARTIAL)
+
+
+@main.command("run")
+@config_option
+@click.pass_obj
+@error_boundary
+def run_command(options: Options, config_path: Path) -> None:
+    """Pull every feed once and run every later stage on what landed."""
+    _run(options, config_path, pull=True, command="run")
+
+
+@main.command("ingest")
+@config_option
+@click.pass_obj
+@error_boundary
+def ingest_command(options: Options, config_path: Path) -> None:
+    """Ingest extracts already landed, without pulling."""
+    _run(options, config_path, pull=False, command="ingest")
+
+
+@main.command("status")
+@config_option
+@click.pass_obj
+@error_boundary
+def status_command(options: Options, config_path: Path) -> None:
+    """Per feed: last success, last error, stale or not, and the current extract."""
+    from hub.config import load_config
+    from hub.status import feed_status_rows, render_table
+
+    hub_config = load_config(config_path)
+    rows = feed_status_rows(hub_config)
+    options.emit({"feeds": rows})
+    if not options.json_mode:
+        click.echo(render_table(rows))
+
+
+@main.command("synth")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Folder for the extracts (a subfolder per feed).")  # fmt: skip
+@click.option(
+    "--truth",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Parquet file for the true person of every record (keep it apart).",
+)
+@click.option("--people", type=click.IntRange(10), default=1000, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.pass_obj
+@error_boundary
+def synth_command(options: Options, out: Path, truth: Path, people: int, seed: int) -> None:
+    """Write synthetic extracts of the four demo partners (nobody in them is real)."""
+    from hub.synthetic import generate_partners
+
+    generated = generate_partners(out, truth, people, seed=seed)
+    options.emit({"files": {k: str(v) for k, v in generated.files.items()},
+                  "records": generated.records, "truth": str(generated.truth_path)})  # fmt: skip
+    if not options.json_mode:
+        for feed, path in generated.files.items():
+            click.echo(f"{feed}: {generated.records[feed]:,} records -> {path}")
+        click.echo(f"truth -> {generated.truth_path}")
+
+
+@main.command("demo")
+@click.option(
+    "--dir",
+    "demo_dir",
+    type=click.Path(path_type=Path),
+    default=Path(".demo"),
+    show_default=True,
+    help="Folder for the demo's partners and workspace.",
+)
+@click.option("--people", type=click.IntRange(10), default=2000, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.pass_obj
+@error_boundary
+def demo_command(options: Options, demo_dir: Path, people: int, seed: int) -> None:
+    """Run the main job end to end on built-in synthetic partners, and say what happened."""
+    from hub.demo import run_demo
+
+    summary = run_demo(demo_dir, people=people, seed=seed, reporter=options.reporter())
+    options.emit(summary)
+    if summary.get("failed"):
+        sys.exit(EXIT_PARTIAL)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

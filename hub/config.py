@@ -1,0 +1,209 @@
+"""The hub's configuration: YAML files validated by pydantic, with ``${ENV}`` references.
+
+A hub file names the workspace and lists feed files (globs, relative to the hub file); each feed
+file describes one partner feed. Any string value may reference the environment as ``${NAME}``
+or ``${NAME:-default}``, so one config serves tests, the demo and production. Secrets are never
+written in YAML: settings that need one name a file or an environment variable instead.
+
+Errors name the file, the feed and the field::
+
+    examples/config/feeds/police.yaml: feed 'police': format.fields.date_of_birth: ...
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from connectors.config import FolderSource, SourceConfig
+from schemas.errors import ConfigError
+from schemas.feed import FeedFormat
+
+_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_FEED_NAME = r"^[a-z][a-z0-9_]{0,39}$"
+
+
+class FeedConfig(BaseModel):
+    """One partner feed: where its files come from, when, and how to read them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=_FEED_NAME, description="Short name, e.g. 'police'.")
+    description: str = ""
+    schedule: str = Field("0 2 * * *", description="Cron expression for scheduled pulls.")
+    stale_after_hours: float = Field(
+        36, gt=0, description="Status marks the feed stale when its last success is older."
+    )
+    source: SourceConfig = Field(discriminator="kind")
+    format: FeedFormat
+
+    @field_validator("schedule")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        from croniter import croniter
+
+        if not croniter.is_valid(value):
+            raise ValueError(f"not a valid cron expression: {value!r}")
+        return value
+
+
+class HubConfig(BaseModel):
+    """The whole hub: its workspace and its feeds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    workspace: Path = Field(description="Folder for state, landed files and every output.")
+    feeds: list[FeedConfig]
+    config_path: Path | None = Field(None, exclude=True, description="Set by the loader.")
+
+    @field_validator("feeds")
+    @classmethod
+    def _unique_names(cls, value: list[FeedConfig]) -> list[FeedConfig]:
+        names = [feed.name for feed in value]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"feed name(s) used twice: {', '.join(duplicates)}")
+        return value
+
+    def feed(self, name: str) -> FeedConfig:
+        """The named feed; ConfigError when there is none."""
+        for feed in self.feeds:
+            if feed.name == name:
+                return feed
+        raise ConfigError(
+            f"no feed named {name!r}; configured: {', '.join(f.name for f in self.feeds)}"
+        )
+
+
+def expand_environment(value: Any, *, where: str) -> Any:
+    """Replace ``${NAME}`` and ``${NAME:-default}`` in every string of a YAML document."""
+    if isinstance(value, dict):
+        return {key: expand_environment(item, where=where) for key, item in value.items()}
+    if isinstance(value, list):
+        return [expand_environment(item, where=where) for item in value]
+    if not isinstance(value, str):
+        return value
+
+    def replace(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in os.environ:
+            return os.environ[name]
+        if default is not None:
+            return default
+        raise ConfigError(
+            f"{where}: environment variable {name} is not set",
+            hint=f"export {name}=... or write ${{{name}:-default}} in the file",
+        )
+
+    return _ENV_REFERENCE.sub(replace, value)
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read one YAML mapping with environment references expanded."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ConfigError(f"{path}: no such file") from error
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: not valid YAML ({error})") from error
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    return expand_environment(document, where=str(path))
+
+
+def describe_validation_error(error: ValidationError, *, where: str) -> str:
+    """One readable message per problem: ``file: feed 'x': field.path: message``."""
+    lines = []
+    for problem in error.errors():
+        location = ".".join(str(part) for part in problem["loc"] if not str(part).startswith(
+            ("function-", "tagged-union")))  # fmt: skip
+        lines.append(f"{where}: {location or '(top level)'}: {problem['msg']}")
+    return "\n".join(lines)
+
+
+def load_feed(path: Path) -> FeedConfig:
+    """Load and validate one feed file."""
+    document = read_yaml(path)
+    name = document.get("name", path.stem)
+    try:
+        feed = FeedConfig.model_validate(document)
+    except ValidationError as error:
+        raise ConfigError(
+            describe_validation_error(error, where=f"{path}: feed {name!r}"), file=str(path)
+        ) from error
+    if isinstance(feed.source, FolderSource) and not feed.source.path.is_absolute():
+        source = feed.source.model_copy(update={"path": path.parent / feed.source.path})
+        feed = feed.model_copy(update={"source": source})
+    return feed
+
+
+def _resolve_relative(base: Path, value: str | Path) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def load_config(path: Path | str) -> HubConfig:
+    """Load the hub file and every feed file it lists; raise ConfigError naming what is wrong."""
+    hub_path = Path(path)
+    document = read_yaml(hub_path)
+    base = hub_path.parent
+    feeds: list[FeedConfig] = []
+    problems: list[str] = []
+    entries = document.get("feeds") or []
+    if not isinstance(entries, list):
+        raise ConfigError(f"{hub_path}: feeds: expected a list of feed files or feeds")
+    for entry in entries:
+        try:
+            if isinstance(entry, str):
+                matches = sorted(base.glob(entry)) if any(c in entry for c in "*?[") else [
+                    _resolve_relative(base, entry)]  # fmt: skip
+                if not matches:
+                    problems.append(f"{hub_path}: feeds: {entry!r} matches no file")
+                feeds.extend(load_feed(match) for match in matches)
+            else:
+                feeds.append(FeedConfig.model_validate(entry))
+        except ConfigError as error:
+            problems.append(error.message)
+        except ValidationError as error:
+            problems.append(describe_validation_error(error, where=f"{hub_path}: feeds"))
+    if problems:
+        raise ConfigError("\n".join(problems), file=str(hub_path))
+    document = {**document, "feeds": feeds, "config_path": hub_path}
+    if "workspace" in document:
+        document["workspace"] = _resolve_relative(base, document["workspace"])
+    try:
+        return HubConfig.model_validate(document)
+    except ValidationError as error:
+        raise ConfigError(
+            describe_validation_error(error, where=str(hub_path)), file=str(hub_path)
+        ) from error
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """JSON Schemas of the hub file and a feed file, for editor completion."""
+    hub_schema = HubConfig.model_json_schema()
+    hub_schema["properties"]["feeds"] = {
+        "type": "array",
+        "items": {"anyOf": [{"type": "string"}, {"$ref": "iomhub-feed.schema.json"}]},
+        "description": "Feed files (paths or globs relative to this file) or inline feeds.",
+    }
+    hub_schema["properties"].pop("config_path", None)
+    return {"iomhub-hub.schema.json": hub_schema, "iomhub-feed.schema.json":
+            FeedConfig.model_json_schema()}  # fmt: skip
+
+
+def write_json_schemas(folder: Path) -> list[Path]:
+    """Write the JSON Schemas into ``folder``; return the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, schema in json_schemas().items():
+        target = folder / name
+        target.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+        written.append(target)
+    return written

@@ -1,0 +1,15 @@
+"""Errors of the hub layer: workspace, state and orchestration."""
+
+from __future__ import annotations
+
+from schemas.errors import HubError
+
+
+class WorkspaceError(HubError):
+    """The workspace cannot be used: not writable, or locked by another run."""
+
+
+class WorkspaceLocked(WorkspaceError):
+    """Another hub run holds the workspace lock."""
+
+    exit_code = 3

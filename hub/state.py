@@ -1,0 +1,248 @@
+"""The workspace's run state in an embedded SQLite database (``state.db``).
+
+It records files seen and landed (the exactly-once ledger the connectors use), extracts and
+their ingest outcome, runs, and per-feed status. Every write is its own transaction, so a crash
+never leaves a half-recorded step.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from connectors.base import RemoteFile
+from connectors.pull import LandedFile
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS observations (
+    feed TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL, mtime INTEGER NOT NULL,
+    first_seen REAL NOT NULL, PRIMARY KEY (feed, name, size, mtime));
+CREATE TABLE IF NOT EXISTS files (
+    feed TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL, mtime INTEGER NOT NULL,
+    sha256 TEXT NOT NULL, path TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
+    recorded_at TEXT NOT NULL, PRIMARY KEY (feed, name, size, mtime, sha256));
+CREATE TABLE IF NOT EXISTS extracts (
+    extract_id TEXT PRIMARY KEY, feed TEXT NOT NULL, sha256 TEXT NOT NULL, name TEXT NOT NULL,
+    landed_path TEXT NOT NULL, landed_at TEXT NOT NULL, status TEXT NOT NULL,
+    rows_read INTEGER, rows_accepted INTEGER, rows_rejected INTEGER, detail TEXT,
+    ingested_at TEXT, UNIQUE (feed, sha256));
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, command TEXT NOT NULL, started_at TEXT NOT NULL,
+    finished_at TEXT, status TEXT NOT NULL, summary TEXT);
+CREATE TABLE IF NOT EXISTS feed_status (
+    feed TEXT PRIMARY KEY, last_success TEXT, last_error TEXT, last_error_at TEXT,
+    last_attempt TEXT);
+"""
+
+
+def utc_now() -> str:
+    """The current UTC time as ISO 8601 with seconds."""
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Extract:
+    """A landed file and where it stands in ingest."""
+
+    extract_id: str
+    feed: str
+    sha256: str
+    name: str
+    landed_path: Path
+    landed_at: str
+    status: str
+    """'pending', 'ingested' or 'rejected'."""
+    rows_accepted: int | None
+    rows_rejected: int | None
+    detail: dict[str, Any]
+
+
+class StateStore:
+    """Access to ``state.db``. Implements the connectors' ledger protocol."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # --- the connectors' ledger -----------------------------------------------------------
+
+    def first_seen(self, feed: str, name: str, size: int, mtime: int, now: float) -> float:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO observations VALUES (?, ?, ?, ?, ?)",
+                (feed, name, size, mtime, now),
+            )
+            row = db.execute(
+                "SELECT first_seen FROM observations WHERE feed=? AND name=? AND size=? "
+                "AND mtime=?",
+                (feed, name, size, mtime),
+            ).fetchone()
+        return float(row[0])
+
+    def is_landed(self, feed: str, name: str, size: int, mtime: int) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM files WHERE feed=? AND name=? AND size=? AND mtime=?",
+            (feed, name, size, mtime),
+        ).fetchone()
+        return row is not None
+
+    def record_landed(self, landed: LandedFile) -> None:
+        now = utc_now()
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?, ?, ?, 'landed', NULL, ?)",
+                (landed.feed, landed.name, landed.size, landed.mtime, landed.sha256,
+                 str(landed.path), now),
+            )  # fmt: skip
+            db.execute(
+                "INSERT OR IGNORE INTO extracts (extract_id, feed, sha256, name, landed_path, "
+                "landed_at, status) VALUES (?, ?, ?, ?, ?, ?, 'pending')",
+                (extract_id_for(landed.feed, landed.sha256), landed.feed, landed.sha256,
+                 landed.name, str(landed.path), now),
+            )  # fmt: skip
+
+    def record_rejected(
+        self, feed: str, remote: RemoteFile, sha256: str, path: Path, reason: str
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?, ?, ?, 'rejected', ?, ?)",
+                (feed, remote.name, remote.size, remote.mtime, sha256, str(path), reason,
+                 utc_now()),
+            )  # fmt: skip
+
+    # --- extracts ---------------------------------------------------------------------------
+
+    def extracts(self, feed: str | None = None, status: str | None = None) -> list[Extract]:
+        """Extracts in landing order, optionally of one feed and status."""
+        query = "SELECT * FROM extracts WHERE 1=1"
+        params: list[Any] = []
+        if feed:
+            query += " AND feed=?"
+            params.append(feed)
+        if status:
+            query += " AND status=?"
+            params.append(status)
+        rows = self._db.execute(query + " ORDER BY landed_at, name, extract_id", params)
+        return [_extract(row) for row in rows.fetchall()]
+
+    def finish_extract(
+        self, extract_id: str, status: str, *, rows: tuple[int, int, int] | None,
+        detail: dict[str, Any],
+    ) -> None:  # fmt: skip
+        """Record the outcome of ingesting one extract."""
+        read, accepted, rejected = rows or (None, None, None)
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE extracts SET status=?, rows_read=?, rows_accepted=?, rows_rejected=?, "
+                "detail=?, ingested_at=? WHERE extract_id=?",
+                (status, read, accepted, rejected, json.dumps(detail), utc_now(), extract_id),
+            )
+
+    def current_extracts(self) -> dict[str, Extract]:
+        """Per feed, the latest successfully ingested extract: the feed's current truth."""
+        current: dict[str, Extract] = {}
+        for extract in self.extracts(status="ingested"):
+            current[extract.feed] = extract
+        return current
+
+    # --- runs and feed status ---------------------------------------------------------------
+
+    def start_run(self, command: str) -> str:
+        """Record the start of a run; return its id."""
+        run_id = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4(
+        ).hex[:6]  # fmt: skip
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, NULL, 'running', NULL)",
+                (run_id, command, utc_now()),
+            )
+        return run_id
+
+    def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None:
+        """Record how a run ended."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET finished_at=?, status=?, summary=? WHERE run_id=?",
+                (utc_now(), status, json.dumps(summary, default=str), run_id),
+            )
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest runs, newest first."""
+        rows = self._db.execute(
+            "SELECT run_id, command, started_at, finished_at, status, summary FROM runs "
+            "ORDER BY started_at DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        keys = ("run_id", "command", "started_at", "finished_at", "status", "summary")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def feed_succeeded(self, feed: str) -> None:
+        """Record a successful pull of a feed."""
+        now = utc_now()
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO feed_status (feed, last_success, last_attempt) VALUES (?, ?, ?) "
+                "ON CONFLICT (feed) DO UPDATE SET last_success=excluded.last_success, "
+                "last_attempt=excluded.last_attempt",
+                (feed, now, now),
+            )
+
+    def feed_failed(self, feed: str, message: str) -> None:
+        """Record a failed pull of a feed (the message carries no personal data or secret)."""
+        now = utc_now()
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO feed_status (feed, last_error, last_error_at, last_attempt) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (feed) DO UPDATE SET "
+                "last_error=excluded.last_error, last_error_at=excluded.last_error_at, "
+                "last_attempt=excluded.last_attempt",
+                (feed, message, now, now),
+            )
+
+    def feed_statuses(self) -> dict[str, dict[str, str | None]]:
+        """Per feed: last_success, last_error, last_error_at, last_attempt."""
+        rows = self._db.execute(
+            "SELECT feed, last_success, last_error, last_error_at, last_attempt FROM feed_status"
+        ).fetchall()
+        keys = ("last_success", "last_error", "last_error_at", "last_attempt")
+        return {row[0]: dict(zip(keys, row[1:], strict=True)) for row in rows}
+
+
+def extract_id_for(feed: str, sha256: str) -> str:
+    """The hub's id of an extract: the feed and the first 16 hex digits of its sha256."""
+    return f"{feed}-{sha256[:16]}"
+
+
+def _extract(row: tuple[Any, ...]) -> Extract:
+    (extract_id, feed, sha256, name, landed_path, landed_at, status, _read, accepted, rejected,
+     detail, _ingested_at) = row  # fmt: skip
+    return Extract(
+        extract_id, feed, sha256, name, Path(landed_path), landed_at, status, accepted,
+        rejected, json.loads(detail) if detail else {},
+    )  # fmt: skip

@@ -1,0 +1,93 @@
+"""The workspace: one folder holding the hub's state, landed files and every output.
+
+Layout::
+
+    state.db                                run state (files seen, extracts, runs, feed status)
+    landing/<feed>/<YYYY-MM-DD>/<file>      raw partner files, byte for byte, read-only
+    staging/<feed>/<extract_id>.parquet     canonical person records
+    quarantine/<feed>/<extract_id>.parquet  rejected rows with row number, column and reason
+    quarantine/<feed>/*.rejected            whole files rejected on checksum
+    tmp/                                    work in progress; never read as output
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from hub.errors import WorkspaceError, WorkspaceLocked
+from hub.state import StateStore
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Paths inside one workspace folder."""
+
+    root: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    @property
+    def staging(self) -> Path:
+        return self.root / "staging"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.root / "quarantine"
+
+    @property
+    def tmp(self) -> Path:
+        return self.root / "tmp"
+
+    @property
+    def state_path(self) -> Path:
+        return self.root / "state.db"
+
+    def staging_file(self, feed: str, extract_id: str) -> Path:
+        """Where an extract's canonical rows are kept."""
+        return self.staging / feed / f"{extract_id}.parquet"
+
+    def quarantine_file(self, feed: str, extract_id: str) -> Path:
+        """Where an extract's rejected rows are kept."""
+        return self.quarantine / feed / f"{extract_id}.parquet"
+
+    def create(self) -> None:
+        """Create the folders; fail clearly when the location is not writable."""
+        try:
+            for folder in (self.landing, self.staging, self.quarantine, self.tmp):
+                folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise WorkspaceError(
+                f"cannot create the workspace at {self.root}: {error.strerror}",
+                hint="set 'workspace:' in the hub config to a writable folder",
+            ) from error
+
+    def open_state(self) -> StateStore:
+        """Open (creating if needed) the state database."""
+        self.create()
+        return StateStore(self.state_path)
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the workspace lock so runs never overlap; raise WorkspaceLocked if held."""
+        self.create()
+        descriptor = os.open(self.root / "run.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as error:
+                raise WorkspaceLocked(
+                    f"another hub run is using the workspace {self.root}",
+                    hint="wait for it to finish; runs never overlap",
+                ) from error
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, str(os.getpid()).encode())
+            yield
+        finally:
+            os.close(descriptor)

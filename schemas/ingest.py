@@ -1,0 +1,294 @@
+"""Read one partner file and write its canonical rows and its quarantined rows to Parquet.
+
+Streaming and columnar: pyarrow's CSV reader decodes the file in blocks (memory stays flat
+however large the file), DuckDB applies the compiled mapping to each block, and two Parquet
+writers take the accepted and the rejected rows. A file that cannot be taken in whole (empty,
+wrong encoding, a missing column) raises :class:`FeedFormatError` naming the file and what to fix.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from schemas.canonical import QUARANTINE_SCHEMA, arrow_schema
+from schemas.errors import FeedFormatError
+from schemas.feed import FeedFormat
+from schemas.mapping_sql import compile_mapping, quote_identifier
+
+BLOCK_BYTES = 8 * 1024 * 1024
+Progress = Callable[[int, float], None]
+"""Called after each block with (rows read so far, seconds elapsed)."""
+
+
+@dataclass
+class IngestResult:
+    """What ingesting one file produced."""
+
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    warnings: Counter[str] = field(default_factory=Counter)
+    """Per 'field: reason', how many accepted rows carry that warning."""
+    rejections: Counter[str] = field(default_factory=Counter)
+    """Per 'field: reason', how many rows it rejected."""
+    unknown_columns: list[str] = field(default_factory=list)
+    duplicate_record_ids: int = 0
+    seconds: float = 0.0
+
+
+def _python_codec(encoding: str) -> str:
+    return codecs.lookup(encoding).name
+
+
+def read_header(path: Path, fmt: FeedFormat, feed: str) -> list[str]:
+    """The file's column names; raises FeedFormatError for an empty or undecodable header."""
+    with path.open("rb") as handle:
+        first = handle.readline(1024 * 1024)
+    if not first.strip():
+        raise FeedFormatError(
+            f"feed {feed!r}: {path.name} is empty", feed=feed, file=path.name,
+            hint="ask the partner to re-send the extract",
+        )  # fmt: skip
+    codec = _python_codec(fmt.encoding)
+    if codec == "utf-8":
+        codec = "utf-8-sig"
+    try:
+        text = first.decode(codec)
+    except UnicodeDecodeError as error:
+        raise _encoding_error(path, fmt, feed, 1, error) from error
+    row = next(csv.reader(io.StringIO(text), delimiter=fmt.delimiter, quotechar=fmt.quote_char))
+    return [name.strip() for name in row]
+
+
+def _encoding_error(
+    path: Path, fmt: FeedFormat, feed: str, line: int, error: UnicodeDecodeError
+) -> FeedFormatError:
+    return FeedFormatError(
+        f"feed {feed!r}: {path.name} is not valid {fmt.encoding} at line {line} "
+        f"(byte {error.start + 1} of the line: {error.reason})",
+        feed=feed, file=path.name, line=line,
+        hint="check the encoding the partner exports in and set format.encoding to match",
+    )  # fmt: skip
+
+
+def locate_encoding_error(path: Path, fmt: FeedFormat, feed: str) -> FeedFormatError:
+    """Find the first line that does not decode (used only after the fast reader failed)."""
+    decoder_name = _python_codec(fmt.encoding)
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode(decoder_name)
+            except UnicodeDecodeError as error:
+                return _encoding_error(path, fmt, feed, number, error)
+    return FeedFormatError(
+        f"feed {feed!r}: {path.name} could not be decoded as {fmt.encoding}",
+        feed=feed, file=path.name,
+    )  # fmt: skip
+
+
+def check_columns(header: list[str], fmt: FeedFormat, feed: str, path: Path) -> list[str]:
+    """Raise when a mapped column is missing; return the unknown extra columns."""
+    missing = [column for column in fmt.columns if column not in header]
+    if missing:
+        hint = "the feed's YAML maps these columns; has the partner changed the layout?"
+        if len(header) == 1:
+            hint = (
+                f"the header has a single column: is the delimiter right? "
+                f"the feed expects {fmt.delimiter!r}"
+            )
+        raise FeedFormatError(
+            f"feed {feed!r}: {path.name} is missing required column(s) "
+            f"{', '.join(repr(c) for c in missing)}",
+            feed=feed, file=path.name, hint=hint,
+        )  # fmt: skip
+    duplicated = sorted({c for c in header if header.count(c) > 1 and c in fmt.columns})
+    if duplicated:
+        raise FeedFormatError(
+            f"feed {feed!r}: {path.name} has column(s) {', '.join(duplicated)} more than once",
+            feed=feed, file=path.name,
+        )  # fmt: skip
+    return [column for column in header if column not in fmt.columns]
+
+
+def _open_reader(
+    path: Path, fmt: FeedFormat, header: list[str], bad_rows: list[tuple[int | None, str]]
+) -> pacsv.CSVStreamingReader:
+    codec = _python_codec(fmt.encoding)
+    encoding = "utf8" if codec in ("utf-8", "utf-8-sig") else codec
+
+    def on_invalid_row(row: pacsv.InvalidRow) -> str:
+        bad_rows.append(
+            (row.number, f"expected {row.expected_columns} columns, found {row.actual_columns}")
+        )
+        return "skip"
+
+    return pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(encoding=encoding, block_size=BLOCK_BYTES),
+        parse_options=pacsv.ParseOptions(
+            delimiter=fmt.delimiter, quote_char=fmt.quote_char, invalid_row_handler=on_invalid_row
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in header},
+            include_columns=fmt.columns,
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def ingest_file(
+    path: Path,
+    fmt: FeedFormat,
+    *,
+    feed: str,
+    extract_id: str,
+    staging_path: Path,
+    quarantine_path: Path,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Parse, map and validate one extract; write accepted rows and quarantined rows.
+
+    Both outputs are always written (possibly empty). The caller moves them into place.
+    """
+    started = time.perf_counter()
+    header = read_header(path, fmt, feed)
+    result = IngestResult(unknown_columns=check_columns(header, fmt, feed, path))
+    select = compile_mapping(fmt)
+    raw_json = (
+        "to_json({"
+        + ", ".join(f"{quote_literal_sql(c)}: b.{quote_identifier(c)}" for c in fmt.columns)
+        + "})"
+    )
+    quarantine_select = (
+        f"SELECT m.source, m.extract_id, m.row_number, p.column AS column, "
+        f"p.field || ': ' || p.reason AS reason, {raw_json} AS raw_record "
+        f"FROM (SELECT source, extract_id, row_number, unnest(list_filter(_problems, "
+        f"lambda q: q.reject)) AS p FROM mapped WHERE _rejected) m "
+        f"JOIN batch b ON b._row_number = m.row_number ORDER BY m.row_number"
+    )
+    bad_rows: list[tuple[int | None, str]] = []
+    schema = arrow_schema()
+    con = duckdb.connect(config={"threads": 2})
+    try:
+        with (
+            pq.ParquetWriter(staging_path, schema, compression="zstd") as staging,
+            pq.ParquetWriter(quarantine_path, QUARANTINE_SCHEMA, compression="zstd") as quarantine,
+        ):
+            try:
+                reader = _open_reader(path, fmt, header, bad_rows)
+                for batch in reader:
+                    _ingest_batch(con, batch, feed, extract_id, result, select, quarantine_select,
+                                  staging, quarantine, schema)  # fmt: skip
+                    if progress:
+                        progress(result.rows_read, time.perf_counter() - started)
+            except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+                if "UTF8" in str(error) or isinstance(error, UnicodeDecodeError):
+                    raise locate_encoding_error(path, fmt, feed) from error
+                raise FeedFormatError(
+                    f"feed {feed!r}: {path.name} could not be parsed as delimited text "
+                    f"({str(error).splitlines()[0][:120]})",
+                    feed=feed, file=path.name,
+                ) from error  # fmt: skip
+            if bad_rows:
+                quarantine.write_table(_malformed_rows(bad_rows, feed, extract_id))
+                result.rows_rejected += len(bad_rows)
+                result.rows_read += len(bad_rows)
+                result.rejections["row: wrong number of columns"] += len(bad_rows)
+        if result.rows_read == 0 and not fmt.allow_header_only:
+            raise FeedFormatError(
+                f"feed {feed!r}: {path.name} has a header but no data rows",
+                feed=feed, file=path.name,
+                hint="a full extract with no rows usually means a failed export; set "
+                "format.allow_header_only: true if an empty extract is genuine",
+            )  # fmt: skip
+        result.duplicate_record_ids = _count_duplicates(con, staging_path)
+    finally:
+        con.close()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _ingest_batch(
+    con: duckdb.DuckDBPyConnection,
+    batch: pa.RecordBatch,
+    feed: str,
+    extract_id: str,
+    result: IngestResult,
+    select: str,
+    quarantine_select: str,
+    staging: pq.ParquetWriter,
+    quarantine: pq.ParquetWriter,
+    schema: pa.Schema,
+) -> None:
+    start = result.rows_read + 1
+    count = batch.num_rows
+    table = pa.Table.from_batches([batch]).append_column(
+        "_row_number", pa.array(range(start, start + count), pa.int64())
+    )
+    con.register("raw", table)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE batch AS SELECT *, {quote_literal_sql(feed)} AS _source, "
+        f"{quote_literal_sql(extract_id)} AS _extract_id FROM raw"
+    )
+    con.unregister("raw")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE mapped AS SELECT *, "
+        f"list_bool_or(list_transform(_problems, lambda p: p.reject)) IS TRUE AS _rejected "
+        f"FROM ({select})"
+    )
+    accepted = con.sql(
+        "SELECT * EXCLUDE (_problems, _rejected), "
+        "list_transform(list_filter(_problems, lambda p: NOT p.reject), "
+        "lambda p: p.field || ': ' || p.reason) AS warnings FROM mapped WHERE NOT _rejected"
+    ).to_arrow_table()
+    staging.write_table(accepted.select(schema.names).cast(schema))
+    quarantine.write_table(con.sql(quarantine_select).to_arrow_table().cast(QUARANTINE_SCHEMA))
+    result.rows_read += count
+    result.rows_accepted += accepted.num_rows
+    result.rows_rejected += count - accepted.num_rows
+    for reason, reject, n in con.sql(
+        "SELECT p.field || ': ' || p.reason, p.reject, count(*) FROM "
+        "(SELECT unnest(_problems) AS p, _rejected FROM mapped) "
+        "WHERE p.reject OR NOT _rejected GROUP BY ALL"
+    ).fetchall():
+        (result.rejections if reject else result.warnings)[reason] += n
+
+
+def quote_literal_sql(value: str) -> str:
+    """Quote a string literal for DuckDB."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _malformed_rows(rows: list[tuple[int | None, str]], feed: str, extract_id: str) -> pa.Table:
+    return pa.table(
+        {
+            "source": [feed] * len(rows),
+            "extract_id": [extract_id] * len(rows),
+            "row_number": [number or 0 for number, _ in rows],
+            "column": [None] * len(rows),
+            "reason": [f"row: {reason}" for _, reason in rows],
+            "raw_record": [None] * len(rows),
+        },
+        schema=QUARANTINE_SCHEMA,
+    )
+
+
+def _count_duplicates(con: duckdb.DuckDBPyConnection, staging_path: Path) -> int:
+    row = con.execute(
+        "SELECT count(*) - count(DISTINCT source_record_id) FROM read_parquet(?)",
+        [str(staging_path)],
+    ).fetchone()
+    return int(row[0]) if row else 0
