@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connectors.config import FolderSource, SourceConfig
+from matching.config import MatchingConfig
 from schemas.errors import ConfigError
 from schemas.feed import FeedFormat
 
@@ -60,6 +61,7 @@ class HubConfig(BaseModel):
 
     workspace: Path = Field(description="Folder for state, landed files and every output.")
     feeds: list[FeedConfig]
+    matching: MatchingConfig = Field(default_factory=MatchingConfig)  # type: ignore[arg-type]
     config_path: Path | None = Field(None, exclude=True, description="Set by the loader.")
 
     @field_validator("feeds")
