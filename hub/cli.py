@@ -243,5 +243,9 @@ def demo_command(options: Options, demo_dir: Path, people: int, seed: int) -> No
         sys.exit(EXIT_PARTIAL)
 
 
+from hub.cli_match import register as _register_match  # noqa: E402
+
+_register_match(main)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -47,11 +47,23 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
     config = load_config(EXAMPLE_CONFIG)
     summary = run_once(config, reporter, command="demo")
     totals = summary.totals()
+    report = config.workspace / "matched" / "report.html"
     if not reporter.json_mode:
+        match = summary.match or {}
+        people = (
+            f"  people:    {match.get('persons', 0):,} people matched from "
+            f"{match.get('records', 0):,} records ({match.get('persons_with_links', 0):,} found "
+            f"in more than one record); {match.get('review_pairs', 0):,} pairs for review\n"
+            f"  report:    {report}\n"
+            if summary.match
+            else f"  matching:  {summary.match_error or 'did not run'}\n"
+        )
         click.echo(
             f"\nDemo finished. {totals['files_pulled']} files pulled, {totals['rows_ingested']:,}"
             f" rows ingested, {totals['rows_quarantined']:,} quarantined with reasons.\n"
+            f"{people}"
             f"  workspace: {config.workspace}\n"
             f"  status:    iomhub status --config {EXAMPLE_CONFIG}  (with IOMHUB_WORKSPACE set)"
         )
-    return {"failed": summary.failed, **summary.as_dict(), "workspace": str(config.workspace)}
+    return {"failed": summary.failed, **summary.as_dict(), "workspace": str(config.workspace),
+            "report": str(report) if summary.match else None}  # fmt: skip
