@@ -1,10 +1,13 @@
 """The one seam between matching and the SQL engine it runs on.
 
 Everything in ``matching/`` talks to an :class:`Engine`: load Parquet, run SQL, read Arrow, write
-Parquet, and hand Splink its database API. SQL is written once in DuckDB's dialect; an engine
-for another dialect translates it in :meth:`Engine.translate` (Splink's comparisons carry their
-base dialect and are translated by Splink itself). DuckDB is the engine today; a Spark engine
-is a new subclass registered in :data:`ENGINES`, and nothing else changes.
+Parquet, and hand Splink its database API. SQL is written once in DuckDB's dialect; the final
+template methods (:meth:`Engine.execute`, :meth:`Engine.to_arrow`, ...) pass it through
+:meth:`Engine.translate` before the engine runs it (Splink's comparisons carry their base
+dialect and Splink translates them itself). DuckDB is the engine today; a Spark engine is a new
+subclass implementing the few abstract methods (``_execute``, ``_to_arrow``, ``_write_parquet``,
+``load_parquet``, ``register_arrow``, ``splink_api``, ``physical_name``, ``translate`` with
+sqlglot), registered in :data:`ENGINES`; nothing else changes.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, final
 
 from matching.config import EngineConfig
 from matching.errors import MatchingError
@@ -43,16 +46,16 @@ class Engine(ABC):
         """Expose an Arrow table under ``table``."""
 
     @abstractmethod
-    def execute(self, sql: str) -> None:
-        """Run a statement that returns nothing useful (CREATE TABLE ... AS, DROP ...)."""
+    def _execute(self, sql: str) -> None:
+        """Run a statement in the engine's own dialect."""
 
     @abstractmethod
-    def to_arrow(self, sql: str) -> pa.Table:
-        """Run a query and return its result as an Arrow table."""
+    def _to_arrow(self, sql: str) -> pa.Table:
+        """Run a query in the engine's own dialect; the result as Arrow."""
 
     @abstractmethod
-    def write_parquet(self, sql: str, path: Path) -> None:
-        """Write the result of a query to one Parquet file."""
+    def _write_parquet(self, sql: str, path: Path) -> None:
+        """Write a query's result (engine dialect) to one Parquet file."""
 
     @abstractmethod
     def physical_name(self, splink_frame: Any) -> str:
@@ -62,10 +65,28 @@ class Engine(ABC):
         """SQL written in DuckDB's dialect, made runnable here (identity for DuckDB)."""
         return sql
 
+    @final
+    def execute(self, sql: str) -> None:
+        """Run a statement that returns nothing useful (DuckDB dialect, translated)."""
+        self._execute(self.translate(sql))
+
+    @final
+    def to_arrow(self, sql: str) -> pa.Table:
+        """Run a query (DuckDB dialect, translated) and return its result as Arrow."""
+        return self._to_arrow(self.translate(sql))
+
+    @final
+    def write_parquet(self, sql: str, path: Path) -> None:
+        """Write the result of a query (DuckDB dialect, translated) to one Parquet file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._write_parquet(self.translate(sql), path)
+
+    @final
     def create_table(self, table: str, sql: str) -> None:
         """Materialise a query as ``table`` (replacing it)."""
         self.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
 
+    @final
     def scalar(self, sql: str) -> Any:
         """The first value of the first row of a query (None if empty)."""
         result = self.to_arrow(sql)
@@ -113,14 +134,13 @@ class DuckDBEngine(Engine):
     def register_arrow(self, table: str, data: pa.Table) -> None:
         self._con.register(table, data)
 
-    def execute(self, sql: str) -> None:
+    def _execute(self, sql: str) -> None:
         self._run(sql)
 
-    def to_arrow(self, sql: str) -> pa.Table:
+    def _to_arrow(self, sql: str) -> pa.Table:
         return self._guard(lambda: self._con.sql(sql).to_arrow_table())
 
-    def write_parquet(self, sql: str, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def _write_parquet(self, sql: str, path: Path) -> None:
         self._run(f"COPY ({sql}) TO '{_quote(str(path))}' (FORMAT parquet, COMPRESSION zstd)")
 
     def physical_name(self, splink_frame: Any) -> str:

@@ -60,10 +60,6 @@ def _exact(column: str, label: str, *, tf: bool = False) -> dict[str, Any]:
     return _level(f"{column}_l = {column}_r", label, **options)
 
 
-def _else() -> dict[str, Any]:
-    return _level("ELSE", "all other comparisons")
-
-
 def _identifier(column: str, name: str) -> dict[str, Any]:
     return {
         "output_column_name": column,

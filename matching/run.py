@@ -37,7 +37,7 @@ from matching.registry import PersonRegistry
 from matching.report import ReportData, render_report
 from matching.review import build_review
 from matching.score import linker_for, score
-from matching.standardise import build_frame
+from matching.standardise import build_frame, duplicate_records
 from matching.survivorship import persons_sql
 
 OUTPUT_FILES = ("record_links.parquet", "persons.parquet", "review.parquet", "frame.parquet",
@@ -51,6 +51,8 @@ class MatchCounts:
     run_id: str
     model_version: str
     records: int = 0
+    duplicate_records: int = 0
+    """Rows repeating a partner record id already seen in the feed (matched once)."""
     persons: int = 0
     persons_with_links: int = 0
     links: int = 0
@@ -112,6 +114,7 @@ def run_matching(
         with PersonRegistry(paths.registry) as registry:
             timer = _Timer(counts)
             counts.records = build_frame(engine, staging_files)
+            counts.duplicate_records = duplicate_records(engine)
             timer.lap("standardise")
             say(f"{counts.records:,} records standardised")
             counts.decisions_applied = _load_decisions(engine, registry)

@@ -82,12 +82,9 @@ def nickname_table() -> pa.Table:
     )
 
 
-def standardise_sql(records: str, nicknames: str) -> str:
-    """SQL turning the canonical records table ``records`` into the comparison frame.
-
-    ``nicknames`` is a table of (name, roots) as built by :func:`nickname_table`.
-    ``unique_id`` numbers records in (source, source_record_id) order, so a run is repeatable.
-    """
+def tokens_sql(records: str) -> str:
+    """First step: each canonical record of ``records`` split into cleaned name tokens,
+    with its date of birth, sex, postcode, address key and canonical identifiers."""
     forename_tokens = _tokens("forename", TITLES)
     middle_tokens = _tokens("middle_names", TITLES)
     surname_tokens = _tokens("surname", SUFFIXES)
@@ -117,14 +114,32 @@ named AS (
         nullif(fn_tokens[1], '') AS forename_std,
         nullif(array_to_string(sn_tokens, ''), '') AS surname_std
     FROM tokens
+)
+SELECT * FROM named
+"""
+
+
+def standardise_sql(tokens: str, nicknames: str) -> str:
+    """Second step: the comparison frame from the ``tokens`` table of :func:`tokens_sql`.
+
+    ``nicknames`` is a table of (name, roots) as built by :func:`nickname_table`.
+    ``unique_id`` numbers records in (source, source_record_id) order, so a run is repeatable.
+    """
+    return f"""
+WITH forename_counts AS (
+    SELECT forename_std, count(*) AS fn_count FROM {tokens} GROUP BY forename_std
+),
+surname_counts AS (
+    SELECT surname_std, count(*) AS sn_count FROM {tokens} GROUP BY surname_std
 ),
 counted AS (
     SELECT named.*, nick.roots AS nick_roots, nick.name IS NOT NULL AS in_table,
-        sn_nick.roots AS surname_nick_roots,
-        count(*) OVER (PARTITION BY forename_std) AS fn_count,
-        count(*) OVER (PARTITION BY surname_std) AS sn_count,
-        greatest({ESTABLISHED_MIN}, count(*) OVER () / {ESTABLISHED_SHARE}) AS established
-    FROM named
+        sn_nick.roots AS surname_nick_roots, fn_count, sn_count,
+        greatest({ESTABLISHED_MIN}, (SELECT count(*) FROM {tokens}) / {ESTABLISHED_SHARE})
+            AS established
+    FROM {tokens} AS named
+    LEFT JOIN forename_counts USING (forename_std)
+    LEFT JOIN surname_counts USING (surname_std)
     LEFT JOIN {nicknames} AS nick ON nick.name = named.forename_std
     LEFT JOIN {nicknames} AS sn_nick ON sn_nick.name = named.surname_std
 )
@@ -166,9 +181,26 @@ FROM counted
 def build_frame(engine: Engine, staging_files: Sequence[Path]) -> int:
     """Load canonical staging files into ``records`` and standardise them into ``frame``.
 
-    Returns the number of records.
+    A record id repeated within a feed is matched once (its first row). Returns the number of
+    records.
     """
-    engine.load_parquet("records", staging_files)
+    engine.load_parquet("staged", staging_files)
+    engine.execute(
+        "CREATE OR REPLACE VIEW records AS SELECT * FROM staged QUALIFY row_number() OVER "
+        "(PARTITION BY source, source_record_id ORDER BY extract_id, row_number) = 1"
+        if duplicate_records(engine)
+        else "CREATE OR REPLACE VIEW records AS SELECT * FROM staged"
+    )
     engine.register_arrow("nicknames", nickname_table())
-    engine.create_table("frame", engine.translate(standardise_sql("records", "nicknames")))
+    engine.create_table("frame_tokens", tokens_sql("records"))
+    engine.create_table("frame", standardise_sql("frame_tokens", "nicknames"))
+    engine.execute("DROP TABLE frame_tokens")
     return int(engine.scalar("SELECT count(*) FROM frame"))
+
+
+def duplicate_records(engine: Engine) -> int:
+    """Rows of ``staged`` repeating a (source, source_record_id) already seen; only the first
+    of each is matched (a partner's record id is its key)."""
+    return int(engine.scalar(
+        "SELECT count(*) - count(DISTINCT (source, source_record_id)) FROM staged"
+    ))  # fmt: skip

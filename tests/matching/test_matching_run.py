@@ -203,3 +203,13 @@ def test_the_report_opens_offline_and_holds_no_personal_data(night_one) -> None:
     assert "vegaEmbed" in html and "match-weights" in html
     for name in ("Holloway", "HOLLOWAY", "Tregenza", "TREGENZA", "Penhaligon", "TR15 2QX"):
         assert name not in html
+
+
+def test_a_repeated_record_id_is_matched_once(trained_model: MatchModel, tmp_path: Path) -> None:
+    rows = [*DUPLICATES, DUPLICATES[0] | {"row_number": 99, "forename": "WALTER"}]
+    workspace = Workspace(tmp_path, trained_model)
+    counts = workspace.run([write_records(tmp_path / "dupes.parquet", rows)])
+    links = pq.read_table(workspace.paths.output_dir / "record_links.parquet").to_pylist()
+    keys = [(r["source"], r["source_record_id"]) for r in links]
+    assert len(keys) == len(set(keys)) == len(DUPLICATES)
+    assert counts.duplicate_records == 1
