@@ -7,8 +7,9 @@ A pair the model scores highly is still *not* linked automatically (it goes to r
 - **likely twins**: same surname, same full date of birth, and forenames that are not one name
   in any form (not equal, no common nickname root, not a typo of the other, not a short form,
   not the other's middle name, not swapped with the surname); and no shared identifier.
-- **different generation**: both dates of birth known and three or more years apart, with no
-  shared identifier (a father and son of the same name at one address).
+- **different generation**: both dates of birth known and three or more years apart (and not
+  one keying slip apart, such as ``1985`` typed ``1958``), with no shared identifier (a father
+  and son of the same name at one address).
 
 The same rules are *cannot-link* constraints inside a cluster: two records that break one are
 never put in one person by way of other records (see :mod:`matching.cluster`).
@@ -54,8 +55,13 @@ def twins_sql(c: Column) -> str:
 
 
 def generation_sql(c: Column, years: int = 3) -> str:
-    """True when both birth years are known and ``years`` or more apart."""
-    return f"coalesce(abs({c('birth_year', 'l')} - {c('birth_year', 'r')}) >= {years}, false)"
+    """True when both birth years are known and ``years`` or more apart, unless the dates are
+    one keying slip apart (``1985`` typed ``1958``: one transposition)."""
+    slip = f"damerau_levenshtein({c('dob_text', 'l')}, {c('dob_text', 'r')}) <= 1"
+    return (
+        f"(coalesce(abs({c('birth_year', 'l')} - {c('birth_year', 'r')}) >= {years}, false) "
+        f"AND NOT coalesce({slip}, false))"
+    )
 
 
 def guard_columns_sql(c: Column) -> str:

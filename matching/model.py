@@ -103,6 +103,8 @@ def comparisons() -> list[dict[str, Any]]:
             _level(near_spelling(c, "surname"), "surname spelt slightly differently"),
             _level("list_has_any(surname_parts_l, surname_parts_r)",
                    "one part of a double-barrelled surname agrees"),
+            _level("sex_any_l = 'f' AND sex_any_r = 'f'",
+                   "different surname, both women (a name changed by marriage?)"),
             _level("ELSE", "different surname"),
         ],
     }  # fmt: skip

@@ -14,9 +14,13 @@ One SQL statement, columnar, over every current extract at once. What it does, a
 - rarity: how many records carry each forename and surname, and whether the forename is a known
   name, so that a rare spelling one or two letters from a common name reads as a typo of it
   (``Jqmes``, ``Motgan``) while two common names a letter apart (``Tom`` and ``Tim``, ``Hall``
-  and ``Hill``) read as different names;
+  and ``Hill``) read as different names; a forename that reads as a typo also carries the
+  formal names of the name it is a typo of (``Willam`` agrees with ``Billy``);
 - dates of birth: a ``01/01`` date is treated as "year only" (``dob_full`` null, ``birth_year``
   kept), implausible years (before 1910 or in the future) as missing;
+- sex: as recorded (male, female; not known and not specified are missing), and ``sex_any``:
+  the recorded sex, else the sex the forename implies across the records that give one (a
+  housing record of ``Sophie`` is taken as a woman's: surnames change by marriage);
 - postcodes and identifiers: only the canonical forms, which ingest sets only for values that
   pass their check (placeholders such as ``NF1 1NF`` are already null), are evidence.
 """
@@ -29,10 +33,15 @@ from typing import TYPE_CHECKING
 
 from matching.engine import Engine
 from matching.nicknames import nickname_pairs
+from matching.relations import TYPO_RATIO
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
+NAME_SEX_MIN = 5
+NAME_SEX_SHARE = 0.9
+"""A forename implies a sex when at least NAME_SEX_MIN records with it record one, and at least
+NAME_SEX_SHARE of them the same one (used only where a record gives no sex)."""
 ESTABLISHED_MIN = 20
 ESTABLISHED_SHARE = 5000
 """A name is *known* when it is in the nickname table or carried by at least
@@ -47,7 +56,7 @@ FRAME_COLUMNS: tuple[str, ...] = (
     "forename_std", "forename_roots", "forename_known", "forename_freq", "middle_std",
     "surname_std", "surname_parts", "surname_roots", "surname_freq", "surname_known",
     "name_key",
-    "dob", "dob_full", "dob_text", "birth_year", "sex_std",
+    "dob", "dob_full", "dob_text", "birth_year", "sex_std", "sex_any",
     "postcode_std", "postcode_sector", "postcode_district", "address_key",
     "pnc", "cro", "nhs", "crn", "nomis",
 )  # fmt: skip
@@ -132,23 +141,70 @@ WITH forename_counts AS (
 surname_counts AS (
     SELECT surname_std, count(*) AS sn_count FROM {tokens} GROUP BY surname_std
 ),
+established AS (
+    SELECT greatest({ESTABLISHED_MIN}, (SELECT count(*) FROM {tokens}) / {ESTABLISHED_SHARE})
+        AS threshold
+),
+forename_kinds AS (
+    SELECT c.forename_std, c.fn_count,
+        n.name IS NOT NULL OR c.fn_count >= (SELECT threshold FROM established) AS known
+    FROM forename_counts c LEFT JOIN {nicknames} n ON n.name = c.forename_std
+    WHERE c.forename_std IS NOT NULL
+),
+forename_sexes AS (
+    SELECT forename_std,
+        CASE WHEN count(sex_std) >= {NAME_SEX_MIN} AND
+                  max(CASE WHEN sex_std = 'f' THEN 1 ELSE 0 END) = 0 THEN 'm'
+             WHEN count(sex_std) >= {NAME_SEX_MIN} AND
+                  max(CASE WHEN sex_std = 'm' THEN 1 ELSE 0 END) = 0 THEN 'f'
+             WHEN count(sex_std) >= {NAME_SEX_MIN} AND
+                  avg(CASE WHEN sex_std = 'f' THEN 1.0 ELSE 0.0 END) >= {NAME_SEX_SHARE} THEN 'f'
+             WHEN count(sex_std) >= {NAME_SEX_MIN} AND
+                  avg(CASE WHEN sex_std = 'm' THEN 1.0 ELSE 0.0 END) >= {NAME_SEX_SHARE} THEN 'm'
+        END AS name_sex
+    FROM {tokens} WHERE forename_std IS NOT NULL GROUP BY forename_std
+),
+correction_candidates AS (
+    SELECT u.forename_std, k.forename_std AS known_name, k.fn_count
+    FROM forename_kinds u JOIN forename_kinds k
+      ON left(u.forename_std, 1) = left(k.forename_std, 1)
+    WHERE NOT u.known AND k.known AND k.fn_count >= {TYPO_RATIO} * u.fn_count
+      AND length(u.forename_std) >= 3
+      AND damerau_levenshtein(u.forename_std, k.forename_std) <= 2
+    UNION
+    SELECT u.forename_std, k.forename_std, k.fn_count
+    FROM forename_kinds u JOIN forename_kinds k
+      ON right(u.forename_std, 2) = right(k.forename_std, 2)
+    WHERE NOT u.known AND k.known AND k.fn_count >= {TYPO_RATIO} * u.fn_count
+      AND length(u.forename_std) >= 3
+      AND damerau_levenshtein(u.forename_std, k.forename_std) <= 2
+),
+corrections AS (
+    SELECT forename_std, arg_max(known_name, fn_count) AS corrected
+    FROM correction_candidates GROUP BY forename_std
+),
 counted AS (
     SELECT named.*, nick.roots AS nick_roots, nick.name IS NOT NULL AS in_table,
-        sn_nick.roots AS surname_nick_roots, fn_count, sn_count,
-        greatest({ESTABLISHED_MIN}, (SELECT count(*) FROM {tokens}) / {ESTABLISHED_SHARE})
-            AS established
+        fix_nick.roots AS corrected_roots, corrections.corrected,
+        sn_nick.roots AS surname_nick_roots, fn_count, sn_count, name_sex,
+        (SELECT threshold FROM established) AS established
     FROM {tokens} AS named
     LEFT JOIN forename_counts USING (forename_std)
     LEFT JOIN surname_counts USING (surname_std)
+    LEFT JOIN corrections USING (forename_std)
+    LEFT JOIN forename_sexes USING (forename_std)
     LEFT JOIN {nicknames} AS nick ON nick.name = named.forename_std
+    LEFT JOIN {nicknames} AS fix_nick ON fix_nick.name = corrections.corrected
     LEFT JOIN {nicknames} AS sn_nick ON sn_nick.name = named.surname_std
 )
 SELECT
     CAST(row_number() OVER (ORDER BY source, source_record_id) AS BIGINT) AS unique_id,
     source, source_record_id, extract_id,
     forename_std,
-    CASE WHEN forename_std IS NOT NULL THEN coalesce(nick_roots, [forename_std]) END
-        AS forename_roots,
+    CASE WHEN forename_std IS NOT NULL THEN list_sort(list_distinct(list_concat(
+        coalesce(nick_roots, [forename_std]),
+        CASE WHEN corrected IS NOT NULL THEN coalesce(corrected_roots, [corrected]) END)))
+    END AS forename_roots,
     in_table OR fn_count >= established AS forename_known,
     CASE WHEN forename_std IS NOT NULL THEN fn_count END AS forename_freq,
     list_concat(fn_tokens[2:], mid_tokens) AS middle_std,
@@ -167,6 +223,7 @@ SELECT
         AS dob_text,
     year(dob) AS birth_year,
     sex_std,
+    coalesce(sex_std, name_sex) AS sex_any,
     postcode_std,
     CASE WHEN postcode_std IS NOT NULL
          THEN split_part(postcode_std, ' ', 1) || ' ' || left(split_part(postcode_std, ' ', 2), 1)

@@ -92,7 +92,9 @@ def _fill_unestimated(
 
     An identifier level never seen in training takes :data:`IDENTIFIER_FALLBACK`; any other
     level without an m is made neutral (m = u, weight 0), never a guess in favour of a match.
-    Weights are bounded: m from below by :data:`M_FLOOR`, m/u from above by 2**MAX_WEIGHT.
+    Weights are bounded: m from below by :data:`M_FLOOR` (or by u, where u is smaller, so the
+    bound never turns a level seen in no match into evidence for one), m/u from above by
+    2**MAX_WEIGHT.
     """
     u_floor = 0.5 / max_pairs
     filled = []
@@ -109,7 +111,7 @@ def _fill_unestimated(
                 kind = "different" if level["sql_condition"] == "ELSE" else "same"
                 m, u = IDENTIFIER_FALLBACK[kind]
             u = max(float(u), u_floor) if _known(u) else u_floor
-            m = max(float(m), M_FLOOR) if _known(m) else u
+            m = max(float(m), min(M_FLOOR, u)) if _known(m) else u
             level["u_probability"] = u
             level["m_probability"] = min(m, u * 2**MAX_WEIGHT)
     return filled
