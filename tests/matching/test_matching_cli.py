@@ -122,3 +122,36 @@ def test_help_stays_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                          text=True, check=True, env={"PYTHONPATH": str(ROOT)})  # fmt: skip
     assert out.stdout.strip().splitlines()[-1] == "heavy:"
+
+
+def test_a_second_nightly_extract_keeps_every_person_id(tmp_path: Path) -> None:
+    """End to end: night two's files hold the same people (rows in another order, so new
+    extracts); every record keeps its person id."""
+    import random
+
+    partners = tmp_path / "partners"
+    generated = generate_partners(partners, tmp_path / "truth.parquet", 300, seed=5)
+    env = {"IOMHUB_DROP_ROOT": str(partners), "IOMHUB_WORKSPACE": str(tmp_path / "ws"),
+           "IOMHUB_MIN_AGE_SECONDS": "0", "IOMHUB_CONFIG": str(EXAMPLE_CONFIG)}  # fmt: skip
+    first = json.loads(invoke(env, "--json", "run").stdout)
+    links = Path(env["IOMHUB_WORKSPACE"]) / "matched" / "record_links.parquet"
+    before = {(r["source"], r["source_record_id"]): r["person_id"]
+              for r in pq.read_table(links).to_pylist()}  # fmt: skip
+    rng = random.Random(1)
+    for path in generated.files.values():
+        raw = path.read_bytes()
+        bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+        header, *rows = raw[len(bom) :].splitlines(keepends=True)
+        rng.shuffle(rows)
+        night_two = path.with_name(path.name.replace("20261122", "20261123"))
+        night_two.write_bytes(bom + header + b"".join(rows))
+        path.unlink()
+    second = json.loads(invoke(env, "--json", "run").stdout)
+    assert second["totals"]["extracts_ingested"] == 4
+    assert not second["match"]["skipped"]
+    after = {(r["source"], r["source_record_id"]): r["person_id"]
+             for r in pq.read_table(links).to_pylist()}  # fmt: skip
+    assert after == before
+    assert (second["match"]["created"], second["match"]["merges"],
+            second["match"]["splits"]) == (0, 0, 0)  # fmt: skip
+    assert second["match"]["persons"] == first["match"]["persons"]
