@@ -243,5 +243,62 @@ def demo_command(options: Options, demo_dir: Path, people: int, seed: int) -> No
         sys.exit(EXIT_PARTIAL)
 
 
+@main.group()
+def keys() -> None:
+    """Create keys (kept outside the workspace and the repository)."""
+
+
+@keys.command("generate")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="File to create (mode 0600); refuses to overwrite.")  # fmt: skip
+@click.pass_obj
+@error_boundary
+def keys_generate(options: Options, out: Path) -> None:
+    """Write a new random 256-bit key as hex (for IOMHUB_AUDIT_KEY_FILE and the like)."""
+    from hub.keys import write_new_key
+
+    write_new_key(out)
+    options.emit({"written": str(out)})
+    if not options.json_mode:
+        click.echo(f"wrote a new key to {out} (mode 0600); keep it outside the workspace")
+
+
+@main.group()
+def audit() -> None:
+    """Check the audit log."""
+
+
+@audit.command("verify")
+@config_option
+@click.pass_obj
+@error_boundary
+def audit_verify(options: Options, config_path: Path) -> None:
+    """Check every entry's chain, hash and HMAC; name the first bad entry; exit 1 if any."""
+    from hub.config import load_config
+    from hub.workspace import Workspace
+
+    result = Workspace(load_config(config_path).workspace).open_audit().verify()
+    options.emit(
+        {
+            "ok": result.ok,
+            "entries": result.entries,
+            "first_bad_sequence": result.first_bad_sequence,
+            "problem": result.problem,
+        }
+    )
+    if not options.json_mode:
+        if result.ok:
+            click.secho(f"audit log intact: {result.entries} entries verified", fg="green")
+        else:
+            click.secho(
+                f"audit log FAILED verification at entry {result.first_bad_sequence}: "
+                f"{result.problem}",
+                fg="red",
+                err=True,
+            )
+    if not result.ok:
+        sys.exit(EXIT_FAILURE)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -61,6 +61,9 @@ class HubConfig(BaseModel):
     workspace: Path = Field(description="Folder for state, landed files and every output.")
     feeds: list[FeedConfig]
     config_path: Path | None = Field(None, exclude=True, description="Set by the loader.")
+    config_files: list[Path] = Field(
+        default_factory=list, exclude=True, description="Every file loaded (set by the loader)."
+    )
 
     @field_validator("feeds")
     @classmethod
@@ -154,6 +157,7 @@ def load_config(path: Path | str) -> HubConfig:
     document = read_yaml(hub_path)
     base = hub_path.parent
     feeds: list[FeedConfig] = []
+    feed_files: list[Path] = []
     problems: list[str] = []
     entries = document.get("feeds") or []
     if not isinstance(entries, list):
@@ -166,6 +170,7 @@ def load_config(path: Path | str) -> HubConfig:
                 if not matches:
                     problems.append(f"{hub_path}: feeds: {entry!r} matches no file")
                 feeds.extend(load_feed(match) for match in matches)
+                feed_files.extend(matches)
             else:
                 feeds.append(FeedConfig.model_validate(entry))
         except ConfigError as error:
@@ -174,7 +179,8 @@ def load_config(path: Path | str) -> HubConfig:
             problems.append(describe_validation_error(error, where=f"{hub_path}: feeds"))
     if problems:
         raise ConfigError("\n".join(problems), file=str(hub_path))
-    document = {**document, "feeds": feeds, "config_path": hub_path}
+    files = [hub_path, *(feed_file for feed_file in feed_files)]
+    document = {**document, "feeds": feeds, "config_path": hub_path, "config_files": files}
     if "workspace" in document:
         document["workspace"] = _resolve_relative(base, document["workspace"])
     try:
@@ -194,6 +200,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
         "description": "Feed files (paths or globs relative to this file) or inline feeds.",
     }
     hub_schema["properties"].pop("config_path", None)
+    hub_schema["properties"].pop("config_files", None)
     return {"iomhub-hub.schema.json": hub_schema, "iomhub-feed.schema.json":
             FeedConfig.model_json_schema()}  # fmt: skip
 

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from hub.config import load_config
+from hub.keys import write_new_key
 from hub.output import Reporter
 from hub.pipeline import run_once
 
@@ -39,7 +40,11 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
                                   people, seed=seed)  # fmt: skip
     for feed, path in generated.files.items():
         reporter.done(f"{feed}: {generated.records[feed]:,} records in {path.name}")
+    keys = demo_dir / "keys"
+    for name in ("audit_key", "master_key"):
+        write_new_key(keys / name)
     os.environ.update({
+        "IOMHUB_SECRETS_DIR": str(keys),
         "IOMHUB_DROP_ROOT": str(demo_dir / "partners"),
         "IOMHUB_WORKSPACE": str(demo_dir / "workspace"),
         "IOMHUB_MIN_AGE_SECONDS": "0",

@@ -7,13 +7,16 @@ for the whole run.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from hub.audit import AuditLog, Operation
 from hub.config import HubConfig
 from hub.ingest import ExtractOutcome, ingest_pending
 from hub.output import Reporter
 from hub.pull import FeedPullOutcome, pull_all
+from hub.state import StateStore
 from hub.workspace import Workspace
 
 
@@ -49,6 +52,17 @@ class RunSummary:
                 self.pulls], "extracts": [asdict(e) for e in self.extracts]}  # fmt: skip
 
 
+def record_config_changes(config: HubConfig, state: StateStore, audit: AuditLog) -> None:
+    """Log every configuration file whose content changed since the last run, by hash."""
+    for path in config.config_files:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        key = f"config:{path.resolve()}"
+        if state.fact(key) != digest:
+            audit.record(Operation.CONFIGURATION, "config_changed",
+                         objects={"file": str(path), "sha256": digest})  # fmt: skip
+            state.set_fact(key, digest)
+
+
 def run_once(
     config: HubConfig, reporter: Reporter, *, pull: bool = True, command: str = "run"
 ) -> RunSummary:
@@ -58,11 +72,13 @@ def run_once(
         state = workspace.open_state()
         summary = RunSummary(state.start_run(command))
         try:
+            audit = workspace.open_audit()
+            record_config_changes(config, state, audit)
             if pull:
                 reporter.step("Pulling partner extracts")
-                summary.pulls = pull_all(config, workspace, state, reporter)
+                summary.pulls = pull_all(config, workspace, state, audit, reporter)
             reporter.step("Ingesting landed extracts")
-            summary.extracts = ingest_pending(config, workspace, state, reporter)
+            summary.extracts = ingest_pending(config, workspace, state, audit, reporter)
             if not summary.extracts:
                 reporter.done("nothing new to ingest")
             state.finish_run(summary.run_id, "failed" if summary.failed else "ok",

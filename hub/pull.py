@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from connectors.pull import pull_feed
 from connectors.registry import open_connector
+from hub.audit import AuditLog, Operation
 from hub.config import FeedConfig, HubConfig
 from hub.output import Reporter
 from hub.state import StateStore
@@ -26,18 +27,18 @@ class FeedPullOutcome:
 
 
 def pull_all(
-    config: HubConfig, workspace: Workspace, state: StateStore, reporter: Reporter,
-    feeds: list[FeedConfig] | None = None,
+    config: HubConfig, workspace: Workspace, state: StateStore, audit: AuditLog,
+    reporter: Reporter, feeds: list[FeedConfig] | None = None,
 ) -> list[FeedPullOutcome]:  # fmt: skip
     """Pull the given feeds (default: all) and record each feed's success or error."""
     outcomes = []
     for feed in feeds if feeds is not None else config.feeds:
-        outcomes.append(pull_one(feed, workspace, state, reporter))
+        outcomes.append(pull_one(feed, workspace, state, audit, reporter))
     return outcomes
 
 
 def pull_one(
-    feed: FeedConfig, workspace: Workspace, state: StateStore, reporter: Reporter
+    feed: FeedConfig, workspace: Workspace, state: StateStore, audit: AuditLog, reporter: Reporter
 ) -> FeedPullOutcome:
     """Pull one feed; errors are recorded and reported, not raised."""
     outcome = FeedPullOutcome(feed.name)
@@ -52,6 +53,13 @@ def pull_one(
         state.feed_failed(feed.name, str(error))
         reporter.problem(f"pull {feed.name}: {error}")
         return outcome
+    for landed in report.landed:
+        audit.record(
+            Operation.COLLECTION, "pull",
+            objects={"feed": feed.name, "file": landed.name, "sha256": landed.sha256,
+                     "source": connector.location},
+            counts={"bytes": landed.size},
+        )  # fmt: skip
     outcome.landed = [item.name for item in report.landed]
     outcome.already_seen = report.already_seen
     outcome.waiting = report.waiting

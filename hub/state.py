@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS extracts (
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, command TEXT NOT NULL, started_at TEXT NOT NULL,
     finished_at TEXT, status TEXT NOT NULL, summary TEXT);
+CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS feed_status (
     feed TEXT PRIMARY KEY, last_success TEXT, last_error TEXT, last_error_at TEXT,
     last_attempt TEXT);
@@ -232,6 +233,20 @@ class StateStore:
         ).fetchall()
         keys = ("last_success", "last_error", "last_error_at", "last_attempt")
         return {row[0]: dict(zip(keys, row[1:], strict=True)) for row in rows}
+
+    def fact(self, key: str) -> str | None:
+        """A remembered value (e.g. the hash of a config file last seen)."""
+        row = self._db.execute("SELECT value FROM facts WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_fact(self, key: str, value: str) -> None:
+        """Remember a value."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO facts VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value=excluded.value",
+                (key, value),
+            )
 
 
 def extract_id_for(feed: str, sha256: str) -> str:
