@@ -276,3 +276,25 @@ def test_smallest_population(tmp_path: Path) -> None:
         header, records = read_rows(path, feed)
         assert header == COLUMNS[feed]
         assert len(records) == out.records[feed]
+
+
+def test_chunks_keep_ids_unique(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hub.synthetic import generator
+
+    monkeypatch.setattr(generator, "CHUNK_PEOPLE", 700)
+    out = generate_partners(tmp_path / "x", tmp_path / "t.parquet", 3000)
+    truth = pq.read_table(out.truth_path).to_pylist()
+    persons = {r["person_id"] for r in truth}
+    assert len({(r["source"], r["source_record_id"]) for r in truth}) == len(truth)
+    assert max(persons) <= "P0003000"
+    for feed, path in out.files.items():
+        _, records = read_rows(path, feed)
+        assert len(records) == out.records[feed]
+    owner = {r["source_record_id"]: r["person_id"] for r in truth if r["source"] == "police"}
+    holders: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for r in read_rows(out.files["police"], "police")[1]:
+        pnc = r["PNCID"]
+        if r["NominalID"] and pnc and is_valid_pnc(pnc):
+            year, serial = (pnc[:-1].split("/") if "/" in pnc else (pnc[:4], pnc[4:-1]))
+            holders[(year[-2:], int(serial))].add(owner[r["NominalID"]])
+    assert holders and all(len(p) == 1 for p in holders.values())  # never shared across chunks

@@ -1,6 +1,6 @@
 """The four partner extracts: which records each holds and how each partner writes them.
 
-Column names, order, code values and date formats follow docs in shared/partner-extracts.md.
+Column names and order, code values, encodings and date formats follow partner-extracts.md.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Context:
 
     seed: int
     hostels: Hostels
-    managers: pa.StringArray  # MANAGERS_PER_TEAM per team, team after team
+    managers: pa.StringArray  # managers_per_team names per team, team after team
     managers_per_team: int
 
     @classmethod

@@ -3,6 +3,7 @@ they hold and which partners know them. Pure arrays; one draw stream per attribu
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import random
 from dataclasses import dataclass, field
@@ -62,15 +63,21 @@ class Address:
     district: pa.Array
     inward: pa.Array
 
+    def _columns(self) -> list[pa.Array]:
+        return [getattr(self, f.name) for f in dataclasses.fields(self)]
+
     def take(self, rows: pa.Array) -> Address:
         """The addresses at ``rows``."""
-        return Address(*(getattr(self, f).take(rows) for f in ("line1", "town", "district",
-                                                               "inward")))
+        return Address(*(c.take(rows) for c in self._columns()))
 
     def choose(self, mask: pa.Array, other: Address) -> Address:
         """``other`` where ``mask`` is true, else this address."""
-        return Address(*(where(mask, getattr(other, f), getattr(self, f))
-                         for f in ("line1", "town", "district", "inward")))
+        return Address(*(where(mask, o, c) for c, o in zip(self._columns(), other._columns(),
+                                                            strict=True)))
+
+    def blank_unless(self, keep: pa.Array) -> Address:
+        """Null addresses where ``keep`` is false."""
+        return Address(*(where(keep, c, pa.nulls(len(c), c.type)) for c in self._columns()))
 
     def town_name(self) -> pa.Array:
         """Town names."""
@@ -105,6 +112,7 @@ class Hostels:
         """About one hostel per 1,500 people, at least three."""
         rnd = random.Random(derive_seed(seed, "hostels"))
         count = max(3, people // 1500)
+        inward_codes = vocab.INWARD_CODES.to_pylist()
         line1, town, district, inward, provider = [], [], [], [], []
         for h in range(count):
             t = rnd.choices(range(len(TOWNS)), weights=[x.weight for x in TOWNS])[0]
@@ -112,7 +120,7 @@ class Hostels:
             line1.append(f"{name}, {rnd.randint(1, 40)} {rnd.choice(STREETS)}")
             town.append(t)
             district.append(rnd.choice(TOWNS[t].districts))
-            inward.append(rnd.choice(vocab.INWARD_CODES.to_pylist()))
+            inward.append(rnd.choice(inward_codes))
             provider.append(rnd.choice(HOSTEL_PROVIDERS))
         address = Address(pa.array(line1), pa.array(town, pa.int64()), pa.array(district),
                           pa.array(inward))
@@ -243,9 +251,7 @@ def build_people(start: int, n: int, seed: int, chunk: int, hostels: Hostels,
     home = home.choose(follows, home.take(partner))
     home = home.choose(in_hostel, hostels.address.take(pc.fill_null(hostel, 0)))
     moved = d.chance("moved", MOVER_RATE)
-    previous = draw_addresses(d, "previous")
-    previous = Address(*(where(moved, getattr(previous, f), pa.nulls(n, getattr(previous, f).type))
-                         for f in ("line1", "town", "district", "inward")))
+    previous = draw_addresses(d, "previous").blank_unless(moved)
 
     ids = _identifiers(d, seed, offender, dob, health_member, counters, nhs_rate)
     member = {

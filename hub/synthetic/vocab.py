@@ -58,7 +58,3 @@ TOWN_TEAM = pa.array([TEAMS.index(t.team) for t in TOWNS], pa.int64())
 INWARD_CODES = pa.array([f"{n}{a}{b}" for n in range(10) for a in INWARD_LETTERS
                          for b in INWARD_LETTERS])
 
-
-def choice(values: list[str], weights: list[float]) -> tuple[pa.StringArray, WeightedTable]:
-    """A value array and its weighted table."""
-    return pa.array(values), WeightedTable(weights, size=4096)
