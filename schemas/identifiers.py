@@ -5,7 +5,7 @@ canonical form of a valid value and ``None`` for anything malformed, failing its
 placeholder; and a SQL builder ``<kind>_sql(expr)`` that computes the same thing in DuckDB for the
 columnar ingest path. Tests hold the two to each other.
 
-Facts (see docs/identifiers.md):
+Facts (also in docs/feeds.md):
 - NHS number: 10 digits; digits 1-9 weighted 10..2, sum mod 11, check = 11 - remainder
   (11 -> 0, 10 -> invalid).
 - PNC ID: canonical ``YYYY/NNNNNNNC``; also ``YY/N...C`` and without the slash. Check letter
