@@ -21,32 +21,29 @@ from __future__ import annotations
 
 import datetime
 import re
-import string
 from collections.abc import Callable
 
 CHECK_ALPHABET = "ZABCDEFGHJKLMNPQRTUVWXY"
 POSTCODE_PLACEHOLDERS = frozenset({"NF1 1NF", "ZZ99 3VZ", "ZZ99 3WZ"})
 _NHS_WEIGHTS = range(10, 1, -1)
-_PNC_SLASH = re.compile(r"^(\d{2}|\d{4})/(\d{1,7})([A-Z])$", re.ASCII)
-_PNC_LONG_BARE = re.compile(r"^(\d{4})(\d{7})([A-Z])$", re.ASCII)
-_PNC_SHORT_BARE = re.compile(r"^(\d{2})(\d{1,7})([A-Z])$", re.ASCII)
-_CRO_STD = re.compile(r"^(\d{1,6})/(\d{2})([A-Z])$", re.ASCII)
-_CRO_SF = re.compile(r"^SF(\d{2})/(\d{1,6})([A-Z])$", re.ASCII)
-_CRN = re.compile(r"^[A-Z]\d{6}$", re.ASCII)
-_NOMIS = re.compile(r"^[A-Z]\d{4}[A-Z]{2}$", re.ASCII)
-_POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})$", re.ASCII)
-_SEPARATORS = r"[\t\n\f\r -]"
-_SPACES = r"[\t\n\f\r ]"
-_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+_PNC_SLASH = re.compile(r"^(\d{2}|\d{4})/(\d{1,7})([A-Z])\Z", re.ASCII)
+_PNC_LONG_BARE = re.compile(r"^(\d{4})(\d{7})([A-Z])\Z", re.ASCII)
+_PNC_SHORT_BARE = re.compile(r"^(\d{2})(\d{1,7})([A-Z])\Z", re.ASCII)
+_CRO_STD = re.compile(r"^(\d{1,6})/(\d{2})([A-Z])\Z", re.ASCII)
+_CRO_SF = re.compile(r"^SF(\d{2})/(\d{1,6})([A-Z])\Z", re.ASCII)
+_CRN = re.compile(r"^[A-Z]\d{6}\Z", re.ASCII)
+_NOMIS = re.compile(r"^[A-Z]\d{4}[A-Z]{2}\Z", re.ASCII)
+_POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})\Z", re.ASCII)
 
 
-def _upper(text: str) -> str:
-    """Upper-case ASCII letters only (as the SQL does), so 'ſ' never becomes 'S'."""
-    return text.translate(_ASCII_UPPER)
-
-
-def _squash(text: str | None) -> str:
-    return _upper(re.sub(_SEPARATORS, "", text or ""))
+def _squash(text: str | None, separators: str = " -") -> str:
+    """Upper-case with separators removed; non-ASCII text becomes '' (never a valid id)."""
+    value = text or ""
+    if not value.isascii():
+        return ""
+    for separator in separators:
+        value = value.replace(separator, "")
+    return value.upper()
 
 
 def _century_year(two_digits: str, today: datetime.date | None = None) -> int:
@@ -120,7 +117,7 @@ def canonical_postcode(text: str | None) -> str | None:
 
     Placeholders such as ``NF1 1NF`` (no fixed abode) return None: they are not an address.
     """
-    value = _upper(re.sub(_SPACES, "", text or ""))
+    value = _squash(text, " ")
     match = _POSTCODE.match(value)
     if not match:
         return None
@@ -139,6 +136,8 @@ CANONICALISERS: dict[str, Callable[[str | None], str | None]] = {
 
 
 # --- DuckDB SQL: the same rules, columnar -------------------------------------------------------
+# Cheap string functions over one squashed value (bound once per row by a lambda); a single
+# regexp_full_match decides the shape, so no capturing regex runs per row.
 
 
 def _let(value_sql: str, name: str, body_sql: str) -> str:
@@ -146,89 +145,108 @@ def _let(value_sql: str, name: str, body_sql: str) -> str:
     return f"list_transform([{value_sql}], lambda {name}: {body_sql})[1]"
 
 
-def _sql_upper(expr: str) -> str:
-    # DuckDB's upper() maps the two non-ASCII letters 'ı' and 'ſ' to ASCII; keep them out.
-    return f"upper(replace(replace({expr}, 'ı', '?'), 'ſ', '?'))"
+def _sql_squash(expr: str, separators: str = " -") -> str:
+    value = expr
+    for separator in separators:
+        value = f"replace({value}, '{separator}', '')"
+    # strlen counts bytes, length characters: equal only for ASCII text, as in Python.
+    return f"(CASE WHEN strlen({expr}) = length({expr}) THEN upper({value}) ELSE '' END)"
 
 
-def _sql_alphabet_at(index_sql: str) -> str:
-    return f"substr('{CHECK_ALPHABET}', CAST(({index_sql}) AS INTEGER) + 1, 1)"
-
-
-def _sql_squash(expr: str) -> str:
-    return _sql_upper(f"regexp_replace(coalesce({expr}, ''), '{_SEPARATORS}', '', 'g')")
+def _sql_check_letter(two_digit_year: str, serial: str, serial_digits: int) -> str:
+    index = f"(({two_digit_year}) * {10**serial_digits} + ({serial})) % 23"
+    return f"substr('{CHECK_ALPHABET}', CAST({index} AS INTEGER) + 1, 1)"
 
 
 def nhs_number_sql(expr: str) -> str:
     """SQL for :func:`canonical_nhs_number` applied to the text expression ``expr``."""
     weighted = " + ".join(
-        f"CAST(substr(v, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(_NHS_WEIGHTS)
+        f"(ascii(substr(_w, {i + 1}, 1)) - 48) * {w}" for i, w in enumerate(_NHS_WEIGHTS)
     )
     check = f"(11 - (({weighted}) % 11)) % 11"
     body = (
-        f"CASE WHEN regexp_full_match(v, '\\d{{10}}') THEN (CASE WHEN {check} <> 10 "
-        f"AND {check} = CAST(substr(v, 10, 1) AS INTEGER) THEN v END) END"
+        f"CASE WHEN regexp_full_match(_w, '\\d{{10}}') AND {check} <> 10 "
+        f"AND {check} = ascii(right(_w, 1)) - 48 THEN _w END"
     )
-    return _let(_sql_squash(expr), "v", body)
+    return _let(_sql_squash(expr), "_w", body)
 
 
 def pnc_id_sql(expr: str, today: datetime.date | None = None) -> str:
     """SQL for :func:`canonical_pnc_id`."""
     yy_now = (today or datetime.date.today()).year % 100
-    pattern = r"^(?:(\d{4})/?(\d{7})|(\d{2})/(\d{1,7})|(\d{2})(\d{1,7}))([A-Z])$"
-    yy = "CAST(coalesce(nullif(s.c, ''), s.e) AS INTEGER)"
-    year = (
-        f"CASE WHEN s.a <> '' THEN CAST(s.a AS INTEGER) "
-        f"ELSE (CASE WHEN {yy} <= {yy_now} THEN 2000 ELSE 1900 END) + {yy} END"
+    shape = r"(\d{2}|\d{4})/\d{1,7}[A-Z]|\d{11}[A-Z]|\d{3,9}[A-Z]"
+    slash = "strpos(_w, '/')"
+    year_text = (
+        f"CASE WHEN {slash} > 0 THEN left(_w, {slash} - 1) "
+        "WHEN len(_w) = 12 THEN left(_w, 4) ELSE left(_w, 2) END"
     )
-    serial = "CAST(coalesce(nullif(s.b, ''), nullif(s.d, ''), s.f) AS BIGINT)"
-    check = _sql_alphabet_at(f"(({year}) % 100 * 10000000 + {serial}) % 23")
+    serial_text = (
+        f"CASE WHEN {slash} > 0 THEN substr(_w, {slash} + 1, len(_w) - {slash} - 1) "
+        "WHEN len(_w) = 12 THEN substr(_w, 5, 7) ELSE substr(_w, 3, len(_w) - 3) END"
+    )
     body = (
-        f"CASE WHEN len(s.g) = 1 THEN (CASE WHEN {serial} > 0 AND s.g = {check} "
-        f"THEN lpad(CAST({year} AS VARCHAR), 4, '0') || '/' || "
-        f"lpad(CAST({serial} AS VARCHAR), 7, '0') || s.g END) END"
+        f"CASE WHEN regexp_full_match(_w, '{shape}') THEN "
+        + _let(
+            f"{{'y': CAST({year_text} AS INTEGER), 'four': len({year_text}) = 4, "
+            f"'s': CAST({serial_text} AS BIGINT), 'c': right(_w, 1)}}",
+            "_q",
+            "CASE WHEN _q.s > 0 AND _q.c = "
+            + _sql_check_letter("_q.y % 100", "_q.s", 7)
+            + " THEN lpad(CAST(CASE WHEN _q.four THEN _q.y WHEN _q.y <= "
+            f"{yy_now} THEN 2000 + _q.y ELSE 1900 + _q.y END AS VARCHAR), 4, '0') || '/' || "
+            "lpad(CAST(_q.s AS VARCHAR), 7, '0') || _q.c END",
+        )
+        + " END"
     )
-    extract = f"regexp_extract({_sql_squash(expr)}, '{pattern}', ['a','b','c','d','e','f','g'])"
-    return _let(extract, "s", body)
+    return _let(_sql_squash(expr), "_w", body)
 
 
 def cro_number_sql(expr: str) -> str:
     """SQL for :func:`canonical_cro_number`."""
-    pattern = r"^(?:(\d{1,6})/(\d{2})|SF(\d{2})/(\d{1,6}))([A-Z])$"
-    serial = "CAST(coalesce(nullif(s.a, ''), s.d) AS BIGINT)"
-    yy = "coalesce(nullif(s.b, ''), s.c)"
-    check = _sql_alphabet_at(f"(CAST({yy} AS INTEGER) * 1000000 + {serial}) % 23")
-    padded = f"lpad(CAST({serial} AS VARCHAR), 6, '0')"
-    body = (
-        f"CASE WHEN len(s.e) = 1 THEN (CASE WHEN {serial} > 0 AND s.e = {check} THEN "
-        f"CASE WHEN s.a <> '' THEN {padded} || '/' || s.b || s.e "
-        f"ELSE 'SF' || s.c || '/' || {padded} || s.e END END) END"
+    shape = r"\d{1,6}/\d{2}[A-Z]|SF\d{2}/\d{1,6}[A-Z]"
+    sf = "starts_with(_w, 'SF')"
+    year_text = f"CASE WHEN {sf} THEN substr(_w, 3, 2) ELSE substr(_w, strpos(_w, '/') + 1, 2) END"
+    serial_text = (
+        f"CASE WHEN {sf} THEN substr(_w, 6, len(_w) - 6) ELSE left(_w, strpos(_w, '/') - 1) END"
     )
-    extract = f"regexp_extract({_sql_squash(expr)}, '{pattern}', ['a','b','c','d','e'])"
-    return _let(extract, "s", body)
+    padded = "lpad(CAST(_q.s AS VARCHAR), 6, '0')"
+    body = (
+        f"CASE WHEN regexp_full_match(_w, '{shape}') THEN "
+        + _let(
+            f"{{'yy': {year_text}, 's': CAST({serial_text} AS BIGINT), 'c': right(_w, 1), "
+            f"'sf': {sf}}}",
+            "_q",
+            "CASE WHEN _q.s > 0 AND _q.c = "
+            + _sql_check_letter("CAST(_q.yy AS INTEGER)", "_q.s", 6)
+            + f" THEN CASE WHEN _q.sf THEN 'SF' || _q.yy || '/' || {padded} || _q.c "
+            f"ELSE {padded} || '/' || _q.yy || _q.c END END",
+        )
+        + " END"
+    )
+    return _let(_sql_squash(expr), "_w", body)
 
 
 def crn_sql(expr: str) -> str:
     """SQL for :func:`canonical_crn`."""
-    return _let(_sql_squash(expr), "v", "CASE WHEN regexp_full_match(v, '[A-Z]\\d{6}') THEN v END")
+    return _let(
+        _sql_squash(expr), "_w", "CASE WHEN regexp_full_match(_w, '[A-Z]\\d{6}') THEN _w END"
+    )
 
 
 def nomis_number_sql(expr: str) -> str:
     """SQL for :func:`canonical_nomis_number`."""
-    body = "CASE WHEN regexp_full_match(v, '[A-Z]\\d{4}[A-Z]{2}') THEN v END"
-    return _let(_sql_squash(expr), "v", body)
+    body = "CASE WHEN regexp_full_match(_w, '[A-Z]\\d{4}[A-Z]{2}') THEN _w END"
+    return _let(_sql_squash(expr), "_w", body)
 
 
 def postcode_sql(expr: str) -> str:
     """SQL for :func:`canonical_postcode`."""
-    placeholders = ", ".join(f"'{p}'" for p in sorted(POSTCODE_PLACEHOLDERS))
-    spaced = "substr(v, 1, len(v) - 3) || ' ' || substr(v, len(v) - 2)"
+    placeholders = ", ".join(f"'{p.replace(' ', '')}'" for p in sorted(POSTCODE_PLACEHOLDERS))
     body = (
-        f"CASE WHEN regexp_full_match(v, '[A-Z]{{1,2}}\\d[A-Z\\d]?\\d[A-Z]{{2}}') "
-        f"AND {spaced} NOT IN ({placeholders}) THEN {spaced} END"
+        f"CASE WHEN regexp_full_match(_w, '[A-Z]{{1,2}}\\d[A-Z\\d]?\\d[A-Z]{{2}}') "
+        f"AND _w NOT IN ({placeholders}) THEN left(_w, len(_w) - 3) || ' ' || right(_w, 3) END"
     )
-    squashed = _sql_upper(f"regexp_replace(coalesce({expr}, ''), '{_SPACES}', '', 'g')")
-    return _let(squashed, "v", body)
+    return _let(_sql_squash(expr, " "), "_w", body)
 
 
 SQL_CANONICALISERS: dict[str, Callable[[str], str]] = {

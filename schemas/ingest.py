@@ -14,6 +14,7 @@ import io
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,8 @@ from schemas.mapping_sql import (
 )
 
 BLOCK_BYTES = 8 * 1024 * 1024
+BLOCKS_PER_STEP = 4
+"""Blocks mapped together: DuckDB scans a step's blocks in parallel; memory stays bounded."""
 Progress = Callable[[int, float], None]
 """Called after each block with (rows read so far, seconds elapsed)."""
 
@@ -155,21 +158,27 @@ def _open_reader(
     )
 
 
-def _read_blocks(
+def _read_steps(
     path: Path,
     fmt: FeedFormat,
     feed: str,
     header: list[str],
     bad_rows: list[tuple[int | None, str]],
-) -> Iterator[pa.RecordBatch]:
-    """The file's blocks; decoding and parsing errors become FeedFormatError naming the place."""
+) -> Iterator[pa.Table]:
+    """The file in steps of a few blocks; decoding and parsing errors become FeedFormatError."""
     try:
         reader = _open_reader(path, fmt, header, bad_rows)
+        blocks: list[pa.RecordBatch] = []
         while True:
             try:
-                yield reader.read_next_batch()
+                blocks.append(reader.read_next_batch())
             except StopIteration:
+                if blocks:
+                    yield pa.Table.from_batches(blocks)
                 return
+            if len(blocks) == BLOCKS_PER_STEP:
+                yield pa.Table.from_batches(blocks)
+                blocks = []
     except (pa.ArrowInvalid, UnicodeDecodeError) as error:
         if "UTF8" in str(error) or isinstance(error, UnicodeDecodeError):
             raise locate_encoding_error(path, fmt, feed) from error
@@ -178,6 +187,26 @@ def _read_blocks(
             f"({str(error).splitlines()[0][:120]})",
             feed=feed, file=path.name,
         ) from error  # fmt: skip
+
+
+def _prefetched(steps: Iterator[pa.Table]) -> Iterator[pa.Table]:
+    """Read the next step in a background thread while the current one is mapped."""
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        upcoming = reader.submit(next, steps, None)
+        while (step := upcoming.result()) is not None:
+            upcoming = reader.submit(next, steps, None)
+            yield step
+
+
+def _write_outputs(
+    staging: pq.ParquetWriter,
+    quarantine: pq.ParquetWriter,
+    outputs: tuple[pa.Table, pa.Table | None],
+) -> None:
+    accepted, rejected = outputs
+    staging.write_table(accepted)
+    if rejected is not None:
+        quarantine.write_table(rejected)
 
 
 def ingest_file(
@@ -221,11 +250,19 @@ def ingest_file(
             pq.ParquetWriter(staging_path, schema, compression="zstd") as staging,
             pq.ParquetWriter(quarantine_path, QUARANTINE_SCHEMA, compression="zstd") as quarantine,
         ):
-            for batch in _read_blocks(path, fmt, feed, header, bad_rows):
-                _ingest_batch(con, batch, feed, extract_id, result, compiled,
-                              quarantine_select, staging, quarantine, schema)  # fmt: skip
-                if progress:
-                    progress(result.rows_read, time.perf_counter() - started)
+            steps = _prefetched(_read_steps(path, fmt, feed, header, bad_rows))
+            with ThreadPoolExecutor(max_workers=1) as writer:
+                pending: Future[None] | None = None
+                for step in steps:
+                    outputs = _map_step(con, step, feed, extract_id, result, compiled,
+                                        quarantine_select, schema)  # fmt: skip
+                    if pending:
+                        pending.result()
+                    pending = writer.submit(_write_outputs, staging, quarantine, outputs)
+                    if progress:
+                        progress(result.rows_read, time.perf_counter() - started)
+                if pending:
+                    pending.result()
             if bad_rows:
                 quarantine.write_table(_malformed_rows(bad_rows, feed, extract_id))
                 result.rows_rejected += len(bad_rows)
@@ -245,24 +282,20 @@ def ingest_file(
     return result
 
 
-def _ingest_batch(
+def _map_step(
     con: duckdb.DuckDBPyConnection,
-    batch: pa.RecordBatch,
+    step: pa.Table,
     feed: str,
     extract_id: str,
     result: IngestResult,
     compiled: CompiledMapping,
     quarantine_select: str,
-    staging: pq.ParquetWriter,
-    quarantine: pq.ParquetWriter,
     schema: pa.Schema,
-) -> None:
-    """Map one block in a single DuckDB pass; split accepted and rejected rows in Arrow."""
+) -> tuple[pa.Table, pa.Table | None]:
+    """Map one step in a single DuckDB pass; split accepted and rejected rows in Arrow."""
     start = result.rows_read + 1
-    count = batch.num_rows
-    raw = pa.Table.from_batches([batch]).append_column(
-        "_row_number", pa.array(range(start, start + count), pa.int64())
-    )
+    count = step.num_rows
+    raw = step.append_column("_row_number", pa.array(range(start, start + count), pa.int64()))
     con.register("raw", raw)
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW batch AS SELECT *, {quote_literal(feed)} AS _source, "
@@ -271,27 +304,29 @@ def _ingest_batch(
     mapped = con.sql(compiled.select).to_arrow_table()
     con.unregister("raw")
     mask = mapped.column("_mask")
-    is_rejected = pc.not_equal(
-        pc.bit_wise_and(mask, pa.scalar(compiled.reject_mask, pa.int64())), 0
-    )
+    reject_bits = pa.scalar(compiled.reject_mask, pa.int64())
+    is_rejected = pc.not_equal(pc.bit_wise_and(mask, reject_bits), 0)
     accepted = mapped.filter(pc.invert(is_rejected)).drop_columns(["_mask"])
-    staging.write_table(accepted.select(schema.names).cast(schema))
-    rejected_count = count - accepted.num_rows
-    if rejected_count:
+    rejected_rows = None
+    if accepted.num_rows < count:
         rejected = mapped.filter(is_rejected).select(
             ["source", "extract_id", "row_number", "_mask"]
         )
         offsets = pc.subtract(rejected.column("row_number"), pa.scalar(start, pa.int64()))
         con.register("rejected", rejected)
         con.register("rejected_raw", raw.take(offsets))
-        quarantine.write_table(con.sql(quarantine_select).to_arrow_table().cast(QUARANTINE_SCHEMA))
+        rejected_rows = con.sql(quarantine_select).to_arrow_table().cast(QUARANTINE_SCHEMA)
         con.unregister("rejected")
         con.unregister("rejected_raw")
     result.rows_read += count
     result.rows_accepted += accepted.num_rows
-    result.rows_rejected += rejected_count
-    counts = pc.value_counts(mask)
-    for item in counts.to_pylist():
+    result.rows_rejected += count - accepted.num_rows
+    _count_problems(result, compiled, mask)
+    return accepted.select(schema.names).cast(schema), rejected_rows
+
+
+def _count_problems(result: IngestResult, compiled: CompiledMapping, mask: pa.ChunkedArray) -> None:
+    for item in pc.value_counts(mask).to_pylist():
         if not item["values"]:
             continue
         problems = compiled.decode(int(item["values"]))

@@ -6,7 +6,7 @@ import datetime
 
 import duckdb
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from schemas.identifiers import (
@@ -83,6 +83,7 @@ _PIECES = st.one_of(
 
 
 @settings(max_examples=150, deadline=None)
+@example(values=["13/686271U\n", "ſF95/000123A", "ı3/686271U", "2013/0686271U", "tr15\t9rr"])
 @given(values=st.lists(_PIECES, min_size=1, max_size=40))
 def test_sql_and_python_rules_agree(values: list[str]) -> None:
     with duckdb.connect() as con:
