@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 CHECK_ALPHABET = "ZABCDEFGHJKLMNPQRTUVWXY"
 POSTCODE_PLACEHOLDERS = frozenset({"NF1 1NF", "ZZ99 3VZ", "ZZ99 3WZ"})
@@ -136,124 +137,158 @@ CANONICALISERS: dict[str, Callable[[str | None], str | None]] = {
 
 
 # --- DuckDB SQL: the same rules, columnar -------------------------------------------------------
-# Cheap string functions over one squashed value (bound once per row by a lambda); a single
-# regexp_full_match decides the shape, so no capturing regex runs per row.
+# Each rule is a plan of cheap projections evaluated level by level (a level may use the aliases
+# of the levels before it), so every piece is computed once per row with no per-row lists,
+# structs or capturing regexes: one regexp_full_match decides the shape, slicing does the rest.
 
 
-def _let(value_sql: str, name: str, body_sql: str) -> str:
-    """Bind ``value_sql`` to ``name`` once per row inside ``body_sql`` (a DuckDB lambda)."""
-    return f"list_transform([{value_sql}], lambda {name}: {body_sql})[1]"
+@dataclass(frozen=True)
+class SqlPlan:
+    """Projection levels that compute a canonical identifier; ``result`` names the output."""
+
+    levels: list[dict[str, str]]
+    result: str
 
 
-def _sql_squash(expr: str, separators: str = " -") -> str:
-    value = expr
+def _squash_sql(raw: str, separators: str = " -") -> str:
+    value = raw
     for separator in separators:
         value = f"replace({value}, '{separator}', '')"
     # strlen counts bytes, length characters: equal only for ASCII text, as in Python.
-    return f"(CASE WHEN strlen({expr}) = length({expr}) THEN upper({value}) ELSE '' END)"
+    return f"(CASE WHEN strlen({raw}) = length({raw}) THEN upper({value}) ELSE '' END)"
 
 
-def _sql_check_letter(two_digit_year: str, serial: str, serial_digits: int) -> str:
+def _check_letter_sql(two_digit_year: str, serial: str, serial_digits: int) -> str:
     index = f"(({two_digit_year}) * {10**serial_digits} + ({serial})) % 23"
     return f"substr('{CHECK_ALPHABET}', CAST({index} AS INTEGER) + 1, 1)"
 
 
-def nhs_number_sql(expr: str) -> str:
-    """SQL for :func:`canonical_nhs_number` applied to the text expression ``expr``."""
+def nhs_number_plan(raw: str, p: str) -> SqlPlan:
+    """Plan for :func:`canonical_nhs_number` over the text column ``raw``; aliases start ``p``."""
+    w = f"{p}w"
     weighted = " + ".join(
-        f"(ascii(substr(_w, {i + 1}, 1)) - 48) * {w}" for i, w in enumerate(_NHS_WEIGHTS)
+        f"(ascii(substr({w}, {i + 1}, 1)) - 48) * {k}" for i, k in enumerate(_NHS_WEIGHTS)
     )
-    check = f"(11 - (({weighted}) % 11)) % 11"
-    body = (
-        f"CASE WHEN regexp_full_match(_w, '\\d{{10}}') AND {check} <> 10 "
-        f"AND {check} = ascii(right(_w, 1)) - 48 THEN _w END"
-    )
-    return _let(_sql_squash(expr), "_w", body)
+    return SqlPlan(
+        [
+            {w: _squash_sql(raw)},
+            {f"{p}ok": f"regexp_full_match({w}, '\\d{{10}}')"},
+            {f"{p}check": f"CASE WHEN {p}ok THEN (11 - (({weighted}) % 11)) % 11 END"},
+            {f"{p}out": f"CASE WHEN {p}check <> 10 AND {p}check = ascii(right({w}, 1)) - 48 "
+             f"THEN {w} END"},
+        ],
+        f"{p}out",
+    )  # fmt: skip
 
 
-def pnc_id_sql(expr: str, today: datetime.date | None = None) -> str:
-    """SQL for :func:`canonical_pnc_id`."""
+def pnc_id_plan(raw: str, p: str, today: datetime.date | None = None) -> SqlPlan:
+    """Plan for :func:`canonical_pnc_id`."""
     yy_now = (today or datetime.date.today()).year % 100
+    w, ok, slash, n = f"{p}w", f"{p}ok", f"{p}slash", f"{p}n"
     shape = r"(\d{2}|\d{4})/\d{1,7}[A-Z]|\d{11}[A-Z]|\d{3,9}[A-Z]"
-    slash = "strpos(_w, '/')"
     year_text = (
-        f"CASE WHEN {slash} > 0 THEN left(_w, {slash} - 1) "
-        "WHEN len(_w) = 12 THEN left(_w, 4) ELSE left(_w, 2) END"
+        f"CASE WHEN NOT {ok} THEN NULL WHEN {slash} > 0 THEN left({w}, {slash} - 1) "
+        f"WHEN {n} = 12 THEN left({w}, 4) ELSE left({w}, 2) END"
     )
     serial_text = (
-        f"CASE WHEN {slash} > 0 THEN substr(_w, {slash} + 1, len(_w) - {slash} - 1) "
-        "WHEN len(_w) = 12 THEN substr(_w, 5, 7) ELSE substr(_w, 3, len(_w) - 3) END"
+        f"CASE WHEN NOT {ok} THEN NULL WHEN {slash} > 0 THEN substr({w}, {slash} + 1, "
+        f"{n} - {slash} - 1) WHEN {n} = 12 THEN substr({w}, 5, 7) ELSE substr({w}, 3, {n} - 3) END"
     )
-    body = (
-        f"CASE WHEN regexp_full_match(_w, '{shape}') THEN "
-        + _let(
-            f"{{'y': CAST({year_text} AS INTEGER), 'four': len({year_text}) = 4, "
-            f"'s': CAST({serial_text} AS BIGINT), 'c': right(_w, 1)}}",
-            "_q",
-            "CASE WHEN _q.s > 0 AND _q.c = "
-            + _sql_check_letter("_q.y % 100", "_q.s", 7)
-            + " THEN lpad(CAST(CASE WHEN _q.four THEN _q.y WHEN _q.y <= "
-            f"{yy_now} THEN 2000 + _q.y ELSE 1900 + _q.y END AS VARCHAR), 4, '0') || '/' || "
-            "lpad(CAST(_q.s AS VARCHAR), 7, '0') || _q.c END",
-        )
-        + " END"
+    y, s, c = f"{p}y", f"{p}s", f"{p}c"
+    year = (
+        f"CASE WHEN len({p}yt) = 4 THEN {y} "
+        f"WHEN {y} <= {yy_now} THEN 2000 + {y} ELSE 1900 + {y} END"
     )
-    return _let(_sql_squash(expr), "_w", body)
+    return SqlPlan(
+        [
+            {w: _squash_sql(raw)},
+            {ok: f"regexp_full_match({w}, '{shape}')", slash: f"strpos({w}, '/')", n: f"len({w})"},
+            {f"{p}yt": year_text, f"{p}st": serial_text, c: f"right({w}, 1)"},
+            {y: f"CAST({p}yt AS INTEGER)", s: f"CAST({p}st AS BIGINT)"},
+            {f"{p}out": f"CASE WHEN {s} > 0 AND {c} = {_check_letter_sql(f'{y} % 100', s, 7)} "
+             f"THEN lpad(CAST({year} AS VARCHAR), 4, '0') || '/' || "
+             f"lpad(CAST({s} AS VARCHAR), 7, '0') || {c} END"},
+        ],
+        f"{p}out",
+    )  # fmt: skip
 
 
-def cro_number_sql(expr: str) -> str:
-    """SQL for :func:`canonical_cro_number`."""
+def cro_number_plan(raw: str, p: str) -> SqlPlan:
+    """Plan for :func:`canonical_cro_number`."""
+    w, ok, sf, slash = f"{p}w", f"{p}ok", f"{p}sf", f"{p}slash"
     shape = r"\d{1,6}/\d{2}[A-Z]|SF\d{2}/\d{1,6}[A-Z]"
-    sf = "starts_with(_w, 'SF')"
-    year_text = f"CASE WHEN {sf} THEN substr(_w, 3, 2) ELSE substr(_w, strpos(_w, '/') + 1, 2) END"
-    serial_text = (
-        f"CASE WHEN {sf} THEN substr(_w, 6, len(_w) - 6) ELSE left(_w, strpos(_w, '/') - 1) END"
-    )
-    padded = "lpad(CAST(_q.s AS VARCHAR), 6, '0')"
-    body = (
-        f"CASE WHEN regexp_full_match(_w, '{shape}') THEN "
-        + _let(
-            f"{{'yy': {year_text}, 's': CAST({serial_text} AS BIGINT), 'c': right(_w, 1), "
-            f"'sf': {sf}}}",
-            "_q",
-            "CASE WHEN _q.s > 0 AND _q.c = "
-            + _sql_check_letter("CAST(_q.yy AS INTEGER)", "_q.s", 6)
-            + f" THEN CASE WHEN _q.sf THEN 'SF' || _q.yy || '/' || {padded} || _q.c "
-            f"ELSE {padded} || '/' || _q.yy || _q.c END END",
-        )
-        + " END"
-    )
-    return _let(_sql_squash(expr), "_w", body)
+    yy, s, c = f"{p}yy", f"{p}s", f"{p}c"
+    padded = f"lpad(CAST({s} AS VARCHAR), 6, '0')"
+    return SqlPlan(
+        [
+            {w: _squash_sql(raw)},
+            {ok: f"regexp_full_match({w}, '{shape}')", sf: f"starts_with({w}, 'SF')",
+             slash: f"strpos({w}, '/')"},
+            {yy: f"CASE WHEN NOT {ok} THEN NULL WHEN {sf} THEN substr({w}, 3, 2) "
+             f"ELSE substr({w}, {slash} + 1, 2) END",
+             f"{p}st": f"CASE WHEN NOT {ok} THEN NULL WHEN {sf} THEN substr({w}, 6, len({w}) - 6) "
+             f"ELSE left({w}, {slash} - 1) END",
+             c: f"right({w}, 1)"},
+            {s: f"CAST({p}st AS BIGINT)"},
+            {f"{p}out": f"CASE WHEN {s} > 0 AND {c} = "
+             f"{_check_letter_sql(f'CAST({yy} AS INTEGER)', s, 6)} THEN CASE WHEN {sf} THEN "
+             f"'SF' || {yy} || '/' || {padded} || {c} ELSE {padded} || '/' || {yy} || {c} END END"},
+        ],
+        f"{p}out",
+    )  # fmt: skip
 
 
-def crn_sql(expr: str) -> str:
-    """SQL for :func:`canonical_crn`."""
-    return _let(
-        _sql_squash(expr), "_w", "CASE WHEN regexp_full_match(_w, '[A-Z]\\d{6}') THEN _w END"
-    )
+def _pattern_plan(raw: str, p: str, pattern: str) -> SqlPlan:
+    w = f"{p}w"
+    return SqlPlan(
+        [{w: _squash_sql(raw)}, {f"{p}out": f"CASE WHEN regexp_full_match({w}, '{pattern}') "
+                                            f"THEN {w} END"}],
+        f"{p}out",
+    )  # fmt: skip
 
 
-def nomis_number_sql(expr: str) -> str:
-    """SQL for :func:`canonical_nomis_number`."""
-    body = "CASE WHEN regexp_full_match(_w, '[A-Z]\\d{4}[A-Z]{2}') THEN _w END"
-    return _let(_sql_squash(expr), "_w", body)
+def crn_plan(raw: str, p: str) -> SqlPlan:
+    """Plan for :func:`canonical_crn`."""
+    return _pattern_plan(raw, p, r"[A-Z]\d{6}")
 
 
-def postcode_sql(expr: str) -> str:
-    """SQL for :func:`canonical_postcode`."""
-    placeholders = ", ".join(f"'{p.replace(' ', '')}'" for p in sorted(POSTCODE_PLACEHOLDERS))
-    body = (
-        f"CASE WHEN regexp_full_match(_w, '[A-Z]{{1,2}}\\d[A-Z\\d]?\\d[A-Z]{{2}}') "
-        f"AND _w NOT IN ({placeholders}) THEN left(_w, len(_w) - 3) || ' ' || right(_w, 3) END"
-    )
-    return _let(_sql_squash(expr, " "), "_w", body)
+def nomis_number_plan(raw: str, p: str) -> SqlPlan:
+    """Plan for :func:`canonical_nomis_number`."""
+    return _pattern_plan(raw, p, r"[A-Z]\d{4}[A-Z]{2}")
 
 
-SQL_CANONICALISERS: dict[str, Callable[[str], str]] = {
-    "nhs_number": nhs_number_sql,
-    "pnc_id": pnc_id_sql,
-    "cro_number": cro_number_sql,
-    "crn": crn_sql,
-    "nomis_number": nomis_number_sql,
-    "postcode": postcode_sql,
+_POSTCODE_SHAPE = r"[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}"
+
+
+def postcode_plan(raw: str, p: str) -> SqlPlan:
+    """Plan for :func:`canonical_postcode`."""
+    w = f"{p}w"
+    placeholders = ", ".join(f"'{code.replace(' ', '')}'" for code in sorted(POSTCODE_PLACEHOLDERS))
+    return SqlPlan(
+        [
+            {w: _squash_sql(raw, " ")},
+            {f"{p}out": f"CASE WHEN regexp_full_match({w}, '{_POSTCODE_SHAPE}') "
+             f"AND {w} NOT IN ({placeholders}) THEN left({w}, len({w}) - 3) || ' ' || "
+             f"right({w}, 3) END"},
+        ],
+        f"{p}out",
+    )  # fmt: skip
+
+
+SQL_PLANS: dict[str, Callable[[str, str], SqlPlan]] = {
+    "nhs_number": nhs_number_plan,
+    "pnc_id": pnc_id_plan,
+    "cro_number": cro_number_plan,
+    "crn": crn_plan,
+    "nomis_number": nomis_number_plan,
+    "postcode": postcode_plan,
 }
+
+
+def plan_query(plan: SqlPlan, table: str, keep: str = "*") -> str:
+    """A SELECT over ``table`` adding the plan's levels; yields ``keep`` and the result."""
+    query = f"SELECT * FROM {table}"
+    for level in plan.levels:
+        columns = ", ".join(f"{expression} AS {alias}" for alias, expression in level.items())
+        query = f"SELECT *, {columns} FROM ({query})"
+    return f"SELECT {keep}, {plan.result} FROM ({query})"

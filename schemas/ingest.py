@@ -247,7 +247,7 @@ def ingest_file(
                     [(p.bit, p.column, p.label, p.reject) for p in compiled.problems])  # fmt: skip
     try:
         with (
-            pq.ParquetWriter(staging_path, schema, compression="zstd") as staging,
+            pq.ParquetWriter(staging_path, schema, compression="snappy") as staging,
             pq.ParquetWriter(quarantine_path, QUARANTINE_SCHEMA, compression="zstd") as quarantine,
         ):
             steps = _prefetched(_read_steps(path, fmt, feed, header, bad_rows))
@@ -306,7 +306,10 @@ def _map_step(
     mask = mapped.column("_mask")
     reject_bits = pa.scalar(compiled.reject_mask, pa.int64())
     is_rejected = pc.not_equal(pc.bit_wise_and(mask, reject_bits), 0)
-    accepted = mapped.filter(pc.invert(is_rejected)).drop_columns(["_mask"])
+    any_rejected = pc.any(is_rejected).as_py()
+    accepted = (mapped.filter(pc.invert(is_rejected)) if any_rejected else mapped).drop_columns(
+        ["_mask"]
+    )
     rejected_rows = None
     if accepted.num_rows < count:
         rejected = mapped.filter(is_rejected).select(

@@ -17,7 +17,7 @@ from schemas.canonical import (
     field_types,
 )
 from schemas.feed import ColumnMapping, FeedFormat
-from schemas.identifiers import SQL_CANONICALISERS
+from schemas.identifiers import SQL_PLANS
 
 _DEFAULT_BOOLEAN_CODES: dict[str, bool] = {
     "Y": True, "YES": True, "TRUE": True, "1": True, "N": False, "NO": False, "FALSE": False,
@@ -81,7 +81,7 @@ class _Builder:
 
     def __init__(self) -> None:
         self.raw: dict[str, str] = {}
-        self.values: dict[str, str] = {}
+        self.levels: list[dict[str, str]] = []
         self.final: dict[str, str] = {}
         self.conditions: list[tuple[str, Problem]] = []
 
@@ -90,8 +90,16 @@ class _Builder:
         return quote_identifier(alias)
 
     def value(self, name: str, expression: str) -> str:
-        self.values[name] = expression
-        return quote_identifier(f"_v_{name}")
+        alias = f"_v_{name}"
+        self.add_levels([{alias: expression}])
+        return quote_identifier(alias)
+
+    def add_levels(self, levels: list[dict[str, str]]) -> None:
+        """Add projections evaluated level by level after the raw columns."""
+        for depth, level in enumerate(levels):
+            if depth == len(self.levels):
+                self.levels.append({})
+            self.levels[depth].update(level)
 
     def problem(self, condition: str, column: str, field: str, reason: str, reject: bool) -> None:
         bit = len(self.conditions)
@@ -163,7 +171,9 @@ def _add_field(b: _Builder, name: str, mapping: ColumnMapping, kind: str) -> Non
         b.problem(f"{raw} IS NULL", column, name, "required value is blank", True)
     b.final[name] = final
     if name in IDENTIFIER_FIELDS or name == "postcode":
-        canonical = b.value(f"{name}_canonical", SQL_CANONICALISERS[name](raw))
+        plan = SQL_PLANS[name](raw, f"_{name}_")
+        b.add_levels(plan.levels)
+        canonical = plan.result
         b.final[f"{name}_canonical"] = canonical
         reason = (
             "not a valid postcode, or a placeholder"
@@ -213,9 +223,6 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
     raw_stage = ", ".join(
         f"{_blank_to_null(column)} AS {quote_identifier(alias)}" for column, alias in b.raw.items()
     )
-    value_stage = ", ".join(
-        f"{expression} AS {quote_identifier(f'_v_{name}')}" for name, expression in b.values.items()
-    )
     mask = (
         " + ".join(
             f"(CASE WHEN {condition} THEN {1 << problem.bit}::HUGEINT ELSE 0::HUGEINT END)"
@@ -231,11 +238,14 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
         sql_type = _duckdb_type(field.name, kinds)
         kinds_sql.append(f"CAST({expression} AS {sql_type}) AS {quote_identifier(field.name)}")
     compiled = CompiledMapping("", [problem for _, problem in b.conditions])
+    query = f"SELECT _row_number, _source, _extract_id, {raw_stage} FROM batch"
+    for level in b.levels:
+        columns = ", ".join(f"{expression} AS {quote_identifier(alias)}"
+                            for alias, expression in level.items())  # fmt: skip
+        query = f"SELECT *, {columns} FROM ({query})"
+    query = f"SELECT *, CAST(({mask}) AS BIGINT) AS _mask FROM ({query})"
     select = (
-        f"SELECT {', '.join(kinds_sql)}, {warnings_sql(compiled)} AS warnings, _mask FROM ("
-        f"SELECT *, CAST(({mask}) AS BIGINT) AS _mask FROM ("
-        f"SELECT *{', ' + value_stage if value_stage else ''} FROM ("
-        f"SELECT _row_number, _source, _extract_id, {raw_stage} FROM batch)))"
+        f"SELECT {', '.join(kinds_sql)}, {warnings_sql(compiled)} AS warnings, _mask FROM ({query})"
     )
     return CompiledMapping(select, compiled.problems)
 
