@@ -211,3 +211,19 @@ def test_the_documented_example_is_valid(tmp_path: Path) -> None:
     path.write_text(block, encoding="utf-8")
     agreement = load_agreement(path)
     assert agreement.id == document["id"]
+
+
+def test_every_setting_is_documented() -> None:
+    from hub.sharing_config import RecipientConfig
+    from sharing_agreements.model import Agreement, FieldClause, LawfulBasis
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "sharing.md").read_text()
+    names = {
+        *(n for n in Agreement.model_fields if n != "source_file"),
+        *(info.alias or n for n, info in FieldClause.model_fields.items()),
+        *LawfulBasis.model_fields,
+        *RecipientConfig.model_fields,
+        "reidentifiers",
+    }
+    undocumented = sorted(n for n in names if f"`{n}`" not in text)
+    assert undocumented == []
