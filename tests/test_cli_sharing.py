@@ -75,6 +75,9 @@ def test_publish_and_reidentify_commands(env: Path) -> None:
     result = runner.invoke(main, ["publish", "--config", str(hub)])
     assert result.exit_code == 0, result.output + result.stderr
     assert "iom_team: published" in result.output
+    audit = (env / "workspace" / "audit" / "audit.jsonl").read_text()
+    changed = [json.loads(line) for line in audit.splitlines() if "config_changed" in line]
+    assert any(e["objects"]["file"].endswith("a.yaml") for e in changed)
     release = next((env / "workspace" / "published" / "iom_team").iterdir())
     pseudonym = pq.read_table(release / "view.parquet").column("person_id")[0].as_py()
 

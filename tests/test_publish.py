@@ -307,6 +307,14 @@ def test_reidentify_refuses_and_records_the_refusal(
     assert not audit_entries(hub, "reidentify")
 
 
+def test_reidentify_does_not_record_what_is_not_a_pseudonym(hub: HubConfig) -> None:
+    audit = Workspace(hub.workspace).open_audit()
+    with pytest.raises(ReidentificationRefused, match="not a pseudonym"):
+        reidentify(hub, "iom_team", "Harvey Thomson", "Safeguarding referral 2026/114", audit)
+    (entry,) = audit_entries(hub, "reidentify_refused")
+    assert "Harvey" not in str(entry)
+
+
 def test_reidentify_refuses_another_master_key(
     hub: HubConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
