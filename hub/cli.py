@@ -300,5 +300,9 @@ def audit_verify(options: Options, config_path: Path) -> None:
         sys.exit(EXIT_FAILURE)
 
 
+from hub import cli_sharing  # noqa: E402 - commands of their own module
+
+cli_sharing.register(main)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
