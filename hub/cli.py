@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import click
 
+from hub.schedule_cli import schedule_command
 from schemas.errors import HubError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_LOCKED, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -242,6 +243,8 @@ def demo_command(options: Options, demo_dir: Path, people: int, seed: int) -> No
     if summary.get("failed"):
         sys.exit(EXIT_PARTIAL)
 
+
+main.add_command(schedule_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
