@@ -1,8 +1,13 @@
-"""The demo: synthetic partners, the example configuration, one full run, a plain summary."""
+"""The demo: synthetic partners served over SFTP on loopback, the example feeds, one full run.
+
+The partners' extracts are served by a real SFTP server on 127.0.0.1 (:mod:`hub.demo_sftp`),
+with keys generated for the run and the server's host key pinned, so the demo pulls through
+the same SFTP connector as production.
+"""
 
 from __future__ import annotations
 
-import os
+import hashlib
 import shutil
 from pathlib import Path
 from typing import Any
@@ -13,7 +18,6 @@ from hub.config import load_config
 from hub.output import Reporter
 from hub.pipeline import run_once
 
-EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "config" / "hub.yaml"
 _MARKER = ".iomhub-demo"
 
 
@@ -39,19 +43,34 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
                                   people, seed=seed)  # fmt: skip
     for feed, path in generated.files.items():
         reporter.done(f"{feed}: {generated.records[feed]:,} records in {path.name}")
-    os.environ.update({
-        "IOMHUB_DROP_ROOT": str(demo_dir / "partners"),
-        "IOMHUB_WORKSPACE": str(demo_dir / "workspace"),
-        "IOMHUB_MIN_AGE_SECONDS": "0",
-    })  # fmt: skip
-    config = load_config(EXAMPLE_CONFIG)
-    summary = run_once(config, reporter, command="demo")
+    from hub.demo_sftp import sftp_demo_config
+
+    folders = {feed: path.parent for feed, path in generated.files.items()}
+    for feed in ("police", "probation"):  # these two partners send a .sha256 with each file
+        if feed in generated.files:
+            _write_sidecar(generated.files[feed])
+    with sftp_demo_config(demo_dir, folders) as (config_path, server):
+        reporter.step(
+            f"Serving the partners over SFTP on 127.0.0.1:{server.port} (host key "
+            f"{server.host_key_fingerprint}, pinned in each feed's config)"
+        )
+        config = load_config(config_path)
+        summary = run_once(config, reporter, command="demo")
     totals = summary.totals()
     if not reporter.json_mode:
         click.echo(
-            f"\nDemo finished. {totals['files_pulled']} files pulled, {totals['rows_ingested']:,}"
-            f" rows ingested, {totals['rows_quarantined']:,} quarantined with reasons.\n"
-            f"  workspace: {config.workspace}\n"
-            f"  status:    iomhub status --config {EXAMPLE_CONFIG}  (with IOMHUB_WORKSPACE set)"
+            f"\nDemo finished. {totals['files_pulled']} files pulled over SFTP, "
+            f"{totals['rows_ingested']:,} rows ingested, {totals['rows_quarantined']:,} "
+            f"quarantined with reasons.\n"
+            f"  workspace: {config.workspace.resolve()}\n"
+            f"  config:    {config_path}\n"
+            f"  status:    iomhub status --config {config_path}"
         )
-    return {"failed": summary.failed, **summary.as_dict(), "workspace": str(config.workspace)}
+    return {"failed": summary.failed, **summary.as_dict(), "workspace": str(config.workspace.resolve()),
+            "config": str(config_path)}  # fmt: skip
+
+
+def _write_sidecar(path: Path) -> None:
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    path.with_name(path.name + ".sha256").write_text(f"{digest}  {path.name}\n")
