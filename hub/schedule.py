@@ -104,8 +104,12 @@ class Scheduler:
         """Wait, waking early (and returning True) when asked to stop."""
         return self.stop.wait(seconds)
 
-    def tick(self) -> RunSummary | None:
-        """Pull the due feeds and run the later stages if anything new landed."""
+    def tick(self, *, wait_if_locked: bool = True) -> RunSummary | None:
+        """Pull the due feeds and run the later stages if anything new landed.
+
+        When another run holds the workspace, the due feeds stay due: the service waits a little
+        (``wait_if_locked``) and the next tick tries again.
+        """
         due = self.due()
         if not due:
             return None
@@ -116,8 +120,9 @@ class Scheduler:
                 should_stop=self.stop.is_set, sleep=self._sleep,
             )  # fmt: skip
         except WorkspaceLocked:
-            self.reporter.note("another run holds the workspace; trying again shortly")
-            self._sleep(LOCKED_RETRY_SECONDS)
+            self.reporter.note("another run holds the workspace; the due feeds stay due")
+            if wait_if_locked:
+                self._sleep(LOCKED_RETRY_SECONDS)
             return None
         totals = summary.totals()
         self.reporter.done(

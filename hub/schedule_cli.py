@@ -46,7 +46,7 @@ def _schedule(options: Any, config_path: Path, once: bool, max_wait: float) -> N
     if not once:
         scheduler.run_forever()
         return
-    summary = scheduler.tick()
+    summary = scheduler.tick(wait_if_locked=False)
     if summary is None:
         options.emit({"run": None, "due": []})
         return
