@@ -34,6 +34,7 @@ from connectors.sftp import SftpConnector
 
 _DEFAULTS = SftpConnector.__init__.__kwdefaults__ or {}
 DEFAULT_DEPTH, DEFAULT_BLOCK = _DEFAULTS["read_depth"], _DEFAULTS["read_block"]
+DEFAULT_WINDOW = _DEFAULTS["window_bytes"]
 from tests.sftp_server import OpenSshServer, missing_requirements  # noqa: E402
 
 
@@ -50,10 +51,12 @@ def write_extract(path: Path, megabytes: int) -> int:
 
 
 def with_connector(
-    source: SftpSource, remote: RemoteFile, out: Path, depth: int, block: int
+    source: SftpSource, remote: RemoteFile, out: Path, depth: int, block: int, window: int
 ) -> float:
     started = time.perf_counter()
-    with SftpConnector(source, "bench", read_depth=depth, read_block=block) as connector:
+    with SftpConnector(
+        source, "bench", read_depth=depth, read_block=block, window_bytes=window
+    ) as connector:
         temporary, _ = fetch_verified(connector, remote, out, time_limit=None)
     elapsed = time.perf_counter() - started
     assert temporary.stat().st_size == remote.size, "short download"
@@ -67,13 +70,26 @@ def with_sftp_client(server: OpenSshServer, account: str, name: str, out: Path) 
     target = out / "sftp-client.copy"
     key = server.accounts[account].key_path
     command = [
-        "sftp", "-q", "-b", "-", "-P", str(server.port), "-i", str(key),
-        "-o", f"UserKnownHostsFile={known_hosts}", "-o", "StrictHostKeyChecking=yes",
-        "-o", "BatchMode=yes", f"{account}@127.0.0.1",
-    ]  # fmt: skip
+        "sftp",
+        "-q",
+        "-b",
+        "-",
+        "-P",
+        str(server.port),
+        "-i",
+        str(key),
+        "-o",
+        f"UserKnownHostsFile={known_hosts}",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "BatchMode=yes",
+        f"{account}@127.0.0.1",
+    ]
     started = time.perf_counter()
-    subprocess.run(command, input=f"get {name} {target}\n".encode(), check=True,
-                   stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        command, input=f"get {name} {target}\n".encode(), check=True, stdout=subprocess.DEVNULL
+    )
     elapsed = time.perf_counter() - started
     target.unlink()
     return elapsed
@@ -83,9 +99,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=200, help="extract size in MB (10^6 bytes)")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--depth", type=int, default=DEFAULT_DEPTH,
-                        help="read requests in flight")  # fmt: skip
+    parser.add_argument("--depth", type=int, default=DEFAULT_DEPTH, help="read requests in flight")
     parser.add_argument("--block", type=int, default=DEFAULT_BLOCK, help="bytes per request")
+    parser.add_argument("--window", type=int, default=DEFAULT_WINDOW, help="SSH channel window")
     args = parser.parse_args()
     if missing := missing_requirements():
         print(f"cannot run: missing {', '.join(missing)}", file=sys.stderr)
@@ -103,15 +119,22 @@ def main() -> int:
             remote = next(f for f in connector.list_files() if f.name == name)
         timings: dict[str, list[float]] = {"connector": [], "sftp": []}
         for _ in range(args.repeat):
-            timings["connector"].append(with_connector(source, remote, out, args.depth, args.block))
+            timings["connector"].append(
+                with_connector(source, remote, out, args.depth, args.block, args.window)
+            )
             timings["sftp"].append(with_sftp_client(server, "partner", name, out))
         rates = {k: [size / 1e6 / t for t in v] for k, v in timings.items()}
-        print(f"extract: {size / 1e6:,.0f} MB, {args.repeat} downloads each, alternating; "
-              f"{args.depth} requests of {args.block:,} bytes in flight")  # fmt: skip
+        print(
+            f"extract: {size / 1e6:,.0f} MB, {args.repeat} downloads each, alternating; "
+            f"{args.depth} requests of {args.block:,} bytes in flight, "
+            f"window {args.window:,} bytes"
+        )
         for label, text in (("connector", "connector (sha256 + fsync)"), ("sftp", "OpenSSH sftp")):
             best, median = max(rates[label]), statistics.median(rates[label])
-            print(f"  {text:<28} best {best:7.1f} MB/s   median {median:7.1f} MB/s   "
-                  f"({', '.join(f'{t:.2f}' for t in timings[label])} s)")  # fmt: skip
+            print(
+                f"  {text:<28} best {best:7.1f} MB/s   median {median:7.1f} MB/s   "
+                f"({', '.join(f'{t:.2f}' for t in timings[label])} s)"
+            )
         ratio = statistics.median(rates["connector"]) / statistics.median(rates["sftp"])
         print(f"  ratio connector / sftp (medians): {ratio:.2f}  (target >= 0.50)")
     finally:

@@ -162,8 +162,9 @@ class SftpEndpoint(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if (self.host_key is None) == (self.known_hosts_file is None):
-            raise ValueError("pin the server's host key with exactly one of host_key, "
-                             "known_hosts_file")  # fmt: skip
+            raise ValueError(
+                "pin the server's host key with exactly one of host_key, known_hosts_file"
+            )
         if self.host_key is not None:
             key = parse_known_hosts_line(self.host_key)
             if key is not None and not key.matches_host(self.host, self.port):

@@ -24,13 +24,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-KEY_TYPES = frozenset({
-    "ssh-ed25519",
-    "ssh-rsa",
-    "ecdsa-sha2-nistp256",
-    "ecdsa-sha2-nistp384",
-    "ecdsa-sha2-nistp521",
-})  # fmt: skip
+KEY_TYPES = frozenset(
+    {
+        "ssh-ed25519",
+        "ssh-rsa",
+        "ecdsa-sha2-nistp256",
+        "ecdsa-sha2-nistp384",
+        "ecdsa-sha2-nistp521",
+    }
+)
 """Host key types the hub can pin (what paramiko can verify)."""
 
 _HOST_KEY_ALGORITHMS = {"ssh-rsa": ("rsa-sha2-512", "rsa-sha2-256")}

@@ -249,6 +249,9 @@ def pull_feed(
             continue
         sidecar_name = remote.name + SIDECAR_SUFFIX
         has_sidecar = sidecar_name in names
+        if has_sidecar and not connector.is_inside(sidecar_name):
+            report.refused.append(f"{sidecar_name!r}: a link leading outside the feed's folder")
+            continue
         if ledger.is_landed(feed, remote.name, remote.size, remote.mtime):
             if (remote.name, remote.size, remote.mtime) not in landed_now:
                 report.already_seen += 1

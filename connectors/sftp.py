@@ -89,6 +89,10 @@ class SftpConnector(Connector):
 
     ``who`` in messages is ``"<role> '<name>'"``, e.g. ``feed 'police'`` or ``recipient 'pcc'``.
     The connection opens on first use and reopens after it was lost; ``close`` ends it.
+
+    Downloads keep ``read_depth`` requests of ``read_block`` bytes in flight on an SSH channel
+    whose window is ``window_bytes`` (larger than what is in flight, so the server never
+    waits for the window to reopen); ``bench/sftp_bench.py`` measured these choices.
     """
 
     def __init__(
@@ -97,8 +101,9 @@ class SftpConnector(Connector):
         feed: str = "",
         *,
         role: str = "feed",
-        read_depth: int = 64,
-        read_block: int = 32768,
+        read_depth: int = 32,
+        read_block: int = 128 * 1024,
+        window_bytes: int = 8 * 1024 * 1024,
     ) -> None:
         self.endpoint = endpoint
         self.feed = feed
@@ -106,6 +111,7 @@ class SftpConnector(Connector):
         self.location = f"SFTP server {endpoint.server}"
         self.read_depth = read_depth
         self.read_block = read_block
+        self.window_bytes = window_bytes
         self._transport: paramiko.Transport | None = None
         self._sftp: paramiko.SFTPClient | None = None
         self._root = ""
@@ -228,7 +234,7 @@ class SftpConnector(Connector):
             self._check_host_key(transport.get_remote_server_key(), pinned, revoked)
             self._authenticate(transport, pkey, password)
             try:
-                sftp = paramiko.SFTPClient.from_transport(transport)
+                sftp = paramiko.SFTPClient.from_transport(transport, window_size=self.window_bytes)
             except (paramiko.SSHException, OSError, EOFError) as error:
                 raise self._fail(f"would not start SFTP ({_describe(error)})") from error
             if sftp is None:

@@ -39,8 +39,9 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
     demo_dir = demo_dir.resolve()
     _fresh_folder(demo_dir)
     reporter.step(f"Writing synthetic extracts for {people:,} people (nobody in them is real)")
-    generated = generate_partners(demo_dir / "partners", demo_dir / "truth" / "truth.parquet",
-                                  people, seed=seed)  # fmt: skip
+    generated = generate_partners(
+        demo_dir / "partners", demo_dir / "truth" / "truth.parquet", people, seed=seed
+    )
     for feed, path in generated.files.items():
         reporter.done(f"{feed}: {generated.records[feed]:,} records in {path.name}")
     from hub.demo_sftp import sftp_demo_config
@@ -66,8 +67,12 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
             f"  config:    {config_path}\n"
             f"  status:    iomhub status --config {config_path}"
         )
-    return {"failed": summary.failed, **summary.as_dict(), "workspace": str(config.workspace.resolve()),
-            "config": str(config_path)}  # fmt: skip
+    return {
+        "failed": summary.failed,
+        **summary.as_dict(),
+        "workspace": str(config.workspace.resolve()),
+        "config": str(config_path),
+    }
 
 
 def _write_sidecar(path: Path) -> None:

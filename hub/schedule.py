@@ -18,42 +18,13 @@ from collections.abc import Callable
 from types import FrameType
 
 from hub.config import FeedConfig, HubConfig
+from hub.cron import is_due, local_now, next_run
 from hub.errors import WorkspaceLocked
 from hub.output import Reporter
 from hub.pipeline import RunSummary, run_once
 from hub.workspace import Workspace
 
 LOCKED_RETRY_SECONDS = 30.0
-
-
-def local_now() -> datetime.datetime:
-    """Now, as an aware datetime in the machine's local time zone."""
-    return datetime.datetime.now().astimezone()
-
-
-def next_run(schedule: str, after: datetime.datetime) -> datetime.datetime:
-    """The first scheduled time strictly after ``after`` (local time, as cron reads it)."""
-    from croniter import croniter
-
-    local = after.astimezone(local_now().tzinfo)
-    return croniter(schedule, local).get_next(datetime.datetime)
-
-
-def cadence(schedule: str, now: datetime.datetime) -> datetime.timedelta:
-    """The gap between the two latest scheduled times before ``now``: the expected cadence."""
-    from croniter import croniter
-
-    runs = croniter(schedule, now.astimezone(local_now().tzinfo))
-    latest = runs.get_prev(datetime.datetime)
-    before = runs.get_prev(datetime.datetime)
-    return latest - before
-
-
-def is_due(feed: FeedConfig, last_attempt: str | None, now: datetime.datetime) -> bool:
-    """Whether a scheduled time of the feed has come since its last attempt."""
-    if not last_attempt:
-        return True
-    return next_run(feed.schedule, datetime.datetime.fromisoformat(last_attempt)) <= now
 
 
 class Scheduler:
@@ -86,7 +57,11 @@ class Scheduler:
     def due(self) -> list[FeedConfig]:
         """The feeds due now."""
         now, attempts = self.clock(), self._last_attempts()
-        return [feed for feed in self.config.feeds if is_due(feed, attempts.get(feed.name), now)]
+        return [
+            feed
+            for feed in self.config.feeds
+            if is_due(feed.schedule, attempts.get(feed.name), now)
+        ]
 
     def seconds_to_next(self) -> float:
         """How long to sleep before the next feed is due (at most ``max_wait_seconds``)."""
@@ -116,9 +91,14 @@ class Scheduler:
         self.reporter.step(f"Scheduled pull: {', '.join(feed.name for feed in due)}")
         try:
             summary = run_once(
-                self.config, self.reporter, command="schedule", feeds=due, only_if_new=True,
-                should_stop=self.stop.is_set, sleep=self._sleep,
-            )  # fmt: skip
+                self.config,
+                self.reporter,
+                command="schedule",
+                feeds=due,
+                only_if_new=True,
+                should_stop=self.stop.is_set,
+                sleep=self._sleep,
+            )
         except WorkspaceLocked:
             self.reporter.note("another run holds the workspace; the due feeds stay due")
             if wait_if_locked:
@@ -135,8 +115,7 @@ class Scheduler:
     def run_forever(self) -> None:
         """Tick until asked to stop; return after the step in hand has finished."""
         self.reporter.step(
-            f"iomhub schedule: {len(self.config.feeds)} feed(s), workspace "
-            f"{self.config.workspace}"
+            f"iomhub schedule: {len(self.config.feeds)} feed(s), workspace {self.config.workspace}"
         )
         for feed in self.config.feeds:
             self.reporter.done(f"{feed.name}: '{feed.schedule}'")

@@ -15,12 +15,21 @@ import click
 
 @click.command("schedule")
 @click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), envvar="IOMHUB_CONFIG",
-    required=True, help="The hub's YAML file (or set IOMHUB_CONFIG).",
-)  # fmt: skip
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    envvar="IOMHUB_CONFIG",
+    required=True,
+    help="The hub's YAML file (or set IOMHUB_CONFIG).",
+)
 @click.option("--once", is_flag=True, help="Pull what is due now, then exit (for cron).")
-@click.option("--max-wait", type=click.FloatRange(1), default=300, show_default=True,
-              help="Longest sleep between checks, in seconds.")  # fmt: skip
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(1),
+    default=300,
+    show_default=True,
+    help="Longest sleep between checks, in seconds.",
+)
 @click.pass_obj
 def schedule_command(options: Any, config_path: Path, once: bool, max_wait: float) -> None:
     """Pull each feed when its cron schedule is due; ingest when new data has landed.

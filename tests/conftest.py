@@ -7,10 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.sftp_helpers import PARTNER_PASSWORD, RSA_PASSPHRASE
 from tests.sftp_server import SSHD, OpenSshServer, missing_requirements
 
-RSA_PASSPHRASE = "correct horse battery staple"
-PARTNER_PASSWORD = "pw-for-the-sftp-tests-only"
 SFTP_ACCOUNTS = ("police", "health", "recipient")
 
 

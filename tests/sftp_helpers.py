@@ -13,6 +13,8 @@ from hub.output import Reporter
 from hub.pull import FeedPullOutcome, pull_one
 from hub.workspace import Workspace
 
+RSA_PASSPHRASE = "correct horse battery staple"
+PARTNER_PASSWORD = "pw-for-the-sftp-tests-only"
 MINIMAL_FORMAT = {"fields": {"source_record_id": "id", "surname": "surname"}}
 
 
@@ -43,8 +45,9 @@ class Puller:
         """Pull one feed the way a hub run does (retries included)."""
         state = self.workspace.open_state()
         try:
-            return pull_one(feed, self.workspace, state, Reporter(stream=self.output),
-                            sleep=self._sleep)  # fmt: skip
+            return pull_one(
+                feed, self.workspace, state, Reporter(stream=self.output), sleep=self._sleep
+            )
         finally:
             state.close()
 

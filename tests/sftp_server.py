@@ -162,9 +162,13 @@ class OpenSshServer:
     # --- accounts ------------------------------------------------------------------------------
 
     def add_account(
-        self, name: str, *, key_type: str = "ed25519", passphrase: str | None = None,
+        self,
+        name: str,
+        *,
+        key_type: str = "ed25519",
+        passphrase: str | None = None,
         password: str | None = None,
-    ) -> Account:  # fmt: skip
+    ) -> Account:
         """Create a partner account with its key and its folder (before or after start)."""
         uid = _UID_BASE + len(self.accounts)
         folder = self.base / "partners" / name
@@ -188,8 +192,9 @@ class OpenSshServer:
         groups = ["root:x:0:", "nogroup:x:65534:"]
         for account in self.accounts.values():
             password = self._passwords.get(account.name, "*")
-            lines.append(f"{account.name}:{password}:{account.uid}:{account.uid}::"
-                         f"{account.folder}:/bin/sh")  # fmt: skip
+            lines.append(
+                f"{account.name}:{password}:{account.uid}:{account.uid}::{account.folder}:/bin/sh"
+            )
             groups.append(f"{account.name}:x:{account.uid}:")
         (self.base / "passwd").write_text("\n".join(lines) + "\n")
         (self.base / "group").write_text("\n".join(groups) + "\n")
@@ -328,7 +333,9 @@ def _system_uid(name: str) -> int:
 
 def _crypt(password: str) -> str:
     result = subprocess.run(
-        ["openssl", "passwd", "-6", "-stdin"], input=password.encode(), capture_output=True,
+        ["openssl", "passwd", "-6", "-stdin"],
+        input=password.encode(),
+        capture_output=True,
         check=True,
-    )  # fmt: skip
+    )
     return result.stdout.decode().strip()

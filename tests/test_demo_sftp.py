@@ -15,11 +15,19 @@ from hub.output import Reporter
 
 
 def test_the_demo_pulls_every_partner_over_sftp(tmp_path):
-    summary = run_demo(tmp_path / "demo", people=60, seed=3,
-                       reporter=Reporter(json_mode=True, stream=io.StringIO()))  # fmt: skip
+    summary = run_demo(
+        tmp_path / "demo",
+        people=60,
+        seed=3,
+        reporter=Reporter(json_mode=True, stream=io.StringIO()),
+    )
     assert not summary["failed"]
     assert sorted(p["feed"] for p in summary["pulls"] if p["landed"]) == [
-        "health", "housing", "police", "probation"]  # fmt: skip
+        "health",
+        "housing",
+        "police",
+        "probation",
+    ]
     config = (tmp_path / "demo" / "config" / "feeds" / "police.yaml").read_text()
     assert "kind: sftp" in config and "host_key: '[127.0.0.1]:" in config
     archived = tmp_path / "demo" / "partners" / "police" / "archive"
@@ -39,11 +47,18 @@ def loopback(tmp_path):
 
 
 def settings(server: LoopbackSftpServer, root, user: str, **extra: object) -> SftpSource:
-    return SftpSource.model_validate({
-        "kind": "sftp", "host": "127.0.0.1", "port": server.port, "username": user,
-        "host_key": server.host_key_line, "private_key_file": str(root / "keys" / user),
-        "pattern": "*.csv", **extra,
-    })  # fmt: skip
+    return SftpSource.model_validate(
+        {
+            "kind": "sftp",
+            "host": "127.0.0.1",
+            "port": server.port,
+            "username": user,
+            "host_key": server.host_key_line,
+            "private_key_file": str(root / "keys" / user),
+            "pattern": "*.csv",
+            **extra,
+        }
+    )
 
 
 def test_each_demo_partner_is_jailed_in_its_folder(loopback):
@@ -54,9 +69,10 @@ def test_each_demo_partner_is_jailed_in_its_folder(loopback):
     with SftpConnector(settings(server, root, "police"), "police") as police:
         assert [f.name for f in police.list_files()] == ["police_1.csv"]
     escaping = settings(server, root, "police", folder="../health")
-    with pytest.raises(ConnectorError, match="does not exist"), SftpConnector(
-        escaping, "police"
-    ) as police:
+    with (
+        pytest.raises(ConnectorError, match="does not exist"),
+        SftpConnector(escaping, "police") as police,
+    ):
         police.list_files()  # '/../health' is '/health' inside the police folder: not there
 
 

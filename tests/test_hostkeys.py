@@ -25,8 +25,12 @@ def public_key(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def test_fingerprint_is_the_one_ssh_keygen_prints(tmp_path, public_key):
     (tmp_path / "host.pub").write_text(public_key + "\n")
-    expected = subprocess.run(["ssh-keygen", "-lf", str(tmp_path / "host.pub")],
-                              capture_output=True, text=True, check=True).stdout.split()[1]  # fmt: skip
+    expected = subprocess.run(
+        ["ssh-keygen", "-lf", str(tmp_path / "host.pub")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()[1]
     key = parse_known_hosts_line(public_key)
     assert key is not None and key.fingerprint == expected == fingerprint(key.blob)
 

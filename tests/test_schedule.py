@@ -18,8 +18,9 @@ from click.testing import CliRunner
 
 from hub.cli import main
 from hub.config import HubConfig, load_config
+from hub.cron import cadence, is_due, next_run
 from hub.output import Reporter
-from hub.schedule import Scheduler, cadence, is_due, next_run
+from hub.schedule import Scheduler
 from hub.state import StateStore
 from hub.status import feed_status_rows, render_table
 from tests.sftp_helpers import MINIMAL_FORMAT, csv_bytes, feed_config
@@ -33,20 +34,22 @@ def at(text: str) -> datetime.datetime:
 
 
 def test_a_feed_is_due_once_a_scheduled_time_has_passed_since_its_last_attempt():
-    feed = feed_config("police", {"kind": "folder", "path": "/x", "pattern": "*.csv"},
-                       schedule="30 1 * * *")  # fmt: skip
     last = at("2025-03-03T01:30:10").isoformat()
-    assert not is_due(feed, last, at("2025-03-04T01:29:00"))
-    assert is_due(feed, last, at("2025-03-04T01:30:00"))
-    assert is_due(feed, None, at("2025-03-04T00:00:00"))  # never tried: at once
+    assert not is_due("30 1 * * *", last, at("2025-03-04T01:29:00"))
+    assert is_due("30 1 * * *", last, at("2025-03-04T01:30:00"))
+    assert is_due("30 1 * * *", None, at("2025-03-04T00:00:00"))  # never tried: at once
     assert next_run("30 1 * * *", at("2025-03-03T01:30:10")) == at("2025-03-04T01:30:00")
 
 
 @pytest.mark.parametrize(
     ("schedule", "now", "hours"),
-    [("30 1 * * *", "2025-03-04T12:00", 24), ("0 * * * *", "2025-03-04T12:30", 1),
-     ("0 2 * * 1-5", "2025-03-05T12:00", 24), ("0 2 * * 1-5", "2025-03-03T12:00", 72)],
-)  # fmt: skip
+    [
+        ("30 1 * * *", "2025-03-04T12:00", 24),
+        ("0 * * * *", "2025-03-04T12:30", 1),
+        ("0 2 * * 1-5", "2025-03-05T12:00", 24),
+        ("0 2 * * 1-5", "2025-03-03T12:00", 72),
+    ],
+)
 def test_the_expected_cadence_comes_from_the_schedule(schedule, now, hours):
     assert cadence(schedule, at(now)) == datetime.timedelta(hours=hours)
 
@@ -54,8 +57,12 @@ def test_the_expected_cadence_comes_from_the_schedule(schedule, now, hours):
 def folder_config(tmp_path: Path, **feed: Any) -> HubConfig:
     drop = tmp_path / "drop"
     drop.mkdir(exist_ok=True)
-    source = {"kind": "folder", "path": str(drop), "pattern": "*.csv",
-              "completeness": {"stable_seconds": 0, "min_age_seconds": 0}}  # fmt: skip
+    source = {
+        "kind": "folder",
+        "path": str(drop),
+        "pattern": "*.csv",
+        "completeness": {"stable_seconds": 0, "min_age_seconds": 0},
+    }
     return HubConfig(workspace=tmp_path / "ws", feeds=[feed_config("police", source, **feed)])
 
 
@@ -87,11 +94,12 @@ def test_status_json_on_the_command_line(tmp_path):
     config = folder_config(tmp_path)
     (tmp_path / "feeds").mkdir()
     (tmp_path / "feeds" / "police.yaml").write_text(
-        yaml.safe_dump(config.feeds[0].model_dump(mode="json")))  # fmt: skip
-    (tmp_path / "hub.yaml").write_text(yaml.safe_dump({"workspace": "ws",
-                                                       "feeds": ["feeds/*.yaml"]}))  # fmt: skip
-    result = CliRunner().invoke(main, ["--json", "status", "--config",
-                                       str(tmp_path / "hub.yaml")])  # fmt: skip
+        yaml.safe_dump(config.feeds[0].model_dump(mode="json"))
+    )
+    (tmp_path / "hub.yaml").write_text(
+        yaml.safe_dump({"workspace": "ws", "feeds": ["feeds/*.yaml"]})
+    )
+    result = CliRunner().invoke(main, ["--json", "status", "--config", str(tmp_path / "hub.yaml")])
     assert result.exit_code == 0, result.output
     [row] = json.loads(result.output)["feeds"]
     assert row["feed"] == "police" and row["stale"] and row["last_success"] is None
@@ -112,19 +120,26 @@ def test_a_tick_pulls_what_is_due_then_ingests_and_the_next_tick_has_nothing_to_
 
 def write_config(tmp_path: Path, source: dict[str, Any], schedule: str = "* * * * *") -> Path:
     (tmp_path / "feeds").mkdir(exist_ok=True)
-    (tmp_path / "feeds" / "police.yaml").write_text(yaml.safe_dump(
-        {"name": "police", "schedule": schedule, "source": source, "format": MINIMAL_FORMAT}))  # fmt: skip
-    (tmp_path / "hub.yaml").write_text(yaml.safe_dump(
-        {"workspace": str(tmp_path / "ws"), "feeds": ["feeds/*.yaml"]}))  # fmt: skip
+    (tmp_path / "feeds" / "police.yaml").write_text(
+        yaml.safe_dump(
+            {"name": "police", "schedule": schedule, "source": source, "format": MINIMAL_FORMAT}
+        )
+    )
+    (tmp_path / "hub.yaml").write_text(
+        yaml.safe_dump({"workspace": str(tmp_path / "ws"), "feeds": ["feeds/*.yaml"]})
+    )
     return tmp_path / "hub.yaml"
 
 
 def start_service(config: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "schedule", "--config", str(config), *extra],
-        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for(predicate: Any, timeout: float = 30) -> None:
@@ -138,8 +153,12 @@ def test_the_service_stops_cleanly_on_sigterm_while_waiting(tmp_path):
     drop = tmp_path / "drop"
     drop.mkdir()
     (drop / "police_1.csv").write_bytes(csv_bytes(2))
-    source = {"kind": "folder", "path": str(drop), "pattern": "*.csv",
-              "completeness": {"stable_seconds": 0, "min_age_seconds": 0}}  # fmt: skip
+    source = {
+        "kind": "folder",
+        "path": str(drop),
+        "pattern": "*.csv",
+        "completeness": {"stable_seconds": 0, "min_age_seconds": 0},
+    }
     config = write_config(tmp_path, source)
     service = start_service(config, "--max-wait", "60")
     try:
@@ -194,9 +213,11 @@ def test_schedule_once_pulls_what_is_due_then_exits(tmp_path):
     (tmp_path / "drop" / "police_1.csv").write_bytes(csv_bytes(2))
     (tmp_path / "feeds").mkdir()
     (tmp_path / "feeds" / "police.yaml").write_text(
-        yaml.safe_dump(config.feeds[0].model_dump(mode="json")))  # fmt: skip
-    (tmp_path / "hub.yaml").write_text(yaml.safe_dump({"workspace": "ws",
-                                                       "feeds": ["feeds/*.yaml"]}))  # fmt: skip
+        yaml.safe_dump(config.feeds[0].model_dump(mode="json"))
+    )
+    (tmp_path / "hub.yaml").write_text(
+        yaml.safe_dump({"workspace": "ws", "feeds": ["feeds/*.yaml"]})
+    )
     runner = CliRunner()
     args = ["--json", "schedule", "--once", "--config", str(tmp_path / "hub.yaml")]
 

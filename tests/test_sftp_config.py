@@ -19,9 +19,15 @@ KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh
 
 
 def sftp(**overrides: Any) -> dict[str, Any]:
-    settings = {"kind": "sftp", "host": "sftp.police.example", "username": "iomhub",
-                "folder": "/outgoing", "pattern": "*.csv", "host_key": KEY,
-                "private_key_file": "keys/police_ed25519"}  # fmt: skip
+    settings = {
+        "kind": "sftp",
+        "host": "sftp.police.example",
+        "username": "iomhub",
+        "folder": "/outgoing",
+        "pattern": "*.csv",
+        "host_key": KEY,
+        "private_key_file": "keys/police_ed25519",
+    }
     settings.update(overrides)
     return {k: v for k, v in settings.items() if v is not None}
 

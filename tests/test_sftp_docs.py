@@ -13,7 +13,9 @@ DOC = (REPO / "docs" / "sftp.md").read_text(encoding="utf-8")
 
 
 def test_every_sftp_setting_is_documented():
-    names = [f"`{name}`" for name in SftpSource.model_fields if name not in {"completeness", "retry"}]
+    names = [
+        f"`{name}`" for name in SftpSource.model_fields if name not in {"completeness", "retry"}
+    ]
     names += [f"`completeness.{name}`" for name in Completeness.model_fields]
     names += [f"`retry.{name}`" for name in RetryPolicy.model_fields]
     missing = [name for name in names if name not in DOC]

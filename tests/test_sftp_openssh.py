@@ -19,8 +19,15 @@ from connectors.pull import PullReport, pull_feed
 from connectors.sftp import SftpConnector
 from hub.pull import FeedPullOutcome
 from hub.state import StateStore
-from tests.conftest import PARTNER_PASSWORD, RSA_PASSPHRASE
-from tests.sftp_helpers import MINIMAL_FORMAT, Puller, csv_bytes, feed_config, sha256_of
+from tests.sftp_helpers import (
+    MINIMAL_FORMAT,
+    PARTNER_PASSWORD,
+    RSA_PASSPHRASE,
+    Puller,
+    csv_bytes,
+    feed_config,
+    sha256_of,
+)
 from tests.sftp_server import OpenSshServer, free_port, generate_key
 
 REPO = Path(__file__).resolve().parent.parent
@@ -62,8 +69,10 @@ def test_two_partners_on_one_server_each_pull_only_their_own_folder(server, tmp_
     health.write("health_20250101.csv", csv_bytes(2, "H"))
     puller = Puller(tmp_path)
 
-    outcomes = [puller.pull(feed_config(name, server.source_settings(name)))
-                for name in ("police", "health")]  # fmt: skip
+    outcomes = [
+        puller.pull(feed_config(name, server.source_settings(name)))
+        for name in ("police", "health")
+    ]
 
     assert [o.landed for o in outcomes] == [["police_20250101.csv"], ["health_20250101.csv"]]
     assert all(o.error is None for o in outcomes)
@@ -98,8 +107,7 @@ def test_password_from_a_secrets_file(server, tmp_path):
     secret = tmp_path / "secrets" / "pw_partner"
     secret.parent.mkdir()
     secret.write_text(PARTNER_PASSWORD + "\n")
-    source = server.source_settings("pw_partner", private_key_file=None,
-                                    password_file=str(secret))  # fmt: skip
+    source = server.source_settings("pw_partner", private_key_file=None, password_file=str(secret))
 
     outcome = Puller(tmp_path / "ws").pull(feed_config("pw_partner", source))
 
@@ -108,8 +116,7 @@ def test_password_from_a_secrets_file(server, tmp_path):
 
 def test_hashed_known_hosts_file_pins_the_server(server, tmp_path):
     known_hosts = tmp_path / "known_hosts"
-    known_hosts.write_text(f"[other.example]:22 {server.host_public_key}\n"
-                           f"{server.host_key_line}\n")  # fmt: skip
+    known_hosts.write_text(f"[other.example]:22 {server.host_public_key}\n{server.host_key_line}\n")
     subprocess.run(["ssh-keygen", "-H", "-f", str(known_hosts)], check=True, capture_output=True)
     assert "127.0.0.1" not in known_hosts.read_text()
     server.accounts["police"].write("a.csv", csv_bytes(1))
@@ -133,9 +140,11 @@ def test_a_changed_host_key_stops_the_feed_and_says_how_to_pin(server, tmp_path)
 
     assert outcome.retries == 0 and puller.waits == [] and puller.landed("police") == []
     fingerprint = subprocess.run(
-        ["ssh-keygen", "-lf", str(server.host_key_path) + ".pub"], capture_output=True, text=True,
+        ["ssh-keygen", "-lf", str(server.host_key_path) + ".pub"],
+        capture_output=True,
+        text=True,
         check=True,
-    ).stdout.split()[1]  # fmt: skip
+    ).stdout.split()[1]
     assert f"presented the ssh-ed25519 key {fingerprint}" in outcome.error
     assert "not the pinned key" in outcome.error and "feed 'police'" in outcome.error
     assert "another channel" in outcome.error and "docs/sftp.md" in outcome.error
@@ -143,8 +152,10 @@ def test_a_changed_host_key_stops_the_feed_and_says_how_to_pin(server, tmp_path)
 
 def test_an_unknown_host_is_never_accepted(server, tmp_path):
     known_hosts = tmp_path / "known_hosts"
-    known_hosts.write_text(f"[127.0.0.1]:{server.port + 1} {server.host_public_key}\n"
-                           f"sftp.other.example {server.host_public_key}\n")  # fmt: skip
+    known_hosts.write_text(
+        f"[127.0.0.1]:{server.port + 1} {server.host_public_key}\n"
+        f"sftp.other.example {server.host_public_key}\n"
+    )
     server.accounts["police"].write("a.csv", csv_bytes(1))
     source = server.source_settings("police", host_key=None, known_hosts_file=str(known_hosts))
     endpoint = SftpSource.model_validate(source)
@@ -182,8 +193,9 @@ def test_a_wrong_passphrase_is_reported_without_showing_it(server, tmp_path, mon
 
 def test_a_missing_secret_says_where_it_was_looked_for(server, tmp_path, monkeypatch):
     monkeypatch.delenv("IOMHUB_TEST_MISSING", raising=False)
-    source = server.source_settings("pw_partner", private_key_file=None,
-                                    password_env="IOMHUB_TEST_MISSING")  # fmt: skip
+    source = server.source_settings(
+        "pw_partner", private_key_file=None, password_env="IOMHUB_TEST_MISSING"
+    )
 
     outcome = Puller(tmp_path).pull(feed_config("pw_partner", source))
 
@@ -230,7 +242,8 @@ def test_a_connection_killed_mid_transfer_resumes_where_it_stopped(server, tmp_p
     assert outcome.error is None and outcome.landed == ["big.csv"] and outcome.retries == 1
     [landed] = puller.landed("police")
     assert landed.stat().st_size == BIG and sha256_of(landed) == sha256_of(
-        server.accounts["police"].folder / "big.csv")  # fmt: skip
+        server.accounts["police"].folder / "big.csv"
+    )
     assert puller.leftovers("police") == []
 
 
@@ -297,9 +310,15 @@ def test_a_file_still_growing_is_never_half_taken(server, tmp_path):
 
     def pull(at: float) -> PullReport:
         with SftpConnector(source, "police") as connector:
-            return pull_feed(connector, "police", source, landing=tmp_path / "landing",
-                             quarantine=tmp_path / "quarantine", ledger=state,
-                             clock=lambda: at)  # fmt: skip
+            return pull_feed(
+                connector,
+                "police",
+                source,
+                landing=tmp_path / "landing",
+                quarantine=tmp_path / "quarantine",
+                ledger=state,
+                clock=lambda: at,
+            )
 
     start = time.time()
 
@@ -321,8 +340,14 @@ def test_a_file_that_grows_during_its_download_is_not_landed(server, tmp_path):
     state = GrowingWhileListed(tmp_path / "state.db", path)
 
     with SftpConnector(source, "police") as connector:
-        report = pull_feed(connector, "police", source, landing=tmp_path / "landing",
-                           quarantine=tmp_path / "quarantine", ledger=state)  # fmt: skip
+        report = pull_feed(
+            connector,
+            "police",
+            source,
+            landing=tmp_path / "landing",
+            quarantine=tmp_path / "quarantine",
+            ledger=state,
+        )
 
     assert report.landed == [] and report.vanished == ["police_1.csv"]
     assert list((tmp_path / "landing" / "police" / ".incoming").glob("*")) == []
@@ -379,7 +404,9 @@ def test_unsafe_names_and_links_leading_outside_are_refused(server, tmp_path):
     os.symlink("/etc/hostname", police.folder / "system.csv")
     health.write("health_1.csv", csv_bytes(1))
     os.symlink(health.folder / "health_1.csv", police.folder / "neighbour.csv")
-    for link in ("inside.csv", "system.csv", "neighbour.csv"):
+    police.write("vouched.csv", csv_bytes(1))
+    os.symlink("/etc/hostname", police.folder / "vouched.csv.sha256")
+    for link in ("inside.csv", "system.csv", "neighbour.csv", "vouched.csv.sha256"):
         os.lchown(police.folder / link, police.uid, police.uid)
 
     outcome = Puller(tmp_path).pull(feed_config("police", server.source_settings("police")))
@@ -390,7 +417,8 @@ def test_unsafe_names_and_links_leading_outside_are_refused(server, tmp_path):
     assert "'bad?name.csv': contains control characters" in refused
     assert "'system.csv': a link leading outside" in refused
     assert "'neighbour.csv': a link leading outside" in refused
-    assert len(outcome.refused) == 4
+    assert "'vouched.csv.sha256': a link leading outside" in refused
+    assert len(outcome.refused) == 5
 
 
 # --- exactly once ------------------------------------------------------------------------------
@@ -421,8 +449,9 @@ def test_a_tidy_up_interrupted_by_a_crash_is_finished_by_the_next_run(server, tm
     puller = Puller(tmp_path)
     puller.pull(feed_config("police", server.source_settings("police")))  # landed, then "crash"
 
-    again = puller.pull(feed_config("police", server.source_settings("police",
-                                                                     after_landing="delete")))
+    again = puller.pull(
+        feed_config("police", server.source_settings("police", after_landing="delete"))
+    )
 
     assert again.landed == [] and again.already_seen == 1
     assert not (account.folder / "police_1.csv").exists()
@@ -433,15 +462,19 @@ def test_kill_9_of_the_hub_mid_download_then_a_rerun_lands_it_exactly_once(serve
     account.write("police_20250101.csv", os.urandom(BIG))
     (tmp_path / "feeds").mkdir()
     source = server.source_settings("police")
-    (tmp_path / "feeds" / "police.yaml").write_text(yaml.safe_dump(
-        {"name": "police", "source": source, "format": MINIMAL_FORMAT}))  # fmt: skip
-    (tmp_path / "hub.yaml").write_text(yaml.safe_dump(
-        {"workspace": str(tmp_path / "ws"), "feeds": ["feeds/*.yaml"]}))  # fmt: skip
+    (tmp_path / "feeds" / "police.yaml").write_text(
+        yaml.safe_dump({"name": "police", "source": source, "format": MINIMAL_FORMAT})
+    )
+    (tmp_path / "hub.yaml").write_text(
+        yaml.safe_dump({"workspace": str(tmp_path / "ws"), "feeds": ["feeds/*.yaml"]})
+    )
     hub = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "--quiet", "run", "--config", str(tmp_path / "hub.yaml")],
-        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-    )  # fmt: skip
+    )
     try:
         part = wait_for_partial_download(tmp_path / "ws" / "landing" / "police" / ".incoming")
         os.kill(hub.pid, signal.SIGSTOP)
@@ -498,8 +531,10 @@ def test_a_failed_upload_leaves_nothing_behind(server, tmp_path):
         {k: v for k, v in settings.items() if k in SftpEndpoint.model_fields}
     )
 
-    with pytest.raises(ConnectorError) as raised, SftpConnector(endpoint, "pcc",
-                                                                  role="recipient") as connector:
+    with (
+        pytest.raises(ConnectorError) as raised,
+        SftpConnector(endpoint, "pcc", role="recipient") as connector,
+    ):
         connector.upload(release, "view.parquet")
 
     assert "recipient 'pcc'" in str(raised.value) and "denied permission" in str(raised.value)
