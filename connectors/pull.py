@@ -3,8 +3,10 @@
 The steps are the same for every transport: list -> refuse unsafe names -> skip temporaries ->
 complete? -> already landed? -> fetch under a temporary name while hashing -> fsync -> verify the
 sidecar -> rename into ``landing/<feed>/<YYYY-MM-DD>/`` read-only -> record in the ledger ->
-tidy up on the partner side. A crash at any point leaves either nothing or a landed file the next
-run recognises by its sha256.
+tidy up on the partner side. A file whose size or mtime changed while it downloaded is dropped
+and looked at again next time. A connection dropped mid-download resumes from the bytes already
+written (within the feed's retry budget); a download over its time limit is abandoned. A crash
+at any point leaves either nothing or a landed file the next run recognises by its sha256.
 """
 
 from __future__ import annotations

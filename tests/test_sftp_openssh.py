@@ -539,3 +539,19 @@ def test_a_failed_upload_leaves_nothing_behind(server, tmp_path):
 
     assert "recipient 'pcc'" in str(raised.value) and "denied permission" in str(raised.value)
     assert list((folder / "locked").iterdir()) == []
+
+
+def test_reads_larger_than_the_server_allows_come_back_short_and_the_file_is_whole(server):
+    data = os.urandom(3 * 1024 * 1024 + 12345)
+    server.accounts["police"].write("big.csv", data)
+    source = SftpSource.model_validate(server.source_settings("police"))
+
+    with SftpConnector(source, "police", read_block=1024 * 1024) as connector:  # OpenSSH: 255 KiB
+        connector.list_files()
+        with connector.open_read("big.csv") as handle:
+            chunks = list(iter(lambda: handle.read(1 << 20), b""))
+        with connector.open_read("big.csv", 1_000_000) as handle:
+            tail = b"".join(iter(lambda: handle.read(1 << 20), b""))
+
+    assert b"".join(chunks) == data and max(len(c) for c in chunks) < 1024 * 1024
+    assert tail == data[1_000_000:]
