@@ -469,7 +469,7 @@ class SftpConnector(Connector):
     def close(self) -> None:
         self._drop()
 
-    # --- helpers -------------------------------------------------------------------------------
+    # --- internals -----------------------------------------------------------------------------
 
     @staticmethod
     def _replace(sftp: paramiko.SFTPClient, source: str, target: str) -> None:

@@ -92,7 +92,7 @@ class PipelinedReader:
         return answer
 
     def drain(self) -> None:
-        """Take the answers still due (reads past the end) so the session stays in step."""
+        """Take the answers still due (reads past the end) so the SFTP channel stays in step."""
         self._eof = True
         while self._inflight:
             number, _, _ = self._inflight.popleft()

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.sftp_helpers import PARTNER_PASSWORD, RSA_PASSPHRASE
 from tests.sftp_server import SSHD, OpenSshServer, missing_requirements
+from tests.sftp_support import PARTNER_PASSWORD, RSA_PASSPHRASE
 
 SFTP_ACCOUNTS = ("police", "health", "recipient")
 

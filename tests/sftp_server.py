@@ -277,13 +277,13 @@ class OpenSshServer:
             time.sleep(0.05)
         raise RuntimeError(f"sshd did not start listening:\n{self.log()}")
 
-    def sessions(self) -> list[int]:
+    def connections(self) -> list[int]:
         """PIDs of the per-connection sshd processes."""
         return descendants(self.process.pid) if self.process else []
 
-    def kill_sessions(self) -> list[int]:
+    def kill_connections(self) -> list[int]:
         """SIGKILL every per-connection process; the listener keeps running."""
-        killed = self.sessions()
+        killed = self.connections()
         for pid in killed:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
@@ -293,15 +293,15 @@ class OpenSshServer:
         """Stop sshd (no new connections), then every per-connection child, by PID."""
         if self.process is None:
             return
-        sessions = self.sessions()
+        connections = self.connections()
         with contextlib.suppress(ProcessLookupError):
             self.process.kill()
         self.process.wait(timeout=10)
-        for pid in sessions:
+        for pid in connections:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + 5
-        while any(_alive(pid) for pid in sessions) and time.monotonic() < deadline:
+        while any(_alive(pid) for pid in connections) and time.monotonic() < deadline:
             time.sleep(0.01)
         self.process = None
 

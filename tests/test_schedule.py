@@ -23,7 +23,7 @@ from hub.output import Reporter
 from hub.schedule import Scheduler
 from hub.state import StateStore
 from hub.status import feed_status_rows, render_table
-from tests.sftp_helpers import MINIMAL_FORMAT, csv_bytes, feed_config
+from tests.sftp_support import MINIMAL_FORMAT, csv_bytes, feed_config
 
 REPO = Path(__file__).resolve().parent.parent
 LOCAL = datetime.datetime.now().astimezone().tzinfo

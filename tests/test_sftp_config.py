@@ -13,7 +13,7 @@ from connectors.config import FolderSource, SftpSource
 from connectors.pull import unsafe_name_reason
 from hub.config import json_schemas, load_config, load_feed
 from schemas.errors import ConfigError
-from tests.sftp_helpers import MINIMAL_FORMAT
+from tests.sftp_support import MINIMAL_FORMAT
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
 

@@ -19,7 +19,8 @@ from connectors.pull import PullReport, pull_feed
 from connectors.sftp import SftpConnector
 from hub.pull import FeedPullOutcome
 from hub.state import StateStore
-from tests.sftp_helpers import (
+from tests.sftp_server import OpenSshServer, free_port, generate_key
+from tests.sftp_support import (
     MINIMAL_FORMAT,
     PARTNER_PASSWORD,
     RSA_PASSPHRASE,
@@ -28,7 +29,6 @@ from tests.sftp_helpers import (
     feed_config,
     sha256_of,
 )
-from tests.sftp_server import OpenSshServer, free_port, generate_key
 
 REPO = Path(__file__).resolve().parent.parent
 BIG = 24 * 1024 * 1024
@@ -231,10 +231,10 @@ def test_a_connection_killed_mid_transfer_resumes_where_it_stopped(server, tmp_p
 
     thread, results = in_thread(lambda: puller.pull(feed))
     part = wait_for_partial_download(tmp_path / "landing" / "police" / ".incoming")
-    sessions = server.sessions()
-    freeze(sessions)
+    connections = server.connections()
+    freeze(connections)
     partial = part.stat().st_size
-    server.kill_sessions()
+    server.kill_connections()
     thread.join(60)
 
     [outcome] = results
@@ -258,7 +258,7 @@ def test_a_server_killed_mid_transfer_leaves_nothing_and_a_rerun_lands_it(tmp_pa
 
         thread, results = in_thread(lambda: puller.pull(feed))
         wait_for_partial_download(tmp_path / "landing" / "police" / ".incoming")
-        freeze(own.sessions())
+        freeze(own.connections())
         own.stop()
         thread.join(60)
         [outcome] = results

@@ -1,4 +1,4 @@
-"""Small helpers for the SFTP tests: feeds on the test server, pulling, looking at landing."""
+"""Support for the SFTP tests: feeds on the test server, pulling, looking at landing."""
 
 from __future__ import annotations
 
