@@ -23,6 +23,7 @@ from hub.output import Reporter
 from hub.schedule import Scheduler
 from hub.state import StateStore
 from hub.status import feed_status_rows, render_table
+from hub.workspace import Workspace
 from tests.sftp_support import MINIMAL_FORMAT, csv_bytes, feed_config
 
 REPO = Path(__file__).resolve().parent.parent
@@ -226,3 +227,21 @@ def test_schedule_once_pulls_what_is_due_then_exits(tmp_path):
     assert first.exit_code == 0 and json.loads(first.output)["totals"]["files_pulled"] == 1
     assert second.exit_code == 0 and json.loads(second.output) == {"run": None, "due": []}
     assert load_config(tmp_path / "hub.yaml").feeds[0].schedule == "0 2 * * *"
+
+
+def test_schedule_once_leaves_due_feeds_due_when_another_run_holds_the_workspace(tmp_path):
+    config = folder_config(tmp_path)
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "police.yaml").write_text(
+        yaml.safe_dump(config.feeds[0].model_dump(mode="json"))
+    )
+    (tmp_path / "hub.yaml").write_text(
+        yaml.safe_dump({"workspace": "ws", "feeds": ["feeds/*.yaml"]})
+    )
+    args = ["schedule", "--once", "--config", str(tmp_path / "hub.yaml")]
+
+    with Workspace(tmp_path / "ws").lock():
+        result = CliRunner().invoke(main, args)
+
+    assert result.exit_code == 0 and "the due feeds stay due" in result.output
+    assert Scheduler(load_config(tmp_path / "hub.yaml"), Reporter(quiet=True)).due()
