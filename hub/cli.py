@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import click
 
+from hub.schedule_cli import schedule_command
 from schemas.errors import HubError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_LOCKED, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -303,6 +304,8 @@ def audit_verify(options: Options, config_path: Path) -> None:
 from hub import cli_sharing  # noqa: E402 - commands of their own module
 
 cli_sharing.register(main)
+
+main.add_command(schedule_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

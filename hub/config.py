@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from connectors.config import FolderSource, SourceConfig
+from connectors.config import SourceConfig
 from hub.sharing_config import RecipientConfig, resolve_sharing
 from schemas.errors import ConfigError
 from schemas.feed import FeedFormat
@@ -33,15 +33,18 @@ _FEED_NAME = r"^[a-z][a-z0-9_]{0,39}$"
 class FeedConfig(BaseModel):
     """One partner feed: where its files come from, when, and how to read them."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     name: str = Field(pattern=_FEED_NAME, description="Short name, e.g. 'police'.")
     description: str = ""
     schedule: str = Field("0 2 * * *", description="Cron expression for scheduled pulls.")
-    stale_after_hours: float = Field(
-        36, gt=0, description="Status marks the feed stale when its last success is older."
+    stale_after_hours: float | None = Field(
+        None,
+        gt=0,
+        description="Status marks the feed stale when its last success is older; by default, "
+        "older than its cadence (the gap between its two latest scheduled times) and half again.",
     )
-    source: SourceConfig = Field(discriminator="kind")
+    source: SourceConfig
     format: FeedFormat
 
     @field_validator("schedule")
@@ -57,7 +60,7 @@ class FeedConfig(BaseModel):
 class HubConfig(BaseModel):
     """The whole hub: its workspace and its feeds."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     workspace: Path = Field(description="Folder for state, landed files and every output.")
     feeds: list[FeedConfig]
@@ -154,10 +157,7 @@ def load_feed(path: Path) -> FeedConfig:
         raise ConfigError(
             describe_validation_error(error, where=f"{path}: feed {name!r}"), file=str(path)
         ) from error
-    if isinstance(feed.source, FolderSource) and not feed.source.path.is_absolute():
-        source = feed.source.model_copy(update={"path": path.parent / feed.source.path})
-        feed = feed.model_copy(update={"source": source})
-    return feed
+    return feed.model_copy(update={"source": feed.source.with_base_folder(path.parent)})
 
 
 def _resolve_relative(base: Path, value: str | Path) -> Path:

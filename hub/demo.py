@@ -1,7 +1,13 @@
-"""The demo: synthetic partners, the example configuration, one full run, a plain summary."""
+"""The demo: synthetic partners served over SFTP on loopback, the example feeds, one full run.
+
+The partners' extracts are served by a real SFTP server on 127.0.0.1 (:mod:`hub.demo_sftp`),
+with keys generated for the run and the server's host key pinned, so the demo pulls through
+the same SFTP connector as production.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -15,7 +21,6 @@ from hub.output import Reporter
 from hub.pipeline import run_once
 from hub.publish import ReleaseOutcome
 
-EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "config" / "hub.yaml"
 _MARKER = ".iomhub-demo"
 
 
@@ -30,7 +35,7 @@ def _fresh_folder(folder: Path) -> None:
     (folder / _MARKER).write_text("created by iomhub demo; safe to delete\n")
 
 
-def releases_summary(releases: list[ReleaseOutcome]) -> str:
+def releases_summary(releases: list[ReleaseOutcome], config_path: Path) -> str:
     """Where the demo's releases are, one line per recipient."""
     lines = ["  releases:"]
     for release in releases:
@@ -42,7 +47,7 @@ def releases_summary(releases: list[ReleaseOutcome]) -> str:
             lines.append(f"    {release.recipient}: {release.status} {release.error or ''}")
     if not releases:
         lines.append("    none: publishing needs the matched view (matched/persons.parquet)")
-    lines.append(f"  agreements: iomhub agreements check --config {EXAMPLE_CONFIG}")
+    lines.append(f"  agreements: iomhub agreements check --config {config_path}")
     lines.append("  re-identify (audited): IOMHUB_ACTOR=iom-data-officer iomhub reidentify "
                  "--config ... --recipient iom_team --pseudonym ID --reason TEXT")  # fmt: skip
     return "\n".join(lines)
@@ -55,8 +60,9 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
     demo_dir = demo_dir.resolve()
     _fresh_folder(demo_dir)
     reporter.step(f"Writing synthetic extracts for {people:,} people (nobody in them is real)")
-    generated = generate_partners(demo_dir / "partners", demo_dir / "truth" / "truth.parquet",
-                                  people, seed=seed)  # fmt: skip
+    generated = generate_partners(
+        demo_dir / "partners", demo_dir / "truth" / "truth.parquet", people, seed=seed
+    )
     for feed, path in generated.files.items():
         reporter.done(f"{feed}: {generated.records[feed]:,} records in {path.name}")
     keys = demo_dir / "keys"
@@ -64,20 +70,41 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
         write_new_key(keys / name)
     os.environ.update({
         "IOMHUB_SECRETS_DIR": str(keys),
-        "IOMHUB_DROP_ROOT": str(demo_dir / "partners"),
-        "IOMHUB_WORKSPACE": str(demo_dir / "workspace"),
         "IOMHUB_OUTBOX_ROOT": str(demo_dir / "outbox"),
-        "IOMHUB_MIN_AGE_SECONDS": "0",
     })  # fmt: skip
-    config = load_config(EXAMPLE_CONFIG)
-    summary = run_once(config, reporter, command="demo")
+    from hub.demo_sftp import sftp_demo_config
+
+    folders = {feed: path.parent for feed, path in generated.files.items()}
+    for feed in ("police", "probation"):  # these two partners send a .sha256 with each file
+        if feed in generated.files:
+            _write_sidecar(generated.files[feed])
+    with sftp_demo_config(demo_dir, folders) as (config_path, server):
+        reporter.step(
+            f"Serving the partners over SFTP on 127.0.0.1:{server.port} (host key "
+            f"{server.host_key_fingerprint}, pinned in each feed's config)"
+        )
+        config = load_config(config_path)
+        summary = run_once(config, reporter, command="demo")
     totals = summary.totals()
     if not reporter.json_mode:
         click.echo(
-            f"\nDemo finished. {totals['files_pulled']} files pulled, {totals['rows_ingested']:,}"
-            f" rows ingested, {totals['rows_quarantined']:,} quarantined with reasons.\n"
-            f"  workspace: {config.workspace}\n"
-            f"  status:    iomhub status --config {EXAMPLE_CONFIG}  (with IOMHUB_WORKSPACE set)"
+            f"\nDemo finished. {totals['files_pulled']} files pulled over SFTP, "
+            f"{totals['rows_ingested']:,} rows ingested, {totals['rows_quarantined']:,} "
+            f"quarantined with reasons.\n"
+            f"  workspace: {config.workspace.resolve()}\n"
+            f"  config:    {config_path}\n"
+            f"  status:    iomhub status --config {config_path}"
         )
-        click.echo(releases_summary(summary.releases))
-    return {"failed": summary.failed, **summary.as_dict(), "workspace": str(config.workspace)}
+        click.echo(releases_summary(summary.releases, config_path))
+    return {
+        "failed": summary.failed,
+        **summary.as_dict(),
+        "workspace": str(config.workspace.resolve()),
+        "config": str(config_path),
+    }
+
+
+def _write_sidecar(path: Path) -> None:
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    path.with_name(path.name + ".sha256").write_text(f"{digest}  {path.name}\n")

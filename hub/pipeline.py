@@ -8,11 +8,13 @@ for the whole run.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from connectors.retry import Sleep
 from hub.audit import AuditLog, Operation
-from hub.config import HubConfig
+from hub.config import FeedConfig, HubConfig
 from hub.ingest import ExtractOutcome, ingest_pending
 from hub.output import Reporter
 from hub.publish import ReleaseOutcome, publish_all
@@ -70,10 +72,18 @@ def record_config_changes(config: HubConfig, state: StateStore, audit: AuditLog)
 
 
 def run_once(
-    config: HubConfig, reporter: Reporter, *, pull: bool = True, command: str = "run"
-) -> RunSummary:
-    """Pull every feed once, then run every later stage on what has landed."""
+    config: HubConfig, reporter: Reporter, *, pull: bool = True, command: str = "run",
+    feeds: list[FeedConfig] | None = None, only_if_new: bool = False,
+    should_stop: Callable[[], bool] | None = None, sleep: Sleep | None = None,
+) -> RunSummary:  # fmt: skip
+    """Pull every feed (or ``feeds``) once, then run every later stage on what has landed.
+
+    ``only_if_new`` skips the later stages when nothing new landed and nothing is pending (the
+    scheduler's ticks). ``should_stop`` is asked between steps: a stopping service finishes
+    the step in hand and records the run as 'stopped'.
+    """
     workspace = Workspace(config.workspace)
+    stop = should_stop or (lambda: False)
     with workspace.lock():
         state = workspace.open_state()
         summary = RunSummary(state.start_run(command))
@@ -82,7 +92,14 @@ def run_once(
             record_config_changes(config, state, audit)
             if pull:
                 reporter.step("Pulling partner extracts")
-                summary.pulls = pull_all(config, workspace, state, audit, reporter)
+                summary.pulls = pull_all(
+                    config, workspace, state, audit, reporter, feeds, sleep=sleep, should_stop=stop
+                )
+            nothing_new = not any(p.landed for p in summary.pulls) and not state.extracts(
+                status="pending")  # fmt: skip
+            if stop() or (only_if_new and nothing_new):
+                state.finish_run(summary.run_id, "stopped" if stop() else "ok", summary.totals())
+                return summary
             reporter.step("Ingesting landed extracts")
             summary.extracts = ingest_pending(config, workspace, state, audit, reporter)
             if not summary.extracts:

@@ -112,6 +112,14 @@ class StateStore:
         ).fetchone()
         return row is not None
 
+    def was_rejected(self, feed: str, name: str, size: int, mtime: int) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM files WHERE feed=? AND name=? AND size=? AND mtime=? "
+            "AND status='rejected'",
+            (feed, name, size, mtime),
+        ).fetchone()
+        return row is not None
+
     def record_landed(self, landed: LandedFile) -> None:
         now = utc_now()
         with self.transaction() as db:
