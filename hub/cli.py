@@ -284,11 +284,14 @@ def audit_verify(options: Options, config_path: Path) -> None:
             "entries": result.entries,
             "first_bad_sequence": result.first_bad_sequence,
             "problem": result.problem,
+            "last_hash": result.last_hash,
         }
     )
     if not options.json_mode:
         if result.ok:
             click.secho(f"audit log intact: {result.entries} entries verified", fg="green")
+            if result.last_hash:
+                click.echo(f"  last entry hash {result.last_hash} (keep a copy outside the hub)")
         else:
             click.secho(
                 f"audit log FAILED verification at entry {result.first_bad_sequence}: "
