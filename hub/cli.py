@@ -303,5 +303,10 @@ def audit_verify(options: Options, config_path: Path) -> None:
         sys.exit(EXIT_FAILURE)
 
 
+from hub.cli_dpo import COMMANDS as _DPO_COMMANDS  # noqa: E402
+
+for _command in _DPO_COMMANDS:
+    main.add_command(_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -40,6 +40,11 @@ class FeedConfig(BaseModel):
     stale_after_hours: float = Field(
         36, gt=0, description="Status marks the feed stale when its last success is older."
     )
+    retention_days: int | None = Field(
+        None, gt=0, description="Days landed, staged and quarantined files of an extract are "
+        "kept (`iomhub retention apply`); unset: the longest retention of the agreements the "
+        "feed provides to, or kept until set.",
+    )  # fmt: skip
     source: SourceConfig = Field(discriminator="kind")
     format: FeedFormat
 

@@ -53,12 +53,17 @@ class RunSummary:
 
 
 def record_config_changes(config: HubConfig, state: StateStore, audit: AuditLog) -> None:
-    """Log every configuration file whose content changed since the last run, by hash."""
-    for path in config.config_files:
+    """Log every configuration or agreement file whose content changed since the last run, by
+    hash (``config_changed`` / ``agreement_changed``)."""
+    from hub.agreement_register import agreement_files
+
+    files = [(path, "config_changed") for path in config.config_files]
+    files += [(path, "agreement_changed") for path in agreement_files(config)]
+    for path, action in files:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         key = f"config:{path.resolve()}"
         if state.fact(key) != digest:
-            audit.record(Operation.CONFIGURATION, "config_changed",
+            audit.record(Operation.CONFIGURATION, action,
                          objects={"file": str(path), "sha256": digest})  # fmt: skip
             state.set_fact(key, digest)
 

@@ -59,7 +59,7 @@ class Extract:
     landed_path: Path
     landed_at: str
     status: str
-    """'pending', 'ingested' or 'rejected'."""
+    """'pending', 'ingested', 'rejected' or 'erased' (files removed under retention)."""
     rows_accepted: int | None
     rows_rejected: int | None
     detail: dict[str, Any]
@@ -164,6 +164,11 @@ class StateStore:
                 "detail=?, ingested_at=? WHERE extract_id=?",
                 (status, read, accepted, rejected, json.dumps(detail), utc_now(), extract_id),
             )
+
+    def mark_extract_erased(self, extract_id: str) -> None:
+        """Record that an extract's files were erased under retention (its ledger rows stay)."""
+        with self.transaction() as db:
+            db.execute("UPDATE extracts SET status='erased' WHERE extract_id=?", (extract_id,))
 
     def current_extracts(self) -> dict[str, Extract]:
         """Per feed, the latest successfully ingested extract: the feed's current truth."""

@@ -33,3 +33,182 @@ def fill_log(log: AuditLog, entries: int = 5) -> list[dict]:
             )
         )
     return written
+
+
+POLICE_HEADER = (
+    "NominalID,PNCID,CRONo,Surname,Forename1,Forename2,DOB,Sex,AddressLine1,Town,Postcode,"
+    "LastOffenceDate,LastOffenceType,OffenceCount12m,RFGScore,DAFlag\n"
+)
+POLICE_ROWS = [
+    "DC0001,,,TESTER,ALAN,,01/02/1990,M,1 Test Street,Truro,TR1 1AA,01/01/2024,Shoplifting,2,40,N",
+    "DC0002,,,EXAMPLE,BETH,,31/13/1985,F,2 Test Street,Truro,TR1 1AB,02/01/2024,Robbery - personal,"
+    "1,55,N",
+    "DC0003,,,SAMPLE,CARL,,05/06/2001,M,3 Test Street,Truro,TR1 1AC,03/01/2024,"
+    "Burglary - residential,3,70,Y",
+]
+
+AGREEMENTS = {
+    "csp-iom.yaml": """
+id: CSP-IOM-001
+title: IOM cohort sharing with the community safety partnership
+version: "2.1"
+parties: [Test Constabulary, Test Probation Region, Test Council]
+providers: [police, probation]
+recipients: [csp]
+purpose: Managing the IOM cohort (offender management and reducing reoffending)
+lawful_basis: DPA 2018 Part 3, s.35 (law enforcement purposes)
+start_date: 2024-01-01
+review_date: {review}
+expiry_date: 2099-12-31
+retention: 30 days
+contacts: [DPO, Test Constabulary]
+fields:
+  person_id: pseudonymise
+  date_of_birth: {{treatment: generalise, to: year}}
+  offence_type: keep
+""",
+    "health-pilot.yaml": """
+id: HEALTH-PILOT
+title: Health referrals pilot
+version: "1"
+providers: [health]
+recipients: [nhs_trust]
+purpose: Liaison and diversion pilot
+lawful_basis: UK GDPR Art. 6(1)(e), Art. 9(2)(h)
+start_date: 2023-01-01
+review_date: 2023-06-30
+expiry_date: 2023-12-31
+retention_days: 365
+fields: [person_id, health_service]
+""",
+}
+
+
+def build_dpo_workspace(root: Path, key_hex: str) -> Path:
+    """A workspace with real pulls and ingests and, by contract, matching and sharing outputs.
+
+    Two police extracts (the second current, one row quarantined in each), two agreements, one
+    release logged as a disclosure, one release with no entry, a re-identification, a match run.
+    Returns the hub file. The caller sets IOMHUB_AUDIT_KEY, IOMHUB_DROP_ROOT and
+    IOMHUB_MIN_AGE_SECONDS=0.
+    """
+    import datetime
+    import json
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from hub.config import load_config
+    from hub.output import Reporter
+    from hub.pipeline import run_once
+    from hub.releases import write_release_index
+    from hub.workspace import Workspace
+
+    hub_file = write_hub_config(root)
+    review = (datetime.date.today() + datetime.timedelta(days=300)).isoformat()
+    agreements = root / "config" / "agreements"
+    agreements.mkdir()
+    for name, text in AGREEMENTS.items():
+        (agreements / name).write_text(text.format(review=review), encoding="utf-8")
+    partners = Path(os.environ["IOMHUB_DROP_ROOT"])
+    for feed in ("police", "probation", "health", "housing"):
+        (partners / feed).mkdir(parents=True, exist_ok=True)
+    config = load_config(hub_file)
+    for day in ("20240101", "20240102"):
+        rows = POLICE_ROWS if day.endswith("2") else POLICE_ROWS[:2]
+        (partners / "police" / f"police_nominals_{day}.csv").write_text(
+            POLICE_HEADER + "\n".join(rows) + "\n", encoding="utf-8"
+        )
+        run_once(config, Reporter(quiet=True))
+    workspace = Workspace(config.workspace)
+    audit = AuditLog(workspace.audit, bytes.fromhex(key_hex))
+    current = sorted((workspace.staging / "police").glob("*.parquet"))
+    staged = pq.read_table(current[-1]).to_pylist()
+    (workspace.root / "matched").mkdir()
+    links = [
+        {"source": r["source"], "source_record_id": r["source_record_id"],
+         "extract_id": r["extract_id"], "person_id": f"P{n:06d}", "match_probability": 1.0}
+        for n, r in enumerate(staged, start=1)
+    ]  # fmt: skip
+    links.append({"source": "health", "source_record_id": "H000001-908",
+                  "extract_id": "health-0123456789abcdef", "person_id": "P000001",
+                  "match_probability": 0.97})  # fmt: skip
+    pq.write_table(pa.Table.from_pylist(links), workspace.root / "matched" / "record_links.parquet")
+    audit.record(Operation.COMBINATION, "match_run",
+                 objects={"model_version": "test-1", "run_id": "m1"},
+                 counts={"records": len(links), "persons": len(staged), "links": 1,
+                         "merges": 0, "splits": 0})  # fmt: skip
+    audit.record(Operation.ALTERATION, "review_decision",
+                 objects={"pair": "police:DC0001|health:H000001-908", "decision": "match"},
+                 reason="same NHS number and date of birth")  # fmt: skip
+    for release_id, persons, logged in (("r-0001", ["P000001", "P000002"], True),
+                                         ("r-0002", ["P000003"], False)):  # fmt: skip
+        folder = workspace.root / "published" / "csp" / release_id
+        folder.mkdir(parents=True)
+        (folder / "view.parquet").write_bytes(b"PAR1 not really")
+        manifest = {"release_id": release_id, "recipient": "csp",
+                    "agreements": [{"id": "CSP-IOM-001", "version": "2.1"}],
+                    "fields": ["person_id", "date_of_birth", "offence_type"],
+                    "rows": len(persons), "key_id": "k1",
+                    "created_at": datetime.datetime.now(datetime.UTC).isoformat(),
+                    "files": {"view.parquet": "0" * 64}}  # fmt: skip
+        (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        write_release_index(workspace.root, "csp", release_id, persons)
+        if logged:
+            audit.record(Operation.DISCLOSURE, "release",
+                         objects={"recipient": "csp", "release_id": release_id,
+                                  "fields": manifest["fields"], "agreement_ids": ["CSP-IOM-001"]},
+                         counts={"rows": len(persons)}, agreement_id="CSP-IOM-001")  # fmt: skip
+    audit.record(Operation.DISCLOSURE, "release_refused",
+                 objects={"recipient": "nhs_trust", "feed": "health"},
+                 agreement_id="HEALTH-PILOT", reason="agreement expired")  # fmt: skip
+    audit.record(Operation.CONSULTATION, "reidentify",
+                 objects={"recipient": "csp", "release_id": "r-0001", "person_id": "P000002"},
+                 agreement_id="CSP-IOM-001",
+                 reason="MAPPA meeting 2024-03-04: risk to a named victim")  # fmt: skip
+    return hub_file
+
+
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    # The browser's own background calls resolve nowhere, so nothing leaves the machine.
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+)  # fmt: skip
+
+
+def chromium_binary() -> str | None:
+    """Debian's chromium, when installed."""
+    import shutil as which
+
+    return which.which("chromium") or which.which("chromium-browser")
+
+
+def open_in_chromium(page: Path, work: Path) -> tuple[str, list[str]]:
+    """Open a file in headless Chromium with a fresh profile; return the rendered DOM and every
+    URL the page itself asked the network for (from Chromium's net log)."""
+    import json
+    import subprocess
+
+    binary = chromium_binary()
+    assert binary, "chromium is not installed (scripts/system-deps installs it)"
+    net_log = work / "netlog.json"
+    completed = subprocess.run(
+        [binary, *CHROMIUM_FLAGS, f"--user-data-dir={work / 'profile'}",
+         f"--log-net-log={net_log}", "--dump-dom", page.resolve().as_uri()],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    log = json.loads(net_log.read_text(encoding="utf-8"))
+    names = {number: name for name, number in log["constants"]["logEventTypes"].items()}
+    requested = []
+    for event in log["events"]:
+        params = event.get("params") or {}
+        if names.get(event["type"]) != "URL_REQUEST_START_JOB" or "url" not in params:
+            continue
+        from_page = "file://" in str(params.get("network_isolation_key", "")) or "file://" in str(
+            params.get("site_for_cookies", ""))  # fmt: skip
+        if from_page and not params["url"].startswith("file:"):
+            requested.append(params["url"])
+    return completed.stdout, requested
