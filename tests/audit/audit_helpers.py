@@ -143,7 +143,7 @@ def build_dpo_workspace(root: Path, key_hex: str) -> Path:
                  objects={"pair": "police:DC0001|health:H000001-908", "decision": "match"},
                  reason="same NHS number and date of birth")  # fmt: skip
     for release_id, persons, logged in (("r-0001", ["P000001", "P000002"], True),
-                                         ("r-0002", ["P000003"], False)):  # fmt: skip
+                                         ("r-0002", ["P000002"], False)):  # fmt: skip
         folder = workspace.root / "published" / "csp" / release_id
         folder.mkdir(parents=True)
         (folder / "view.parquet").write_bytes(b"PAR1 not really")
