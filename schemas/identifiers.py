@@ -21,23 +21,32 @@ from __future__ import annotations
 
 import datetime
 import re
+import string
 from collections.abc import Callable
 
 CHECK_ALPHABET = "ZABCDEFGHJKLMNPQRTUVWXY"
 POSTCODE_PLACEHOLDERS = frozenset({"NF1 1NF", "ZZ99 3VZ", "ZZ99 3WZ"})
 _NHS_WEIGHTS = range(10, 1, -1)
-_PNC_SLASH = re.compile(r"^(\d{2}|\d{4})/(\d{1,7})([A-Z])$")
-_PNC_LONG_BARE = re.compile(r"^(\d{4})(\d{7})([A-Z])$")
-_PNC_SHORT_BARE = re.compile(r"^(\d{2})(\d{1,7})([A-Z])$")
-_CRO_STD = re.compile(r"^(\d{1,6})/(\d{2})([A-Z])$")
-_CRO_SF = re.compile(r"^SF(\d{2})/(\d{1,6})([A-Z])$")
-_CRN = re.compile(r"^[A-Z]\d{6}$")
-_NOMIS = re.compile(r"^[A-Z]\d{4}[A-Z]{2}$")
-_POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})$")
+_PNC_SLASH = re.compile(r"^(\d{2}|\d{4})/(\d{1,7})([A-Z])$", re.ASCII)
+_PNC_LONG_BARE = re.compile(r"^(\d{4})(\d{7})([A-Z])$", re.ASCII)
+_PNC_SHORT_BARE = re.compile(r"^(\d{2})(\d{1,7})([A-Z])$", re.ASCII)
+_CRO_STD = re.compile(r"^(\d{1,6})/(\d{2})([A-Z])$", re.ASCII)
+_CRO_SF = re.compile(r"^SF(\d{2})/(\d{1,6})([A-Z])$", re.ASCII)
+_CRN = re.compile(r"^[A-Z]\d{6}$", re.ASCII)
+_NOMIS = re.compile(r"^[A-Z]\d{4}[A-Z]{2}$", re.ASCII)
+_POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})$", re.ASCII)
+_SEPARATORS = r"[\t\n\f\r -]"
+_SPACES = r"[\t\n\f\r ]"
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+
+
+def _upper(text: str) -> str:
+    """Upper-case ASCII letters only (as the SQL does), so 'ſ' never becomes 'S'."""
+    return text.translate(_ASCII_UPPER)
 
 
 def _squash(text: str | None) -> str:
-    return re.sub(r"[\s-]", "", text or "").upper()
+    return _upper(re.sub(_SEPARATORS, "", text or ""))
 
 
 def _century_year(two_digits: str, today: datetime.date | None = None) -> int:
@@ -49,7 +58,7 @@ def _century_year(two_digits: str, today: datetime.date | None = None) -> int:
 def canonical_nhs_number(text: str | None) -> str | None:
     """Return the 10-digit NHS number, or None when malformed or the check digit fails."""
     digits = _squash(text)
-    if not re.fullmatch(r"\d{10}", digits):
+    if not re.fullmatch(r"\d{10}", digits, re.ASCII):
         return None
     total = sum(int(d) * w for d, w in zip(digits[:9], _NHS_WEIGHTS, strict=True))
     check = 11 - total % 11
@@ -111,7 +120,7 @@ def canonical_postcode(text: str | None) -> str | None:
 
     Placeholders such as ``NF1 1NF`` (no fixed abode) return None: they are not an address.
     """
-    value = re.sub(r"\s", "", text or "").upper()
+    value = _upper(re.sub(_SPACES, "", text or ""))
     match = _POSTCODE.match(value)
     if not match:
         return None
@@ -137,12 +146,17 @@ def _let(value_sql: str, name: str, body_sql: str) -> str:
     return f"list_transform([{value_sql}], lambda {name}: {body_sql})[1]"
 
 
+def _sql_upper(expr: str) -> str:
+    # DuckDB's upper() maps the two non-ASCII letters 'ı' and 'ſ' to ASCII; keep them out.
+    return f"upper(replace(replace({expr}, 'ı', '?'), 'ſ', '?'))"
+
+
 def _sql_alphabet_at(index_sql: str) -> str:
     return f"substr('{CHECK_ALPHABET}', CAST(({index_sql}) AS INTEGER) + 1, 1)"
 
 
 def _sql_squash(expr: str) -> str:
-    return f"upper(regexp_replace(coalesce({expr}, ''), '[\\s-]', '', 'g'))"
+    return _sql_upper(f"regexp_replace(coalesce({expr}, ''), '{_SEPARATORS}', '', 'g')")
 
 
 def nhs_number_sql(expr: str) -> str:
@@ -213,7 +227,8 @@ def postcode_sql(expr: str) -> str:
         f"CASE WHEN regexp_full_match(v, '[A-Z]{{1,2}}\\d[A-Z\\d]?\\d[A-Z]{{2}}') "
         f"AND {spaced} NOT IN ({placeholders}) THEN {spaced} END"
     )
-    return _let(f"upper(regexp_replace(coalesce({expr}, ''), '\\s', '', 'g'))", "v", body)
+    squashed = _sql_upper(f"regexp_replace(coalesce({expr}, ''), '{_SPACES}', '', 'g')")
+    return _let(squashed, "v", body)
 
 
 SQL_CANONICALISERS: dict[str, Callable[[str], str]] = {
