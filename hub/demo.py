@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from hub.config import load_config
+from hub.config import HubConfig, load_config
 from hub.keys import write_new_key
 from hub.output import Reporter
 from hub.pipeline import run_once
@@ -51,12 +51,27 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
     })  # fmt: skip
     config = load_config(EXAMPLE_CONFIG)
     summary = run_once(config, reporter, command="demo")
+    dpo_report = write_demo_dpo_report(config, demo_dir)
     totals = summary.totals()
     if not reporter.json_mode:
         click.echo(
             f"\nDemo finished. {totals['files_pulled']} files pulled, {totals['rows_ingested']:,}"
             f" rows ingested, {totals['rows_quarantined']:,} quarantined with reasons.\n"
             f"  workspace: {config.workspace}\n"
-            f"  status:    iomhub status --config {EXAMPLE_CONFIG}  (with IOMHUB_WORKSPACE set)"
+            f"  status:    iomhub status --config {EXAMPLE_CONFIG}  (with IOMHUB_WORKSPACE set)\n"
+            f"  DPO report: {dpo_report}"
         )
-    return {"failed": summary.failed, **summary.as_dict(), "workspace": str(config.workspace)}
+    return {"failed": summary.failed, **summary.as_dict(), "workspace": str(config.workspace),
+            "dpo_report": str(dpo_report)}  # fmt: skip
+
+
+def write_demo_dpo_report(config: HubConfig, demo_dir: Path) -> Path:
+    """The DPO's report over the last 30 days, beside the demo's workspace."""
+    import datetime
+
+    from hub.dpo_report import write_dpo_report
+
+    path = demo_dir / "dpo-report.html"
+    since = datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=30)
+    write_dpo_report(config, path, since)
+    return path

@@ -14,7 +14,7 @@ from collections import Counter
 from html import escape
 from typing import Any
 
-from hub.svg_charts import agreement_timeline, columns_by_day, hbar_chart, stacked_hbar
+from hub.svg_charts import agreement_timeline, columns_by_day, hbar_chart
 
 SECTIONS = (
     ("summary", "Summary"),
@@ -177,7 +177,8 @@ def _integrity(doc: dict[str, Any]) -> str:
         '<p class="muted">Keep this hash: a later <code>iomhub audit verify</code> on an '
         "intact log still contains the entry it names.</p>"
     )
-    return _section("audit-integrity", banner + _table(["", ""], rows) + note)
+    table = "<table><tbody>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return _section("audit-integrity", banner + table + "</tbody></table>" + note)
 
 
 def _status(status: str) -> str:
@@ -366,11 +367,11 @@ def _reidentifications(doc: dict[str, Any]) -> str:
 
 def _quarantine(doc: dict[str, Any]) -> str:
     rows = doc["quarantine"]
-    chart = stacked_hbar(
-        [(q["feed"], [q["rows_accepted"], q["rows_quarantined"]]) for q in rows],
-        ["rows accepted", "rows quarantined"],
-        title="Rows accepted and quarantined per feed",
-    )
+    chart = hbar_chart(
+        [(f"{q['feed']} ({q['quarantined_share'] * 100:.1f}% of rows)", q["rows_quarantined"])
+         for q in rows],
+        title="Rows quarantined per feed (share of the rows received)",
+    )  # fmt: skip
     table = _table(
         [
             "Feed",

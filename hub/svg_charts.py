@@ -53,41 +53,6 @@ def hbar_chart(rows: list[tuple[str, float]], *, title: str, unit: str = "") -> 
     return _svg(width, height, title, body)
 
 
-def stacked_hbar(rows: list[tuple[str, list[float]]], series: list[str], *, title: str) -> str:
-    """One bar per label split into the parts of ``series`` (shares of the row's total)."""
-    label_width, bar_width, row = 120, 400, 26
-    width, height = label_width + bar_width + 170, max(len(rows), 1) * row + 40
-    body = []
-    for index, (label, parts) in enumerate(rows):
-        y, x, total = 6 + index * row, float(label_width), sum(parts) or 1
-        body.append(
-            f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end" fill="{INK}">'
-            f"{escape(_clip(label, 16))}</text>"
-        )
-        for number, part in enumerate(parts):
-            length = bar_width * part / total
-            body.append(
-                f'<rect x="{x:.1f}" y="{y + 3}" width="{length:.1f}" height="{row - 8}" '
-                f'fill="{PALETTE[number % len(PALETTE)]}"><title>{escape(label)}: '
-                f"{escape(series[number])} {_number(part)}</title></rect>"
-            )
-            x += length
-        share = parts[-1] / total * 100 if parts else 0
-        body.append(
-            f'<text x="{label_width + bar_width + 6}" y="{y + 15}" fill="{MUTED}">'
-            f"{share:.1f}% {escape(series[-1])}</text>"
-        )
-    legend_y = height - 14
-    for number, name in enumerate(series):
-        x = label_width + number * 150
-        body.append(
-            f'<rect x="{x}" y="{legend_y - 9}" width="10" height="10" '
-            f'fill="{PALETTE[number % len(PALETTE)]}"/>'
-            f'<text x="{x + 14}" y="{legend_y}" fill="{INK}">{escape(name)}</text>'
-        )
-    return _svg(width, height, title, body)
-
-
 def columns_by_day(
     points: dict[datetime.date, float], since: datetime.date, until: datetime.date, *, title: str
 ) -> str:
