@@ -1,34 +1,31 @@
 """The register of sharing agreements, as a DPO reads it: who, what for, on what basis, until when.
 
-Agreements are YAML files in the ``agreements/`` folder beside the hub file (the sharing layer
-loads and enforces them; this module only describes them). Each becomes an
+Agreements are the YAML files the hub file lists under ``agreements:``, validated by the
+sharing layer (which also enforces them; this module only describes them). Each becomes an
 :class:`AgreementSummary` with its status on a given day:
 
 ``in force``            started, not expired, review date not passed
 ``review overdue``      in force, but its review date has passed
 ``not yet in force``    its start date is in the future
 ``expired``             its expiry date has passed (nothing flows under it)
-``invalid``             the file cannot be read; the reason says why
+``suspended``           paused by its ``suspended:`` flag (nothing flows under it)
+``invalid``             the file is not a valid agreement; the reason says why
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from hub.config import HubConfig
+from sharing_agreements.errors import AgreementError
+from sharing_agreements.load import load_agreement
+from sharing_agreements.model import Agreement, LawfulBasis
 
 REVIEW_SOON_DAYS = 60
-_DURATION = re.compile(
-    r"^\s*(?:P)?(\d+)\s*(d|day|days|w|week|weeks|m|month|months|y|year|years)?\s*$", re.I
-)
-_UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 
 
 @dataclass(frozen=True)
@@ -59,51 +56,18 @@ class AgreementSummary:
         return asdict(self)
 
 
-def agreements_folder(config: HubConfig) -> Path | None:
-    """Where the agreement files are: ``agreements/`` beside the hub file."""
-    explicit = getattr(config, "agreements_dir", None)
-    if explicit:
-        return Path(explicit)
-    if config.config_path is None:
-        return None
-    return config.config_path.parent / "agreements"
-
-
 def agreement_files(config: HubConfig) -> list[Path]:
-    """Every agreement file, sorted by name."""
-    folder = agreements_folder(config)
-    if folder is None or not folder.is_dir():
-        return []
-    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
-
-
-def parse_days(value: Any) -> int | None:
-    """A retention period in days from ``365``, ``"90 days"``, ``"6 months"``, ``"P2Y"``."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise ValueError(f"not a period: {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, dict):
-        for unit, days in (("days", 1), ("weeks", 7), ("months", 30), ("years", 365)):
-            if unit in value:
-                return int(value[unit]) * days
-        raise ValueError(f"not a period: {value!r}")
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ValueError(f"not a period: {value!r}")
-    unit = (match.group(2) or "d")[0].lower()
-    return int(match.group(1)) * _UNIT_DAYS[unit]
+    """Every agreement file the hub file lists."""
+    return list(config.agreements)
 
 
 def status_on(
-    day: datetime.date,
-    start: datetime.date | None,
-    review: datetime.date | None,
-    expiry: datetime.date | None,
-) -> tuple[str, str]:
+    day: datetime.date, start: datetime.date | None, review: datetime.date | None,
+    expiry: datetime.date | None, suspended: bool = False,
+) -> tuple[str, str]:  # fmt: skip
     """The status of an agreement on ``day`` and a short note."""
+    if suspended:
+        return "suspended", "suspended: nothing flows under it"
     if expiry is not None and day > expiry:
         return "expired", f"expired on {expiry.isoformat()}"
     if start is not None and day < start:
@@ -118,111 +82,60 @@ def status_on(
     return "in force", "; ".join(notes)
 
 
-def _first(document: dict[str, Any], *names: str) -> Any:
-    for name in names:
-        if document.get(name) not in (None, ""):
-            return document[name]
-    return None
+def describe_basis(basis: LawfulBasis) -> str:
+    """One lawful basis in words, e.g. ``DPA 2018 Part 3 s.35(2)(b), Schedule 8 (police)``."""
+    if basis.regime == "dpa2018_part3":
+        text = f"DPA 2018 Part 3 s.{basis.section}, {basis.schedule}"
+    else:
+        articles = [f"Art. {a}" for a in (basis.article_6, basis.article_9) if a]
+        if basis.article_10:
+            articles.append(f"Art. 10: {basis.article_10}")
+        text = "UK GDPR " + ", ".join(articles)
+    return text + (f" ({', '.join(basis.feeds)})" if basis.feeds else "")
 
 
-def _date(value: Any) -> datetime.date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    return datetime.date.fromisoformat(str(value))
-
-
-def _names(value: Any) -> list[str]:
-    """Names from a list of strings or of mappings with a name or id."""
-    if value is None:
-        return []
-    if isinstance(value, str | int):
-        return [str(value)]
-    if isinstance(value, dict):
-        return [str(key) for key in value]
-    names = []
-    for item in value:
-        if isinstance(item, dict):
-            names.append(str(_first(item, "name", "id", "recipient", "feed", "role") or "?"))
-        else:
-            names.append(str(item))
-    return names
-
-
-def _fields(value: Any) -> dict[str, str]:
-    if isinstance(value, dict):
-        return {str(name): _treatment(spec) for name, spec in value.items()}
-    fields = {}
-    for item in value or []:
-        if isinstance(item, dict):
-            fields[str(_first(item, "name", "field") or "?")] = _treatment(item)
-        else:
-            fields[str(item)] = "keep"
-    return fields
-
-
-def _treatment(spec: Any) -> str:
-    if isinstance(spec, dict):
-        return str(_first(spec, "treatment", "action") or "keep")
-    return str(spec or "keep")
+def summarise(
+    agreement: Agreement, path: Path, digest: str, day: datetime.date
+) -> AgreementSummary:
+    """The register's line for one validated agreement."""
+    status, note = status_on(day, agreement.start_date, agreement.review_date,
+                             agreement.expiry_date, agreement.suspended)  # fmt: skip
+    return AgreementSummary(
+        agreement_id=agreement.id,
+        title=agreement.title,
+        version=agreement.version,
+        status=status,
+        recipients=list(agreement.recipients),
+        providers=list(agreement.providers),
+        parties=[f"{p.name} ({p.role})" for p in agreement.parties],
+        purpose=" ".join(agreement.purpose.split()),
+        lawful_basis="; ".join(describe_basis(b) for b in agreement.lawful_basis),
+        start_date=agreement.start_date.isoformat(),
+        review_date=agreement.review_date.isoformat(),
+        expiry_date=agreement.expiry_date.isoformat(),
+        retention_days=agreement.retention_days,
+        fields={name: str(clause.spec) for name, clause in agreement.fields.items()},
+        contacts=[f"{c.role}: {c.name}" for c in agreement.contacts],
+        file=path.name,
+        sha256=digest,
+        note=note,
+    )
 
 
 def summarise_agreement(path: Path, day: datetime.date) -> AgreementSummary:
-    """Read one agreement file; an unreadable one is listed as ``invalid`` with the reason."""
-    raw = path.read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
+    """Read one agreement file; an invalid one is listed as ``invalid`` with the reason."""
     try:
-        document = yaml.safe_load(raw)
-        if isinstance(document, dict) and isinstance(document.get("agreement"), dict):
-            document = document["agreement"]
-        if not isinstance(document, dict):
-            raise ValueError("expected a mapping at the top level")
-        start = _date(_first(document, "start_date", "start", "starts", "effective_from"))
-        review = _date(_first(document, "review_date", "review", "review_by"))
-        expiry = _date(_first(document, "expiry_date", "expiry", "expires", "end_date"))
-        retention = parse_days(_first(document, "retention_days", "retention", "retention_period"))
-        status, note = status_on(day, start, review, expiry)
-        return AgreementSummary(
-            agreement_id=str(_first(document, "id", "agreement_id") or path.stem),
-            title=str(_first(document, "title", "name") or ""),
-            version=str(_first(document, "version") or ""),
-            status=status,
-            recipients=_names(_first(document, "recipients", "recipient")),
-            providers=_names(_first(document, "providers", "providing_feeds", "feeds", "sources")),
-            parties=_names(_first(document, "parties")),
-            purpose=str(_first(document, "purpose") or "").strip(),
-            lawful_basis=_lawful_basis(_first(document, "lawful_basis", "legal_basis")),
-            start_date=start.isoformat() if start else None,
-            review_date=review.isoformat() if review else None,
-            expiry_date=expiry.isoformat() if expiry else None,
-            retention_days=retention,
-            fields=_fields(_first(document, "fields", "data_items")),
-            contacts=_names(_first(document, "contacts")),
-            file=path.name,
-            sha256=digest,
-            note=note,
-        )
-    except (yaml.YAMLError, ValueError, TypeError) as error:
-        return AgreementSummary(
-            agreement_id=path.stem,
-            title="",
-            version="",
-            status="invalid",
-            file=path.name,
-            sha256=digest,
-            note=f"cannot be read: {error}",
-        )
-
-
-def _lawful_basis(value: Any) -> str:
-    if isinstance(value, dict):
-        return "; ".join(f"{key}: {item}" for key, item in value.items())
-    if isinstance(value, list):
-        return "; ".join(str(item) for item in value)
-    return str(value or "").strip()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as error:
+        return AgreementSummary(path.stem, "", "", "invalid", file=path.name,
+                                note=f"cannot be read: {error.strerror}")  # fmt: skip
+    try:
+        agreement = load_agreement(path)
+    except AgreementError as error:
+        problem = error.message.replace(f"{path}: ", "")
+        return AgreementSummary(path.stem, "", "", "invalid", file=path.name, sha256=digest,
+                                note=f"not valid: {problem}")  # fmt: skip
+    return summarise(agreement, path, digest, day)
 
 
 def agreement_register(

@@ -303,6 +303,10 @@ def audit_verify(options: Options, config_path: Path) -> None:
         sys.exit(EXIT_FAILURE)
 
 
+from hub import cli_sharing  # noqa: E402 - commands of their own module
+
+cli_sharing.register(main)
+
 from hub.cli_dpo import COMMANDS as _DPO_COMMANDS  # noqa: E402
 
 for _command in _DPO_COMMANDS:

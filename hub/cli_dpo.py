@@ -178,8 +178,9 @@ def person_find(
     from hub.person_find import find_and_log
     from hub.workspace import Workspace
 
-    workspace = Workspace(load_config(config_path).workspace)
-    holdings = find_and_log(workspace, workspace.open_audit(), source, record_id, reason)
+    config = load_config(config_path)
+    audit = Workspace(config.workspace).open_audit()
+    holdings = find_and_log(config, audit, source, record_id, reason)
     options.emit(holdings.as_dict())
     if options.json_mode:
         return

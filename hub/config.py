@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connectors.config import FolderSource, SourceConfig
+from hub.sharing_config import RecipientConfig, resolve_sharing
 from schemas.errors import ConfigError
 from schemas.feed import FeedFormat
 
@@ -65,6 +66,11 @@ class HubConfig(BaseModel):
 
     workspace: Path = Field(description="Folder for state, landed files and every output.")
     feeds: list[FeedConfig]
+    agreements: list[Path] = Field(default_factory=list, description="Sharing agreement files.")
+    recipients: list[RecipientConfig] = Field(default_factory=list)
+    reidentifiers: list[str] = Field(
+        default_factory=list, description="Operators (IOMHUB_ACTOR) who may re-identify."
+    )
     config_path: Path | None = Field(None, exclude=True, description="Set by the loader.")
     config_files: list[Path] = Field(
         default_factory=list, exclude=True, description="Every file loaded (set by the loader)."
@@ -87,6 +93,14 @@ class HubConfig(BaseModel):
         raise ConfigError(
             f"no feed named {name!r}; configured: {', '.join(f.name for f in self.feeds)}"
         )
+
+    def recipient(self, name: str) -> RecipientConfig:
+        """The named recipient; ConfigError when there is none."""
+        for recipient in self.recipients:
+            if recipient.name == name:
+                return recipient
+        names = ", ".join(r.name for r in self.recipients) or "none"
+        raise ConfigError(f"no recipient named {name!r}; configured: {names}")
 
 
 def expand_environment(value: Any, *, where: str) -> Any:
@@ -184,7 +198,8 @@ def load_config(path: Path | str) -> HubConfig:
             problems.append(describe_validation_error(error, where=f"{hub_path}: feeds"))
     if problems:
         raise ConfigError("\n".join(problems), file=str(hub_path))
-    files = [hub_path, *(feed_file for feed_file in feed_files)]
+    document = resolve_sharing(document, base, hub_path)
+    files = [hub_path, *feed_files, *document.get("agreements", [])]
     document = {**document, "feeds": feeds, "config_path": hub_path, "config_files": files}
     if "workspace" in document:
         document["workspace"] = _resolve_relative(base, document["workspace"])

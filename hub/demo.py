@@ -13,6 +13,7 @@ from hub.config import HubConfig, load_config
 from hub.keys import write_new_key
 from hub.output import Reporter
 from hub.pipeline import run_once
+from hub.publish import ReleaseOutcome
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "config" / "hub.yaml"
 _MARKER = ".iomhub-demo"
@@ -27,6 +28,21 @@ def _fresh_folder(folder: Path) -> None:
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     (folder / _MARKER).write_text("created by iomhub demo; safe to delete\n")
+
+
+def releases_summary(releases: list[ReleaseOutcome]) -> str:
+    """Where the demo's releases are, one line per recipient."""
+    lines = ["  releases:"]
+    for release in releases:
+        if release.path:
+            pushed = f"; pushed to {release.delivered_to}" if release.delivered_to else ""
+            lines.append(f"    {release.recipient}: {release.rows:,} people in {release.path} "
+                         f"(manifest.json inside){pushed}")  # fmt: skip
+        else:
+            lines.append(f"    {release.recipient}: {release.status} {release.error or ''}")
+    if not releases:
+        lines.append("    none: publishing needs the matched view (matched/persons.parquet)")
+    return "\n".join(lines)
 
 
 def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> dict[str, Any]:
@@ -47,6 +63,7 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
         "IOMHUB_SECRETS_DIR": str(keys),
         "IOMHUB_DROP_ROOT": str(demo_dir / "partners"),
         "IOMHUB_WORKSPACE": str(demo_dir / "workspace"),
+        "IOMHUB_OUTBOX_ROOT": str(demo_dir / "outbox"),
         "IOMHUB_MIN_AGE_SECONDS": "0",
     })  # fmt: skip
     config = load_config(EXAMPLE_CONFIG)
@@ -61,6 +78,7 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
             f"  status:    iomhub status --config {EXAMPLE_CONFIG}  (with IOMHUB_WORKSPACE set)\n"
             f"  DPO report: {dpo_report}"
         )
+        click.echo(releases_summary(summary.releases))
     return {"failed": summary.failed, **summary.as_dict(), "workspace": str(config.workspace),
             "dpo_report": str(dpo_report)}  # fmt: skip
 

@@ -302,6 +302,20 @@ def _disclosures(doc: dict[str, Any]) -> str:
         ],
         {4},
     )
+    if disclosures["deliveries"]:
+        html += "<h3>Deliveries (releases pushed to recipients)</h3>"
+        html += _table(
+            ["Time (UTC)", "Recipient", "Release", "To"],
+            [
+                [
+                    _time(d["time"]),
+                    _e((d["objects"] or {}).get("recipient")),
+                    f"<code>{_e((d['objects'] or {}).get('release_id'))}</code>",
+                    _e((d["objects"] or {}).get("to")),
+                ]
+                for d in disclosures["deliveries"]
+            ],
+        )
     if disclosures["refusals"]:
         html += "<h3>Disclosures refused or withheld</h3>"
         html += _table(
@@ -322,10 +336,10 @@ def _disclosures(doc: dict[str, Any]) -> str:
 
 def _reidentifications(doc: dict[str, Any]) -> str:
     consultations = doc["consultations"]
-    reids = [c for c in consultations if c["action"] == "reidentify"]
+    reids = [c for c in consultations if c["action"].startswith("reidentify")]
     html = ""
     if reids:
-        per_actor = Counter(c["actor"] for c in reids)
+        per_actor = Counter(c["actor"] for c in reids if c["action"] == "reidentify")
         html += (
             '<div class="chart">'
             + hbar_chart(per_actor.most_common(), title="Re-identifications per person")
@@ -333,11 +347,12 @@ def _reidentifications(doc: dict[str, Any]) -> str:
         )
     html += "<h3>Re-identifications</h3>"
     html += _table(
-        ["Time (UTC)", "By", "What", "Agreement", "Reason"],
+        ["Time (UTC)", "By", "Outcome", "What", "Agreement", "Reason"],
         [
             [
                 _time(c["time"]),
                 _e(c["actor"]),
+                "re-identified" if c["action"] == "reidentify" else "<b>refused</b>",
                 _objects(c["objects"]),
                 _e(c["agreement_id"]),
                 _e(c["reason"]),
@@ -346,7 +361,7 @@ def _reidentifications(doc: dict[str, Any]) -> str:
         ],
         empty="No re-identification in this period.",
     )
-    others = [c for c in consultations if c["action"] != "reidentify"]
+    others = [c for c in consultations if not c["action"].startswith("reidentify")]
     html += "<h3>Other consultations of identified data (e.g. subject access look-ups)</h3>"
     html += _table(
         ["Time (UTC)", "By", "Action", "What", "Found", "Reason"],

@@ -11,6 +11,7 @@ flagged) and the retention plan. :func:`build_dpo_report` returns a JSON-ready d
 from __future__ import annotations
 
 import datetime
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -31,15 +32,19 @@ def _moment(entry: dict[str, Any]) -> datetime.datetime:
 
 
 def _agreement_ids(entry: dict[str, Any]) -> list[str]:
+    """Agreement ids an entry names: ``agreement_id`` (one, or several joined by commas) and
+    ``objects.agreements`` / ``objects.agreement_ids`` (``"ID"`` or ``"ID vN"``)."""
     objects = entry.get("objects") or {}
-    ids = objects.get("agreement_ids") or objects.get("agreements") or []
-    if isinstance(ids, str):
-        ids = [ids]
-    if isinstance(ids, dict):
-        ids = list(ids)
-    if entry.get("agreement_id") and entry["agreement_id"] not in ids:
-        ids = [entry["agreement_id"], *ids]
-    return [str(i) for i in ids]
+    named = objects.get("agreement_ids") or objects.get("agreements") or []
+    if isinstance(named, str | dict):
+        named = list(named) if isinstance(named, dict) else [named]
+    ids = str(entry.get("agreement_id") or "").split(",") + [str(n) for n in named]
+    found: list[str] = []
+    for text in ids:
+        agreement = re.sub(r" v\d+(\.\d+)*$", "", text.strip())
+        if agreement and agreement not in found:
+            found.append(agreement)
+    return found
 
 
 def _fields(objects: dict[str, Any]) -> list[str]:
@@ -71,10 +76,13 @@ def _brief(entry: dict[str, Any]) -> dict[str, Any]:
 def _disclosures(
     entries: list[dict[str, Any]], register: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
-    releases, refusals = [], []
+    releases, deliveries, refusals = [], [], []
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for entry in entries:
         objects = entry.get("objects") or {}
+        if entry["action"] == "deliver":
+            deliveries.append(_brief(entry))
+            continue
         if entry["action"] != "release":
             refusals.append(_brief(entry))
             continue
@@ -122,7 +130,12 @@ def _disclosures(
         group["last"] = entry["time"]
     by_group = [{**g, "fields": sorted(g["fields"])} for g in groups.values()]
     by_group.sort(key=lambda g: (-g["rows"], g["agreement"], g["recipient"]))
-    return {"releases": releases, "by_agreement_and_recipient": by_group, "refusals": refusals}
+    return {
+        "releases": releases,
+        "by_agreement_and_recipient": by_group,
+        "deliveries": deliveries,
+        "refusals": refusals,
+    }
 
 
 def _quarantine(workspace: Workspace, since: datetime.datetime) -> list[dict[str, Any]]:
@@ -226,9 +239,7 @@ def build_dpo_report(
         if e["operation"] == Operation.DISCLOSURE
     }
     unlogged = [
-        r.as_dict()
-        for r in list_releases(workspace.root)
-        if (r.recipient, r.release_id) not in logged_ever
+        r.as_dict() for r in list_releases(config) if (r.recipient, r.release_id) not in logged_ever
     ]
     plan = plan_retention(config, now, agreements)
     alterations = Counter(e["action"] for e in by_operation[Operation.ALTERATION])

@@ -3,9 +3,10 @@ it went.
 
 Starting from one partner record (feed and the partner's record id), the person's internal id is
 read from ``matched/record_links.parquet``; every record linked to that id is listed (partner,
-record id, extract, whether its staged copy is still held), and every release whose person
-index (``release_index/``) contains the id. Each look-up is logged as a ``consultation`` with
-its reason. The answer holds ids and places, not the records' contents.
+record id, extract, whether its staged copy is still held), and every release whose pseudonym
+map (``releases/<recipient>/<release_id>/pseudonyms.parquet``) contains the id. Each look-up
+is logged as a ``consultation`` with its reason. The answer holds ids and places, not the
+records' contents.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from hub.audit import AuditLog, Operation
+from hub.config import HubConfig
 from hub.errors import WorkspaceError
-from hub.releases import RELEASE_INDEX, ReleaseInfo, list_releases
+from hub.releases import PSEUDONYM_MAP, RELEASE_RECORDS, ReleaseInfo, list_releases
 from hub.workspace import Workspace
 from schemas.errors import HubError
 
@@ -72,8 +74,9 @@ def _quoted(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def find_person(workspace: Workspace, source: str, record_id: str) -> PersonHoldings:
+def find_person(config: HubConfig, source: str, record_id: str) -> PersonHoldings:
     """Every record and release held for the person behind ``source``/``record_id``."""
+    workspace = Workspace(config.workspace)
     links = workspace.root / RECORD_LINKS
     con = _connect()
     try:
@@ -106,7 +109,7 @@ def find_person(workspace: Workspace, source: str, record_id: str) -> PersonHold
             )
             for s, r, e, p in rows
         ]
-        holdings.releases = _releases_with(workspace, con, person_ids)
+        holdings.releases = _releases_with(config, con, person_ids)
         return holdings
     finally:
         con.close()
@@ -137,19 +140,19 @@ def _unlinked(workspace: Workspace, con: Any, source: str, record_id: str) -> Pe
     return holdings
 
 
-def _releases_with(workspace: Workspace, con: Any, person_ids: list[str]) -> list[dict[str, Any]]:
-    index = workspace.root / RELEASE_INDEX
-    if not any(index.glob("*/*.parquet")):
+def _releases_with(config: HubConfig, con: Any, person_ids: list[str]) -> list[dict[str, Any]]:
+    records = config.workspace / RELEASE_RECORDS
+    if not any(records.glob(f"*/*/{PSEUDONYM_MAP}")):
         return []
-    pattern = _quoted(index / "*" / "*.parquet")
+    pattern = _quoted(records / "*" / "*" / PSEUDONYM_MAP)
     hits = con.execute(
         f"SELECT DISTINCT filename FROM read_parquet({pattern}, filename = true) "
         "WHERE person_id IN (SELECT unnest(?))",
         [person_ids],
     ).fetchall()
-    keys = {(Path(f).parent.name, Path(f).name.removesuffix(".parquet")) for (f,) in hits}
+    keys = {(Path(f).parent.parent.name, Path(f).parent.name) for (f,) in hits}
     known: dict[tuple[str, str], ReleaseInfo] = {
-        (r.recipient, r.release_id): r for r in list_releases(workspace.root)
+        (r.recipient, r.release_id): r for r in list_releases(config)
     }
     releases = []
     for recipient, release_id in sorted(keys):
@@ -168,7 +171,7 @@ def _releases_with(workspace: Workspace, con: Any, person_ids: list[str]) -> lis
 
 
 def find_and_log(
-    workspace: Workspace, audit: AuditLog, source: str, record_id: str, reason: str
+    config: HubConfig, audit: AuditLog, source: str, record_id: str, reason: str
 ) -> PersonHoldings:
     """Look the person up and log the consultation (also when nothing is found)."""
     if not reason.strip():
@@ -178,7 +181,7 @@ def find_and_log(
         )
     objects = {"source": source, "source_record_id": record_id}
     try:
-        holdings = find_person(workspace, source, record_id)
+        holdings = find_person(config, source, record_id)
     except PersonNotFound:
         audit.record(
             Operation.CONSULTATION,

@@ -1,4 +1,4 @@
-"""One hub run, reading like its flow: pull, ingest (then match and publish as they exist).
+"""One hub run, reading like its flow: pull, ingest, (match,) publish.
 
 Each stage reads the previous stage's files and writes its own, so a stage can be re-run alone
 and a crash leaves the last good state in place. Runs never overlap: the workspace lock is held
@@ -15,6 +15,7 @@ from hub.audit import AuditLog, Operation
 from hub.config import HubConfig
 from hub.ingest import ExtractOutcome, ingest_pending
 from hub.output import Reporter
+from hub.publish import ReleaseOutcome, publish_all
 from hub.pull import FeedPullOutcome, pull_all
 from hub.state import StateStore
 from hub.workspace import Workspace
@@ -27,12 +28,15 @@ class RunSummary:
     run_id: str
     pulls: list[FeedPullOutcome] = field(default_factory=list)
     extracts: list[ExtractOutcome] = field(default_factory=list)
+    releases: list[ReleaseOutcome] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
         """Whether any feed or extract failed (others may still have succeeded)."""
-        return any(p.error for p in self.pulls) or any(
-            e.status == "rejected" for e in self.extracts
+        return (
+            any(p.error for p in self.pulls)
+            or any(e.status == "rejected" for e in self.extracts)
+            or any(r.error for r in self.releases)
         )
 
     def totals(self) -> dict[str, int]:
@@ -44,25 +48,25 @@ class RunSummary:
             "extracts_rejected": sum(1 for e in self.extracts if e.status == "rejected"),
             "rows_ingested": sum(e.rows_accepted for e in self.extracts),
             "rows_quarantined": sum(e.rows_rejected for e in self.extracts),
+            "releases_published": sum(1 for r in self.releases if r.status == "published"),
         }
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready document."""
         return {"run_id": self.run_id, "totals": self.totals(), "pulls": [asdict(p) for p in
-                self.pulls], "extracts": [asdict(e) for e in self.extracts]}  # fmt: skip
+                self.pulls], "extracts": [asdict(e) for e in self.extracts],
+                "releases": [asdict(r) for r in self.releases]}  # fmt: skip
 
 
 def record_config_changes(config: HubConfig, state: StateStore, audit: AuditLog) -> None:
     """Log every configuration or agreement file whose content changed since the last run, by
     hash (``config_changed`` / ``agreement_changed``)."""
-    from hub.agreement_register import agreement_files
-
-    files = [(path, "config_changed") for path in config.config_files]
-    files += [(path, "agreement_changed") for path in agreement_files(config)]
-    for path, action in files:
+    agreements = {path.resolve() for path in config.agreements}
+    for path in dict.fromkeys([*config.config_files, *config.agreements]):
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         key = f"config:{path.resolve()}"
         if state.fact(key) != digest:
+            action = "agreement_changed" if path.resolve() in agreements else "config_changed"
             audit.record(Operation.CONFIGURATION, action,
                          objects={"file": str(path), "sha256": digest})  # fmt: skip
             state.set_fact(key, digest)
@@ -86,6 +90,7 @@ def run_once(
             summary.extracts = ingest_pending(config, workspace, state, audit, reporter)
             if not summary.extracts:
                 reporter.done("nothing new to ingest")
+            summary.releases = publish_all(config, workspace, state, audit, reporter)
             state.finish_run(summary.run_id, "failed" if summary.failed else "ok",
                              summary.totals())  # fmt: skip
         except BaseException:

@@ -7,8 +7,10 @@ What is held and for how long:
   provides to; with neither it is kept and the plan says so. A feed's *current* extract (the
   latest it sent, the feed's truth) is never erased: the plan shows it as held beyond its period.
 * a **whole file rejected on checksum** (``quarantine/<feed>/*.rejected``) for the same period.
-* a **release** (``published/<recipient>/<release_id>/`` and its person index) for the shortest
-  retention of the agreements its manifest names; an unknown agreement keeps it, with a note.
+* a **release** (its delivery folder, e.g. ``published/<recipient>/<release_id>/``, and its
+  records under ``releases/``: the pseudonym map) for the shortest retention of the agreements
+  its manifest names (as the manifest recorded it, else as the register says now); a release
+  naming no known retention is kept, with a note.
 
 Ages count from when the hub received the extract or wrote the release. :func:`plan_retention`
 only looks; :func:`apply_retention` deletes what is due and logs one ``erasure`` entry per item.
@@ -25,7 +27,7 @@ from typing import Any
 from hub.agreement_register import AgreementSummary, agreement_register
 from hub.audit import AuditLog, Operation
 from hub.config import HubConfig
-from hub.releases import erase_release, list_releases, release_index_path
+from hub.releases import erase_release, list_releases, release_records
 from hub.state import StateStore
 from hub.workspace import Workspace
 from schemas.errors import ConfigError
@@ -195,59 +197,40 @@ def plan_retention(
                     reason,
                 )
             )
-    items.extend(_plan_releases(workspace, agreements, now))
+    items.extend(_plan_releases(config, workspace, agreements, now))
     return items
 
 
 def _plan_releases(
-    workspace: Workspace, agreements: list[AgreementSummary], now: datetime.datetime
-) -> list[RetentionItem]:
-    by_id = {a.agreement_id: a for a in agreements}
+    config: HubConfig, workspace: Workspace, agreements: list[AgreementSummary],
+    now: datetime.datetime,
+) -> list[RetentionItem]:  # fmt: skip
+    registered = {a.agreement_id: a.retention_days for a in agreements}
     items = []
-    for release in list_releases(workspace.root):
+    for release in list_releases(config):
         age = (now - release.created_at).days
-        paths = [p for p in release.folder.rglob("*") if p.is_file()]
-        index = release_index_path(workspace.root, release.recipient, release.release_id)
-        if index.exists():
-            paths.append(index)
+        records = release_records(workspace.root, release.recipient, release.release_id)
+        paths = [p for folder in (release.folder, records) if folder.is_dir()
+                 for p in sorted(folder.rglob("*")) if p.is_file()]  # fmt: skip
         ids = list(release.agreements)
-        unknown = [a for a in ids if a not in by_id]
-        periods = [
-            (by_id[a].retention_days, a)
-            for a in ids
-            if a in by_id and by_id[a].retention_days is not None
-        ]
+        periods = []
+        for agreement in ids:
+            days = release.retention_days.get(agreement) or registered.get(agreement)
+            if days:
+                periods.append((days, agreement))
         if release.problem:
-            retention, basis = None, f"release manifest problem: {release.problem}"
-        elif unknown or not ids:
-            retention = None
-            basis = (
-                ("agreement(s) not in the register: " + ", ".join(unknown))
-                if unknown
-                else ("the manifest names no agreement")
-            )
+            retention, basis = None, f"release problem: {release.problem}"
         elif periods:
             retention, agreement = min(periods)
             basis = f"agreement {agreement}: {retention} days"
         else:
-            retention, basis = None, "no retention period in its agreement(s)"
+            retention = None
+            named = ", ".join(ids) or "none named"
+            basis = f"no retention period known for its agreement(s): {named}"
         action, reason = _decide(age, retention, basis)
-        items.append(
-            RetentionItem(
-                "release",
-                f"{release.recipient}/{release.release_id}",
-                release.recipient,
-                paths,
-                _size(paths),
-                release.created_at,
-                age,
-                retention,
-                basis,
-                action,
-                reason,
-                ids,
-            )
-        )
+        items.append(RetentionItem("release", f"{release.recipient}/{release.release_id}",
+                                   release.recipient, paths, _size(paths), release.created_at,
+                                   age, retention, basis, action, reason, ids))  # fmt: skip
     return items
 
 
@@ -270,7 +253,7 @@ def apply_retention(
     state = workspace.open_state()
     try:
         for item in (i for i in plan if i.due):
-            files, size = _erase(workspace, item, state)
+            files, size = _erase(config, workspace, item, state)
             audit.record(
                 Operation.ERASURE,
                 f"erase_{item.kind}",
@@ -294,14 +277,12 @@ def apply_retention(
     return erased
 
 
-def _erase(workspace: Workspace, item: RetentionItem, state: StateStore) -> tuple[int, int]:
+def _erase(
+    config: HubConfig, workspace: Workspace, item: RetentionItem, state: StateStore
+) -> tuple[int, int]:
     if item.kind == "release":
         release = next(
-            (
-                r
-                for r in list_releases(workspace.root)
-                if f"{r.recipient}/{r.release_id}" == item.item_id
-            ),
+            (r for r in list_releases(config) if f"{r.recipient}/{r.release_id}" == item.item_id),
             None,
         )
         return erase_release(workspace.root, release) if release else (0, 0)

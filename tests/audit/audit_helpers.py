@@ -52,18 +52,22 @@ AGREEMENTS = {
 id: CSP-IOM-001
 title: IOM cohort sharing with the community safety partnership
 version: "2.1"
-parties: [Test Constabulary, Test Probation Region, Test Council]
+parties:
+  - {{name: Test Constabulary, role: provider}}
+  - {{name: Test Probation Region, role: provider}}
+  - {{name: Test Community Safety Partnership, role: recipient}}
 providers: [police, probation]
 recipients: [csp]
 purpose: Managing the IOM cohort (offender management and reducing reoffending)
-lawful_basis: DPA 2018 Part 3, s.35 (law enforcement purposes)
+lawful_basis:
+  - {{regime: dpa2018_part3, section: "35(2)(b)", schedule: "Schedule 8, paragraph 1"}}
 start_date: 2024-01-01
 review_date: {review}
 expiry_date: 2099-12-31
-retention: 30 days
-contacts: [DPO, Test Constabulary]
+retention_days: 30
+contacts:
+  - {{role: Data protection officer, name: Test DPO, email: dpo@example.org}}
 fields:
-  person_id: pseudonymise
   date_of_birth: {{treatment: generalise, to: year}}
   offence_type: keep
 """,
@@ -71,24 +75,40 @@ fields:
 id: HEALTH-PILOT
 title: Health referrals pilot
 version: "1"
+parties:
+  - {{name: Test Health Trust, role: provider}}
+  - {{name: Test Liaison Service, role: recipient}}
 providers: [health]
 recipients: [nhs_trust]
 purpose: Liaison and diversion pilot
-lawful_basis: UK GDPR Art. 6(1)(e), Art. 9(2)(h)
+lawful_basis:
+  - {{regime: uk_gdpr, article_6: "6(1)(e)", article_9: "9(2)(h)"}}
 start_date: 2023-01-01
 review_date: 2023-06-30
 expiry_date: 2023-12-31
 retention_days: 365
-fields: [person_id, health_service]
+contacts:
+  - {{role: Data protection officer, name: Test DPO, email: dpo@example.org}}
+fields:
+  health_service: keep
 """,
 }
+
+HUB_SHARING = """
+agreements:
+  - agreements/*.yaml
+recipients:
+  - name: csp
+  - name: nhs_trust
+"""
 
 
 def build_dpo_workspace(root: Path, key_hex: str) -> Path:
     """A workspace with real pulls and ingests and, by contract, matching and sharing outputs.
 
     Two police extracts (the second current, one row quarantined in each), two agreements, one
-    release logged as a disclosure, one release with no entry, a re-identification, a match run.
+    release logged as a disclosure and delivered, one release with no entry, a withheld release,
+    a re-identification, a match run.
     Returns the hub file. The caller sets IOMHUB_AUDIT_KEY, IOMHUB_DROP_ROOT and
     IOMHUB_MIN_AGE_SECONDS=0.
     """
@@ -102,10 +122,11 @@ def build_dpo_workspace(root: Path, key_hex: str) -> Path:
     from hub.config import load_config
     from hub.output import Reporter
     from hub.pipeline import run_once
-    from hub.releases import write_release_index
+    from hub.release_files import new_release_id
     from hub.workspace import Workspace
 
     hub_file = write_hub_config(root)
+    hub_file.write_text(hub_file.read_text() + HUB_SHARING, encoding="utf-8")
     review = (datetime.date.today() + datetime.timedelta(days=300)).isoformat()
     agreements = root / "config" / "agreements"
     agreements.mkdir()
@@ -127,55 +148,133 @@ def build_dpo_workspace(root: Path, key_hex: str) -> Path:
     staged = pq.read_table(current[-1]).to_pylist()
     (workspace.root / "matched").mkdir()
     links = [
-        {"source": r["source"], "source_record_id": r["source_record_id"],
-         "extract_id": r["extract_id"], "person_id": f"P{n:06d}", "match_probability": 1.0}
+        {
+            "source": r["source"],
+            "source_record_id": r["source_record_id"],
+            "extract_id": r["extract_id"],
+            "person_id": f"P{n:06d}",
+            "match_probability": 1.0,
+        }
         for n, r in enumerate(staged, start=1)
-    ]  # fmt: skip
-    links.append({"source": "health", "source_record_id": "H000001-908",
-                  "extract_id": "health-0123456789abcdef", "person_id": "P000001",
-                  "match_probability": 0.97})  # fmt: skip
+    ]
+    links.append(
+        {
+            "source": "health",
+            "source_record_id": "H000001-908",
+            "extract_id": "health-0123456789abcdef",
+            "person_id": "P000001",
+            "match_probability": 0.97,
+        }
+    )
     pq.write_table(pa.Table.from_pylist(links), workspace.root / "matched" / "record_links.parquet")
-    audit.record(Operation.COMBINATION, "match_run",
-                 objects={"model_version": "test-1", "run_id": "m1"},
-                 counts={"records": len(links), "persons": len(staged), "links": 1,
-                         "merges": 0, "splits": 0})  # fmt: skip
-    audit.record(Operation.ALTERATION, "review_decision",
-                 objects={"pair": "police:DC0001|health:H000001-908", "decision": "match"},
-                 reason="same NHS number and date of birth")  # fmt: skip
-    for release_id, persons, logged in (("r-0001", ["P000001", "P000002"], True),
-                                         ("r-0002", ["P000002"], False)):  # fmt: skip
+    audit.record(
+        Operation.COMBINATION,
+        "match_run",
+        objects={"model_version": "test-1", "run_id": "m1"},
+        counts={
+            "records": len(links),
+            "persons": len(staged),
+            "links": 1,
+            "merges": 0,
+            "splits": 0,
+        },
+    )
+    audit.record(
+        Operation.ALTERATION,
+        "review_decision",
+        objects={"pair": "police:DC0001|health:H000001-908", "decision": "match"},
+        reason="same NHS number and date of birth",
+    )
+    release_ids = [new_release_id(), None]
+    release_ids[1] = new_release_id(after=release_ids[0])
+    for release_id, persons, logged in (
+        (release_ids[0], ["P000001", "P000002"], True),
+        (release_ids[1], ["P000002"], False),
+    ):
         folder = workspace.root / "published" / "csp" / release_id
         folder.mkdir(parents=True)
         (folder / "view.parquet").write_bytes(b"PAR1 not really")
-        manifest = {"release_id": release_id, "recipient": "csp",
-                    "agreements": [{"id": "CSP-IOM-001", "version": "2.1"}],
-                    "fields": ["person_id", "date_of_birth", "offence_type"],
-                    "rows": len(persons), "key_id": "k1",
-                    "created_at": datetime.datetime.now(datetime.UTC).isoformat(),
-                    "files": {"view.parquet": "0" * 64}}  # fmt: skip
+        manifest = {
+            "release_id": release_id,
+            "recipient": "csp",
+            "agreements": [
+                {"id": "CSP-IOM-001", "version": "2.1", "title": "IOM", "retention_days": 30}
+            ],
+            "fields": [
+                {"name": "person_id", "treatment": "pseudonymise"},
+                {"name": "date_of_birth", "treatment": "generalise to year"},
+                {"name": "offence_type", "treatment": "keep"},
+            ],
+            "row_count": len(persons),
+            "key_id": "k1",
+            "created_at": datetime.datetime.now(datetime.UTC).isoformat(),
+            "files": [{"name": "view.parquet", "sha256": "0" * 64}],
+        }
         (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-        write_release_index(workspace.root, "csp", release_id, persons)
+        records = workspace.root / "releases" / "csp" / release_id
+        records.mkdir(parents=True)
+        pq.write_table(
+            pa.table(
+                {
+                    "field": ["person_id"] * len(persons),
+                    "pseudonym": [f"ps{p}" for p in persons],
+                    "person_id": persons,
+                }
+            ),
+            records / "pseudonyms.parquet",
+        )
         if logged:
-            audit.record(Operation.DISCLOSURE, "release",
-                         objects={"recipient": "csp", "release_id": release_id,
-                                  "fields": manifest["fields"], "agreement_ids": ["CSP-IOM-001"]},
-                         counts={"rows": len(persons)}, agreement_id="CSP-IOM-001")  # fmt: skip
-    audit.record(Operation.DISCLOSURE, "release_refused",
-                 objects={"recipient": "nhs_trust", "feed": "health"},
-                 agreement_id="HEALTH-PILOT", reason="agreement expired")  # fmt: skip
-    audit.record(Operation.CONSULTATION, "reidentify",
-                 objects={"recipient": "csp", "release_id": "r-0001", "person_id": "P000002"},
-                 agreement_id="CSP-IOM-001",
-                 reason="MAPPA meeting 2024-03-04: risk to a named victim")  # fmt: skip
+            audit.record(
+                Operation.DISCLOSURE,
+                "release",
+                objects={
+                    "recipient": "csp",
+                    "release_id": release_id,
+                    "agreements": ["CSP-IOM-001 v2.1"],
+                    "fields": [f["name"] for f in manifest["fields"]],
+                },
+                counts={"rows": len(persons)},
+                agreement_id="CSP-IOM-001",
+                reason="IOM",
+            )
+            audit.record(
+                Operation.DISCLOSURE,
+                "deliver",
+                objects={"recipient": "csp", "release_id": release_id, "to": "outbox"},
+            )
+    audit.record(
+        Operation.DISCLOSURE,
+        "release_withheld",
+        objects={"recipient": "nhs_trust"},
+        reason="HEALTH-PILOT v1 expired on 2023-12-31",
+    )
+    audit.record(
+        Operation.CONSULTATION,
+        "reidentify",
+        objects={
+            "recipient": "csp",
+            "pseudonym": "psP000002",
+            "found": True,
+            "person_id": "P000002",
+            "releases": [release_ids[0]],
+        },
+        counts={"records": 1},
+        reason="MAPPA meeting 2024-03-04: risk to a named victim",
+    )
     return hub_file
 
 
 CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     # The browser's own background calls resolve nowhere, so nothing leaves the machine.
     "--host-resolver-rules=MAP * ~NOTFOUND",
-)  # fmt: skip
+)
 
 
 def chromium_binary() -> str | None:
@@ -195,10 +294,19 @@ def open_in_chromium(page: Path, work: Path) -> tuple[str, list[str]]:
     assert binary, "chromium is not installed (scripts/system-deps installs it)"
     net_log = work / "netlog.json"
     completed = subprocess.run(
-        [binary, *CHROMIUM_FLAGS, f"--user-data-dir={work / 'profile'}",
-         f"--log-net-log={net_log}", "--dump-dom", page.resolve().as_uri()],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        [
+            binary,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={work / 'profile'}",
+            f"--log-net-log={net_log}",
+            "--dump-dom",
+            page.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stderr[-2000:]
     log = json.loads(net_log.read_text(encoding="utf-8"))
     names = {number: name for name, number in log["constants"]["logEventTypes"].items()}
@@ -208,7 +316,8 @@ def open_in_chromium(page: Path, work: Path) -> tuple[str, list[str]]:
         if names.get(event["type"]) != "URL_REQUEST_START_JOB" or "url" not in params:
             continue
         from_page = "file://" in str(params.get("network_isolation_key", "")) or "file://" in str(
-            params.get("site_for_cookies", ""))  # fmt: skip
+            params.get("site_for_cookies", "")
+        )
         if from_page and not params["url"].startswith("file:"):
             requested.append(params["url"])
     return completed.stdout, requested

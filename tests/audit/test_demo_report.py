@@ -13,7 +13,7 @@ from hub.cli import main
 
 def test_the_demo_writes_the_dpo_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("IOMHUB_SECRETS_DIR", "IOMHUB_DROP_ROOT", "IOMHUB_WORKSPACE",
-                 "IOMHUB_MIN_AGE_SECONDS"):  # fmt: skip
+                 "IOMHUB_OUTBOX_ROOT", "IOMHUB_MIN_AGE_SECONDS"):  # fmt: skip
         monkeypatch.setenv(name, "restored after the test")  # the demo sets them for its run
     result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "demo"), "--people", "60"])
     assert result.exit_code in (0, 4), result.output

@@ -32,10 +32,12 @@ def test_the_document_answers_the_dpo_questions(dpo_hub_file: Path) -> None:
     (group,) = document["disclosures"]["by_agreement_and_recipient"]
     assert (group["agreement"], group["recipient"], group["rows"]) == ("CSP-IOM-001", "csp", 2)
     assert group["fields"] == ["date_of_birth", "offence_type", "person_id"]
-    assert group["lawful_basis"].startswith("DPA 2018 Part 3")
+    assert group["lawful_basis"] == "DPA 2018 Part 3 s.35(2)(b), Schedule 8, paragraph 1"
+    (logged,) = document["disclosures"]["releases"]
     unlogged = document["disclosures"]["releases_without_audit_entry"]
-    assert [r["release_id"] for r in unlogged] == ["r-0002"]
-    assert [r["action"] for r in document["disclosures"]["refusals"]] == ["release_refused"]
+    assert len(unlogged) == 1 and unlogged[0]["release_id"] > logged["release_id"]
+    assert [r["action"] for r in document["disclosures"]["refusals"]] == ["release_withheld"]
+    assert len(document["disclosures"]["deliveries"]) == 1
     (reid,) = [c for c in document["consultations"] if c["action"] == "reidentify"]
     assert reid["reason"].startswith("MAPPA meeting")
     (police,) = document["quarantine"]
