@@ -244,6 +244,13 @@ class StateStore:
         row = self._db.execute("SELECT value FROM facts WHERE key=?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
+    def facts(self, prefix: str) -> dict[str, str]:
+        """Every remembered value whose key starts with ``prefix``."""
+        rows = self._db.execute(
+            "SELECT key, value FROM facts WHERE substr(key, 1, ?) = ?", (len(prefix), prefix)
+        ).fetchall()
+        return {str(key): str(value) for key, value in rows}
+
     def set_fact(self, key: str, value: str) -> None:
         """Remember a value."""
         with self.transaction() as db:

@@ -118,3 +118,24 @@ def test_the_network_check_catches_a_page_that_loads_something(tmp_path: Path) -
     page.write_text('<!doctype html><img src="http://127.0.0.1:9/canary.png"><p>x</p>')
     _dom, requested = open_in_chromium(page, tmp_path / "chromium")
     assert requested == ["http://127.0.0.1:9/canary.png"]
+
+
+def test_agreement_changes_and_removals_are_logged_by_hash(
+    dpo_hub_file: Path, audit_key: bytes
+) -> None:
+    from hub.audit import AuditLog
+    from hub.output import Reporter
+    from hub.pipeline import run_once
+
+    agreements = dpo_hub_file.parent / "agreements"
+    (agreements / "health-pilot.yaml").unlink()
+    text = (agreements / "csp-iom.yaml").read_text()
+    (agreements / "csp-iom.yaml").write_text(text.replace('version: "2.1"', 'version: "2.2"'))
+    run_once(load_config(dpo_hub_file), Reporter(quiet=True))
+    log = AuditLog(dpo_hub_file.parent.parent / "workspace" / "audit", audit_key)
+    result, entries = log.verified_entries()
+    assert result.ok
+    changes = [(e["action"], Path(e["objects"]["file"]).name) for e in entries[-3:]
+               if e["operation"] == "configuration"]  # fmt: skip
+    assert ("agreement_changed", "csp-iom.yaml") in changes
+    assert ("config_removed", "health-pilot.yaml") in changes
