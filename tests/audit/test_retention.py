@@ -111,3 +111,16 @@ def test_agreement_status() -> None:
     assert status_on(day, d("2025-07-01"), None, None)[0] == "not yet in force"
     assert status_on(day, d("2025-01-01"), None, None, suspended=True)[0] == "suspended"
     assert "review due in 30 days" in status_on(day, None, d("2025-07-01"), None)[1]
+
+
+def test_files_rejected_on_checksum_follow_their_feed(dpo_hub_file: Path) -> None:
+    from hub.retention import plan_retention
+
+    config = load_config(dpo_hub_file)
+    rejected = config.workspace / "quarantine" / "police" / "police_nominals_20240103.csv.rejected"
+    rejected.write_bytes(b"bad bytes")
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=120)
+    plan = {(item.kind, item.action) for item in plan_retention(config, later)}
+    assert ("rejected_file", "erase") in plan
+    assert ("extract", "keep") in plan and ("extract", "erase") in plan
+    assert ("release", "erase") in plan
