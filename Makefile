@@ -27,6 +27,7 @@ lint: setup
 
 bench: setup
 	$(PY) bench/ingest_bench.py
+	$(PY) bench/pseudonymise_bench.py
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .ruff_cache

@@ -159,6 +159,7 @@ def publish_command(
 ) -> None:
     """Publish each recipient's release from the matched view: checked, then all or nothing."""
     from hub.config import load_config
+    from hub.pipeline import record_config_changes
     from hub.publish import publish_all
     from hub.workspace import Workspace
 
@@ -167,11 +168,13 @@ def publish_command(
     with workspace.lock():
         state = workspace.open_state()
         try:
+            audit = workspace.open_audit()
+            record_config_changes(config, state, audit)
             outcomes = publish_all(
                 config,
                 workspace,
                 state,
-                workspace.open_audit(),
+                audit,
                 options.reporter(),
                 recipients=list(recipients) or None,
                 force=force,

@@ -42,6 +42,9 @@ def releases_summary(releases: list[ReleaseOutcome]) -> str:
             lines.append(f"    {release.recipient}: {release.status} {release.error or ''}")
     if not releases:
         lines.append("    none: publishing needs the matched view (matched/persons.parquet)")
+    lines.append(f"  agreements: iomhub agreements check --config {EXAMPLE_CONFIG}")
+    lines.append("  re-identify (audited): IOMHUB_ACTOR=iom-data-officer iomhub reidentify "
+                 "--config ... --recipient iom_team --pseudonym ID --reason TEXT")  # fmt: skip
     return "\n".join(lines)
 
 

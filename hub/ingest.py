@@ -108,9 +108,20 @@ def ingest_extract(
         f"{label}: {result.rows_accepted:,} rows ingested, {result.rows_rejected:,} quarantined "
         f"({result.rows_read / max(result.seconds, 1e-9):,.0f} rows/s)"
     )
+    if result.rejections:
+        reporter.done(f"  quarantined: {_top(result.rejections)}")
+    if result.warnings:
+        reporter.done(f"  kept with warnings: {_top(result.warnings)}")
     if result.unknown_columns:
         reporter.note(f"{label}: ignored unknown column(s) {', '.join(result.unknown_columns)}")
     return outcome
+
+
+def _top(counts: dict[str, int], limit: int = 3) -> str:
+    """The most frequent reasons, e.g. 'pnc_id: fails its check (12); ...'."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    shown = "; ".join(f"{reason} ({count:,})" for reason, count in ranked[:limit])
+    return shown + (f"; and {len(ranked) - limit} more" if len(ranked) > limit else "")
 
 
 def _fill(outcome: ExtractOutcome, result: IngestResult) -> None:

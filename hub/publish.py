@@ -59,7 +59,7 @@ from sharing_agreements.errors import ReleaseCheckFailed
 from sharing_agreements.load import AgreementSet, load_agreements
 from sharing_agreements.policy import RecipientPolicy, recipient_policy
 from sharing_agreements.pseudonyms import PseudonymKey, derive_key
-from sharing_agreements.view_builder import ViewResult, build_view, open_persons
+from sharing_agreements.view_builder import ViewResult, build_view, open_persons, quote
 
 if TYPE_CHECKING:
     import duckdb
@@ -164,7 +164,7 @@ def publish_all(
     agreements = load_sharing(config)
     workspace.create()
     con = duckdb.connect()
-    con.execute(f"SET temp_directory = '{workspace.tmp / 'duckdb'}'")
+    con.execute(f"SET temp_directory = {quote(str(workspace.tmp / 'duckdb'))}")
     try:
         open_persons(con, persons)
         context = PublishContext(
@@ -243,6 +243,7 @@ def _publish(context: PublishContext, recipient: RecipientConfig, outcome: Relea
         fingerprint,
         previous=latest.name if latest else None,
     )
+    context.state.set_fact(f"withheld:{recipient.name}", "")
     outcome.status, outcome.release_id, outcome.path = "published", release_id, str(final)
     outcome.rows, outcome.columns = view.table.num_rows, view.table.num_columns
     outcome.withheld_values = sum(w.count for w in view.withheld)

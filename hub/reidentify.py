@@ -63,11 +63,14 @@ def reidentify(
     config: HubConfig, recipient: str, pseudonym: str, reason: str, audit: AuditLog
 ) -> Reidentification:
     """Map one of ``recipient``'s pseudonyms back to the internal person, and record it."""
-    import duckdb
-
     reason = reason.strip()
     pseudonym = pseudonym.strip().lower()
     actor = current_actor()
+    if not re.match(PSEUDONYM_PATTERN, pseudonym):
+        # Whatever was typed is not recorded: it might be a name rather than a pseudonym.
+        _refuse(
+            audit, recipient, "(not a pseudonym)", "that is not a pseudonym (32 hex digits)", reason
+        )
     if len(reason) < 10:
         _refuse(audit, recipient, pseudonym, "a reason (10 characters or more) is required", reason)
     if actor not in config.reidentifiers:
@@ -78,24 +81,18 @@ def reidentify(
             f"operator {actor!r} is not listed in reidentifiers: of the hub file",
             reason,
         )
-    if not re.match(PSEUDONYM_PATTERN, pseudonym):
-        _refuse(audit, recipient, pseudonym, "that is not a pseudonym (32 hex digits)", reason)
-    settings = config.recipient(recipient)
-    master = master_key()
-    workspace = Workspace(config.workspace)
-    con = duckdb.connect()
     try:
-        result = _from_maps(con, workspace, recipient, pseudonym)
-        if result.found:
-            _check_key(audit, workspace, result, master, reason)
-        else:
-            key = derive_key(master, recipient, settings.key_version)
-            fields = _pseudonymised_fields(config, recipient)
-            result = _recompute(con, workspace, recipient, pseudonym, key, fields)
-        if result.found and result.person_id:
-            result.records = _records(con, workspace, result.person_id)
-    finally:
-        con.close()
+        result = _look_up(config, recipient, pseudonym, audit, reason)
+    except ReidentificationRefused:
+        raise
+    except (HubError, OSError) as error:
+        audit.record(
+            Operation.CONSULTATION,
+            "reidentify_failed",
+            objects={"recipient": recipient, "pseudonym": pseudonym, "error": type(error).__name__},
+            reason=reason,
+        )
+        raise
     audit.record(
         Operation.CONSULTATION,
         "reidentify",
@@ -111,6 +108,30 @@ def reidentify(
         counts={"records": len(result.records)},
         reason=reason,
     )
+    return result
+
+
+def _look_up(
+    config: HubConfig, recipient: str, pseudonym: str, audit: AuditLog, reason: str
+) -> Reidentification:
+    import duckdb
+
+    settings = config.recipient(recipient)
+    master = master_key()
+    workspace = Workspace(config.workspace)
+    con = duckdb.connect()
+    try:
+        result = _from_maps(con, workspace, recipient, pseudonym)
+        if result.found:
+            _check_key(audit, workspace, result, master, reason, settings.key_version)
+        else:
+            key = derive_key(master, recipient, settings.key_version)
+            fields = _pseudonymised_fields(config, recipient)
+            result = _recompute(con, workspace, recipient, pseudonym, key, fields)
+        if result.found and result.person_id:
+            result.records = _records(con, workspace, result.person_id)
+    finally:
+        con.close()
     return result
 
 
@@ -134,13 +155,22 @@ def _from_maps(con: Any, workspace: Workspace, recipient: str, pseudonym: str) -
 
 
 def _check_key(
-    audit: AuditLog, workspace: Workspace, result: Reidentification, master: bytes, reason: str
+    audit: AuditLog,
+    workspace: Workspace,
+    result: Reidentification,
+    master: bytes,
+    reason: str,
+    current_version: int,
 ) -> None:
     """The master key held now must be the one that made the pseudonym."""
     path = records_folder(workspace, result.recipient) / result.releases[-1] / "decisions.json"
-    decisions = json.loads(path.read_text(encoding="utf-8"))
-    key = derive_key(master, result.recipient, int(decisions["key_version"]))
-    genuine = key.key_id == decisions["key_id"]
+    try:
+        decisions = json.loads(path.read_text(encoding="utf-8"))
+        version, key_id = int(decisions["key_version"]), str(decisions["key_id"])
+    except (OSError, ValueError, KeyError):
+        version, key_id = current_version, None
+    key = derive_key(master, result.recipient, version)
+    genuine = key_id is None or key.key_id == key_id
     if genuine and result.field == PERSON_ID and result.person_id is not None:
         genuine = key.pseudonym(PERSON_ID, result.person_id) == result.pseudonym
     if not genuine:
