@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from connectors.config import FolderSource, SourceConfig
 from hub.sharing_config import RecipientConfig, resolve_sharing
+from matching.config import MatchingConfig
 from schemas.errors import ConfigError
 from schemas.feed import FeedFormat
 
@@ -71,6 +72,7 @@ class HubConfig(BaseModel):
     reidentifiers: list[str] = Field(
         default_factory=list, description="Operators (IOMHUB_ACTOR) who may re-identify."
     )
+    matching: MatchingConfig = Field(default_factory=MatchingConfig)  # type: ignore[arg-type]
     config_path: Path | None = Field(None, exclude=True, description="Set by the loader.")
     config_files: list[Path] = Field(
         default_factory=list, exclude=True, description="Every file loaded (set by the loader)."
