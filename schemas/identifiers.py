@@ -20,6 +20,7 @@ Facts (also in docs/feeds.md):
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -292,3 +293,25 @@ def plan_query(plan: SqlPlan, table: str, keep: str = "*") -> str:
         columns = ", ".join(f"{expression} AS {alias}" for alias, expression in level.items())
         query = f"SELECT *, {columns} FROM ({query})"
     return f"SELECT {keep}, {plan.result} FROM ({query})"
+
+
+def canonical_sql(kind: str, expression: str) -> str:
+    """One scalar SQL expression for a rule (the plan's levels inlined).
+
+    For small tables and checks; the columnar ingest uses the plan's levels directly.
+    """
+    plan = SQL_PLANS[kind](expression, f"_{kind}_")
+    inlined: dict[str, str] = {}
+    for level in plan.levels:
+        for alias, body in level.items():
+            if inlined:
+                names = "|".join(sorted(map(re.escape, inlined), key=len, reverse=True))
+                body = re.sub(rf"\b({names})\b", lambda m: f"({inlined[m.group(1)]})", body)
+            inlined[alias] = body
+    return inlined[plan.result]
+
+
+SQL_CANONICALISERS: dict[str, Callable[[str], str]] = {
+    kind: functools.partial(canonical_sql, kind) for kind in SQL_PLANS
+}
+"""Per identifier kind, a function from a text expression to its canonical-form expression."""

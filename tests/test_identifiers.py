@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from schemas.identifiers import (
     CANONICALISERS,
+    SQL_CANONICALISERS,
     SQL_PLANS,
     canonical_cro_number,
     canonical_nhs_number,
@@ -97,3 +98,5 @@ def test_sql_and_python_rules_agree(values: list[str]) -> None:
             query = plan_query(SQL_PLANS[kind]("v", "_p_"), "t", keep="i")
             rows = con.execute(f"{query} ORDER BY i").fetchall()
             assert [r[1] for r in rows] == [python_rule(v) for v in values], kind
+            inline = con.execute(f"SELECT {SQL_CANONICALISERS[kind]('v')} FROM t ORDER BY i")
+            assert [r[0] for r in inline.fetchall()] == [r[1] for r in rows], kind
