@@ -529,7 +529,9 @@ def _collection(doc: dict[str, Any]) -> str:
 
 def _configuration(doc: dict[str, Any]) -> str:
     rows = [
-        [_time(c["time"]), _e(c["actor"]), _e(c["action"]), _e((c["objects"] or {}).get("file")),
+        [_time(c["time"]), _e(c["actor"]),
+         _e(" ".join(filter(None, [(c["objects"] or {}).get("kind"), c["action"]]))),
+         _e((c["objects"] or {}).get("file")),
          f"<code>{_e((c['objects'] or {}).get('sha256'))}</code>"]
         for c in doc["configuration"]
     ]  # fmt: skip

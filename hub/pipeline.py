@@ -60,8 +60,8 @@ class RunSummary:
 
 def record_config_changes(config: HubConfig, state: StateStore, audit: AuditLog) -> None:
     """Log every configuration or agreement file whose content changed since the last run, by
-    hash (``config_changed`` / ``agreement_changed``), and every one no longer used
-    (``config_removed``)."""
+    hash (``config_changed``, with ``kind`` 'agreement' or 'configuration'), and every one no
+    longer used (``config_removed``)."""
     agreements = {path.resolve() for path in config.agreements}
     seen = set()
     for path in dict.fromkeys([*config.config_files, *config.agreements]):
@@ -69,9 +69,9 @@ def record_config_changes(config: HubConfig, state: StateStore, audit: AuditLog)
         key = f"config:{path.resolve()}"
         seen.add(key)
         if state.fact(key) != digest:
-            action = "agreement_changed" if path.resolve() in agreements else "config_changed"
-            audit.record(Operation.CONFIGURATION, action,
-                         objects={"file": str(path), "sha256": digest})  # fmt: skip
+            kind = "agreement" if path.resolve() in agreements else "configuration"
+            audit.record(Operation.CONFIGURATION, "config_changed",
+                         objects={"file": str(path), "sha256": digest, "kind": kind})  # fmt: skip
             state.set_fact(key, digest)
     for key, value in state.facts("config:").items():
         if key not in seen and value != "removed":

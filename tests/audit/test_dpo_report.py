@@ -45,8 +45,8 @@ def test_the_document_answers_the_dpo_questions(dpo_hub_file: Path) -> None:
     assert police["quarantine_files"] == 2
     assert document["combination"][0]["counts"]["links"] == 1
     assert document["alterations"]["review_decision"] == 1
-    assert {c["action"] for c in document["configuration"]} == {"config_changed",
-                                                                "agreement_changed"}  # fmt: skip
+    kinds = {(c["action"], c["objects"]["kind"]) for c in document["configuration"]}
+    assert kinds == {("config_changed", "configuration"), ("config_changed", "agreement")}
     assert document["collection"][0]["files"] == 2
 
 
@@ -135,7 +135,8 @@ def test_agreement_changes_and_removals_are_logged_by_hash(
     log = AuditLog(dpo_hub_file.parent.parent / "workspace" / "audit", audit_key)
     result, entries = log.verified_entries()
     assert result.ok
-    changes = [(e["action"], Path(e["objects"]["file"]).name) for e in entries[-3:]
+    changes = [(e["action"], e["objects"].get("kind"), Path(e["objects"]["file"]).name)
+               for e in entries[-3:]
                if e["operation"] == "configuration"]  # fmt: skip
-    assert ("agreement_changed", "csp-iom.yaml") in changes
-    assert ("config_removed", "health-pilot.yaml") in changes
+    assert ("config_changed", "agreement", "csp-iom.yaml") in changes
+    assert ("config_removed", None, "health-pilot.yaml") in changes
