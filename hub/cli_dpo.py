@@ -192,7 +192,7 @@ def person_find(
     if holdings.note:
         click.echo(f"  note: {holdings.note}")
     for record in holdings.records:
-        held = "held" if record.staged else "erased"
+        held = "staged copy held" if record.staged else "no staged copy held"
         probability = (
             ""
             if record.match_probability is None

@@ -62,6 +62,7 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 .status.in-force { background: #cce2d8; } .status.review-overdue { background: #fcd6c3; }
 .status.expired { background: #e0e0e0; } .status.not-yet-in-force { background: #d2e2f1; }
 .status.invalid { background: #f6d7d2; }
+.nw { white-space: nowrap; }
 .muted { color: var(--muted); } code { font-size: 12.5px; word-break: break-all; }
 .chart { margin: 8px 0 4px; }
 @media print { nav { display: none; } header { background: #fff; color: var(--ink); }
@@ -82,7 +83,11 @@ def _n(value: Any) -> str:
 
 
 def _time(value: Any) -> str:
-    return escape(str(value)[:19].replace("T", " ")) if value else _e(None)
+    return (
+        f'<span class="nw">{escape(str(value)[:19].replace("T", " "))}</span>'
+        if value
+        else _e(None)
+    )
 
 
 def _table(

@@ -33,7 +33,7 @@ def _clip(text: str, limit: int) -> str:
 
 def hbar_chart(rows: list[tuple[str, float]], *, title: str, unit: str = "") -> str:
     """Horizontal bars, one per (label, value), longest first as given."""
-    label_width, bar_width, row = 210, 330, 24
+    label_width, bar_width, row = 290, 300, 24
     width, height = label_width + bar_width + 90, max(len(rows), 1) * row + 12
     top = max((value for _, value in rows), default=0) or 1
     body = []
@@ -42,7 +42,7 @@ def hbar_chart(rows: list[tuple[str, float]], *, title: str, unit: str = "") -> 
         length = max(bar_width * value / top, 1 if value else 0)
         body.append(
             f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end" fill="{INK}">'
-            f"<title>{escape(label)}</title>{escape(_clip(label, 32))}</text>"
+            f"<title>{escape(label)}</title>{escape(_clip(label, 42))}</text>"
             f'<rect x="{label_width}" y="{y + 3}" width="{length:.1f}" height="{row - 8}" '
             f'fill="{PALETTE[0]}" rx="2"/>'
             f'<text x="{label_width + length + 6:.1f}" y="{y + 15}" fill="{MUTED}">'
