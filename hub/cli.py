@@ -312,5 +312,9 @@ from hub.cli_dpo import COMMANDS as _DPO_COMMANDS  # noqa: E402
 for _command in _DPO_COMMANDS:
     main.add_command(_command)
 
+from hub.cli_match import register as _register_match  # noqa: E402
+
+_register_match(main)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

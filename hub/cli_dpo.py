@@ -206,7 +206,7 @@ def person_find(
         agreements = ", ".join(release["agreements"]) or "?"
         click.echo(
             f"  release {release['recipient']}/{release['release_id']} "
-            f"({release['created_at'] or 'files erased'}; agreement {agreements})"
+            f"({release['created_at'] or 'files erased'}; agreement(s) {agreements})"
         )
 
 

@@ -73,16 +73,28 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
     summary = run_once(config, reporter, command="demo")
     dpo_report = write_demo_dpo_report(config, demo_dir)
     totals = summary.totals()
+    report = config.workspace / "matched" / "report.html"
     if not reporter.json_mode:
+        match = summary.match or {}
+        people = (
+            f"  people:    {match.get('persons', 0):,} people matched from "
+            f"{match.get('records', 0):,} records ({match.get('persons_with_links', 0):,} found "
+            f"in more than one record); {match.get('review_pairs', 0):,} pairs for review\n"
+            f"  report:    {report}\n"
+            if summary.match
+            else f"  matching:  {summary.match_error or 'did not run'}\n"
+        )
         click.echo(
             f"\nDemo finished. {totals['files_pulled']} files pulled, {totals['rows_ingested']:,}"
             f" rows ingested, {totals['rows_quarantined']:,} quarantined with reasons.\n"
+            f"{people}"
             f"  workspace: {config.workspace}\n"
             f"  status:    iomhub status --config {EXAMPLE_CONFIG}  (with IOMHUB_WORKSPACE set)\n"
             f"  DPO report: {dpo_report}"
         )
         click.echo(releases_summary(summary.releases))
     return {"failed": summary.failed, **summary.as_dict(), "workspace": str(config.workspace),
+            "report": str(report) if summary.match else None,
             "dpo_report": str(dpo_report)}  # fmt: skip
 
 

@@ -37,8 +37,8 @@ from matching.relations import (
 
 MODEL_FORMAT = "iomhub-match-model/1"
 DEFAULT_MODEL_VERSION = "2026.11.1"
-DEFAULT_LINK_WEIGHT = 12.0
-DEFAULT_REVIEW_WEIGHT = 4.0
+DEFAULT_LINK_WEIGHT = 4.0
+DEFAULT_REVIEW_WEIGHT = 0.0
 
 _DIALECT = "duckdb"
 

@@ -145,9 +145,10 @@ class PersonRegistry:
         import pyarrow as pa
 
         rows = self._db.execute(
-            "SELECT source, source_record_id, person_id, present = 1 FROM records"
+            "SELECT source, source_record_id, person_id, present FROM records"
         ).fetchall()
         columns = list(zip(*rows, strict=True)) if rows else [[], [], [], []]
+        columns[3] = [bool(v) for v in columns[3]]
         types = (pa.string(), pa.string(), pa.string(), pa.bool_())
         names = ("source", "source_record_id", "person_id", "present")
         return pa.table({name: pa.array(list(values), kind) for name, values, kind in

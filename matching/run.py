@@ -62,10 +62,18 @@ class MatchCounts:
     review_pairs: int = 0
     decisions_applied: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    skipped: bool = False
+    """True when nothing changed since the last run and these are its counts."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MatchCounts:
+        """Counts read back from ``run.json`` (unknown keys ignored)."""
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(**known)
 
 
 @dataclass(frozen=True)

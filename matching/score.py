@@ -28,9 +28,10 @@ DISPLAY_COLUMNS: dict[str, str] = {
 """Per comparison, the frame column shown to a reviewer."""
 
 
-def quiet_splink() -> None:
-    """Keep Splink's progress messages out of the hub's output (warnings still show)."""
-    logging.getLogger("splink").setLevel(logging.WARNING)
+def quiet_splink(*, training: bool = False) -> None:
+    """Keep Splink's progress messages out of the hub's output (warnings still show, except
+    in training, whose "level not observed" warnings the model file records instead)."""
+    logging.getLogger("splink").setLevel(logging.ERROR if training else logging.WARNING)
 
 
 def linker_for(engine: Engine, model: MatchModel, records: int, **overrides: Any) -> Any:
@@ -186,6 +187,8 @@ def evidence_in_words(evidence: PairEvidence, left: str, right: str) -> str:
     width = max([len(s.comparison) for s in evidence.steps] + [14])
     lines.append(f"  {'start (prior)':<{width}}  {'':<44} {evidence.prior_weight:+7.2f}")
     for step in evidence.steps:
+        if step.value_l == step.value_r == "(missing)":
+            continue
         if step.level == "missing on either side":
             shown = f"{step.value_l} / {step.value_r}"
             lines.append(f"  {step.comparison:<{width}}  {'missing: no evidence':<44} "

@@ -37,6 +37,8 @@ ESTABLISHED_MIN = 20
 ESTABLISHED_SHARE = 5000
 """A name is *known* when it is in the nickname table or carried by at least
 max(ESTABLISHED_MIN, records / ESTABLISHED_SHARE) records: an established name, not a typo."""
+ADDRESS_PLACEHOLDERS = r"^\s*(no fixed (abode|address)|nfa|unknown|not known|rough sleep\w*)\s*$"
+"""Addresses that say there is none."""
 TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "sir", "rev", "prof")
 SUFFIXES = ("jr", "jnr", "junior", "sr", "snr", "senior", "ii", "iii")
 
@@ -103,8 +105,9 @@ WITH tokens AS (
         {dob} AS dob,
         CASE sex WHEN 'male' THEN 'm' WHEN 'female' THEN 'f' END AS sex_std,
         postcode_canonical AS postcode_std,
-        nullif(trim(regexp_replace(lower(split_part(coalesce(address, ''), ',', 1)),
-               '[^a-z0-9]+', ' ', 'g')), '') AS address_key,
+        CASE WHEN NOT regexp_matches(lower(coalesce(address, '')), '{ADDRESS_PLACEHOLDERS}')
+             THEN nullif(trim(regexp_replace(lower(split_part(coalesce(address, ''), ',', 1)),
+                  '[^a-z0-9]+', ' ', 'g')), '') END AS address_key,
         pnc_id_canonical AS pnc, cro_number_canonical AS cro, nhs_number_canonical AS nhs,
         crn_canonical AS crn, nomis_number_canonical AS nomis
     FROM {records}

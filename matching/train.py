@@ -55,7 +55,7 @@ def train(
     """Train a model on the engine's ``frame`` table of ``records`` records."""
     from splink import Linker
 
-    quiet_splink()
+    quiet_splink(training=True)
     frame = engine.splink_api().register("frame")
     linker = Linker(frame, settings(), log_level=None)
     linker.training.estimate_probability_two_random_records_match(
@@ -68,7 +68,7 @@ def train(
             rule, estimate_without_term_frequencies=True
         )
     splink_settings = linker.misc.save_model_to_json()
-    _fill_unestimated(splink_settings, max_pairs, IDENTIFIER_COMPARISONS)
+    filled = _fill_unestimated(splink_settings, max_pairs, IDENTIFIER_COMPARISONS)
     now = datetime.datetime.now(datetime.UTC)
     return MatchModel(
         version=version or now.strftime("%Y.%m.%d-%H%M%S"),
@@ -79,26 +79,32 @@ def train(
         trained_at=now.isoformat(timespec="seconds"),
         training={"records": records, "max_pairs": max_pairs, "seed": seed,
                   "em_rules": list(EM_RULES), "deterministic_rules": list(DETERMINISTIC_RULES),
-                  "deterministic_recall": DETERMINISTIC_RECALL},
+                  "deterministic_recall": DETERMINISTIC_RECALL,
+                  "levels_not_estimated": filled},
     )  # fmt: skip
 
 
 def _fill_unestimated(
     splink_settings: dict[str, Any], max_pairs: float, identifiers: tuple[str, ...]
-) -> None:
-    """Give levels without estimates safe values, and bound every m from below.
+) -> list[str]:
+    """Give levels without estimates safe values, and bound every weight; return the levels
+    that had no estimate ("comparison: level").
 
     An identifier level never seen in training takes :data:`IDENTIFIER_FALLBACK`; any other
     level without an m is made neutral (m = u, weight 0), never a guess in favour of a match.
     Weights are bounded: m from below by :data:`M_FLOOR`, m/u from above by 2**MAX_WEIGHT.
     """
     u_floor = 0.5 / max_pairs
+    filled = []
     for comparison in splink_settings["comparisons"]:
-        is_identifier = comparison["output_column_name"] in identifiers
+        name = comparison["output_column_name"]
+        is_identifier = name in identifiers
         for level in comparison["comparison_levels"]:
             if level.get("is_null_level"):
                 continue
             m, u = level.get("m_probability"), level.get("u_probability")
+            if not (_known(m) and _known(u)):
+                filled.append(f"{name}: {level.get('label_for_charts')}")
             if is_identifier and not (_known(m) and _known(u)):
                 kind = "different" if level["sql_condition"] == "ELSE" else "same"
                 m, u = IDENTIFIER_FALLBACK[kind]
@@ -106,6 +112,7 @@ def _fill_unestimated(
             m = max(float(m), M_FLOOR) if _known(m) else u
             level["u_probability"] = u
             level["m_probability"] = min(m, u * 2**MAX_WEIGHT)
+    return filled
 
 
 def _known(value: Any) -> bool:

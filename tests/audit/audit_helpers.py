@@ -95,6 +95,7 @@ fields:
 }
 
 HUB_SHARING = """
+matching: {enabled: false}   # the matched files are written by the fixture, to the contract
 agreements:
   - agreements/*.yaml
 recipients:

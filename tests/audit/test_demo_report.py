@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,9 @@ def test_the_demo_writes_the_dpo_report(tmp_path: Path, monkeypatch: pytest.Monk
     assert f"DPO report: {report}" in result.output
     html = report.read_text(encoding="utf-8")
     assert '<section id="quarantine">' in html and "The audit log verified" in html
+    log = (tmp_path / "demo" / "workspace" / "audit" / "audit.jsonl").read_text()
+    actions = {json.loads(line)["action"] for line in log.splitlines()}
+    assert {"pull", "ingest", "config_changed", "match_run"} <= actions
     hub_file = REPO / "examples" / "config" / "hub.yaml"
     verify = CliRunner().invoke(main, ["audit", "verify", "--config", str(hub_file)])
     assert verify.exit_code == 0, verify.output
