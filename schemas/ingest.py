@@ -282,6 +282,12 @@ def ingest_file(
     return result
 
 
+def clean_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Trimmed text with blank values as null (the form every mapped value starts from)."""
+    trimmed = pc.utf8_trim_whitespace(column)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+
 def _map_step(
     con: duckdb.DuckDBPyConnection,
     step: pa.Table,
@@ -292,30 +298,47 @@ def _map_step(
     quarantine_select: str,
     schema: pa.Schema,
 ) -> tuple[pa.Table, pa.Table | None]:
-    """Map one step in a single DuckDB pass; split accepted and rejected rows in Arrow."""
+    """Map one step: clean in Arrow, parse in one DuckDB pass, split accepted and rejected."""
     start = result.rows_read + 1
     count = step.num_rows
-    raw = step.append_column("_row_number", pa.array(range(start, start + count), pa.int64()))
-    con.register("raw", raw)
+    row_numbers = pa.array(range(start, start + count), pa.int64())
+    wanted = dict.fromkeys([*compiled.inputs, *compiled.passthrough.values()])
+    cleaned = {column: clean_text(step.column(column)) for column in wanted}
+    inputs = pa.table(
+        {alias: cleaned[column] for column, alias in compiled.inputs.items()}
+        | {"_row_number": row_numbers}
+    )
+    con.register("inputs", inputs)
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW batch AS SELECT *, {quote_literal(feed)} AS _source, "
-        f"{quote_literal(extract_id)} AS _extract_id FROM raw"
+        f"{quote_literal(extract_id)} AS _extract_id FROM inputs"
     )
-    mapped = con.sql(compiled.select).to_arrow_table()
-    con.unregister("raw")
-    mask = mapped.column("_mask")
+    computed = con.sql(compiled.select).to_arrow_table()
+    con.unregister("inputs")
+    if not computed.column("row_number").equals(pa.chunked_array([row_numbers])):
+        raise FeedFormatError(f"feed {feed!r}: internal error: rows came back out of order")
+    mapped = pa.table(
+        {
+            f.name: computed.column(f.name)
+            if f.name in computed.column_names
+            else cleaned[compiled.passthrough[f.name]]
+            if f.name in compiled.passthrough
+            else pa.nulls(count, f.type)
+            for f in schema
+        }
+    )
+    mask = computed.column("_mask")
     reject_bits = pa.scalar(compiled.reject_mask, pa.int64())
     is_rejected = pc.not_equal(pc.bit_wise_and(mask, reject_bits), 0)
-    any_rejected = pc.any(is_rejected).as_py()
-    accepted = (mapped.filter(pc.invert(is_rejected)) if any_rejected else mapped).drop_columns(
-        ["_mask"]
-    )
+    any_rejected = bool(pc.any(is_rejected).as_py())
+    accepted = (_without_rows(mapped, is_rejected) if any_rejected else mapped).cast(schema)
     rejected_rows = None
-    if accepted.num_rows < count:
-        rejected = mapped.filter(is_rejected).select(
+    if any_rejected:
+        rejected = computed.filter(is_rejected).select(
             ["source", "extract_id", "row_number", "_mask"]
         )
         offsets = pc.subtract(rejected.column("row_number"), pa.scalar(start, pa.int64()))
+        raw = step.append_column("_row_number", row_numbers)
         con.register("rejected", rejected)
         con.register("rejected_raw", raw.take(offsets))
         rejected_rows = con.sql(quarantine_select).to_arrow_table().cast(QUARANTINE_SCHEMA)
@@ -325,7 +348,20 @@ def _map_step(
     result.rows_accepted += accepted.num_rows
     result.rows_rejected += count - accepted.num_rows
     _count_problems(result, compiled, mask)
-    return accepted.select(schema.names).cast(schema), rejected_rows
+    return accepted, rejected_rows
+
+
+def _without_rows(table: pa.Table, drop: pa.ChunkedArray) -> pa.Table:
+    """The table without the marked rows, as zero-copy slices (rejections are rare)."""
+    dropped = pc.indices_nonzero(drop).to_pylist()
+    slices, begin = [], 0
+    for index in dropped:
+        if index > begin:
+            slices.append(table.slice(begin, index - begin))
+        begin = index + 1
+    if begin < table.num_rows:
+        slices.append(table.slice(begin))
+    return pa.concat_tables(slices) if slices else table.slice(0, 0)
 
 
 def _count_problems(result: IngestResult, compiled: CompiledMapping, mask: pa.ChunkedArray) -> None:

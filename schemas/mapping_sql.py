@@ -7,7 +7,7 @@ so they are safe to log and count. Bulk work stays columnar: no Python runs per 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.canonical import (
@@ -33,10 +33,6 @@ def quote_identifier(name: str) -> str:
 def quote_literal(value: str) -> str:
     """Quote a string literal for DuckDB."""
     return "'" + value.replace("'", "''") + "'"
-
-
-def _blank_to_null(column: str) -> str:
-    return f"nullif(trim({quote_identifier(column)}), '')"
 
 
 MAX_PROBLEMS = 62
@@ -65,6 +61,10 @@ class CompiledMapping:
 
     select: str
     problems: list[Problem]
+    inputs: dict[str, str] = field(default_factory=dict)
+    """Partner column -> the alias DuckDB reads it as (cleaned: trimmed, blank as null)."""
+    passthrough: dict[str, str] = field(default_factory=dict)
+    """Canonical field -> partner column taken as is (cleaned), without DuckDB."""
 
     @property
     def reject_mask(self) -> int:
@@ -83,6 +83,7 @@ class _Builder:
         self.raw: dict[str, str] = {}
         self.levels: list[dict[str, str]] = []
         self.final: dict[str, str] = {}
+        self.passthrough: dict[str, str] = {}
         self.conditions: list[tuple[str, Problem]] = []
 
     def raw_column(self, column: str) -> str:
@@ -131,8 +132,17 @@ def _literal(value: Any) -> str:
 
 
 def _add_field(b: _Builder, name: str, mapping: ColumnMapping, kind: str) -> None:
-    """Stage the SQL of one mapped field and the problems it can raise."""
-    raw = b.raw_column(mapping.column)
+    """Stage the SQL of one mapped field and the problems it can raise.
+
+    Plain text fields pass through without SQL; DuckDB reads only the columns it must parse.
+    """
+    needs_sql = kind != "text" or bool(mapping.codes) or mapping.required
+    identifier = name in IDENTIFIER_FIELDS or name == "postcode"
+    raw = (
+        b.raw_column(mapping.column)
+        if needs_sql or identifier or name == "source_record_id"
+        else ""
+    )
     reject = mapping.on_invalid == "reject"
     column = mapping.column
     if kind == "date":
@@ -166,11 +176,13 @@ def _add_field(b: _Builder, name: str, mapping: ColumnMapping, kind: str) -> Non
                   f"code not in the feed's code map ({', '.join(codes)})", reject)  # fmt: skip
         final = value
     else:
-        final = raw
+        final = ""
+        b.passthrough[name] = column
     if mapping.required or name == "source_record_id":
         b.problem(f"{raw} IS NULL", column, name, "required value is blank", True)
-    b.final[name] = final
-    if name in IDENTIFIER_FIELDS or name == "postcode":
+    if final:
+        b.final[name] = final
+    if identifier:
         plan = SQL_PLANS[name](raw, f"_{name}_")
         b.add_levels(plan.levels)
         canonical = plan.result
@@ -202,10 +214,11 @@ def _name_split_sql(raw: str) -> dict[str, str]:
 def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
     """Compile a feed's mapping into a SELECT over table ``batch``.
 
-    ``batch`` holds the partner's raw text columns plus ``_row_number``, ``_source`` and
-    ``_extract_id``. The SELECT yields the canonical columns in :func:`arrow_schema` order
-    and ``_mask``, a BIGINT whose bits mark the row's problems.
-    Each raw column is cleaned once and each parsed value computed once (three stages).
+    ``batch`` holds the cleaned partner columns the SQL needs, named by their aliases in
+    ``inputs``, plus ``_row_number``, ``_source`` and ``_extract_id``. The SELECT yields the
+    computed canonical columns (in :func:`arrow_schema` order), ``warnings`` and ``_mask``, a
+    BIGINT whose bits mark the row's problems. Fields in ``passthrough`` are taken from the
+    cleaned columns directly. Every parsed value is computed once, level by level.
     """
     kinds = field_types()
     b = _Builder()
@@ -220,25 +233,23 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
             f"this mapping checks {len(b.conditions)} kinds of problem; at most {MAX_PROBLEMS}"
         )
     b.final.update({"source": "_source", "extract_id": "_extract_id", "row_number": "_row_number"})
-    raw_stage = ", ".join(
-        f"{_blank_to_null(column)} AS {quote_identifier(alias)}" for column, alias in b.raw.items()
-    )
     mask = (
         " + ".join(
-            f"(CASE WHEN {condition} THEN {1 << problem.bit}::HUGEINT ELSE 0::HUGEINT END)"
+            f"(CASE WHEN {condition} THEN {1 << problem.bit} ELSE 0 END)"
             for condition, problem in b.conditions
         )
-        or "0::HUGEINT"
+        or "0"
     )
     kinds_sql = []
-    for field in arrow_schema():
-        if field.name == "warnings":
-            continue
-        expression = b.final.get(field.name, "NULL")
-        sql_type = _duckdb_type(field.name, kinds)
-        kinds_sql.append(f"CAST({expression} AS {sql_type}) AS {quote_identifier(field.name)}")
+    for schema_field in arrow_schema():
+        if schema_field.name in b.final:
+            expression = b.final[schema_field.name]
+            sql_type = _duckdb_type(schema_field.name, kinds)
+            name = quote_identifier(schema_field.name)
+            kinds_sql.append(f"CAST({expression} AS {sql_type}) AS {name}")
     compiled = CompiledMapping("", [problem for _, problem in b.conditions])
-    query = f"SELECT _row_number, _source, _extract_id, {raw_stage} FROM batch"
+    raw_stage = "".join(f", {quote_identifier(alias)}" for alias in b.raw.values())
+    query = f"SELECT _row_number, _source, _extract_id{raw_stage} FROM batch"
     for level in b.levels:
         columns = ", ".join(f"{expression} AS {quote_identifier(alias)}"
                             for alias, expression in level.items())  # fmt: skip
@@ -247,7 +258,7 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
     select = (
         f"SELECT {', '.join(kinds_sql)}, {warnings_sql(compiled)} AS warnings, _mask FROM ({query})"
     )
-    return CompiledMapping(select, compiled.problems)
+    return CompiledMapping(select, compiled.problems, dict(b.raw), dict(b.passthrough))
 
 
 def warnings_sql(compiled: CompiledMapping) -> str:
