@@ -285,11 +285,14 @@ def audit_verify(options: Options, config_path: Path) -> None:
             "entries": result.entries,
             "first_bad_sequence": result.first_bad_sequence,
             "problem": result.problem,
+            "last_hash": result.last_hash,
         }
     )
     if not options.json_mode:
         if result.ok:
             click.secho(f"audit log intact: {result.entries} entries verified", fg="green")
+            if result.last_hash:
+                click.echo(f"  last entry hash {result.last_hash} (keep a copy outside the hub)")
         else:
             click.secho(
                 f"audit log FAILED verification at entry {result.first_bad_sequence}: "
@@ -306,6 +309,15 @@ from hub import cli_sharing  # noqa: E402 - commands of their own module
 cli_sharing.register(main)
 
 main.add_command(schedule_command)
+
+from hub.cli_dpo import COMMANDS as _DPO_COMMANDS  # noqa: E402
+
+for _command in _DPO_COMMANDS:
+    main.add_command(_command)
+
+from hub.cli_match import register as _register_match  # noqa: E402
+
+_register_match(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

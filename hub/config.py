@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from connectors.config import SourceConfig
 from hub.sharing_config import RecipientConfig, resolve_sharing
+from matching.config import MatchingConfig
 from schemas.errors import ConfigError
 from schemas.feed import FeedFormat
 
@@ -44,6 +45,11 @@ class FeedConfig(BaseModel):
         description="Status marks the feed stale when its last success is older; by default, "
         "older than its cadence (the gap between its two latest scheduled times) and half again.",
     )
+    retention_days: int | None = Field(
+        None, gt=0, description="Days landed, staged and quarantined files of an extract are "
+        "kept (`iomhub retention apply`); unset: the longest retention of the agreements the "
+        "feed provides to, or kept until set.",
+    )  # fmt: skip
     source: SourceConfig
     format: FeedFormat
 
@@ -69,6 +75,7 @@ class HubConfig(BaseModel):
     reidentifiers: list[str] = Field(
         default_factory=list, description="Operators (IOMHUB_ACTOR) who may re-identify."
     )
+    matching: MatchingConfig = Field(default_factory=MatchingConfig)  # type: ignore[arg-type]
     config_path: Path | None = Field(None, exclude=True, description="Set by the loader.")
     config_files: list[Path] = Field(
         default_factory=list, exclude=True, description="Every file loaded (set by the loader)."
@@ -197,7 +204,7 @@ def load_config(path: Path | str) -> HubConfig:
     files = [hub_path, *feed_files, *document.get("agreements", [])]
     document = {**document, "feeds": feeds, "config_path": hub_path, "config_files": files}
     if "workspace" in document:
-        document["workspace"] = _resolve_relative(base, document["workspace"])
+        document["workspace"] = _resolve_relative(base, document["workspace"]).resolve()
     try:
         return HubConfig.model_validate(document)
     except ValidationError as error:

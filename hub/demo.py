@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from hub.config import load_config
+from hub.config import HubConfig, load_config
 from hub.keys import write_new_key
 from hub.output import Reporter
 from hub.pipeline import run_once
@@ -85,15 +85,28 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
         )
         config = load_config(config_path)
         summary = run_once(config, reporter, command="demo")
+        dpo_report = write_demo_dpo_report(config, demo_dir)
     totals = summary.totals()
+    report = config.workspace / "matched" / "report.html"
     if not reporter.json_mode:
+        match = summary.match or {}
+        people = (
+            f"  people:    {match.get('persons', 0):,} people matched from "
+            f"{match.get('records', 0):,} records ({match.get('persons_with_links', 0):,} found "
+            f"in more than one record); {match.get('review_pairs', 0):,} pairs for review\n"
+            f"  report:    {report}\n"
+            if summary.match
+            else f"  matching:  {summary.match_error or 'did not run'}\n"
+        )
         click.echo(
             f"\nDemo finished. {totals['files_pulled']} files pulled over SFTP, "
             f"{totals['rows_ingested']:,} rows ingested, {totals['rows_quarantined']:,} "
             f"quarantined with reasons.\n"
-            f"  workspace: {config.workspace.resolve()}\n"
-            f"  config:    {config_path}\n"
-            f"  status:    iomhub status --config {config_path}"
+            f"{people}"
+            f"  workspace:  {config.workspace.resolve()}\n"
+            f"  config:     {config_path}\n"
+            f"  status:     iomhub status --config {config_path}\n"
+            f"  DPO report: {dpo_report}"
         )
         click.echo(releases_summary(summary.releases, config_path))
     return {
@@ -101,6 +114,8 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
         **summary.as_dict(),
         "workspace": str(config.workspace.resolve()),
         "config": str(config_path),
+        "report": str(report) if summary.match else None,
+        "dpo_report": str(dpo_report),
     }
 
 
@@ -108,3 +123,15 @@ def _write_sidecar(path: Path) -> None:
     with path.open("rb") as handle:
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
     path.with_name(path.name + ".sha256").write_text(f"{digest}  {path.name}\n")
+
+
+def write_demo_dpo_report(config: HubConfig, demo_dir: Path) -> Path:
+    """The DPO's report over the last 30 days, beside the demo's workspace."""
+    import datetime
+
+    from hub.dpo_report import write_dpo_report
+
+    path = demo_dir / "dpo-report.html"
+    since = datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=30)
+    write_dpo_report(config, path, since)
+    return path

@@ -1,4 +1,4 @@
-"""One hub run, reading like its flow: pull, ingest, (match,) publish.
+"""One hub run, reading like its flow: pull, ingest, match, publish.
 
 Each stage reads the previous stage's files and writes its own, so a stage can be re-run alone
 and a crash leaves the last good state in place. Runs never overlap: the workspace lock is held
@@ -16,11 +16,13 @@ from connectors.retry import Sleep
 from hub.audit import AuditLog, Operation
 from hub.config import FeedConfig, HubConfig
 from hub.ingest import ExtractOutcome, ingest_pending
+from hub.match import match_stage
 from hub.output import Reporter
 from hub.publish import ReleaseOutcome, publish_all
 from hub.pull import FeedPullOutcome, pull_all
 from hub.state import StateStore
 from hub.workspace import Workspace
+from schemas.errors import HubError
 
 
 @dataclass
@@ -31,13 +33,18 @@ class RunSummary:
     pulls: list[FeedPullOutcome] = field(default_factory=list)
     extracts: list[ExtractOutcome] = field(default_factory=list)
     releases: list[ReleaseOutcome] = field(default_factory=list)
+    match: dict[str, Any] | None = None
+    """The matching stage's counts (records, persons, links, merges, splits, review pairs,
+    model version), or None when it did not run."""
+    match_error: str | None = None
 
     @property
     def failed(self) -> bool:
-        """Whether any feed or extract failed (others may still have succeeded)."""
+        """Whether any feed, extract or stage failed (others may still have succeeded)."""
         return (
             any(p.error for p in self.pulls)
             or any(e.status == "rejected" for e in self.extracts)
+            or self.match_error is not None
             or any(r.error for r in self.releases)
         )
 
@@ -50,6 +57,7 @@ class RunSummary:
             "extracts_rejected": sum(1 for e in self.extracts if e.status == "rejected"),
             "rows_ingested": sum(e.rows_accepted for e in self.extracts),
             "rows_quarantined": sum(e.rows_rejected for e in self.extracts),
+            "people_matched": self.match["persons"] if self.match else 0,
             "releases_published": sum(1 for r in self.releases if r.status == "published"),
         }
 
@@ -57,18 +65,30 @@ class RunSummary:
         """A JSON-ready document."""
         return {"run_id": self.run_id, "totals": self.totals(), "pulls": [asdict(p) for p in
                 self.pulls], "extracts": [asdict(e) for e in self.extracts],
+                "match": self.match, "match_error": self.match_error,
                 "releases": [asdict(r) for r in self.releases]}  # fmt: skip
 
 
 def record_config_changes(config: HubConfig, state: StateStore, audit: AuditLog) -> None:
-    """Log every configuration file whose content changed since the last run, by hash."""
-    for path in config.config_files:
+    """Log every configuration or agreement file whose content changed since the last run, by
+    hash (``config_changed``, with ``kind`` 'agreement' or 'configuration'), and every one no
+    longer used (``config_removed``)."""
+    agreements = {path.resolve() for path in config.agreements}
+    seen = set()
+    for path in dict.fromkeys([*config.config_files, *config.agreements]):
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         key = f"config:{path.resolve()}"
+        seen.add(key)
         if state.fact(key) != digest:
+            kind = "agreement" if path.resolve() in agreements else "configuration"
             audit.record(Operation.CONFIGURATION, "config_changed",
-                         objects={"file": str(path), "sha256": digest})  # fmt: skip
+                         objects={"file": str(path), "sha256": digest, "kind": kind})  # fmt: skip
             state.set_fact(key, digest)
+    for key, value in state.facts("config:").items():
+        if key not in seen and value != "removed":
+            removed = {"file": key.removeprefix("config:"), "sha256": value}
+            audit.record(Operation.CONFIGURATION, "config_removed", objects=removed)
+            state.set_fact(key, "removed")
 
 
 def run_once(
@@ -104,6 +124,15 @@ def run_once(
             summary.extracts = ingest_pending(config, workspace, state, audit, reporter)
             if not summary.extracts:
                 reporter.done("nothing new to ingest")
+            if config.matching.enabled:
+                reporter.step("Matching people across partners")
+                try:
+                    counts = match_stage(config, workspace, state, reporter,
+                                         run_id=summary.run_id)  # fmt: skip
+                    summary.match = counts.as_dict() if counts else None
+                except HubError as error:
+                    summary.match_error = error.message
+                    reporter.problem(f"matching: {error.message}")
             summary.releases = publish_all(config, workspace, state, audit, reporter)
             state.finish_run(summary.run_id, "failed" if summary.failed else "ok",
                              summary.totals())  # fmt: skip

@@ -59,7 +59,7 @@ class Extract:
     landed_path: Path
     landed_at: str
     status: str
-    """'pending', 'ingested' or 'rejected'."""
+    """'pending', 'ingested', 'rejected' or 'erased' (files removed under retention)."""
     rows_accepted: int | None
     rows_rejected: int | None
     detail: dict[str, Any]
@@ -173,6 +173,11 @@ class StateStore:
                 (status, read, accepted, rejected, json.dumps(detail), utc_now(), extract_id),
             )
 
+    def mark_extract_erased(self, extract_id: str) -> None:
+        """Record that an extract's files were erased under retention (its ledger rows stay)."""
+        with self.transaction() as db:
+            db.execute("UPDATE extracts SET status='erased' WHERE extract_id=?", (extract_id,))
+
     def current_extracts(self) -> dict[str, Extract]:
         """Per feed, the latest successfully ingested extract: the feed's current truth."""
         current: dict[str, Extract] = {}
@@ -246,6 +251,13 @@ class StateStore:
         """A remembered value (e.g. the hash of a config file last seen)."""
         row = self._db.execute("SELECT value FROM facts WHERE key=?", (key,)).fetchone()
         return None if row is None else str(row[0])
+
+    def facts(self, prefix: str) -> dict[str, str]:
+        """Every remembered value whose key starts with ``prefix``."""
+        rows = self._db.execute(
+            "SELECT key, value FROM facts WHERE substr(key, 1, ?) = ?", (len(prefix), prefix)
+        ).fetchall()
+        return {str(key): str(value) for key, value in rows}
 
     def set_fact(self, key: str, value: str) -> None:
         """Remember a value."""

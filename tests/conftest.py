@@ -36,6 +36,7 @@ def example_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Pat
         (drop / feed).mkdir(parents=True)
     monkeypatch.setenv("IOMHUB_DROP_ROOT", str(drop))
     monkeypatch.setenv("IOMHUB_WORKSPACE", str(tmp_path / "workspace"))
+    monkeypatch.setenv("IOMHUB_OUTBOX_ROOT", str(tmp_path / "outbox"))
     monkeypatch.setenv("IOMHUB_MIN_AGE_SECONDS", "0")
     yield drop
 

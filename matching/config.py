@@ -1,0 +1,81 @@
+"""Matching settings: the ``matching:`` section of the hub file.
+
+Every setting has a default, so a hub file without the section matches with the shipped model::
+
+    matching:
+      model: models/iom-2026-11.json      # pin a trained model (default: the shipped one)
+      link_weight: 4                      # auto-link at or above this match weight
+      review_weight: 0                    # pairs from here up to link_weight go to review
+      engine: {backend: duckdb, memory_limit: 4GB, threads: 2}
+      survivorship:
+        sources: [probation, police, health, housing]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class EngineConfig(BaseModel):
+    """Where the linkage runs. DuckDB on this machine now; the seam admits Spark later."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    backend: Literal["duckdb"] = Field("duckdb", description="The SQL engine Splink runs on.")
+    memory_limit: str = Field(
+        "4GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="DuckDB memory limit; beyond it DuckDB spills to the workspace's tmp/.",
+    )  # fmt: skip
+    threads: int | None = Field(None, ge=1, description="Worker threads (default: all cores).")
+
+
+class SurvivorshipConfig(BaseModel):
+    """Which partner's value wins in the person view (see docs/matching.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sources: list[str] | None = Field(
+        None,
+        description="One feed order for every identity field, most trusted first; overrides "
+        "the per-field defaults. Feeds not listed rank after those listed, by name.",
+    )
+    fields: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Per survivorship group (e.g. 'name', 'address'), a feed order that "
+        "overrides the default for that group only.",
+    )
+
+
+class MatchingConfig(BaseModel):
+    """How records are linked into people."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = Field(True, description="Run matching after ingest.")
+    model: Path | None = Field(
+        None,
+        description="Model file to use (relative to the hub file). Default: the model pinned "
+        "by 'iomhub match train' in the workspace, else the one shipped with the hub.",
+    )
+    link_weight: float | None = Field(
+        None, description="Link pairs at or above this match weight (default: the model's)."
+    )
+    review_weight: float | None = Field(
+        None, description="Pairs from this weight up to link_weight go to review "
+        "(default: the model's).",
+    )  # fmt: skip
+    engine: EngineConfig = Field(default_factory=EngineConfig)  # type: ignore[arg-type]
+    survivorship: SurvivorshipConfig = Field(default_factory=SurvivorshipConfig)  # type: ignore[arg-type]
+
+    @model_validator(mode="after")
+    def _review_below_link(self) -> MatchingConfig:
+        if (
+            self.link_weight is not None
+            and self.review_weight is not None
+            and self.review_weight > self.link_weight
+        ):
+            raise ValueError("review_weight must not be above link_weight")
+        return self

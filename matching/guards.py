@@ -1,0 +1,82 @@
+"""Rules that stop a link whatever the score: the classic false merges, written as SQL.
+
+A pair the model scores highly is still *not* linked automatically (it goes to review) when:
+
+- **identifier conflict**: both records carry a valid PNC ID, CRO number or NHS number, and
+  they differ. One person has one of each; a mistyped one fails its check and is not evidence.
+- **likely twins**: same surname, same full date of birth, and forenames that are not one name
+  in any form (not equal, no common nickname root, not a typo of the other, not a short form,
+  not the other's middle name, not swapped with the surname); and no shared identifier.
+- **different generation**: both dates of birth known and three or more years apart, with no
+  shared identifier (a father and son of the same name at one address).
+
+The same rules are *cannot-link* constraints inside a cluster: two records that break one are
+never put in one person by way of other records (see :mod:`matching.cluster`).
+"""
+
+from __future__ import annotations
+
+from matching.relations import (
+    Column,
+    qualified,
+    same_forename_in_any_form,
+    suffixed,
+    surname_agrees,
+)
+
+__all__ = ["cannot_link_sql", "guard_columns_sql", "qualified", "suffixed"]
+
+
+def _both_differ(c: Column, column: str) -> str:
+    return f"coalesce({c(column, 'l')} <> {c(column, 'r')}, false)"
+
+
+def _agree(c: Column, column: str) -> str:
+    return f"coalesce({c(column, 'l')} = {c(column, 'r')}, false)"
+
+
+def identifier_agreement_sql(c: Column) -> str:
+    """True when the two records share any valid identifier."""
+    return "(" + " OR ".join(_agree(c, k) for k in ("pnc", "cro", "nhs", "crn", "nomis")) + ")"
+
+
+def identifier_conflict_sql(c: Column) -> str:
+    """True when both records carry a valid PNC, CRO or NHS number and they differ."""
+    return "(" + " OR ".join(_both_differ(c, k) for k in ("pnc", "cro", "nhs")) + ")"
+
+
+def twins_sql(c: Column) -> str:
+    """True for the likely-twins pattern (see module docstring)."""
+    return (
+        f"coalesce({surname_agrees(c)} AND {c('dob_full', 'l')} = {c('dob_full', 'r')} "
+        f"AND NOT {same_forename_in_any_form(c)}, false)"
+    )
+
+
+def generation_sql(c: Column, years: int = 3) -> str:
+    """True when both birth years are known and ``years`` or more apart."""
+    return f"coalesce(abs({c('birth_year', 'l')} - {c('birth_year', 'r')}) >= {years}, false)"
+
+
+def guard_columns_sql(c: Column) -> str:
+    """SELECT-list items: id_agree, id_conflict, twins, generation and cannot_link."""
+    agree = identifier_agreement_sql(c)
+    conflict = identifier_conflict_sql(c)
+    twins = f"(NOT {agree} AND {twins_sql(c)})"
+    generation = f"(NOT {agree} AND {generation_sql(c)})"
+    return (
+        f"{agree} AS id_agree, {conflict} AS id_conflict, {twins} AS twins, "
+        f"{generation} AS generation, ({conflict} OR {twins} OR {generation}) AS cannot_link"
+    )
+
+
+def cannot_link_sql(c: Column) -> str:
+    """One boolean expression: the pair must not be in one person."""
+    agree = identifier_agreement_sql(c)
+    return (
+        f"({identifier_conflict_sql(c)} OR (NOT {agree} AND ({twins_sql(c)} OR "
+        f"{generation_sql(c)})))"
+    )
+
+
+GUARD_COLUMNS: tuple[str, ...] = ("id_agree", "id_conflict", "twins", "generation", "cannot_link")

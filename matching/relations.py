@@ -1,0 +1,98 @@
+"""How two records' names and dates relate, as SQL shared by the model and the guards.
+
+Each builder takes a column accessor ``c(column, side)`` so one definition serves Splink's pair
+tables (``forename_std_l``) and plain self-joins (``l.forename_std``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+Column = Callable[[str, str], str]
+"""Maps (column, side 'l' or 'r') to a SQL column reference."""
+
+TYPO_RATIO = 4
+"""A spelling is a typo of another only if the other is at least this many times as common."""
+
+
+def suffixed(column: str, side: str) -> str:
+    """Columns of Splink's pair tables: ``pnc_l``."""
+    return f"{column}_{side}"
+
+
+def qualified(column: str, side: str) -> str:
+    """Columns of a self-join aliased ``l`` and ``r``: ``l.pnc``."""
+    return f"{side}.{column}"
+
+
+def names_swapped(c: Column) -> str:
+    """Forename and surname recorded the other way round (a nickname on either side counts:
+    ``RICHARDS, Pete`` is ``Peter Richards`` swapped)."""
+    fl, fr = c("forename_std", "l"), c("forename_std", "r")
+    sl, sr = c("surname_std", "l"), c("surname_std", "r")
+    return (
+        f"({fl} = {sr} OR list_has_any({c('forename_roots', 'l')}, {c('surname_roots', 'r')})) "
+        f"AND ({sl} = {fr} OR list_has_any({c('surname_roots', 'l')}, {c('forename_roots', 'r')}))"
+    )
+
+
+def nickname(c: Column) -> str:
+    """The forenames share a formal name (Bill and William; Chris and Christine)."""
+    return f"list_has_any({c('forename_roots', 'l')}, {c('forename_roots', 'r')})"
+
+
+def rare_variant(c: Column, name: str) -> str:
+    """One spelling is within two edits of the other, much rarer, and not an established name:
+    a typo (``Jqmes`` for ``James``), not a different name (``Tim`` and ``Tom``)."""
+    col_l, col_r = c(f"{name}_std", "l"), c(f"{name}_std", "r")
+    freq_l, freq_r = c(f"{name}_freq", "l"), c(f"{name}_freq", "r")
+    known_l, known_r = c(f"{name}_known", "l"), c(f"{name}_known", "r")
+    return (
+        f"(damerau_levenshtein({col_l}, {col_r}) <= 2 "
+        f"AND least(length({col_l}), length({col_r})) >= 3 "
+        f"AND CASE WHEN {freq_l} <= {freq_r} "
+        f"THEN NOT {known_l} AND {freq_l} * {TYPO_RATIO} <= {freq_r} "
+        f"ELSE NOT {known_r} AND {freq_r} * {TYPO_RATIO} <= {freq_l} END)"
+    )
+
+
+def near_spelling(c: Column, name: str) -> str:
+    """Jaro-Winkler similarity of at least 0.92 (Thomson and Thompson)."""
+    return f"jaro_winkler_similarity({c(f'{name}_std', 'l')}, {c(f'{name}_std', 'r')}) >= 0.92"
+
+
+def short_form(c: Column) -> str:
+    """One forename starts with the other, of three letters or more (Tom and Tomas)."""
+    fl, fr = c("forename_std", "l"), c("forename_std", "r")
+    return (
+        f"(least(length({fl}), length({fr})) >= 3 AND "
+        f"(starts_with({fl}, {fr}) OR starts_with({fr}, {fl})))"
+    )
+
+
+def middle_name(c: Column) -> str:
+    """One record's forename is among the other's middle names."""
+    return (
+        f"(list_contains({c('middle_std', 'r')}, {c('forename_std', 'l')}) OR "
+        f"list_contains({c('middle_std', 'l')}, {c('forename_std', 'r')}))"
+    )
+
+
+def same_forename_in_any_form(c: Column) -> str:
+    """The forenames can be one person's: equal, nickname, typo, short form, middle name or
+    swapped with the surname; or one of them is not an established name (so may be a typo or
+    a misspelt nickname) and they start with the same letter or are two edits apart. Two
+    different established names (Jack and Jake, Tom and Tim) are not."""
+    fl, fr = c("forename_std", "l"), c("forename_std", "r")
+    unestablished = f"(NOT {c('forename_known', 'l')} OR NOT {c('forename_known', 'r')})"
+    return (
+        f"({fl} = {fr} OR {nickname(c)} OR {rare_variant(c, 'forename')} OR {short_form(c)} "
+        f"OR {middle_name(c)} OR ({names_swapped(c)}) OR ({unestablished} AND "
+        f"(left({fl}, 1) = left({fr}, 1) OR damerau_levenshtein({fl}, {fr}) <= 2)))"
+    )
+
+
+def surname_agrees(c: Column) -> str:
+    """Same surname, or a typo or near spelling of it."""
+    sl, sr = c("surname_std", "l"), c("surname_std", "r")
+    return f"({sl} = {sr} OR {rare_variant(c, 'surname')} OR {near_spelling(c, 'surname')})"

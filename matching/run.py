@@ -1,0 +1,293 @@
+"""One matching run: current records in, people out.
+
+Reads the canonical staging files of every feed's current extract; standardises; scores with
+the pinned model; clusters conservatively with reviewers' decisions applied; reconciles with
+the registry so people keep their ids; writes, under the output folder:
+
+- ``record_links.parquet``: source, source_record_id, extract_id, person_id, match_probability
+- ``persons.parquet``: one row per person, every view field with the feed it came from
+- ``review.parquet``: the review list with each pair's evidence
+- ``frame.parquet``: the standardised records (for ``iomhub match explain``)
+- ``report.html``: the match report; ``run.json``: the run's counts
+
+Outputs are written to a temporary folder first; the registry is committed; then each file is
+moved into place, so a crash leaves either the last good outputs or the new ones.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from matching.cluster import cluster_records
+from matching.config import MatchingConfig
+from matching.engine import Engine, open_engine
+from matching.errors import MatchingError
+from matching.model import MatchModel
+from matching.registry import PersonRegistry
+from matching.report import ReportData, render_report
+from matching.review import build_review
+from matching.score import linker_for, score
+from matching.standardise import build_frame
+from matching.survivorship import persons_sql
+
+OUTPUT_FILES = ("record_links.parquet", "persons.parquet", "review.parquet", "frame.parquet",
+                "report.html", "run.json")  # fmt: skip
+
+
+@dataclass
+class MatchCounts:
+    """What a run did: for the console, the run summary and the audit log (ids and counts only)."""
+
+    run_id: str
+    model_version: str
+    records: int = 0
+    persons: int = 0
+    persons_with_links: int = 0
+    links: int = 0
+    scored_pairs: int = 0
+    created: int = 0
+    merges: int = 0
+    splits: int = 0
+    retired: int = 0
+    review_pairs: int = 0
+    decisions_applied: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    skipped: bool = False
+    """True when nothing changed since the last run and these are its counts."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MatchCounts:
+        """Counts read back from ``run.json`` (unknown keys ignored)."""
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class MatchPaths:
+    """Where a run reads and writes."""
+
+    output_dir: Path
+    registry: Path
+    tmp_dir: Path
+
+    @property
+    def report(self) -> Path:
+        return self.output_dir / "report.html"
+
+
+Progress = Callable[[str], None]
+
+
+def run_matching(
+    staging_files: Sequence[Path], paths: MatchPaths, *, model: MatchModel,
+    config: MatchingConfig, run_id: str, progress: Progress | None = None,
+) -> MatchCounts:  # fmt: skip
+    """Match the records of ``staging_files`` and write the outputs; return the counts."""
+    if not staging_files:
+        raise MatchingError("no ingested extracts to match", hint="run ingest first")
+    say = progress or (lambda _message: None)
+    link_weight = config.link_weight if config.link_weight is not None else model.link_weight
+    review_weight = min(link_weight, config.review_weight if config.review_weight is not None
+                        else model.review_weight)  # fmt: skip
+    counts = MatchCounts(run_id, model.version)
+    incoming = paths.output_dir / f".incoming-{run_id}"
+    shutil.rmtree(incoming, ignore_errors=True)
+    incoming.mkdir(parents=True)
+    engine = open_engine(config.engine, paths.tmp_dir / f"duckdb-{run_id}")
+    try:
+        with PersonRegistry(paths.registry) as registry:
+            timer = _Timer(counts)
+            counts.records = build_frame(engine, staging_files)
+            timer.lap("standardise")
+            say(f"{counts.records:,} records standardised")
+            counts.decisions_applied = _load_decisions(engine, registry)
+            counts.scored_pairs = score(engine, model, counts.records, review_weight)
+            timer.lap("predict")
+            stats = cluster_records(engine, link_weight)
+            timer.lap("cluster")
+            counts.links = stats.links
+            result = _reconcile(engine, registry, counts)
+            timer.lap("reconcile")
+            review = build_review(engine, model, counts.records, link_weight)
+            counts.review_pairs = review.num_rows
+            timer.lap("review")
+            say(f"{counts.persons:,} people from {counts.records:,} records; "
+                f"{counts.review_pairs:,} pairs for review")  # fmt: skip
+            _write_outputs(engine, incoming, review, config)
+            report = _report_data(engine, model, counts, link_weight, review_weight, review)
+            (incoming / "report.html").write_text(render_report(report), encoding="utf-8")
+            (incoming / "run.json").write_text(json.dumps(counts.as_dict(), indent=2) + "\n")
+            timer.lap("write")
+            registry.commit(run_id, result["reconciliation"], result["changed"],
+                            result["absent"], counts.as_dict(), model.version)  # fmt: skip
+        for name in OUTPUT_FILES:
+            os.replace(incoming / name, paths.output_dir / name)
+        return counts
+    finally:
+        engine.close()
+        shutil.rmtree(incoming, ignore_errors=True)
+        shutil.rmtree(paths.tmp_dir / f"duckdb-{run_id}", ignore_errors=True)
+
+
+class _Timer:
+    def __init__(self, counts: MatchCounts) -> None:
+        self.counts = counts
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.counts.seconds[name] = round(now - self.last, 3)
+        self.last = now
+
+
+def _load_decisions(engine: Engine, registry: PersonRegistry) -> int:
+    engine.register_arrow("decisions_arrow", registry.decisions_table())
+    engine.create_table("decided", """
+        SELECT least(l.unique_id, r.unique_id) AS unique_id_l,
+               greatest(l.unique_id, r.unique_id) AS unique_id_r, d.same
+        FROM decisions_arrow d
+        JOIN frame l ON l.source = d.source_l AND l.source_record_id = d.record_l
+        JOIN frame r ON r.source = d.source_r AND r.source_record_id = d.record_r
+    """)  # fmt: skip
+    return int(engine.scalar("SELECT count(*) FROM decided"))
+
+
+def _reconcile(engine: Engine, registry: PersonRegistry, counts: MatchCounts) -> dict[str, Any]:
+    engine.register_arrow("previous", registry.previous_assignment())
+    engine.create_table("current_records", """
+        SELECT f.source, f.source_record_id, f.extract_id, c.cluster_key, c.joined_probability
+        FROM frame f JOIN clusters c USING (unique_id)
+    """)  # fmt: skip
+    overlap = engine.to_arrow("""
+        SELECT c.cluster_key, p.person_id, count(*) AS shared
+        FROM current_records c JOIN previous p USING (source, source_record_id)
+        GROUP BY ALL
+    """)  # fmt: skip
+    cluster_keys = engine.to_arrow("SELECT DISTINCT cluster_key FROM current_records")
+    overlap_rows = list(zip(overlap.column(0).to_pylist(), overlap.column(1).to_pylist(),
+                            overlap.column(2).to_pylist(), strict=True))  # fmt: skip
+    present_persons = set(overlap.column(1).to_pylist())
+    absent_persons = registry.active_persons() - present_persons
+    result = registry.reconcile(overlap_rows, cluster_keys.column(0).to_pylist(), absent_persons)
+    keys = sorted(result.assignment)
+    engine.register_arrow("assigned_arrow", pa.table({
+        "cluster_key": pa.array(keys, pa.int64()),
+        "person_id": pa.array([result.assignment[k] for k in keys], pa.string()),
+    }))  # fmt: skip
+    engine.create_table("assignment", """
+        SELECT c.source, c.source_record_id, c.extract_id, a.person_id,
+               c.joined_probability AS match_probability
+        FROM current_records c JOIN assigned_arrow a USING (cluster_key)
+    """)  # fmt: skip
+    changed = engine.to_arrow("""
+        SELECT a.source, a.source_record_id, a.person_id FROM assignment a
+        LEFT JOIN previous p USING (source, source_record_id)
+        WHERE p.person_id IS DISTINCT FROM a.person_id OR NOT p.present
+    """)  # fmt: skip
+    absent = engine.to_arrow("""
+        SELECT p.source, p.source_record_id FROM previous p
+        ANTI JOIN assignment a USING (source, source_record_id) WHERE p.present
+    """)  # fmt: skip
+    counts.persons = len(keys)
+    counts.persons_with_links = int(engine.scalar(
+        "SELECT count(*) FROM (SELECT person_id FROM assignment GROUP BY 1 HAVING count(*) > 1)"
+    ))  # fmt: skip
+    counts.created, counts.merges = result.created, result.merges
+    counts.splits, counts.retired = result.splits, result.retired
+    return {
+        "reconciliation": result,
+        "changed": list(zip(*(changed.column(i).to_pylist() for i in range(3)), strict=True)),
+        "absent": list(zip(*(absent.column(i).to_pylist() for i in range(2)), strict=True)),
+    }
+
+
+def _write_outputs(engine: Engine, folder: Path, review: pa.Table, config: MatchingConfig) -> None:
+    import pyarrow.parquet as pq
+
+    from schemas.canonical import arrow_schema
+
+    engine.write_parquet(
+        "SELECT source, source_record_id, extract_id, person_id, "
+        "CAST(match_probability AS DOUBLE) AS match_probability FROM assignment "
+        "ORDER BY person_id, source, source_record_id",
+        folder / "record_links.parquet",
+    )
+    persons = engine.to_arrow(persons_sql("records", "assignment", config.survivorship))
+    pq.write_table(_typed_persons(persons, arrow_schema()), folder / "persons.parquet",
+                   compression="zstd")  # fmt: skip
+    pq.write_table(review, folder / "review.parquet", compression="zstd")
+    engine.write_parquet("SELECT * FROM frame ORDER BY unique_id", folder / "frame.parquet")
+
+
+def _typed_persons(persons: pa.Table, canonical: pa.Schema) -> pa.Table:
+    """Cast the person view to the canonical types (record_count int64, sources list)."""
+    fields = []
+    for column in persons.column_names:
+        if column == "person_id":
+            fields.append(pa.field(column, pa.string(), nullable=False))
+        elif column == "record_count":
+            fields.append(pa.field(column, pa.int64(), nullable=False))
+        elif column == "sources":
+            fields.append(pa.field(column, pa.list_(pa.string())))
+        elif column.endswith("__source"):
+            fields.append(pa.field(column, pa.string()))
+        else:
+            fields.append(pa.field(column, canonical.field(column).type))
+    return persons.cast(pa.schema(fields))
+
+
+def _report_data(
+    engine: Engine, model: MatchModel, counts: MatchCounts, link_weight: float,
+    review_weight: float, review: pa.Table,
+) -> ReportData:  # fmt: skip
+    sizes = engine.to_arrow("""
+        SELECT size, count(*) AS persons FROM (
+            SELECT person_id, count(*) AS size FROM assignment GROUP BY 1
+        ) GROUP BY 1 ORDER BY 1
+    """).to_pylist()  # fmt: skip
+    pairs = engine.to_arrow("""
+        SELECT least(l.source, r.source) || ' - ' || greatest(l.source, r.source) AS feeds,
+               count(*) AS links
+        FROM links k
+        JOIN frame l ON l.unique_id = k.unique_id_l JOIN frame r ON r.unique_id = k.unique_id_r
+        JOIN clusters cl ON cl.unique_id = k.unique_id_l
+        JOIN clusters cr ON cr.unique_id = k.unique_id_r
+        WHERE cl.cluster_key = cr.cluster_key
+        GROUP BY 1 ORDER BY 2 DESC
+    """).to_pylist()  # fmt: skip
+    histogram = engine.to_arrow("""
+        SELECT floor(match_weight) AS bin, count(*) AS pairs FROM scored GROUP BY 1 ORDER BY 1
+    """).to_pylist()  # fmt: skip
+    by_source = {
+        row["source"]: row["records"]
+        for row in engine.to_arrow(
+            "SELECT source, count(*) AS records FROM frame GROUP BY 1"
+        ).to_pylist()
+    }
+    reasons: dict[str, int] = {}
+    for reason in review.column("reason").to_pylist():
+        reasons[reason] = reasons.get(reason, 0) + 1
+    linker = linker_for(engine, model, counts.records)
+    spec = linker.visualisations.match_weights_chart().chart_dict
+    return ReportData(
+        run_id=counts.run_id,
+        generated_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        model_version=model.version, link_weight=link_weight, review_weight=review_weight,
+        counts={k: v for k, v in counts.as_dict().items() if isinstance(v, int)},
+        records_by_source=by_source, cluster_sizes=sizes, links_by_feed_pair=pairs,
+        weight_histogram=histogram, review_by_reason=reasons, match_weights_spec=spec,
+    )  # fmt: skip

@@ -1,0 +1,208 @@
+"""Scoring: Splink's prediction over the frame, the guards, and the evidence for one pair.
+
+:func:`score` writes ``scored``: every candidate pair at or above the review weight, with its
+match weight and probability, the comparison levels (``gamma_*``) and the guard flags.
+:func:`explain_pairs` re-scores chosen pairs (blocked or not) keeping Splink's intermediate
+columns, and turns each into a :class:`PairEvidence`: the waterfall of match weights in words.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from matching.engine import Engine
+from matching.guards import guard_columns_sql, suffixed
+from matching.model import MatchModel
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+DISPLAY_COLUMNS: dict[str, str] = {
+    "forename": "forename_std", "surname": "surname_std", "date_of_birth": "dob",
+    "postcode": "postcode_std", "sex": "sex_std", "pnc": "pnc", "cro": "cro", "nhs": "nhs",
+    "crn": "crn", "nomis": "nomis",
+}  # fmt: skip
+"""Per comparison, the frame column shown to a reviewer."""
+
+
+def quiet_splink(*, training: bool = False) -> None:
+    """Keep Splink's progress messages out of the hub's output (warnings still show, except
+    in training, whose "level not observed" warnings the model file records instead)."""
+    logging.getLogger("splink").setLevel(logging.ERROR if training else logging.WARNING)
+
+
+def linker_for(engine: Engine, model: MatchModel, records: int, **overrides: Any) -> Any:
+    """A Splink linker over the engine's ``frame`` table with the model's parameters."""
+    from splink import Linker
+
+    quiet_splink()
+    settings = model.splink_settings(records)
+    settings.update(overrides)
+    frame = engine.splink_api().register("frame")
+    return Linker(frame, settings, log_level=None, validate_settings=False)
+
+
+def gamma_columns(model: MatchModel) -> list[str]:
+    """The comparison-level columns of the model's predictions."""
+    return [f"gamma_{c['output_column_name']}" for c in model.splink["comparisons"]]
+
+
+def score(engine: Engine, model: MatchModel, records: int, review_weight: float) -> int:
+    """Score every candidate pair; keep those at or above ``review_weight`` in ``scored``."""
+    linker = linker_for(engine, model, records)
+    predictions = linker.inference.predict(
+        threshold_match_weight=review_weight, warning_mode="never"
+    )
+    gammas = ", ".join(gamma_columns(model))
+    engine.create_table(
+        "scored",
+        f"SELECT unique_id_l, unique_id_r, match_weight, match_probability, {gammas}, "
+        f"{guard_columns_sql(suffixed)} FROM {engine.physical_name(predictions)}",
+    )
+    predictions.drop_table_from_database_and_remove_from_cache()
+    return int(engine.scalar("SELECT count(*) FROM scored"))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One comparison's contribution to a pair's match weight."""
+
+    comparison: str
+    level: str
+    value_l: str
+    value_r: str
+    weight: float
+    """log2 Bayes factor of the level (negative: evidence against)."""
+    frequency_weight: float = 0.0
+    """Term-frequency adjustment: a common value counts less, a rare one more."""
+
+
+@dataclass(frozen=True)
+class PairEvidence:
+    """A pair's score, comparison by comparison, and the guards it trips."""
+
+    unique_id_l: int
+    unique_id_r: int
+    prior_weight: float
+    match_weight: float
+    match_probability: float
+    steps: list[Step] = field(default_factory=list)
+    guards: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "unique_id_l": self.unique_id_l, "unique_id_r": self.unique_id_r,
+            "match_weight": self.match_weight, "match_probability": self.match_probability,
+            "prior_weight": self.prior_weight, "guards": self.guards,
+            "steps": [step.__dict__ for step in self.steps],
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PairEvidence:
+        """Inverse of :meth:`as_dict`."""
+        return cls(
+            int(data["unique_id_l"]), int(data["unique_id_r"]), float(data["prior_weight"]),
+            float(data["match_weight"]), float(data["match_probability"]),
+            [Step(**step) for step in data["steps"]], list(data["guards"]),
+        )  # fmt: skip
+
+
+GUARD_WORDS: dict[str, str] = {
+    "id_conflict": "the records carry different valid identifiers (PNC, CRO or NHS number)",
+    "twins": "likely twins: same surname and date of birth, different forenames",
+    "generation": "dates of birth three or more years apart (a different generation)",
+}
+
+
+def explain_pairs(
+    engine: Engine, model: MatchModel, records: int, pairs: pa.Table
+) -> list[PairEvidence]:
+    """Evidence for each (unique_id_l, unique_id_r) in ``pairs`` (unique_id_l < unique_id_r)."""
+    from splink.internals.waterfall_chart import records_to_waterfall_data
+
+    if pairs.num_rows == 0:
+        return []
+    engine.register_arrow("explain_pairs_arrow", pairs)
+    engine.create_table(
+        "explain_blocked",
+        "SELECT '0' AS match_key, unique_id_l AS join_key_l, unique_id_r AS join_key_r "
+        "FROM explain_pairs_arrow",
+    )
+    linker = linker_for(engine, model, records, retain_intermediate_calculation_columns=True)
+    blocked = engine.splink_api().register("explain_blocked")
+    linker.table_management.register_blocked_pairs_for_predict(blocked)
+    predictions = linker.inference.predict(warning_mode="never")
+    rows = engine.to_arrow(
+        f"SELECT *, {guard_columns_sql(suffixed)} FROM {engine.physical_name(predictions)} "
+        "ORDER BY unique_id_l, unique_id_r"
+    ).to_pylist()
+    predictions.drop_table_from_database_and_remove_from_cache()
+    settings = linker._settings_obj
+    waterfall = records_to_waterfall_data(rows, settings, False)
+    evidence = []
+    for number, row in enumerate(rows):
+        steps: list[Step] = []
+        prior = 0.0
+        for item in (w for w in waterfall if w["record_number"] == number):
+            name = item["column_name"]
+            if name == "Prior":
+                prior = float(item["log2_bayes_factor"])
+            elif name.startswith("tf_") and item["term_frequency_adjustment"]:
+                if steps and item["log2_bayes_factor"]:
+                    last = steps.pop()
+                    steps.append(Step(last.comparison, last.level, last.value_l, last.value_r,
+                                      last.weight, float(item["log2_bayes_factor"])))  # fmt: skip
+            elif name != "Final score":
+                column = DISPLAY_COLUMNS.get(name)
+                steps.append(Step(
+                    name, str(item["label_for_charts"]),
+                    _show(row.get(f"{column}_l")) if column else item["value_l"],
+                    _show(row.get(f"{column}_r")) if column else item["value_r"],
+                    _finite(item["log2_bayes_factor"]),
+                ))  # fmt: skip
+        evidence.append(PairEvidence(
+            int(row["unique_id_l"]), int(row["unique_id_r"]), prior,
+            float(row["match_weight"]), float(row["match_probability"]), steps,
+            [name for name in GUARD_WORDS if row[name]],
+        ))  # fmt: skip
+    return evidence
+
+
+def _show(value: Any) -> str:
+    return "(missing)" if value is None else str(value)
+
+
+def _finite(value: Any) -> float:
+    number = float(value) if value is not None else 0.0
+    return number if math.isfinite(number) else 0.0
+
+
+def evidence_in_words(evidence: PairEvidence, left: str, right: str) -> str:
+    """The waterfall as text: one line per comparison, then the total and any guard."""
+    lines = [f"{left}  vs  {right}"]
+    width = max([len(s.comparison) for s in evidence.steps] + [14])
+    lines.append(f"  {'start (prior)':<{width}}  {'':<44} {evidence.prior_weight:+7.2f}")
+    for step in evidence.steps:
+        if step.value_l == step.value_r == "(missing)":
+            continue
+        if step.level == "missing on either side":
+            shown = f"{step.value_l} / {step.value_r}"
+            lines.append(f"  {step.comparison:<{width}}  {'missing: no evidence':<44} "
+                         f"{0:+7.2f}   ({shown})")  # fmt: skip
+            continue
+        total = step.weight + step.frequency_weight
+        note = ""
+        if step.frequency_weight:
+            kind = "common" if step.frequency_weight < 0 else "rare"
+            note = f"  [{kind} value {step.frequency_weight:+.2f}]"
+        lines.append(f"  {step.comparison:<{width}}  {step.level[:44]:<44} {total:+7.2f}   "
+                     f"({step.value_l} / {step.value_r}){note}")  # fmt: skip
+    lines.append(f"  {'match weight':<{width}}  {'':<44} {evidence.match_weight:+7.2f}   "
+                 f"probability {evidence.match_probability:.6f}")  # fmt: skip
+    for guard in evidence.guards:
+        lines.append(f"  not linked automatically: {GUARD_WORDS[guard]}")
+    return "\n".join(lines)

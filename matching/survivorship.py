@@ -1,0 +1,144 @@
+"""Survivorship: which partner's value each field of the person view takes, and from where.
+
+Fields are grouped so that values that belong together come from one record (a postcode with
+its address, an offence type with its date). For each person and group, the winning record is
+the first by:
+
+1. the group's preference (e.g. a full date of birth over a ``01/01`` year-only one);
+2. the source order (most trusted feed first; feeds not listed come after, by name);
+3. recency within the source (the latest offence, referral, tenancy or sentence);
+4. the partner's record id (so the choice is repeatable).
+
+Only records with a value in the group compete. Each field ``F`` comes with ``F__source``, the
+feed its value came from (null when no record has one), because sharing agreements decide by
+source. Identifiers are shown in canonical form, and only valid ones. ``docs/matching.md``
+lists the rules field by field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matching.config import SurvivorshipConfig
+
+
+@dataclass(frozen=True)
+class Group:
+    """Fields taken together from one record."""
+
+    name: str
+    fields: dict[str, str]
+    """view field -> SQL expression over the canonical record."""
+    sources: tuple[str, ...]
+    """Default source order, most trusted first."""
+    prefer: str | None = None
+    """SQL ordering expression applied before the source order (ascending)."""
+    recency: str | None = None
+    """SQL expression; later wins within a source."""
+
+
+IDENTITY_GROUPS = ("name", "date_of_birth", "sex", "address")
+
+GROUPS: tuple[Group, ...] = (
+    Group("name", {"forename": "forename", "middle_names": "middle_names",
+                   "surname": "surname"}, ("probation", "police", "health", "housing")),
+    Group("date_of_birth", {"date_of_birth": "date_of_birth"},
+          ("probation", "police", "health", "housing"),
+          prefer="CASE WHEN month(date_of_birth) = 1 AND day(date_of_birth) = 1 THEN 1 ELSE 0 END"),
+    Group("sex", {"sex": "sex"}, ("health", "probation", "police", "housing"),
+          prefer="CASE WHEN sex IN ('male', 'female') THEN 0 ELSE 1 END"),
+    Group("address", {"address": "address", "town": "town", "postcode": "postcode_canonical"},
+          ("housing", "probation", "police", "health"),
+          prefer="CASE WHEN postcode_canonical IS NULL THEN 1 ELSE 0 END",
+          recency="tenancy_start_date"),
+    Group("pnc_id", {"pnc_id": "pnc_id_canonical"}, ("police", "probation")),
+    Group("cro_number", {"cro_number": "cro_number_canonical"}, ("police", "probation")),
+    Group("nhs_number", {"nhs_number": "nhs_number_canonical"}, ("health",)),
+    Group("crn", {"crn": "crn_canonical"}, ("probation",)),
+    Group("nomis_number", {"nomis_number": "nomis_number_canonical"}, ("probation", "police")),
+    Group("offence", {"offence_type": "offence_type", "offence_date": "offence_date",
+                      "offence_count_12m": "offence_count_12m", "rfg_score": "rfg_score",
+                      "da_flag": "da_flag"}, ("police",), recency="offence_date"),
+    Group("probation", {"ogrs_score": "ogrs_score", "rosh_level": "rosh_level",
+                        "sentence_type": "sentence_type",
+                        "sentence_end_date": "sentence_end_date",
+                        "offender_manager": "offender_manager",
+                        "offender_manager_team": "offender_manager_team"},
+          ("probation",), recency="sentence_end_date"),
+    Group("health", {"health_service": "health_service", "referral_date": "referral_date",
+                     "treatment_status": "treatment_status",
+                     "primary_substance": "primary_substance"},
+          ("health",), recency="referral_date"),
+    Group("housing", {"accommodation_status": "accommodation_status",
+                      "housing_provider": "housing_provider",
+                      "tenancy_start_date": "tenancy_start_date"},
+          ("housing",), recency="tenancy_start_date"),
+)  # fmt: skip
+"""Every field of the person view, in output order."""
+
+VIEW_FIELDS: tuple[str, ...] = tuple(f for group in GROUPS for f in group.fields)
+
+
+def source_order(group: Group, config: SurvivorshipConfig) -> tuple[str, ...]:
+    """The source order for a group after configuration overrides."""
+    if group.name in config.fields:
+        return tuple(config.fields[group.name])
+    if config.sources is not None and group.name in IDENTITY_GROUPS:
+        return tuple(config.sources)
+    return group.sources
+
+
+def _rank_sql(sources: tuple[str, ...]) -> str:
+    if not sources:
+        return "0"
+    cases = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(sources))
+    return f"CASE source {cases} ELSE {len(sources)} END"
+
+
+def persons_sql(records: str, assignment: str, config: SurvivorshipConfig) -> str:
+    """SQL for the person view.
+
+    ``records`` holds canonical records; ``assignment`` maps (source, source_record_id) to
+    person_id. The result has person_id, record_count, sources, then F and F__source for every
+    view field.
+    """
+    picks = []
+    selects = []
+    for group in GROUPS:
+        present = " OR ".join(f"({expr}) IS NOT NULL" for expr in group.fields.values())
+        order = [group.prefer] if group.prefer else []
+        order.append(_rank_sql(source_order(group, config)))
+        order.append("source")
+        if group.recency:
+            order.append(f"{group.recency} DESC NULLS LAST")
+        order.append("source_record_id")
+        values = ", ".join(f"({expr}) AS {field}" for field, expr in group.fields.items())
+        picks.append(f"""
+    g_{group.name} AS (
+        SELECT person_id, {values}, source AS _source FROM (
+            SELECT a.person_id, r.*, row_number() OVER (
+                PARTITION BY a.person_id ORDER BY {", ".join(order)}) AS _rank
+            FROM {records} r JOIN {assignment} a USING (source, source_record_id)
+            WHERE {present}
+        ) WHERE _rank = 1
+    )""")
+        for field in group.fields:
+            selects.append(f"g_{group.name}.{field}")
+            selects.append(
+                f"CASE WHEN g_{group.name}.{field} IS NOT NULL THEN g_{group.name}._source "
+                f"END AS {field}__source"
+            )
+    joins = "\n".join(f"    LEFT JOIN g_{g.name} USING (person_id)" for g in GROUPS)
+    return f"""
+WITH base AS (
+    SELECT a.person_id, count(*) AS record_count, list(DISTINCT r.source ORDER BY r.source)
+        AS sources
+    FROM {records} r JOIN {assignment} a USING (source, source_record_id)
+    GROUP BY a.person_id
+),{",".join(picks)}
+SELECT base.person_id, CAST(base.record_count AS BIGINT) AS record_count, base.sources,
+    {", ".join(selects)}
+FROM base
+{joins}
+ORDER BY base.person_id
+"""

@@ -1,0 +1,75 @@
+"""Shared fixtures for the matching tests: one small synthetic population, ingested once, and
+one model trained on it once per test run (training is the slow part)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from hub.config import load_config
+from hub.keys import write_new_key
+from hub.output import Reporter
+from hub.pipeline import run_once
+from hub.state import StateStore
+from hub.synthetic import generate_partners
+from matching.config import EngineConfig, MatchingConfig
+from matching.engine import open_engine
+from matching.model import MatchModel
+from matching.standardise import build_frame
+from matching.train import train
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_CONFIG = ROOT / "examples" / "config" / "hub.yaml"
+PEOPLE = 1500
+ENGINE = EngineConfig(memory_limit="1GB", threads=2)
+
+
+@dataclass(frozen=True)
+class Population:
+    """A synthetic population ingested into a workspace."""
+
+    workspace: Path
+    staging_files: list[Path]
+    truth: Path
+
+
+@pytest.fixture(scope="session")
+def population(tmp_path_factory: pytest.TempPathFactory) -> Population:
+    """Synthetic partners for PEOPLE people, generated and ingested (matching off)."""
+    root = tmp_path_factory.mktemp("population")
+    generate_partners(root / "partners", root / "truth.parquet", PEOPLE, seed=11)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("IOMHUB_DROP_ROOT", str(root / "partners"))
+        patch.setenv("IOMHUB_WORKSPACE", str(root / "workspace"))
+        patch.setenv("IOMHUB_MIN_AGE_SECONDS", "0")
+        config = load_config(EXAMPLE_CONFIG)
+    config = config.model_copy(update={"matching": MatchingConfig(enabled=False)})
+    for name in ("audit_key", "master_key"):
+        write_new_key(root / "keys" / name)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("IOMHUB_SECRETS_DIR", str(root / "keys"))
+        run_once(config, Reporter(quiet=True), command="test")
+    state = StateStore(root / "workspace" / "state.db")
+    try:
+        current = state.current_extracts()
+    finally:
+        state.close()
+    files = [root / "workspace" / "staging" / feed / f"{e.extract_id}.parquet"
+             for feed, e in sorted(current.items())]  # fmt: skip
+    return Population(root / "workspace", files, root / "truth.parquet")
+
+
+@pytest.fixture(scope="session")
+def trained_model(population: Population, tmp_path_factory: pytest.TempPathFactory) -> MatchModel:
+    """A model trained once on the population (small u sample to stay quick)."""
+    folder = tmp_path_factory.mktemp("training")
+    engine = open_engine(ENGINE, folder / "tmp")
+    try:
+        records = build_frame(engine, population.staging_files)
+        model = train(engine, records, version="test-1", max_pairs=1e6)
+    finally:
+        engine.close()
+    model.save(folder / "model.json")
+    return MatchModel.load(folder / "model.json")

@@ -1,0 +1,129 @@
+"""The matching commands, through the CLI runner: run, review, explain, train, links export."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from conftest import EXAMPLE_CONFIG, ROOT
+
+from hub.cli import main
+from hub.keys import write_new_key
+from hub.synthetic import generate_partners
+
+
+@pytest.fixture(scope="module")
+def hub_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("cli")
+    generate_partners(root / "partners", root / "truth.parquet", 400, seed=3)
+    for name in ("audit_key", "master_key"):
+        write_new_key(root / "keys" / name)
+    return {"IOMHUB_DROP_ROOT": str(root / "partners"), "IOMHUB_WORKSPACE": str(root / "ws"),
+            "IOMHUB_MIN_AGE_SECONDS": "0", "IOMHUB_CONFIG": str(EXAMPLE_CONFIG),
+            "IOMHUB_SECRETS_DIR": str(root / "keys"),
+            "IOMHUB_OUTBOX_ROOT": str(root / "outbox")}  # fmt: skip
+
+
+def invoke(env: dict[str, str], *args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), env=env, input=input, catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def matched(hub_env: dict[str, str]) -> dict:
+    result = invoke(hub_env, "--json", "run")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_run_matches_after_ingest_and_skips_when_nothing_changed(hub_env, matched) -> None:
+    assert matched["match"]["persons"] > 0
+    assert matched["totals"]["people_matched"] == matched["match"]["persons"]
+    assert matched["match"]["model_version"] == "2026.11.1"
+    folder = Path(hub_env["IOMHUB_WORKSPACE"]) / "matched"
+    for name in ("record_links.parquet", "persons.parquet", "report.html", "registry.db"):
+        assert (folder / name).exists()
+    again = json.loads(invoke(hub_env, "--json", "run").stdout)
+    assert again["match"]["skipped"] and again["match"]["persons"] == matched["match"]["persons"]
+
+
+def test_links_export_by_extension(hub_env, matched, tmp_path: Path) -> None:
+    for name in ("links.csv", "links.parquet"):
+        result = invoke(hub_env, "links", "export", "--out", str(tmp_path / name))
+        assert result.exit_code == 0, result.output
+    table = pq.read_table(tmp_path / "links.parquet")
+    assert table.schema.names == ["source", "source_record_id", "person_id"]
+    header = (tmp_path / "links.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header == '"source","source_record_id","person_id"'
+    assert len((tmp_path / "links.csv").read_text().splitlines()) == table.num_rows + 1
+    bad = invoke(hub_env, "links", "export", "--out", str(tmp_path / "links.txt"))
+    assert bad.exit_code == 2 and ".csv or .parquet" in bad.output
+
+
+def test_links_export_before_any_match_says_what_to_do(tmp_path: Path) -> None:
+    env = {"IOMHUB_WORKSPACE": str(tmp_path / "empty"), "IOMHUB_DROP_ROOT": str(tmp_path),
+           "IOMHUB_CONFIG": str(EXAMPLE_CONFIG)}  # fmt: skip
+    result = invoke(env, "links", "export", "--out", str(tmp_path / "l.csv"))
+    assert result.exit_code == 1
+    assert "no match has run" in result.output and "iomhub run" in result.output
+
+
+def test_review_lists_pairs_and_records_a_decision(hub_env, matched) -> None:
+    listed = json.loads(invoke(hub_env, "--json", "match", "review").stdout)
+    assert listed["pending"] == matched["match"]["review_pairs"]
+    if not listed["pairs"]:
+        pytest.skip("no pair to review in this small population")
+    pair = listed["pairs"][0]["pair_id"]
+    text = invoke(hub_env, "match", "review", "--limit", "1").output
+    assert f"pair {pair}" in text and "match weight" in text
+    decided = invoke(hub_env, "match", "review", "--pair", pair, "--decision", "different",
+                     "--note", "checked", "--by", "tester")  # fmt: skip
+    assert decided.exit_code == 0 and "different" in decided.output
+    after = json.loads(invoke(hub_env, "--json", "match", "review").stdout)
+    assert after["pending"] == listed["pending"] - 1
+    unknown = invoke(hub_env, "match", "review", "--pair", "nosuchpair", "--decision", "same")
+    assert unknown.exit_code == 2
+    rerun = json.loads(invoke(hub_env, "--json", "run").stdout)
+    assert not rerun["match"]["skipped"] and rerun["match"]["decisions_applied"] == 1
+
+
+def test_explain_one_pair_in_words(hub_env, matched) -> None:
+    links = pq.read_table(Path(hub_env["IOMHUB_WORKSPACE"]) / "matched" /
+                          "record_links.parquet").to_pylist()  # fmt: skip
+    by_person: dict[str, list[str]] = {}
+    for row in links:
+        by_person.setdefault(row["person_id"], []).append(
+            f"{row['source']}:{row['source_record_id']}"
+        )
+    left, right = next(keys for keys in by_person.values() if len(keys) > 1)[:2]
+    result = invoke(hub_env, "match", "explain", left, right)
+    assert result.exit_code == 0, result.output
+    assert "start (prior)" in result.output and "match weight" in result.output
+    assert "now: one person" in result.output
+    missing = invoke(hub_env, "match", "explain", left, "police:NO-SUCH-RECORD")
+    assert missing.exit_code == 2 and "no current record" in missing.output
+    usage = invoke(hub_env, "match", "explain", "nocolon", right)
+    assert usage.exit_code == 2
+
+
+def test_train_pins_a_model_that_later_runs_use(hub_env, matched) -> None:
+    result = invoke(hub_env, "--json", "match", "train", "--max-pairs", "200000")
+    assert result.exit_code == 0, result.output
+    trained = json.loads(result.stdout)
+    assert trained["pinned"] and Path(trained["model"]).exists()
+    rerun = json.loads(invoke(hub_env, "--json", "match", "run").stdout)
+    assert rerun["match"]["model_version"] == trained["version"]
+
+
+def test_help_stays_light() -> None:
+    code = ("import sys; from hub.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('splink', 'duckdb', 'pyarrow') if m in sys.modules]\n"
+            "print('heavy:' + ','.join(heavy))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, check=True, env={"PYTHONPATH": str(ROOT)})  # fmt: skip
+    assert out.stdout.strip().splitlines()[-1] == "heavy:"

@@ -1,0 +1,205 @@
+"""Matching runs end to end on a synthetic population plus hand-made hard cases: twins and a
+father and son stay apart, duplicates join, ids last across nights, reviewers' decisions win,
+the outputs keep their contract, and the report opens offline."""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import ENGINE, Population
+from matching_testdata import DUPLICATES, FATHER_AND_SON, TWINS, D, record, write_records
+
+from matching.config import MatchingConfig
+from matching.model import MatchModel
+from matching.registry import PersonRegistry
+from matching.run import MatchCounts, MatchPaths, run_matching
+from matching.survivorship import VIEW_FIELDS
+from schemas.canonical import arrow_schema
+
+CONFIG = MatchingConfig(engine=ENGINE)
+HARD_CASES = TWINS + FATHER_AND_SON + DUPLICATES
+
+
+class Workspace:
+    """An output folder matched night after night."""
+
+    def __init__(self, root: Path, model: MatchModel) -> None:
+        self.root = root
+        self.model = model
+        self.paths = MatchPaths(root / "matched", root / "matched" / "registry.db", root / "tmp")
+        self.nights = 0
+
+    def run(self, files: list[Path]) -> MatchCounts:
+        self.nights += 1
+        return run_matching(files, self.paths, model=self.model, config=CONFIG,
+                            run_id=f"night-{self.nights}")  # fmt: skip
+
+    def person_of(self) -> dict[tuple[str, str], str]:
+        table = pq.read_table(self.paths.output_dir / "record_links.parquet")
+        return {(r["source"], r["source_record_id"]): r["person_id"] for r in table.to_pylist()}
+
+    def registry(self) -> PersonRegistry:
+        return PersonRegistry(self.paths.registry)
+
+
+@pytest.fixture(scope="module")
+def night_one(population: Population, trained_model: MatchModel,
+              tmp_path_factory: pytest.TempPathFactory):  # fmt: skip
+    """The population and the hard cases, matched once."""
+    root = tmp_path_factory.mktemp("night-one")
+    files = [*population.staging_files, write_records(root / "hard.parquet", HARD_CASES)]
+    workspace = Workspace(root, trained_model)
+    counts = workspace.run(files)
+    return workspace, files, counts
+
+
+def _same(person_of: dict[tuple[str, str], str], *keys: tuple[str, str]) -> bool:
+    return len({person_of[k] for k in keys}) == 1
+
+
+def test_twins_do_not_merge(night_one) -> None:
+    person_of = night_one[0].person_of()
+    jack = [("police", "TW-P1"), ("housing", "TW-H1"), ("health", "TW-D1")]
+    harry = [("police", "TW-P2"), ("housing", "TW-H2")]
+    assert _same(person_of, *jack)
+    assert _same(person_of, *harry)
+    assert person_of[jack[0]] != person_of[harry[0]]
+
+
+def test_father_and_son_do_not_merge_and_the_ambiguous_record_joins_neither(night_one) -> None:
+    person_of = night_one[0].person_of()
+    father, son = ("police", "FS-P1"), [("probation", "FS-R1"), ("police", "FS-P2")]
+    housing = ("housing", "FS-H1")
+    assert _same(person_of, *son)
+    assert person_of[father] != person_of[son[0]]
+    assert person_of[housing] not in (person_of[father], person_of[son[0]])
+    review = pq.read_table(night_one[0].paths.output_dir / "review.parquet").to_pylist()
+    reasons = {r["reason"] for r in review if "FS-H1" in (r["record_id_l"], r["record_id_r"])}
+    assert reasons, "the ambiguous housing record is offered for review"
+
+
+def test_nicknames_swaps_and_short_pnc_forms_join(night_one) -> None:
+    person_of = night_one[0].person_of()
+    keys = [("police", "DU-P1"), ("probation", "DU-R1"), ("housing", "DU-H1"),
+            ("health", "DU-D1")]  # fmt: skip
+    assert _same(person_of, *keys)
+
+
+def test_outputs_keep_their_contract(night_one) -> None:
+    folder = night_one[0].paths.output_dir
+    links = pq.read_table(folder / "record_links.parquet")
+    assert links.schema.names == ["source", "source_record_id", "extract_id", "person_id",
+                                  "match_probability"]  # fmt: skip
+    assert links.schema.field("match_probability").type == pa.float64()
+    persons = pq.read_table(folder / "persons.parquet")
+    expected = ["person_id", "record_count", "sources"]
+    for name in VIEW_FIELDS:
+        expected += [name, f"{name}__source"]
+    assert persons.schema.names == expected
+    canonical = arrow_schema()
+    for name in VIEW_FIELDS:
+        assert persons.schema.field(name).type == canonical.field(name).type, name
+    assert persons.schema.field("record_count").type == pa.int64()
+    assert persons.schema.field("sources").type == pa.list_(pa.string())
+    assert persons.num_rows == len(set(links.column("person_id").to_pylist()))
+    rows = links.to_pylist()
+    by_person: dict[str, list[dict]] = {}
+    for row in rows:
+        by_person.setdefault(row["person_id"], []).append(row)
+    for group in by_person.values():
+        probabilities = [r["match_probability"] for r in group]
+        if len(group) == 1:
+            assert probabilities == [None]
+        else:
+            assert all(p is not None and 0 < p <= 1 for p in probabilities)
+    assert all(re.fullmatch(r"IOM-\d{6,}", p) for p in by_person)
+
+
+def test_survivorship_takes_the_trusted_source_and_says_which(night_one) -> None:
+    folder = night_one[0].paths.output_dir
+    person_of = night_one[0].person_of()
+    pid = person_of[("police", "DU-P1")]
+    view = {r["person_id"]: r for r in pq.read_table(folder / "persons.parquet").to_pylist()}
+    person = view[pid]
+    assert person["record_count"] == 4
+    assert person["sources"] == ["health", "housing", "police", "probation"]
+    assert (person["forename"], person["forename__source"]) == ("Bill", "probation")
+    assert person["pnc_id"] == "2013/0686271U" and person["pnc_id__source"] == "police"
+    assert person["crn"] == "X654321" and person["crn__source"] == "probation"
+    assert person["sex"] == "male" and person["sex__source"] == "health"
+    assert str(person["date_of_birth"]) == "1982-11-05"
+    assert person["offence_type"] is None and person["offence_type__source"] is None
+
+
+def test_a_second_night_keeps_every_id_and_a_new_record_joins_without_renumbering(
+    night_one, tmp_path: Path
+) -> None:
+    workspace, files, first = night_one
+    before = workspace.person_of()
+    # Night two: the same people, rows in another order, new extract ids.
+    shuffled = []
+    rng = random.Random(5)
+    for number, path in enumerate(files):
+        rows = pq.read_table(path).to_pylist()
+        rng.shuffle(rows)
+        for row in rows:
+            row["extract_id"] = f"{row['source']}-night-two"
+        shuffled.append(write_records(tmp_path / f"night-two-{number}.parquet", rows))
+    second = workspace.run(shuffled)
+    assert workspace.person_of() == before
+    assert (second.created, second.merges, second.splits) == (0, 0, 0)
+    assert second.persons == first.persons
+    # Night three: a new health referral for William Penhaligon (Bill) arrives.
+    new = record("health", "DU-D2", forename="Will", surname="Penhaligon",
+                 date_of_birth=D(1982, 11, 5),
+                 sex="male", postcode="PL4 8AA")  # fmt: skip
+    third = workspace.run([*shuffled, write_records(tmp_path / "night-three.parquet", [new])])
+    after = workspace.person_of()
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert after[("health", "DU-D2")] == before[("police", "DU-P1")]
+    assert (third.created, third.merges, third.splits) == (0, 0, 0)
+    assert third.persons == first.persons
+
+
+def test_review_decisions_override_the_model_on_every_later_run(
+    population: Population, trained_model: MatchModel, tmp_path: Path
+) -> None:
+    files = [*population.staging_files, write_records(tmp_path / "hard.parquet", HARD_CASES)]
+    workspace = Workspace(tmp_path, trained_model)
+    workspace.run(files)
+    person_of = workspace.person_of()
+    jack, harry = ("police", "TW-P1"), ("police", "TW-P2")
+    jack_housing = ("housing", "TW-H1")
+    assert person_of[jack] != person_of[harry]
+    with workspace.registry() as registry:
+        registry.decide(jack, harry, True, by="tester", note="one person, two names")
+        registry.decide(jack, jack_housing, False, by="tester")
+    for _ in range(2):  # the decisions hold on every later run
+        counts = workspace.run(files)
+        person_of = workspace.person_of()
+        assert person_of[jack] == person_of[harry]
+        assert person_of[jack] != person_of[jack_housing]
+        assert counts.decisions_applied == 2
+    review = pq.read_table(workspace.paths.output_dir / "review.parquet").to_pylist()
+    decided = {("TW-P1", "TW-P2"), ("TW-H1", "TW-P1")}
+    assert not {tuple(sorted((r["record_id_l"], r["record_id_r"]))) for r in review} & decided
+    with workspace.registry() as registry:
+        assert registry.withdraw(jack, harry)
+        events = registry.events()
+    assert {"merged", "split"} & {e["kind"] for e in events}
+    workspace.run(files)
+    assert workspace.person_of()[jack] != workspace.person_of()[harry]
+
+
+def test_the_report_opens_offline_and_holds_no_personal_data(night_one) -> None:
+    html = (night_one[0].paths.output_dir / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src\s*=\s*[\"']?https?:", html, re.IGNORECASE)
+    assert not re.search(r"<link[^>]+href\s*=\s*[\"']?https?:", html, re.IGNORECASE)
+    assert "vegaEmbed" in html and "match-weights" in html
+    for name in ("Holloway", "HOLLOWAY", "Tregenza", "TREGENZA", "Penhaligon", "TR15 2QX"):
+        assert name not in html
