@@ -145,7 +145,9 @@ def _open_reader(
 
     return pacsv.open_csv(
         path,
-        read_options=pacsv.ReadOptions(encoding=encoding, block_size=BLOCK_BYTES),
+        read_options=pacsv.ReadOptions(
+            encoding=encoding, block_size=BLOCK_BYTES, use_threads=False
+        ),
         parse_options=pacsv.ParseOptions(
             delimiter=fmt.delimiter, quote_char=fmt.quote_char, invalid_row_handler=on_invalid_row
         ),
