@@ -10,34 +10,11 @@ from __future__ import annotations
 import datetime
 import json
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-if TYPE_CHECKING:
-    from hub.cli import Options
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-config_option = click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), envvar="IOMHUB_CONFIG",
-    required=True, help="The hub's YAML file (or set IOMHUB_CONFIG).",
-)  # fmt: skip
-
-
-def error_boundary(function: F) -> F:
-    """The CLI's one error boundary (imported when the command runs: no import cycle)."""
-
-    @wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from hub.cli import error_boundary as boundary
-
-        return boundary(function)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+from hub.cli_common import Options, config_option, error_boundary
 
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime.date | None:
@@ -100,7 +77,7 @@ def report_dpo(
         click.secho(
             f"audit log FAILED verification: {document['audit']['problem']}", fg="red", err=True
         )
-        from hub.cli import EXIT_FAILURE
+        from hub.cli_common import EXIT_FAILURE
 
         sys.exit(EXIT_FAILURE)
 

@@ -8,37 +8,12 @@ from __future__ import annotations
 
 import datetime
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-F = TypeVar("F", bound=Callable[..., Any])
-EXIT_PARTIAL = 4
-
-
-def _guarded(function: F) -> F:
-    """Run the command inside the CLI's error boundary (looked up when the command runs)."""
-
-    @wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from hub.cli import error_boundary
-
-        return error_boundary(function)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-_config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    envvar="IOMHUB_CONFIG",
-    required=True,
-    help="The hub's YAML file (or set IOMHUB_CONFIG).",
-)
+from hub.cli_common import EXIT_PARTIAL, config_option, error_boundary
 
 
 @click.group("agreements")
@@ -65,7 +40,7 @@ def _conditions(policy: Any) -> list[str]:
 
 
 @agreements_group.command("check")
-@_config_option
+@config_option
 @click.option(
     "--today",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -73,7 +48,7 @@ def _conditions(policy: Any) -> list[str]:
     help="Judge the agreements on this day instead of today.",
 )
 @click.pass_obj
-@_guarded
+@error_boundary
 def agreements_check(options: Any, config_path: Path, today: datetime.datetime | None) -> None:
     """Per recipient: the effective fields and the clause that allows each; warn of reviews and
     expiries within 30 days; fail on a malformed or contradictory agreement (exit 2)."""
@@ -147,13 +122,13 @@ def agreements_check(options: Any, config_path: Path, today: datetime.datetime |
 
 
 @click.command("publish")
-@_config_option
+@config_option
 @click.option(
     "--recipient", "recipients", multiple=True, help="Publish only for this recipient (repeatable)."
 )
 @click.option("--force", is_flag=True, help="Publish even if nothing changed since the last one.")
 @click.pass_obj
-@_guarded
+@error_boundary
 def publish_command(
     options: Any, config_path: Path, recipients: tuple[str, ...], force: bool
 ) -> None:
@@ -194,12 +169,12 @@ def publish_command(
 
 
 @click.command("reidentify")
-@_config_option
+@config_option
 @click.option("--recipient", required=True, help="The recipient whose pseudonym it is.")
 @click.option("--pseudonym", required=True, help="The pseudonym (32 hex digits).")
 @click.option("--reason", default="", help="Why (required; recorded in the audit log).")
 @click.pass_obj
-@_guarded
+@error_boundary
 def reidentify_command(
     options: Any, config_path: Path, recipient: str, pseudonym: str, reason: str
 ) -> None:

@@ -1,7 +1,6 @@
 """``iomhub schedule``: the long-lived service that pulls each feed on its schedule.
 
-Kept apart from :mod:`hub.cli` (which registers it) so the main CLI file stays small; it reuses
-the CLI's error boundary at run time.
+Kept apart from :mod:`hub.cli` (which registers it) so the main CLI file stays small.
 """
 
 from __future__ import annotations
@@ -12,16 +11,11 @@ from typing import Any
 
 import click
 
+from hub.cli_common import Options, config_option, error_boundary
+
 
 @click.command("schedule")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    envvar="IOMHUB_CONFIG",
-    required=True,
-    help="The hub's YAML file (or set IOMHUB_CONFIG).",
-)
+@config_option
 @click.option("--once", is_flag=True, help="Pull what is due now, then exit (for cron).")
 @click.option(
     "--max-wait",
@@ -31,15 +25,14 @@ import click
     help="Longest sleep between checks, in seconds.",
 )
 @click.pass_obj
-def schedule_command(options: Any, config_path: Path, once: bool, max_wait: float) -> None:
+@error_boundary
+def schedule_command(options: Options, config_path: Path, once: bool, max_wait: float) -> None:
     """Pull each feed when its cron schedule is due; ingest when new data has landed.
 
     Runs until SIGTERM or Ctrl-C, which stop it after the step in hand (exit 0). Runs never
     overlap with each other or with `iomhub run`: they share the workspace lock.
     """
-    from hub.cli import error_boundary
-
-    error_boundary(_schedule)(options, config_path, once, max_wait)
+    _schedule(options, config_path, once, max_wait)
 
 
 def _schedule(options: Any, config_path: Path, once: bool, max_wait: float) -> None:
@@ -61,6 +54,6 @@ def _schedule(options: Any, config_path: Path, once: bool, max_wait: float) -> N
         return
     options.emit(summary.as_dict())
     if summary.failed:
-        from hub.cli import EXIT_PARTIAL
+        from hub.cli_common import EXIT_PARTIAL
 
         sys.exit(EXIT_PARTIAL)

@@ -80,3 +80,16 @@ def test_keys_generate_refuses_to_overwrite(tmp_path: Path) -> None:
     assert oct(target.stat().st_mode & 0o777) == "0o600"
     again = runner.invoke(main, ["keys", "generate", "--out", str(target)])
     assert again.exit_code == 2 and "never overwritten" in again.output
+
+
+def test_help_imports_no_heavy_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from hub.cli import main; "
+        "heavy = {'splink', 'duckdb', 'pyarrow', 'paramiko', 'pyspark'}; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
