@@ -26,6 +26,7 @@ from typing import Protocol
 from connectors.base import AfterLanding, Connector, RemoteFile
 from connectors.config import SourceBase
 from connectors.errors import DownloadTimeLimit, RemoteFileMissing
+from connectors.files import fsync_path, sha256_file
 from connectors.retry import Retrier
 from schemas.errors import HubError
 
@@ -178,7 +179,7 @@ def _land(temporary: Path, feed_landing: Path, name: str, sha256: str, day: str)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / name
     if target.exists():
-        if _sha256_of(target) == sha256:
+        if sha256_file(target) == sha256:
             temporary.unlink()
             return target
         target = folder / f"{Path(name).stem}.{sha256[:12]}{Path(name).suffix}"
@@ -187,21 +188,8 @@ def _land(temporary: Path, feed_landing: Path, name: str, sha256: str, day: str)
             return target
     os.chmod(temporary, 0o444)
     os.replace(temporary, target)
-    _fsync_dir(folder)
+    fsync_path(folder)
     return target
-
-
-def _sha256_of(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def _fsync_dir(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def clear_incoming(incoming: Path) -> None:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from connectors.files import fsync_path
 from schemas.errors import HubError
 
 GENESIS = "0" * 64
@@ -180,7 +181,7 @@ class AuditLog:
         finally:
             os.close(descriptor)
         os.replace(temporary, self.head_path)
-        _fsync_folder(self.folder)
+        fsync_path(self.folder)
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -401,11 +402,3 @@ def _write_all(descriptor: int, data: bytes) -> None:
     while view:
         written = os.write(descriptor, view)
         view = view[written:]
-
-
-def _fsync_folder(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

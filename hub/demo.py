@@ -7,7 +7,6 @@ the same SFTP connector as production.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 import click
 
+from connectors.files import sha256_file
 from hub.config import HubConfig, load_config
 from hub.keys import write_new_key
 from hub.output import Reporter
@@ -120,8 +120,7 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
 
 
 def _write_sidecar(path: Path) -> None:
-    with path.open("rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    digest = sha256_file(path)
     path.with_name(path.name + ".sha256").write_text(f"{digest}  {path.name}\n")
 
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow.parquet as pq
 
+from connectors.files import sha256_file
 from hub.audit import AuditLog, Operation
 from hub.config import HubConfig
 from hub.deliver import push_release
@@ -44,7 +45,6 @@ from hub.release_files import (
     read_manifest,
     releases_in,
     remove_leftovers,
-    sha256_file,
     verify_release,
     write_json,
     write_view_files,

@@ -9,7 +9,6 @@ or carriage return) are prefixed with a single quote (OWASP's advice on CSV inje
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import os
 import re
@@ -21,6 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+
+from connectors.files import fsync_path, sha256_file
 
 VIEW_STEM = "view"
 MANIFEST = "manifest.json"
@@ -57,29 +58,12 @@ def neutralise_formulas(table: pa.Table) -> pa.Table:
     return pa.table(columns, names=table.column_names)
 
 
-def sha256_file(path: Path) -> str:
-    """The hex SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def sync_folder(folder: Path) -> None:
     """Flush every file in ``folder`` and the folder itself to disk."""
     for child in folder.iterdir():
         if child.is_file():
-            _fsync(child)
-    _fsync(folder)
+            fsync_path(child)
+    fsync_path(folder)
 
 
 def write_view_files(table: pa.Table, folder: Path, formats: list[str]) -> list[Path]:
@@ -137,7 +121,7 @@ def file_entry(path: Path, rows: int) -> dict[str, Any]:
 def write_json(path: Path, document: dict[str, Any]) -> None:
     """Write a JSON document and flush it to disk."""
     path.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
-    _fsync(path)
+    fsync_path(path)
 
 
 def read_manifest(release: Path) -> dict[str, Any] | None:
@@ -168,7 +152,7 @@ def move_into_place(temporary: Path, final: Path) -> None:
     """Rename a finished folder into place in one step, and make the rename durable."""
     sync_folder(temporary)
     os.rename(temporary, final)
-    _fsync(final.parent)
+    fsync_path(final.parent)
 
 
 def releases_in(folder: Path) -> list[Path]:
