@@ -184,10 +184,12 @@ def _read_steps(
     except (pa.ArrowInvalid, UnicodeDecodeError) as error:
         if "UTF8" in str(error) or isinstance(error, UnicodeDecodeError):
             raise locate_encoding_error(path, fmt, feed) from error
+        # The reader's own message may quote a row: never pass it on (no personal data).
         raise FeedFormatError(
-            f"feed {feed!r}: {path.name} could not be parsed as delimited text "
-            f"({str(error).splitlines()[0][:120]})",
+            f"feed {feed!r}: {path.name} could not be parsed as delimited text",
             feed=feed, file=path.name,
+            hint=f"check the delimiter ({fmt.delimiter!r}) and quoting ({fmt.quote_char!r}) "
+            "the feed declares against the file",
         ) from error  # fmt: skip
 
 
