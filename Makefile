@@ -27,6 +27,9 @@ lint: setup
 
 bench: setup
 	$(PY) bench/ingest_bench.py
+	$(PY) bench/pseudonymise_bench.py
+	@bash scripts/system-deps
+	$(PY) bench/sftp_bench.py
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .ruff_cache

@@ -47,8 +47,11 @@ class Connector(ABC):
         """Regular files directly in the location (no folders), names as the server gives them."""
 
     @abstractmethod
-    def open_read(self, name: str) -> contextlib.AbstractContextManager[BinaryIO]:
-        """Open the named file for binary reading."""
+    def open_read(self, name: str, offset: int = 0) -> contextlib.AbstractContextManager[BinaryIO]:
+        """Open the named file for binary reading from ``offset`` (to resume a download).
+
+        A file that has disappeared raises :class:`connectors.errors.RemoteFileMissing`.
+        """
 
     @abstractmethod
     def after_landing(self, name: str, action: AfterLanding, archive_folder: str) -> None:
@@ -57,6 +60,10 @@ class Connector(ABC):
     @abstractmethod
     def upload(self, local_path: Path, remote_name: str) -> None:
         """Upload under a temporary name, then rename to ``remote_name`` (all or nothing)."""
+
+    def stat(self, name: str) -> RemoteFile | None:
+        """The named file's size and mtime now, or None when it is gone."""
+        return next((item for item in self.list_files() if item.name == name), None)
 
     def is_inside(self, name: str) -> bool:
         """Whether ``name`` resolves inside the location (symlinks followed). Default: yes."""
@@ -83,7 +90,9 @@ class Connector(ABC):
 
 
 @contextlib.contextmanager
-def opened(path: Path) -> Iterator[BinaryIO]:
-    """Open a local file for binary reading (a helper for local transports)."""
+def opened(path: Path, offset: int = 0) -> Iterator[BinaryIO]:
+    """Open a local file for binary reading from ``offset`` (a helper for local transports)."""
     with path.open("rb") as handle:
+        if offset:
+            handle.seek(offset)
         yield handle

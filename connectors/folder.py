@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from connectors.base import AfterLanding, Connector, RemoteFile, opened
-from connectors.errors import ConnectorError, ConnectorUnavailable
+from connectors.errors import ConnectorError, ConnectorUnavailable, RemoteFileMissing
 
 
 class FolderConnector(Connector):
@@ -44,8 +44,20 @@ class FolderConnector(Connector):
         root = self.folder.resolve()
         return (self.folder / name).resolve().is_relative_to(root)
 
-    def open_read(self, name: str) -> contextlib.AbstractContextManager[BinaryIO]:
-        return opened(self.folder / name)
+    def open_read(self, name: str, offset: int = 0) -> contextlib.AbstractContextManager[BinaryIO]:
+        path = self.folder / name
+        if not path.is_file():
+            raise RemoteFileMissing(
+                f"feed {self.feed!r}: {name!r} disappeared from {self.folder}", feed=self.feed
+            )
+        return opened(path, offset)
+
+    def stat(self, name: str) -> RemoteFile | None:
+        try:
+            info = (self.folder / name).stat()
+        except FileNotFoundError:
+            return None
+        return RemoteFile(name, info.st_size, int(info.st_mtime))
 
     def after_landing(self, name: str, action: AfterLanding, archive_folder: str) -> None:
         source = self.folder / name

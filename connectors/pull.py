@@ -3,8 +3,10 @@
 The steps are the same for every transport: list -> refuse unsafe names -> skip temporaries ->
 complete? -> already landed? -> fetch under a temporary name while hashing -> fsync -> verify the
 sidecar -> rename into ``landing/<feed>/<YYYY-MM-DD>/`` read-only -> record in the ledger ->
-tidy up on the partner side. A crash at any point leaves either nothing or a landed file the next
-run recognises by its sha256.
+tidy up on the partner side. A file whose size or mtime changed while it downloaded is dropped
+and looked at again next time. A connection dropped mid-download resumes from the bytes already
+written (within the feed's retry budget); a download over its time limit is abandoned. A crash
+at any point leaves either nothing or a landed file the next run recognises by its sha256.
 """
 
 from __future__ import annotations
@@ -21,8 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from connectors.base import Connector, RemoteFile
+from connectors.base import AfterLanding, Connector, RemoteFile
 from connectors.config import SourceBase
+from connectors.errors import DownloadTimeLimit, RemoteFileMissing
+from connectors.files import fsync_path, sha256_file
+from connectors.retry import Retrier
+from schemas.errors import HubError
 
 TEMPORARY_SUFFIXES = (".part", ".filepart", ".tmp", ".partial", ".crdownload")
 SIDECAR_SUFFIX = ".sha256"
@@ -54,6 +60,8 @@ class PullReport:
     """Files not yet complete (still uploading or too recent)."""
     refused: list[str] = field(default_factory=list)
     """Reasons for names refused as unsafe, and files rejected on checksum."""
+    vanished: list[str] = field(default_factory=list)
+    """Files that disappeared or changed between listing and the end of their download."""
 
 
 class Ledger(Protocol):
@@ -65,6 +73,10 @@ class Ledger(Protocol):
 
     def is_landed(self, feed: str, name: str, size: int, mtime: int) -> bool:
         """Whether this exact listing (name, size, mtime) has already landed or been rejected."""
+        ...
+
+    def was_rejected(self, feed: str, name: str, size: int, mtime: int) -> bool:
+        """Whether this exact listing was fetched and rejected (it stays at the partner)."""
         ...
 
     def record_landed(self, landed: LandedFile) -> None:
@@ -110,19 +122,50 @@ def parse_sidecar(content: bytes) -> str | None:
     return None
 
 
-def fetch_verified(connector: Connector, remote: RemoteFile, incoming: Path) -> tuple[Path, str]:
+def fetch_verified(
+    connector: Connector,
+    remote: RemoteFile,
+    incoming: Path,
+    *,
+    time_limit: float | None = None,
+    retrier: Retrier | None = None,
+    who: str = "",
+    monotonic: Callable[[], float] = time.monotonic,
+) -> tuple[Path, str]:
     """Copy a remote file into ``incoming`` under a unique temporary name; return path and sha256.
 
-    The copy is fsynced before returning. On any error the temporary file is removed.
+    A connection dropped mid-transfer (a transient error) resumes from the bytes already
+    written, as long as ``retrier`` allows. The copy is fsynced before returning. A download
+    taking longer than ``time_limit`` seconds raises :class:`DownloadTimeLimit`. On any error
+    the temporary file is removed: a failed download leaves nothing behind.
     """
     incoming.mkdir(parents=True, exist_ok=True)
     temporary = incoming / f"{uuid.uuid4().hex}.part"
     digest = hashlib.sha256()
+    deadline = None if time_limit is None else monotonic() + time_limit
+    written = 0
     try:
-        with connector.open_read(remote.name) as source, temporary.open("wb") as target:
-            while chunk := source.read(CHUNK_BYTES):
-                digest.update(chunk)
-                target.write(chunk)
+        with temporary.open("wb") as target:
+            while True:
+                try:
+                    with connector.open_read(remote.name, written) as source:
+                        while chunk := source.read(CHUNK_BYTES):
+                            digest.update(chunk)
+                            target.write(chunk)
+                            written += len(chunk)
+                            if deadline is not None and monotonic() > deadline:
+                                raise DownloadTimeLimit(
+                                    f"{who}: downloading {remote.name!r} from "
+                                    f"{connector.location} took longer than its limit of "
+                                    f"{time_limit:g} s; the partial copy was removed",
+                                    hint="the next run tries again; raise the source's "
+                                    "download_time_limit_seconds if the file is that large",
+                                )
+                    break
+                except HubError as error:
+                    if retrier is None:
+                        raise
+                    retrier.wait_or_raise(error)
             target.flush()
             os.fsync(target.fileno())
     except BaseException:
@@ -136,7 +179,7 @@ def _land(temporary: Path, feed_landing: Path, name: str, sha256: str, day: str)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / name
     if target.exists():
-        if hashlib.sha256(target.read_bytes()).hexdigest() == sha256:
+        if sha256_file(target) == sha256:
             temporary.unlink()
             return target
         target = folder / f"{Path(name).stem}.{sha256[:12]}{Path(name).suffix}"
@@ -145,16 +188,8 @@ def _land(temporary: Path, feed_landing: Path, name: str, sha256: str, day: str)
             return target
     os.chmod(temporary, 0o444)
     os.replace(temporary, target)
-    _fsync_dir(folder)
+    fsync_path(folder)
     return target
-
-
-def _fsync_dir(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def clear_incoming(incoming: Path) -> None:
@@ -173,13 +208,19 @@ def pull_feed(
     quarantine: Path,
     ledger: Ledger,
     clock: Callable[[], float] = time.time,
+    retrier: Retrier | None = None,
+    report: PullReport | None = None,
 ) -> PullReport:
     """Pull every complete, new file of one feed into ``landing/<feed>/``.
 
     Raises the connector's errors for the feed as a whole (unreachable, permission, host key);
-    per-file problems (unsafe name, checksum mismatch) are reported and the pull goes on.
+    per-file problems (unsafe name, checksum mismatch, a file changing under us) are reported
+    and the pull goes on. ``retrier`` lets an interrupted download resume; ``report`` carries
+    files landed by an earlier, interrupted attempt of the same pull.
     """
-    report = PullReport(feed)
+    report = report or PullReport(feed)
+    landed_now = {(item.name, item.size, item.mtime) for item in report.landed}
+    who = f"feed {feed!r}"
     feed_landing = landing / feed
     incoming = feed_landing / ".incoming"
     clear_incoming(incoming)
@@ -196,12 +237,20 @@ def pull_feed(
         if not connector.is_inside(remote.name):
             report.refused.append(f"{remote.name!r}: a link leading outside the feed's folder")
             continue
-        if ledger.is_landed(feed, remote.name, remote.size, remote.mtime):
-            report.already_seen += 1
-            continue
-        now = clock()
         sidecar_name = remote.name + SIDECAR_SUFFIX
         has_sidecar = sidecar_name in names
+        if has_sidecar and not connector.is_inside(sidecar_name):
+            report.refused.append(f"{sidecar_name!r}: a link leading outside the feed's folder")
+            continue
+        if ledger.is_landed(feed, remote.name, remote.size, remote.mtime):
+            if (remote.name, remote.size, remote.mtime) not in landed_now:
+                report.already_seen += 1
+            if source.after_landing is not AfterLanding.LEAVE and not ledger.was_rejected(
+                feed, remote.name, remote.size, remote.mtime
+            ):  # an earlier run landed it but stopped before tidying up
+                _tidy(connector, source, remote.name, has_sidecar)
+            continue
+        now = clock()
         if not has_sidecar:
             first = ledger.first_seen(feed, remote.name, remote.size, remote.mtime, now)
             rules = source.completeness
@@ -210,7 +259,18 @@ def pull_feed(
             if rules.require_sidecar or not stable or not old_enough:
                 report.waiting.append(remote.name)
                 continue
-        temporary, sha256 = fetch_verified(connector, remote, incoming)
+        try:
+            temporary, sha256 = fetch_verified(
+                connector, remote, incoming, who=who, retrier=retrier,
+                time_limit=source.download_time_limit_seconds,
+            )  # fmt: skip
+        except RemoteFileMissing:
+            report.vanished.append(remote.name)
+            continue
+        if temporary.stat().st_size != remote.size or connector.stat(remote.name) != remote:
+            temporary.unlink()  # still being written, or replaced: the next pull looks again
+            report.vanished.append(remote.name)
+            continue
         if has_sidecar:
             expected = parse_sidecar(connector.read_small(sidecar_name))
             if expected != sha256:
@@ -228,8 +288,18 @@ def pull_feed(
         landed = LandedFile(feed, remote.name, remote.size, remote.mtime, sha256, path)
         ledger.record_landed(landed)
         report.landed.append(landed)
-        connector.after_landing(remote.name, source.after_landing, source.archive_folder)
+        landed_now.add((remote.name, remote.size, remote.mtime))
+        _tidy(connector, source, remote.name, has_sidecar)
     return report
+
+
+def _tidy(connector: Connector, source: SourceBase, name: str, has_sidecar: bool) -> None:
+    """The after-landing action, on the file and on its sidecar."""
+    if source.after_landing is AfterLanding.LEAVE:
+        return
+    connector.after_landing(name, source.after_landing, source.archive_folder)
+    if has_sidecar:
+        connector.after_landing(name + SIDECAR_SUFFIX, source.after_landing, source.archive_folder)
 
 
 def _quarantine_file(temporary: Path, folder: Path, name: str, sha256: str) -> Path:

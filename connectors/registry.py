@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from connectors.base import Connector
-from connectors.config import FolderSource, SourceBase
+from connectors.config import FolderSource, SftpSource, SourceBase
 from connectors.folder import FolderConnector
 
 
@@ -14,8 +14,15 @@ def _folder(source: FolderSource, feed: str) -> Connector:
     return FolderConnector(source.path, feed=feed)
 
 
+def _sftp(source: SftpSource, feed: str) -> Connector:
+    from connectors.sftp import SftpConnector
+
+    return SftpConnector(source, feed)
+
+
 FACTORIES: dict[type[SourceBase], Callable[[Any, str], Connector]] = {
     FolderSource: _folder,
+    SftpSource: _sftp,
 }
 
 

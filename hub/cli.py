@@ -17,74 +17,20 @@ the commands that need them, so ``iomhub --help`` stays fast.
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
-from schemas.errors import HubError
-
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_LOCKED, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class Options:
-    """Global options shared by every command."""
-
-    def __init__(self, quiet: bool, json_mode: bool, debug: bool) -> None:
-        self.quiet = quiet
-        self.json_mode = json_mode
-        self.debug = debug
-
-    def reporter(self) -> Any:
-        from hub.output import Reporter
-
-        return Reporter(quiet=self.quiet, json_mode=self.json_mode)
-
-    def emit(self, document: dict[str, Any]) -> None:
-        """Print the command's JSON document when --json was given."""
-        if self.json_mode:
-            click.echo(json.dumps(document, indent=2, default=str))
-
-
-def _fail(message: str, hint: str | None, code: int) -> None:
-    click.secho(f"Error: {message}", fg="red", err=True)
-    if hint:
-        click.echo(f"  what to do: {hint}", err=True)
-    sys.exit(code)
-
-
-def error_boundary(function: F) -> F:
-    """Turn hub errors into a red message and a documented exit code."""
-
-    @wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        options = click.get_current_context().find_object(Options)
-        try:
-            return function(*args, **kwargs)
-        except HubError as error:
-            if options and options.debug:
-                raise
-            _fail(error.message, error.hint, error.exit_code)
-        except KeyboardInterrupt:
-            _fail("interrupted", None, EXIT_INTERRUPTED)
-        except OSError as error:
-            if options and options.debug:
-                raise
-            _fail(f"{error.strerror or error} ({error.filename or 'no file'})", None,
-                  EXIT_FAILURE)  # fmt: skip
-
-    return wrapper  # type: ignore[return-value]
-
-
-config_option = click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), envvar="IOMHUB_CONFIG",
-    required=True, help="The hub's YAML file (or set IOMHUB_CONFIG).",
-)  # fmt: skip
+from hub import cli_dpo, cli_match, cli_sharing
+from hub.cli_common import (
+    EXIT_FAILURE,
+    EXIT_PARTIAL,
+    Options,
+    config_option,
+    error_boundary,
+)
+from hub.schedule_cli import schedule_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -243,9 +189,70 @@ def demo_command(options: Options, demo_dir: Path, people: int, seed: int) -> No
         sys.exit(EXIT_PARTIAL)
 
 
-from hub.cli_match import register as _register_match  # noqa: E402
+@main.group()
+def keys() -> None:
+    """Create keys (kept outside the workspace and the repository)."""
 
-_register_match(main)
+
+@keys.command("generate")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="File to create (mode 0600); refuses to overwrite.")  # fmt: skip
+@click.pass_obj
+@error_boundary
+def keys_generate(options: Options, out: Path) -> None:
+    """Write a new random 256-bit key as hex (for IOMHUB_AUDIT_KEY_FILE and the like)."""
+    from hub.keys import write_new_key
+
+    write_new_key(out)
+    options.emit({"written": str(out)})
+    if not options.json_mode:
+        click.echo(f"wrote a new key to {out} (mode 0600); keep it outside the workspace")
+
+
+@main.group()
+def audit() -> None:
+    """Check the audit log."""
+
+
+@audit.command("verify")
+@config_option
+@click.pass_obj
+@error_boundary
+def audit_verify(options: Options, config_path: Path) -> None:
+    """Check every entry's chain, hash and HMAC; name the first bad entry; exit 1 if any."""
+    from hub.config import load_config
+    from hub.workspace import Workspace
+
+    result = Workspace(load_config(config_path).workspace).open_audit().verify()
+    options.emit(
+        {
+            "ok": result.ok,
+            "entries": result.entries,
+            "first_bad_sequence": result.first_bad_sequence,
+            "problem": result.problem,
+            "last_hash": result.last_hash,
+        }
+    )
+    if not options.json_mode:
+        if result.ok:
+            click.secho(f"audit log intact: {result.entries} entries verified", fg="green")
+            if result.last_hash:
+                click.echo(f"  last entry hash {result.last_hash} (keep a copy outside the hub)")
+        else:
+            click.secho(
+                f"audit log FAILED verification at entry {result.first_bad_sequence}: "
+                f"{result.problem}",
+                fg="red",
+                err=True,
+            )
+    if not result.ok:
+        sys.exit(EXIT_FAILURE)
+
+
+cli_sharing.register(main)
+cli_match.register(main)
+for command in (*cli_dpo.COMMANDS, schedule_command):
+    main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -17,35 +17,12 @@ are for the IOM team's authorised reviewers.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 import click
 
-if TYPE_CHECKING:
-    from hub.cli import Options
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-config_option = click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), envvar="IOMHUB_CONFIG",
-    required=True, help="The hub's YAML file (or set IOMHUB_CONFIG).",
-)  # fmt: skip
-
-
-def error_boundary(function: F) -> F:
-    """The CLI's one error boundary (:func:`hub.cli.error_boundary`), looked up when called so
-    that this module and ``hub.cli`` can register each other's commands."""
-
-    @wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from hub.cli import error_boundary as boundary
-
-        return boundary(function)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+from hub.cli_common import Options, config_option, error_boundary
 
 
 def _record_key(text: str) -> tuple[str, str]:
@@ -169,11 +146,13 @@ def _pending_review(config_path: Path) -> tuple[Any, list[dict[str, Any]]]:
 
 
 def _decide(folder: Any, row: dict[str, Any], same: bool, note: str | None, by: str) -> None:
+    from hub.audit_events import record_review_decision
     from matching.registry import PersonRegistry
 
     with PersonRegistry(folder.registry) as registry:
         registry.decide((row["source_l"], row["record_id_l"]),
                         (row["source_r"], row["record_id_r"]), same, by=by, note=note)  # fmt: skip
+    record_review_decision(folder.workspace, row, same, note, by)
 
 
 @match.command("review")

@@ -21,7 +21,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from connectors.config import FolderSource, SourceConfig
+from connectors.config import SourceConfig
+from hub.sharing_config import RecipientConfig, resolve_sharing
 from matching.config import MatchingConfig
 from schemas.errors import ConfigError
 from schemas.feed import FeedFormat
@@ -33,15 +34,23 @@ _FEED_NAME = r"^[a-z][a-z0-9_]{0,39}$"
 class FeedConfig(BaseModel):
     """One partner feed: where its files come from, when, and how to read them."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     name: str = Field(pattern=_FEED_NAME, description="Short name, e.g. 'police'.")
     description: str = ""
     schedule: str = Field("0 2 * * *", description="Cron expression for scheduled pulls.")
-    stale_after_hours: float = Field(
-        36, gt=0, description="Status marks the feed stale when its last success is older."
+    stale_after_hours: float | None = Field(
+        None,
+        gt=0,
+        description="Status marks the feed stale when its last success is older; by default, "
+        "older than its cadence (the gap between its two latest scheduled times) and half again.",
     )
-    source: SourceConfig = Field(discriminator="kind")
+    retention_days: int | None = Field(
+        None, gt=0, description="Days landed, staged and quarantined files of an extract are "
+        "kept (`iomhub retention apply`); unset: the longest retention of the agreements the "
+        "feed provides to, or kept until set.",
+    )  # fmt: skip
+    source: SourceConfig
     format: FeedFormat
 
     @field_validator("schedule")
@@ -57,12 +66,20 @@ class FeedConfig(BaseModel):
 class HubConfig(BaseModel):
     """The whole hub: its workspace and its feeds."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     workspace: Path = Field(description="Folder for state, landed files and every output.")
     feeds: list[FeedConfig]
+    agreements: list[Path] = Field(default_factory=list, description="Sharing agreement files.")
+    recipients: list[RecipientConfig] = Field(default_factory=list)
+    reidentifiers: list[str] = Field(
+        default_factory=list, description="Operators (IOMHUB_ACTOR) who may re-identify."
+    )
     matching: MatchingConfig = Field(default_factory=MatchingConfig)  # type: ignore[arg-type]
     config_path: Path | None = Field(None, exclude=True, description="Set by the loader.")
+    config_files: list[Path] = Field(
+        default_factory=list, exclude=True, description="Every file loaded (set by the loader)."
+    )
 
     @field_validator("feeds")
     @classmethod
@@ -81,6 +98,14 @@ class HubConfig(BaseModel):
         raise ConfigError(
             f"no feed named {name!r}; configured: {', '.join(f.name for f in self.feeds)}"
         )
+
+    def recipient(self, name: str) -> RecipientConfig:
+        """The named recipient; ConfigError when there is none."""
+        for recipient in self.recipients:
+            if recipient.name == name:
+                return recipient
+        names = ", ".join(r.name for r in self.recipients) or "none"
+        raise ConfigError(f"no recipient named {name!r}; configured: {names}")
 
 
 def expand_environment(value: Any, *, where: str) -> Any:
@@ -139,10 +164,7 @@ def load_feed(path: Path) -> FeedConfig:
         raise ConfigError(
             describe_validation_error(error, where=f"{path}: feed {name!r}"), file=str(path)
         ) from error
-    if isinstance(feed.source, FolderSource) and not feed.source.path.is_absolute():
-        source = feed.source.model_copy(update={"path": path.parent / feed.source.path})
-        feed = feed.model_copy(update={"source": source})
-    return feed
+    return feed.model_copy(update={"source": feed.source.with_base_folder(path.parent)})
 
 
 def _resolve_relative(base: Path, value: str | Path) -> Path:
@@ -156,6 +178,7 @@ def load_config(path: Path | str) -> HubConfig:
     document = read_yaml(hub_path)
     base = hub_path.parent
     feeds: list[FeedConfig] = []
+    feed_files: list[Path] = []
     problems: list[str] = []
     entries = document.get("feeds") or []
     if not isinstance(entries, list):
@@ -168,6 +191,7 @@ def load_config(path: Path | str) -> HubConfig:
                 if not matches:
                     problems.append(f"{hub_path}: feeds: {entry!r} matches no file")
                 feeds.extend(load_feed(match) for match in matches)
+                feed_files.extend(matches)
             else:
                 feeds.append(FeedConfig.model_validate(entry))
         except ConfigError as error:
@@ -176,9 +200,11 @@ def load_config(path: Path | str) -> HubConfig:
             problems.append(describe_validation_error(error, where=f"{hub_path}: feeds"))
     if problems:
         raise ConfigError("\n".join(problems), file=str(hub_path))
-    document = {**document, "feeds": feeds, "config_path": hub_path}
+    document = resolve_sharing(document, base, hub_path)
+    files = [hub_path, *feed_files, *document.get("agreements", [])]
+    document = {**document, "feeds": feeds, "config_path": hub_path, "config_files": files}
     if "workspace" in document:
-        document["workspace"] = _resolve_relative(base, document["workspace"])
+        document["workspace"] = _resolve_relative(base, document["workspace"]).resolve()
     try:
         return HubConfig.model_validate(document)
     except ValidationError as error:
@@ -196,6 +222,7 @@ def json_schemas() -> dict[str, dict[str, Any]]:
         "description": "Feed files (paths or globs relative to this file) or inline feeds.",
     }
     hub_schema["properties"].pop("config_path", None)
+    hub_schema["properties"].pop("config_files", None)
     return {"iomhub-hub.schema.json": hub_schema, "iomhub-feed.schema.json":
             FeedConfig.model_json_schema()}  # fmt: skip
 

@@ -1,4 +1,9 @@
-"""The demo: synthetic partners, the example configuration, one full run, a plain summary."""
+"""The demo: synthetic partners served over SFTP on loopback, the example feeds, one full run.
+
+The partners' extracts are served by a real SFTP server on 127.0.0.1 (:mod:`hub.demo_sftp`),
+with keys generated for the run and the server's host key pinned, so the demo pulls through
+the same SFTP connector as production.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,13 @@ from typing import Any
 
 import click
 
-from hub.config import load_config
+from connectors.files import sha256_file
+from hub.config import HubConfig, load_config
+from hub.keys import write_new_key
 from hub.output import Reporter
 from hub.pipeline import run_once
+from hub.publish import ReleaseOutcome
 
-EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "config" / "hub.yaml"
 _MARKER = ".iomhub-demo"
 
 
@@ -28,6 +35,24 @@ def _fresh_folder(folder: Path) -> None:
     (folder / _MARKER).write_text("created by iomhub demo; safe to delete\n")
 
 
+def releases_summary(releases: list[ReleaseOutcome], config_path: Path) -> str:
+    """Where the demo's releases are, one line per recipient."""
+    lines = ["  releases:"]
+    for release in releases:
+        if release.path:
+            pushed = f"; pushed to {release.delivered_to}" if release.delivered_to else ""
+            lines.append(f"    {release.recipient}: {release.rows:,} people in {release.path} "
+                         f"(manifest.json inside){pushed}")  # fmt: skip
+        else:
+            lines.append(f"    {release.recipient}: {release.status} {release.error or ''}")
+    if not releases:
+        lines.append("    none: publishing needs the matched view (matched/persons.parquet)")
+    lines.append(f"  agreements: iomhub agreements check --config {config_path}")
+    lines.append("  re-identify (audited): IOMHUB_ACTOR=iom-data-officer iomhub reidentify "
+                 "--config ... --recipient iom_team --pseudonym ID --reason TEXT")  # fmt: skip
+    return "\n".join(lines)
+
+
 def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> dict[str, Any]:
     """Generate partners, run the hub on them with the example config, print what happened."""
     from hub.synthetic import generate_partners
@@ -35,17 +60,32 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
     demo_dir = demo_dir.resolve()
     _fresh_folder(demo_dir)
     reporter.step(f"Writing synthetic extracts for {people:,} people (nobody in them is real)")
-    generated = generate_partners(demo_dir / "partners", demo_dir / "truth" / "truth.parquet",
-                                  people, seed=seed)  # fmt: skip
+    generated = generate_partners(
+        demo_dir / "partners", demo_dir / "truth" / "truth.parquet", people, seed=seed
+    )
     for feed, path in generated.files.items():
         reporter.done(f"{feed}: {generated.records[feed]:,} records in {path.name}")
+    keys = demo_dir / "keys"
+    for name in ("audit_key", "master_key"):
+        write_new_key(keys / name)
     os.environ.update({
-        "IOMHUB_DROP_ROOT": str(demo_dir / "partners"),
-        "IOMHUB_WORKSPACE": str(demo_dir / "workspace"),
-        "IOMHUB_MIN_AGE_SECONDS": "0",
+        "IOMHUB_SECRETS_DIR": str(keys),
+        "IOMHUB_OUTBOX_ROOT": str(demo_dir / "outbox"),
     })  # fmt: skip
-    config = load_config(EXAMPLE_CONFIG)
-    summary = run_once(config, reporter, command="demo")
+    from hub.demo_sftp import sftp_demo_config
+
+    folders = {feed: path.parent for feed, path in generated.files.items()}
+    for feed in ("police", "probation"):  # these two partners send a .sha256 with each file
+        if feed in generated.files:
+            _write_sidecar(generated.files[feed])
+    with sftp_demo_config(demo_dir, folders) as (config_path, server):
+        reporter.step(
+            f"Serving the partners over SFTP on 127.0.0.1:{server.port} (host key "
+            f"{server.host_key_fingerprint}, pinned in each feed's config)"
+        )
+        config = load_config(config_path)
+        summary = run_once(config, reporter, command="demo")
+        dpo_report = write_demo_dpo_report(config, demo_dir)
     totals = summary.totals()
     report = config.workspace / "matched" / "report.html"
     if not reporter.json_mode:
@@ -59,11 +99,38 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
             else f"  matching:  {summary.match_error or 'did not run'}\n"
         )
         click.echo(
-            f"\nDemo finished. {totals['files_pulled']} files pulled, {totals['rows_ingested']:,}"
-            f" rows ingested, {totals['rows_quarantined']:,} quarantined with reasons.\n"
+            f"\nDemo finished. {totals['files_pulled']} files pulled over SFTP, "
+            f"{totals['rows_ingested']:,} rows ingested, {totals['rows_quarantined']:,} "
+            f"quarantined with reasons.\n"
             f"{people}"
-            f"  workspace: {config.workspace}\n"
-            f"  status:    iomhub status --config {EXAMPLE_CONFIG}  (with IOMHUB_WORKSPACE set)"
+            f"  workspace:  {config.workspace.resolve()}\n"
+            f"  config:     {config_path}\n"
+            f"  status:     iomhub status --config {config_path}\n"
+            f"  DPO report: {dpo_report}"
         )
-    return {"failed": summary.failed, **summary.as_dict(), "workspace": str(config.workspace),
-            "report": str(report) if summary.match else None}  # fmt: skip
+        click.echo(releases_summary(summary.releases, config_path))
+    return {
+        "failed": summary.failed,
+        **summary.as_dict(),
+        "workspace": str(config.workspace.resolve()),
+        "config": str(config_path),
+        "report": str(report) if summary.match else None,
+        "dpo_report": str(dpo_report),
+    }
+
+
+def _write_sidecar(path: Path) -> None:
+    digest = sha256_file(path)
+    path.with_name(path.name + ".sha256").write_text(f"{digest}  {path.name}\n")
+
+
+def write_demo_dpo_report(config: HubConfig, demo_dir: Path) -> Path:
+    """The DPO's report over the last 30 days, beside the demo's workspace."""
+    import datetime
+
+    from hub.dpo_report import write_dpo_report
+
+    path = demo_dir / "dpo-report.html"
+    since = datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=30)
+    write_dpo_report(config, path, since)
+    return path

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from hub.audit import AuditLog, Operation
 from hub.config import HubConfig
 from hub.output import Reporter
 from hub.state import Extract, StateStore
@@ -40,7 +41,7 @@ class ExtractOutcome:
 
 
 def ingest_pending(
-    config: HubConfig, workspace: Workspace, state: StateStore, reporter: Reporter
+    config: HubConfig, workspace: Workspace, state: StateStore, audit: AuditLog, reporter: Reporter
 ) -> list[ExtractOutcome]:
     """Ingest every pending extract of every configured feed, oldest first."""
     outcomes = []
@@ -49,12 +50,17 @@ def ingest_pending(
         feed = feeds.get(extract.feed)
         if feed is None:
             continue
-        outcomes.append(ingest_extract(extract, feed.format, workspace, state, reporter))
+        outcomes.append(ingest_extract(extract, feed.format, workspace, state, audit, reporter))
     return outcomes
 
 
 def ingest_extract(
-    extract: Extract, fmt: FeedFormat, workspace: Workspace, state: StateStore, reporter: Reporter
+    extract: Extract,
+    fmt: FeedFormat,
+    workspace: Workspace,
+    state: StateStore,
+    audit: AuditLog,
+    reporter: Reporter,
 ) -> ExtractOutcome:
     """Ingest one extract and record the outcome."""
     staging = workspace.staging_file(extract.feed, extract.extract_id)
@@ -75,6 +81,10 @@ def ingest_extract(
         outcome.status, outcome.error = "rejected", str(error)
         state.finish_extract(extract.extract_id, "rejected", rows=None,
                              detail={"error": str(error)})  # fmt: skip
+        audit.record(
+            Operation.ALTERATION, "ingest_rejected",
+            objects={"feed": extract.feed, "extract_id": extract.extract_id}, reason=error.message,
+        )  # fmt: skip
         reporter.problem(f"{label}: rejected: {error}")
         return outcome
     for temporary, final in ((tmp_staging, staging), (tmp_quarantine, quarantine)):
@@ -88,13 +98,30 @@ def ingest_extract(
                 "unknown_columns": outcome.unknown_columns,
                 "duplicate_record_ids": outcome.duplicate_record_ids},
     )  # fmt: skip
+    audit.record(
+        Operation.ALTERATION, "ingest",
+        objects={"feed": extract.feed, "extract_id": extract.extract_id},
+        counts={"rows_read": result.rows_read, "rows_accepted": result.rows_accepted,
+                "rows_quarantined": result.rows_rejected},
+    )  # fmt: skip
     reporter.done(
         f"{label}: {result.rows_accepted:,} rows ingested, {result.rows_rejected:,} quarantined "
         f"({result.rows_read / max(result.seconds, 1e-9):,.0f} rows/s)"
     )
+    if result.rejections:
+        reporter.done(f"  quarantined: {_top(result.rejections)}")
+    if result.warnings:
+        reporter.done(f"  kept with warnings: {_top(result.warnings)}")
     if result.unknown_columns:
         reporter.note(f"{label}: ignored unknown column(s) {', '.join(result.unknown_columns)}")
     return outcome
+
+
+def _top(counts: dict[str, int], limit: int = 3) -> str:
+    """The most frequent reasons, e.g. 'pnc_id: fails its check (12); ...'."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    shown = "; ".join(f"{reason} ({count:,})" for reason, count in ranked[:limit])
+    return shown + (f"; and {len(ranked) - limit} more" if len(ranked) > limit else "")
 
 
 def _fill(outcome: ExtractOutcome, result: IngestResult) -> None:

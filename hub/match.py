@@ -145,6 +145,7 @@ def match_stage(
     Returns the run's counts; when nothing changed, the last run's counts marked ``skipped``;
     None when there is nothing to match yet.
     """
+    from hub.audit_events import record_match_run
     from matching.run import MatchCounts, MatchPaths, run_matching
 
     folder = MatchedFolder(workspace)
@@ -170,6 +171,7 @@ def match_stage(
     record["fingerprint"] = fingerprint
     record["extracts"] = [f.stem for f in files]
     folder.run_record.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    record_match_run(workspace, counts)
     reporter.done(f"report: {folder.report}")
     return counts
 

@@ -1,4 +1,4 @@
-"""One hub run, reading like its flow: pull, ingest, match (then publish as it exists).
+"""One hub run, reading like its flow: pull, ingest, match, publish.
 
 Each stage reads the previous stage's files and writes its own, so a stage can be re-run alone
 and a crash leaves the last good state in place. Runs never overlap: the workspace lock is held
@@ -7,14 +7,20 @@ for the whole run.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from hub.config import HubConfig
+from connectors.retry import Sleep
+from hub.audit import AuditLog, Operation
+from hub.config import FeedConfig, HubConfig
 from hub.ingest import ExtractOutcome, ingest_pending
 from hub.match import match_stage
 from hub.output import Reporter
+from hub.publish import ReleaseOutcome, publish_all
 from hub.pull import FeedPullOutcome, pull_all
+from hub.state import StateStore
 from hub.workspace import Workspace
 from schemas.errors import HubError
 
@@ -26,6 +32,7 @@ class RunSummary:
     run_id: str
     pulls: list[FeedPullOutcome] = field(default_factory=list)
     extracts: list[ExtractOutcome] = field(default_factory=list)
+    releases: list[ReleaseOutcome] = field(default_factory=list)
     match: dict[str, Any] | None = None
     """The matching stage's counts (records, persons, links, merges, splits, review pairs,
     model version), or None when it did not run."""
@@ -38,6 +45,7 @@ class RunSummary:
             any(p.error for p in self.pulls)
             or any(e.status == "rejected" for e in self.extracts)
             or self.match_error is not None
+            or any(r.error for r in self.releases)
         )
 
     def totals(self) -> dict[str, int]:
@@ -50,29 +58,70 @@ class RunSummary:
             "rows_ingested": sum(e.rows_accepted for e in self.extracts),
             "rows_quarantined": sum(e.rows_rejected for e in self.extracts),
             "people_matched": self.match["persons"] if self.match else 0,
+            "releases_published": sum(1 for r in self.releases if r.status == "published"),
         }
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready document."""
         return {"run_id": self.run_id, "totals": self.totals(), "pulls": [asdict(p) for p in
                 self.pulls], "extracts": [asdict(e) for e in self.extracts],
-                "match": self.match, "match_error": self.match_error}  # fmt: skip
+                "match": self.match, "match_error": self.match_error,
+                "releases": [asdict(r) for r in self.releases]}  # fmt: skip
+
+
+def record_config_changes(config: HubConfig, state: StateStore, audit: AuditLog) -> None:
+    """Log every configuration or agreement file whose content changed since the last run, by
+    hash (``config_changed``, with ``kind`` 'agreement' or 'configuration'), and every one no
+    longer used (``config_removed``)."""
+    agreements = {path.resolve() for path in config.agreements}
+    seen = set()
+    for path in dict.fromkeys([*config.config_files, *config.agreements]):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        key = f"config:{path.resolve()}"
+        seen.add(key)
+        if state.fact(key) != digest:
+            kind = "agreement" if path.resolve() in agreements else "configuration"
+            audit.record(Operation.CONFIGURATION, "config_changed",
+                         objects={"file": str(path), "sha256": digest, "kind": kind})  # fmt: skip
+            state.set_fact(key, digest)
+    for key, value in state.facts("config:").items():
+        if key not in seen and value != "removed":
+            removed = {"file": key.removeprefix("config:"), "sha256": value}
+            audit.record(Operation.CONFIGURATION, "config_removed", objects=removed)
+            state.set_fact(key, "removed")
 
 
 def run_once(
-    config: HubConfig, reporter: Reporter, *, pull: bool = True, command: str = "run"
-) -> RunSummary:
-    """Pull every feed once, then run every later stage on what has landed."""
+    config: HubConfig, reporter: Reporter, *, pull: bool = True, command: str = "run",
+    feeds: list[FeedConfig] | None = None, only_if_new: bool = False,
+    should_stop: Callable[[], bool] | None = None, sleep: Sleep | None = None,
+) -> RunSummary:  # fmt: skip
+    """Pull every feed (or ``feeds``) once, then run every later stage on what has landed.
+
+    ``only_if_new`` skips the later stages when nothing new landed and nothing is pending (the
+    scheduler's ticks). ``should_stop`` is asked between steps: a stopping service finishes
+    the step in hand and records the run as 'stopped'.
+    """
     workspace = Workspace(config.workspace)
+    stop = should_stop or (lambda: False)
     with workspace.lock():
         state = workspace.open_state()
         summary = RunSummary(state.start_run(command))
         try:
+            audit = workspace.open_audit()
+            record_config_changes(config, state, audit)
             if pull:
                 reporter.step("Pulling partner extracts")
-                summary.pulls = pull_all(config, workspace, state, reporter)
+                summary.pulls = pull_all(
+                    config, workspace, state, audit, reporter, feeds, sleep=sleep, should_stop=stop
+                )
+            nothing_new = not any(p.landed for p in summary.pulls) and not state.extracts(
+                status="pending")  # fmt: skip
+            if stop() or (only_if_new and nothing_new):
+                state.finish_run(summary.run_id, "stopped" if stop() else "ok", summary.totals())
+                return summary
             reporter.step("Ingesting landed extracts")
-            summary.extracts = ingest_pending(config, workspace, state, reporter)
+            summary.extracts = ingest_pending(config, workspace, state, audit, reporter)
             if not summary.extracts:
                 reporter.done("nothing new to ingest")
             if config.matching.enabled:
@@ -84,6 +133,7 @@ def run_once(
                 except HubError as error:
                     summary.match_error = error.message
                     reporter.problem(f"matching: {error.message}")
+            summary.releases = publish_all(config, workspace, state, audit, reporter)
             state.finish_run(summary.run_id, "failed" if summary.failed else "ok",
                              summary.totals())  # fmt: skip
         except BaseException:

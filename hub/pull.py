@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from connectors.pull import pull_feed
+from connectors.pull import PullReport, pull_feed
 from connectors.registry import open_connector
+from connectors.retry import Retrier, Sleep
+from hub.audit import AuditLog, Operation
 from hub.config import FeedConfig, HubConfig
 from hub.output import Reporter
 from hub.state import StateStore
@@ -22,40 +25,70 @@ class FeedPullOutcome:
     already_seen: int = 0
     waiting: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    vanished: list[str] = field(default_factory=list)
+    retries: int = 0
     error: str | None = None
 
 
 def pull_all(
-    config: HubConfig, workspace: Workspace, state: StateStore, reporter: Reporter,
-    feeds: list[FeedConfig] | None = None,
+    config: HubConfig, workspace: Workspace, state: StateStore, audit: AuditLog,
+    reporter: Reporter,
+    feeds: list[FeedConfig] | None = None, *, sleep: Sleep | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[FeedPullOutcome]:  # fmt: skip
-    """Pull the given feeds (default: all) and record each feed's success or error."""
+    """Pull the given feeds (default: all) and record each feed's success or error.
+
+    ``should_stop`` is asked between feeds: a stopping service finishes the feed in hand only.
+    """
     outcomes = []
     for feed in feeds if feeds is not None else config.feeds:
-        outcomes.append(pull_one(feed, workspace, state, reporter))
+        if should_stop is not None and should_stop():
+            break
+        outcomes.append(pull_one(feed, workspace, state, audit, reporter, sleep=sleep))
     return outcomes
 
 
 def pull_one(
-    feed: FeedConfig, workspace: Workspace, state: StateStore, reporter: Reporter
-) -> FeedPullOutcome:
-    """Pull one feed; errors are recorded and reported, not raised."""
+    feed: FeedConfig, workspace: Workspace, state: StateStore, audit: AuditLog,
+    reporter: Reporter,
+    *, sleep: Sleep | None = None,
+) -> FeedPullOutcome:  # fmt: skip
+    """Pull one feed; errors are recorded and reported, not raised.
+
+    Transient errors (refused, timed out, dropped) are retried with backoff and jitter within
+    the source's ``retry`` budget; an interrupted download resumes where it stopped. Terminal
+    errors (host key, authentication, permission) are not retried.
+    """
     outcome = FeedPullOutcome(feed.name)
-    try:
-        with open_connector(feed.source, feed.name) as connector:
-            report = pull_feed(
-                connector, feed.name, feed.source, landing=workspace.landing,
-                quarantine=workspace.quarantine, ledger=state,
-            )  # fmt: skip
-    except HubError as error:
-        outcome.error = str(error)
-        state.feed_failed(feed.name, str(error))
-        reporter.problem(f"pull {feed.name}: {error}")
-        return outcome
-    outcome.landed = [item.name for item in report.landed]
-    outcome.already_seen = report.already_seen
-    outcome.waiting = report.waiting
-    outcome.refused = report.refused
+
+    def note_retry(error: HubError, retry: int, delay: float) -> None:
+        reporter.note(f"pull {feed.name}: {error.message}; retry {retry} in {delay:.1f} s")
+
+    retrier = Retrier(feed.source.retry, on_retry=note_retry, sleep=sleep)
+    report = PullReport(feed.name)
+    while True:
+        report = PullReport(feed.name, landed=report.landed)  # files landed so far are kept
+        try:
+            with open_connector(feed.source, feed.name) as connector:
+                pull_feed(
+                    connector, feed.name, feed.source, landing=workspace.landing,
+                    quarantine=workspace.quarantine, ledger=state, retrier=retrier,
+                    report=report,
+                )  # fmt: skip
+            break
+        except HubError as error:
+            try:
+                retrier.wait_or_raise(error)
+            except HubError:
+                _audit_landed(audit, report, feed.source.kind)
+                return _failed(outcome, report, retrier, state, reporter, str(error))
+        except Exception as error:  # one feed's surprise must not stop the others
+            detail = f"unexpected {type(error).__name__}: {error}"
+            _audit_landed(audit, report, feed.source.kind)
+            return _failed(outcome, report, retrier, state, reporter, f"feed {feed.name!r}: "
+                           f"{detail}")  # fmt: skip
+    _audit_landed(audit, report, connector.location)
+    _fill(outcome, report, retrier)
     state.feed_succeeded(feed.name)
     reporter.done(
         f"pull {feed.name}: {len(report.landed)} new file(s), {report.already_seen} already "
@@ -63,4 +96,37 @@ def pull_one(
     )
     for reason in report.refused:
         reporter.problem(f"pull {feed.name}: refused {reason}")
+    return outcome
+
+
+def _fill(outcome: FeedPullOutcome, report: PullReport, retrier: Retrier) -> None:
+    outcome.landed = [item.name for item in report.landed]
+    outcome.already_seen = report.already_seen
+    outcome.waiting = report.waiting
+    outcome.refused = report.refused
+    outcome.vanished = report.vanished
+    outcome.retries = retrier.retries
+
+
+def _audit_landed(audit: AuditLog, report: PullReport, location: str) -> None:
+    """Record every file landed by this pull (collection), with ids and sizes only."""
+    for landed in report.landed:
+        audit.record(
+            Operation.COLLECTION, "pull",
+            objects={"feed": report.feed, "file": landed.name, "sha256": landed.sha256,
+                     "source": location},
+            counts={"bytes": landed.size},
+        )  # fmt: skip
+
+
+def _failed(
+    outcome: FeedPullOutcome, report: PullReport, retrier: Retrier, state: StateStore,
+    reporter: Reporter, message: str,
+) -> FeedPullOutcome:  # fmt: skip
+    _fill(outcome, report, retrier)
+    outcome.error = message
+    state.feed_failed(outcome.feed, message)
+    reporter.problem(f"pull {outcome.feed}: {message}")
+    if outcome.landed:
+        reporter.done(f"pull {outcome.feed}: {len(outcome.landed)} file(s) landed before it")
     return outcome

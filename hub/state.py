@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS extracts (
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, command TEXT NOT NULL, started_at TEXT NOT NULL,
     finished_at TEXT, status TEXT NOT NULL, summary TEXT);
+CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS feed_status (
     feed TEXT PRIMARY KEY, last_success TEXT, last_error TEXT, last_error_at TEXT,
     last_attempt TEXT);
@@ -58,7 +59,7 @@ class Extract:
     landed_path: Path
     landed_at: str
     status: str
-    """'pending', 'ingested' or 'rejected'."""
+    """'pending', 'ingested', 'rejected' or 'erased' (files removed under retention)."""
     rows_accepted: int | None
     rows_rejected: int | None
     detail: dict[str, Any]
@@ -107,6 +108,14 @@ class StateStore:
     def is_landed(self, feed: str, name: str, size: int, mtime: int) -> bool:
         row = self._db.execute(
             "SELECT 1 FROM files WHERE feed=? AND name=? AND size=? AND mtime=?",
+            (feed, name, size, mtime),
+        ).fetchone()
+        return row is not None
+
+    def was_rejected(self, feed: str, name: str, size: int, mtime: int) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM files WHERE feed=? AND name=? AND size=? AND mtime=? "
+            "AND status='rejected'",
             (feed, name, size, mtime),
         ).fetchone()
         return row is not None
@@ -163,6 +172,11 @@ class StateStore:
                 "detail=?, ingested_at=? WHERE extract_id=?",
                 (status, read, accepted, rejected, json.dumps(detail), utc_now(), extract_id),
             )
+
+    def mark_extract_erased(self, extract_id: str) -> None:
+        """Record that an extract's files were erased under retention (its ledger rows stay)."""
+        with self.transaction() as db:
+            db.execute("UPDATE extracts SET status='erased' WHERE extract_id=?", (extract_id,))
 
     def current_extracts(self) -> dict[str, Extract]:
         """Per feed, the latest successfully ingested extract: the feed's current truth."""
@@ -232,6 +246,27 @@ class StateStore:
         ).fetchall()
         keys = ("last_success", "last_error", "last_error_at", "last_attempt")
         return {row[0]: dict(zip(keys, row[1:], strict=True)) for row in rows}
+
+    def fact(self, key: str) -> str | None:
+        """A remembered value (e.g. the hash of a config file last seen)."""
+        row = self._db.execute("SELECT value FROM facts WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def facts(self, prefix: str) -> dict[str, str]:
+        """Every remembered value whose key starts with ``prefix``."""
+        rows = self._db.execute(
+            "SELECT key, value FROM facts WHERE substr(key, 1, ?) = ?", (len(prefix), prefix)
+        ).fetchall()
+        return {str(key): str(value) for key, value in rows}
+
+    def set_fact(self, key: str, value: str) -> None:
+        """Remember a value."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO facts VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value=excluded.value",
+                (key, value),
+            )
 
 
 def extract_id_for(feed: str, sha256: str) -> str:

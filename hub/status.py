@@ -1,12 +1,27 @@
-"""Feed status for data officers: last success, last error, staleness, current extract."""
+"""Feed status for data officers: last success, last error, staleness, current extract.
+
+A feed is stale when its last successful pull is older than expected: older than its cadence
+(the gap between the two latest times its cron schedule names) and half again, or older than
+its ``stale_after_hours`` when that is set. A feed never pulled successfully is stale.
+"""
 
 from __future__ import annotations
 
 import datetime
 from typing import Any
 
-from hub.config import HubConfig
+from hub.config import FeedConfig, HubConfig
+from hub.cron import cadence, next_run
 from hub.workspace import Workspace
+
+STALE_FACTOR = 1.5
+
+
+def stale_after(feed: FeedConfig, now: datetime.datetime) -> datetime.timedelta:
+    """How old a feed's last success may be before the feed counts as stale."""
+    if feed.stale_after_hours is not None:
+        return datetime.timedelta(hours=feed.stale_after_hours)
+    return cadence(feed.schedule, now) * STALE_FACTOR
 
 
 def feed_status_rows(
@@ -26,18 +41,30 @@ def feed_status_rows(
     for feed in config.feeds:
         status = statuses.get(feed.name, {})
         last_success = status.get("last_success")
+        last_attempt = status.get("last_attempt")
+        limit = stale_after(feed, now)
         age_hours = None
+        stale = True
         if last_success:
             age = now - datetime.datetime.fromisoformat(last_success)
             age_hours = round(age.total_seconds() / 3600, 1)
+            stale = age > limit
+        due = next_run(feed.schedule, datetime.datetime.fromisoformat(last_attempt)) if (
+            last_attempt) else now  # fmt: skip
         extract = current.get(feed.name)
         rows.append({
             "feed": feed.name,
+            "source": feed.source.describe(),
+            "schedule": feed.schedule,
             "last_success": last_success,
             "last_error": status.get("last_error"),
             "last_error_at": status.get("last_error_at"),
-            "stale": age_hours is None or age_hours > feed.stale_after_hours,
+            "failing": bool(status.get("last_error_at")) and (
+                not last_success or status["last_error_at"] >= last_success),
+            "stale": stale,
+            "stale_after_hours": round(limit.total_seconds() / 3600, 1),
             "hours_since_success": age_hours,
+            "next_pull": max(due, now).astimezone(datetime.UTC).isoformat(timespec="seconds"),
             "current_extract": extract.name if extract else None,
             "rows": extract.rows_accepted if extract else None,
             "quarantined": extract.rows_rejected if extract else None,
@@ -48,18 +75,32 @@ def feed_status_rows(
 
 def render_table(rows: list[dict[str, Any]]) -> str:
     """A plain-text table for the terminal."""
-    headers = ["feed", "last success", "stale", "current extract", "rows", "quarantined",
-               "last error"]  # fmt: skip
+    headers = ["feed", "last success", "stale", "next pull", "current extract", "rows",
+               "quarantined", "last error"]  # fmt: skip
     body = [
-        [row["feed"], row["last_success"] or "never", "yes" if row["stale"] else "no",
+        [row["feed"], _when(row["last_success"]) or "never",
+         "yes" if row["stale"] else "no", _when(row["next_pull"]),
          row["current_extract"] or "-", _count(row["rows"]), _count(row["quarantined"]),
-         (row["last_error"] or "-")[:60]]
+         _error(row)]
         for row in rows
     ]  # fmt: skip
     widths = [max(len(str(x)) for x in column) for column in zip(headers, *body, strict=False)]
-    lines = ["  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True))
+    lines = ["  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)).rstrip()
              for line in [headers, *body]]  # fmt: skip
     return "\n".join(lines)
+
+
+def _when(value: str | None) -> str:
+    return value.replace("T", " ").replace("+00:00", "Z") if value else ""
+
+
+def _error(row: dict[str, Any]) -> str:
+    if not row["last_error"]:
+        return "-"
+    text = " ".join(row["last_error"].split())
+    text = text if len(text) <= 70 else text[:69] + "…"
+    state = "" if row["failing"] else " (since recovered)"
+    return f"{_when(row['last_error_at'])}: {text}{state}"
 
 
 def _count(value: int | None) -> str:

@@ -7,6 +7,7 @@ Layout::
     staging/<feed>/<extract_id>.parquet     canonical person records
     quarantine/<feed>/<extract_id>.parquet  rejected rows with row number, column and reason
     quarantine/<feed>/*.rejected            whole files rejected on checksum
+    audit/audit.jsonl                       the append-only, hash-chained audit log
     tmp/                                    work in progress; never read as output
 """
 
@@ -19,7 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from hub.audit import AuditLog
 from hub.errors import WorkspaceError, WorkspaceLocked
+from hub.secrets import require_secret, secret_bytes
 from hub.state import StateStore
 
 
@@ -46,6 +49,10 @@ class Workspace:
         return self.root / "tmp"
 
     @property
+    def audit(self) -> Path:
+        return self.root / "audit"
+
+    @property
     def state_path(self) -> Path:
         return self.root / "state.db"
 
@@ -60,7 +67,7 @@ class Workspace:
     def create(self) -> None:
         """Create the folders; fail clearly when the location is not writable."""
         try:
-            for folder in (self.landing, self.staging, self.quarantine, self.tmp):
+            for folder in (self.landing, self.staging, self.quarantine, self.tmp, self.audit):
                 folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise WorkspaceError(
@@ -72,6 +79,11 @@ class Workspace:
         """Open (creating if needed) the state database."""
         self.create()
         return StateStore(self.state_path)
+
+    def open_audit(self) -> AuditLog:
+        """The workspace's audit log, keyed by the audit key (kept outside the workspace)."""
+        key = require_secret("audit_key", "it authenticates the audit log")
+        return AuditLog(self.audit, secret_bytes(key))
 
     @contextmanager
     def lock(self) -> Iterator[None]:

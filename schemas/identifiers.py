@@ -5,7 +5,7 @@ canonical form of a valid value and ``None`` for anything malformed, failing its
 placeholder; and a SQL builder ``<kind>_sql(expr)`` that computes the same thing in DuckDB for the
 columnar ingest path. Tests hold the two to each other.
 
-Facts (see docs/identifiers.md):
+Facts (also in docs/feeds.md):
 - NHS number: 10 digits; digits 1-9 weighted 10..2, sum mod 11, check = 11 - remainder
   (11 -> 0, 10 -> invalid).
 - PNC ID: canonical ``YYYY/NNNNNNNC``; also ``YY/N...C`` and without the slash. Check letter
@@ -20,24 +20,32 @@ Facts (see docs/identifiers.md):
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 CHECK_ALPHABET = "ZABCDEFGHJKLMNPQRTUVWXY"
 POSTCODE_PLACEHOLDERS = frozenset({"NF1 1NF", "ZZ99 3VZ", "ZZ99 3WZ"})
 _NHS_WEIGHTS = range(10, 1, -1)
-_PNC_SLASH = re.compile(r"^(\d{2}|\d{4})/(\d{1,7})([A-Z])$")
-_PNC_LONG_BARE = re.compile(r"^(\d{4})(\d{7})([A-Z])$")
-_PNC_SHORT_BARE = re.compile(r"^(\d{2})(\d{1,7})([A-Z])$")
-_CRO_STD = re.compile(r"^(\d{1,6})/(\d{2})([A-Z])$")
-_CRO_SF = re.compile(r"^SF(\d{2})/(\d{1,6})([A-Z])$")
-_CRN = re.compile(r"^[A-Z]\d{6}$")
-_NOMIS = re.compile(r"^[A-Z]\d{4}[A-Z]{2}$")
-_POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})$")
+_PNC_SLASH = re.compile(r"^(\d{2}|\d{4})/(\d{1,7})([A-Z])\Z", re.ASCII)
+_PNC_LONG_BARE = re.compile(r"^(\d{4})(\d{7})([A-Z])\Z", re.ASCII)
+_PNC_SHORT_BARE = re.compile(r"^(\d{2})(\d{1,7})([A-Z])\Z", re.ASCII)
+_CRO_STD = re.compile(r"^(\d{1,6})/(\d{2})([A-Z])\Z", re.ASCII)
+_CRO_SF = re.compile(r"^SF(\d{2})/(\d{1,6})([A-Z])\Z", re.ASCII)
+_CRN = re.compile(r"^[A-Z]\d{6}\Z", re.ASCII)
+_NOMIS = re.compile(r"^[A-Z]\d{4}[A-Z]{2}\Z", re.ASCII)
+_POSTCODE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})\Z", re.ASCII)
 
 
-def _squash(text: str | None) -> str:
-    return re.sub(r"[\s-]", "", text or "").upper()
+def _squash(text: str | None, separators: str = " -") -> str:
+    """Upper-case with separators removed; non-ASCII text becomes '' (never a valid id)."""
+    value = text or ""
+    if not value.isascii():
+        return ""
+    for separator in separators:
+        value = value.replace(separator, "")
+    return value.upper()
 
 
 def _century_year(two_digits: str, today: datetime.date | None = None) -> int:
@@ -49,7 +57,7 @@ def _century_year(two_digits: str, today: datetime.date | None = None) -> int:
 def canonical_nhs_number(text: str | None) -> str | None:
     """Return the 10-digit NHS number, or None when malformed or the check digit fails."""
     digits = _squash(text)
-    if not re.fullmatch(r"\d{10}", digits):
+    if not re.fullmatch(r"\d{10}", digits, re.ASCII):
         return None
     total = sum(int(d) * w for d, w in zip(digits[:9], _NHS_WEIGHTS, strict=True))
     check = 11 - total % 11
@@ -111,7 +119,7 @@ def canonical_postcode(text: str | None) -> str | None:
 
     Placeholders such as ``NF1 1NF`` (no fixed abode) return None: they are not an address.
     """
-    value = re.sub(r"\s", "", text or "").upper()
+    value = _squash(text, " ")
     match = _POSTCODE.match(value)
     if not match:
         return None
@@ -130,97 +138,180 @@ CANONICALISERS: dict[str, Callable[[str | None], str | None]] = {
 
 
 # --- DuckDB SQL: the same rules, columnar -------------------------------------------------------
+# Each rule is a plan of cheap projections evaluated level by level (a level may use the aliases
+# of the levels before it), so every piece is computed once per row with no per-row lists,
+# structs or capturing regexes: one regexp_full_match decides the shape, slicing does the rest.
 
 
-def _let(value_sql: str, name: str, body_sql: str) -> str:
-    """Bind ``value_sql`` to ``name`` once per row inside ``body_sql`` (a DuckDB lambda)."""
-    return f"list_transform([{value_sql}], lambda {name}: {body_sql})[1]"
+@dataclass(frozen=True)
+class SqlPlan:
+    """Projection levels that compute a canonical identifier; ``result`` names the output."""
+
+    levels: list[dict[str, str]]
+    result: str
 
 
-def _sql_alphabet_at(index_sql: str) -> str:
-    return f"substr('{CHECK_ALPHABET}', CAST(({index_sql}) AS INTEGER) + 1, 1)"
+def _squash_sql(raw: str, separators: str = " -") -> str:
+    value = raw
+    for separator in separators:
+        value = f"replace({value}, '{separator}', '')"
+    # strlen counts bytes, length characters: equal only for ASCII text, as in Python.
+    return f"(CASE WHEN strlen({raw}) = length({raw}) THEN upper({value}) ELSE '' END)"
 
 
-def _sql_squash(expr: str) -> str:
-    return f"upper(regexp_replace(coalesce({expr}, ''), '[\\s-]', '', 'g'))"
+def _check_letter_sql(two_digit_year: str, serial: str, serial_digits: int) -> str:
+    index = f"(({two_digit_year}) * {10**serial_digits} + ({serial})) % 23"
+    return f"substr('{CHECK_ALPHABET}', CAST({index} AS INTEGER) + 1, 1)"
 
 
-def nhs_number_sql(expr: str) -> str:
-    """SQL for :func:`canonical_nhs_number` applied to the text expression ``expr``."""
+def nhs_number_plan(raw: str, p: str) -> SqlPlan:
+    """Plan for :func:`canonical_nhs_number` over the text column ``raw``; aliases start ``p``."""
+    w = f"{p}w"
     weighted = " + ".join(
-        f"CAST(substr(v, {i + 1}, 1) AS INTEGER) * {w}" for i, w in enumerate(_NHS_WEIGHTS)
+        f"(ascii(substr({w}, {i + 1}, 1)) - 48) * {k}" for i, k in enumerate(_NHS_WEIGHTS)
     )
-    check = f"(11 - (({weighted}) % 11)) % 11"
-    body = (
-        f"CASE WHEN regexp_full_match(v, '\\d{{10}}') THEN (CASE WHEN {check} <> 10 "
-        f"AND {check} = CAST(substr(v, 10, 1) AS INTEGER) THEN v END) END"
-    )
-    return _let(_sql_squash(expr), "v", body)
+    return SqlPlan(
+        [
+            {w: _squash_sql(raw)},
+            {f"{p}ok": f"regexp_full_match({w}, '\\d{{10}}')"},
+            {f"{p}check": f"CASE WHEN {p}ok THEN (11 - (({weighted}) % 11)) % 11 END"},
+            {f"{p}out": f"CASE WHEN {p}check <> 10 AND {p}check = ascii(right({w}, 1)) - 48 "
+             f"THEN {w} END"},
+        ],
+        f"{p}out",
+    )  # fmt: skip
 
 
-def pnc_id_sql(expr: str, today: datetime.date | None = None) -> str:
-    """SQL for :func:`canonical_pnc_id`."""
+def pnc_id_plan(raw: str, p: str, today: datetime.date | None = None) -> SqlPlan:
+    """Plan for :func:`canonical_pnc_id`."""
     yy_now = (today or datetime.date.today()).year % 100
-    pattern = r"^(?:(\d{4})/?(\d{7})|(\d{2})/(\d{1,7})|(\d{2})(\d{1,7}))([A-Z])$"
-    yy = "CAST(coalesce(nullif(s.c, ''), s.e) AS INTEGER)"
+    w, ok, slash, n = f"{p}w", f"{p}ok", f"{p}slash", f"{p}n"
+    shape = r"(\d{2}|\d{4})/\d{1,7}[A-Z]|\d{11}[A-Z]|\d{3,9}[A-Z]"
+    year_text = (
+        f"CASE WHEN NOT {ok} THEN NULL WHEN {slash} > 0 THEN left({w}, {slash} - 1) "
+        f"WHEN {n} = 12 THEN left({w}, 4) ELSE left({w}, 2) END"
+    )
+    serial_text = (
+        f"CASE WHEN NOT {ok} THEN NULL WHEN {slash} > 0 THEN substr({w}, {slash} + 1, "
+        f"{n} - {slash} - 1) WHEN {n} = 12 THEN substr({w}, 5, 7) ELSE substr({w}, 3, {n} - 3) END"
+    )
+    y, s, c = f"{p}y", f"{p}s", f"{p}c"
     year = (
-        f"CASE WHEN s.a <> '' THEN CAST(s.a AS INTEGER) "
-        f"ELSE (CASE WHEN {yy} <= {yy_now} THEN 2000 ELSE 1900 END) + {yy} END"
+        f"CASE WHEN len({p}yt) = 4 THEN {y} "
+        f"WHEN {y} <= {yy_now} THEN 2000 + {y} ELSE 1900 + {y} END"
     )
-    serial = "CAST(coalesce(nullif(s.b, ''), nullif(s.d, ''), s.f) AS BIGINT)"
-    check = _sql_alphabet_at(f"(({year}) % 100 * 10000000 + {serial}) % 23")
-    body = (
-        f"CASE WHEN len(s.g) = 1 THEN (CASE WHEN {serial} > 0 AND s.g = {check} "
-        f"THEN lpad(CAST({year} AS VARCHAR), 4, '0') || '/' || "
-        f"lpad(CAST({serial} AS VARCHAR), 7, '0') || s.g END) END"
-    )
-    extract = f"regexp_extract({_sql_squash(expr)}, '{pattern}', ['a','b','c','d','e','f','g'])"
-    return _let(extract, "s", body)
+    return SqlPlan(
+        [
+            {w: _squash_sql(raw)},
+            {ok: f"regexp_full_match({w}, '{shape}')", slash: f"strpos({w}, '/')", n: f"len({w})"},
+            {f"{p}yt": year_text, f"{p}st": serial_text, c: f"right({w}, 1)"},
+            {y: f"CAST({p}yt AS INTEGER)", s: f"CAST({p}st AS BIGINT)"},
+            {f"{p}out": f"CASE WHEN {s} > 0 AND {c} = {_check_letter_sql(f'{y} % 100', s, 7)} "
+             f"THEN lpad(CAST({year} AS VARCHAR), 4, '0') || '/' || "
+             f"lpad(CAST({s} AS VARCHAR), 7, '0') || {c} END"},
+        ],
+        f"{p}out",
+    )  # fmt: skip
 
 
-def cro_number_sql(expr: str) -> str:
-    """SQL for :func:`canonical_cro_number`."""
-    pattern = r"^(?:(\d{1,6})/(\d{2})|SF(\d{2})/(\d{1,6}))([A-Z])$"
-    serial = "CAST(coalesce(nullif(s.a, ''), s.d) AS BIGINT)"
-    yy = "coalesce(nullif(s.b, ''), s.c)"
-    check = _sql_alphabet_at(f"(CAST({yy} AS INTEGER) * 1000000 + {serial}) % 23")
-    padded = f"lpad(CAST({serial} AS VARCHAR), 6, '0')"
-    body = (
-        f"CASE WHEN len(s.e) = 1 THEN (CASE WHEN {serial} > 0 AND s.e = {check} THEN "
-        f"CASE WHEN s.a <> '' THEN {padded} || '/' || s.b || s.e "
-        f"ELSE 'SF' || s.c || '/' || {padded} || s.e END END) END"
-    )
-    extract = f"regexp_extract({_sql_squash(expr)}, '{pattern}', ['a','b','c','d','e'])"
-    return _let(extract, "s", body)
+def cro_number_plan(raw: str, p: str) -> SqlPlan:
+    """Plan for :func:`canonical_cro_number`."""
+    w, ok, sf, slash = f"{p}w", f"{p}ok", f"{p}sf", f"{p}slash"
+    shape = r"\d{1,6}/\d{2}[A-Z]|SF\d{2}/\d{1,6}[A-Z]"
+    yy, s, c = f"{p}yy", f"{p}s", f"{p}c"
+    padded = f"lpad(CAST({s} AS VARCHAR), 6, '0')"
+    return SqlPlan(
+        [
+            {w: _squash_sql(raw)},
+            {ok: f"regexp_full_match({w}, '{shape}')", sf: f"starts_with({w}, 'SF')",
+             slash: f"strpos({w}, '/')"},
+            {yy: f"CASE WHEN NOT {ok} THEN NULL WHEN {sf} THEN substr({w}, 3, 2) "
+             f"ELSE substr({w}, {slash} + 1, 2) END",
+             f"{p}st": f"CASE WHEN NOT {ok} THEN NULL WHEN {sf} THEN substr({w}, 6, len({w}) - 6) "
+             f"ELSE left({w}, {slash} - 1) END",
+             c: f"right({w}, 1)"},
+            {s: f"CAST({p}st AS BIGINT)"},
+            {f"{p}out": f"CASE WHEN {s} > 0 AND {c} = "
+             f"{_check_letter_sql(f'CAST({yy} AS INTEGER)', s, 6)} THEN CASE WHEN {sf} THEN "
+             f"'SF' || {yy} || '/' || {padded} || {c} ELSE {padded} || '/' || {yy} || {c} END END"},
+        ],
+        f"{p}out",
+    )  # fmt: skip
 
 
-def crn_sql(expr: str) -> str:
-    """SQL for :func:`canonical_crn`."""
-    return _let(_sql_squash(expr), "v", "CASE WHEN regexp_full_match(v, '[A-Z]\\d{6}') THEN v END")
+def _pattern_plan(raw: str, p: str, pattern: str) -> SqlPlan:
+    w = f"{p}w"
+    return SqlPlan(
+        [{w: _squash_sql(raw)}, {f"{p}out": f"CASE WHEN regexp_full_match({w}, '{pattern}') "
+                                            f"THEN {w} END"}],
+        f"{p}out",
+    )  # fmt: skip
 
 
-def nomis_number_sql(expr: str) -> str:
-    """SQL for :func:`canonical_nomis_number`."""
-    body = "CASE WHEN regexp_full_match(v, '[A-Z]\\d{4}[A-Z]{2}') THEN v END"
-    return _let(_sql_squash(expr), "v", body)
+def crn_plan(raw: str, p: str) -> SqlPlan:
+    """Plan for :func:`canonical_crn`."""
+    return _pattern_plan(raw, p, r"[A-Z]\d{6}")
 
 
-def postcode_sql(expr: str) -> str:
-    """SQL for :func:`canonical_postcode`."""
-    placeholders = ", ".join(f"'{p}'" for p in sorted(POSTCODE_PLACEHOLDERS))
-    spaced = "substr(v, 1, len(v) - 3) || ' ' || substr(v, len(v) - 2)"
-    body = (
-        f"CASE WHEN regexp_full_match(v, '[A-Z]{{1,2}}\\d[A-Z\\d]?\\d[A-Z]{{2}}') "
-        f"AND {spaced} NOT IN ({placeholders}) THEN {spaced} END"
-    )
-    return _let(f"upper(regexp_replace(coalesce({expr}, ''), '\\s', '', 'g'))", "v", body)
+def nomis_number_plan(raw: str, p: str) -> SqlPlan:
+    """Plan for :func:`canonical_nomis_number`."""
+    return _pattern_plan(raw, p, r"[A-Z]\d{4}[A-Z]{2}")
+
+
+_POSTCODE_SHAPE = r"[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}"
+
+
+def postcode_plan(raw: str, p: str) -> SqlPlan:
+    """Plan for :func:`canonical_postcode`."""
+    w = f"{p}w"
+    placeholders = ", ".join(f"'{code.replace(' ', '')}'" for code in sorted(POSTCODE_PLACEHOLDERS))
+    return SqlPlan(
+        [
+            {w: _squash_sql(raw, " ")},
+            {f"{p}out": f"CASE WHEN regexp_full_match({w}, '{_POSTCODE_SHAPE}') "
+             f"AND {w} NOT IN ({placeholders}) THEN left({w}, len({w}) - 3) || ' ' || "
+             f"right({w}, 3) END"},
+        ],
+        f"{p}out",
+    )  # fmt: skip
+
+
+SQL_PLANS: dict[str, Callable[[str, str], SqlPlan]] = {
+    "nhs_number": nhs_number_plan,
+    "pnc_id": pnc_id_plan,
+    "cro_number": cro_number_plan,
+    "crn": crn_plan,
+    "nomis_number": nomis_number_plan,
+    "postcode": postcode_plan,
+}
+
+
+def plan_query(plan: SqlPlan, table: str, keep: str = "*") -> str:
+    """A SELECT over ``table`` adding the plan's levels; yields ``keep`` and the result."""
+    query = f"SELECT * FROM {table}"
+    for level in plan.levels:
+        columns = ", ".join(f"{expression} AS {alias}" for alias, expression in level.items())
+        query = f"SELECT *, {columns} FROM ({query})"
+    return f"SELECT {keep}, {plan.result} FROM ({query})"
+
+
+def canonical_sql(kind: str, expression: str) -> str:
+    """One scalar SQL expression for a rule (the plan's levels inlined).
+
+    For small tables and checks; the columnar ingest uses the plan's levels directly.
+    """
+    plan = SQL_PLANS[kind](expression, f"_{kind}_")
+    inlined: dict[str, str] = {}
+    for level in plan.levels:
+        for alias, body in level.items():
+            if inlined:
+                names = "|".join(sorted(map(re.escape, inlined), key=len, reverse=True))
+                body = re.sub(rf"\b({names})\b", lambda m: f"({inlined[m.group(1)]})", body)
+            inlined[alias] = body
+    return inlined[plan.result]
 
 
 SQL_CANONICALISERS: dict[str, Callable[[str], str]] = {
-    "nhs_number": nhs_number_sql,
-    "pnc_id": pnc_id_sql,
-    "cro_number": cro_number_sql,
-    "crn": crn_sql,
-    "nomis_number": nomis_number_sql,
-    "postcode": postcode_sql,
+    kind: functools.partial(canonical_sql, kind) for kind in SQL_PLANS
 }
+"""Per identifier kind, a function from a text expression to its canonical-form expression."""

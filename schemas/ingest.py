@@ -13,21 +13,30 @@ import csv
 import io
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from schemas.canonical import QUARANTINE_SCHEMA, arrow_schema
 from schemas.errors import FeedFormatError
 from schemas.feed import FeedFormat
-from schemas.mapping_sql import compile_mapping, quote_identifier
+from schemas.mapping_sql import (
+    CompiledMapping,
+    compile_mapping,
+    quote_identifier,
+    quote_literal,
+)
 
 BLOCK_BYTES = 8 * 1024 * 1024
+BLOCKS_PER_STEP = 4
+"""Blocks mapped together: DuckDB scans a step's blocks in parallel; memory stays bounded."""
 Progress = Callable[[int, float], None]
 """Called after each block with (rows read so far, seconds elapsed)."""
 
@@ -136,7 +145,9 @@ def _open_reader(
 
     return pacsv.open_csv(
         path,
-        read_options=pacsv.ReadOptions(encoding=encoding, block_size=BLOCK_BYTES),
+        read_options=pacsv.ReadOptions(
+            encoding=encoding, block_size=BLOCK_BYTES, use_threads=False
+        ),
         parse_options=pacsv.ParseOptions(
             delimiter=fmt.delimiter, quote_char=fmt.quote_char, invalid_row_handler=on_invalid_row
         ),
@@ -147,6 +158,59 @@ def _open_reader(
             quoted_strings_can_be_null=False,
         ),
     )
+
+
+def _read_steps(
+    path: Path,
+    fmt: FeedFormat,
+    feed: str,
+    header: list[str],
+    bad_rows: list[tuple[int | None, str]],
+) -> Iterator[pa.Table]:
+    """The file in steps of a few blocks; decoding and parsing errors become FeedFormatError."""
+    try:
+        reader = _open_reader(path, fmt, header, bad_rows)
+        blocks: list[pa.RecordBatch] = []
+        while True:
+            try:
+                blocks.append(reader.read_next_batch())
+            except StopIteration:
+                if blocks:
+                    yield pa.Table.from_batches(blocks)
+                return
+            if len(blocks) == BLOCKS_PER_STEP:
+                yield pa.Table.from_batches(blocks)
+                blocks = []
+    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+        if "UTF8" in str(error) or isinstance(error, UnicodeDecodeError):
+            raise locate_encoding_error(path, fmt, feed) from error
+        # The reader's own message may quote a row: never pass it on (no personal data).
+        raise FeedFormatError(
+            f"feed {feed!r}: {path.name} could not be parsed as delimited text",
+            feed=feed, file=path.name,
+            hint=f"check the delimiter ({fmt.delimiter!r}) and quoting ({fmt.quote_char!r}) "
+            "the feed declares against the file",
+        ) from error  # fmt: skip
+
+
+def _prefetched(steps: Iterator[pa.Table]) -> Iterator[pa.Table]:
+    """Read the next step in a background thread while the current one is mapped."""
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        upcoming = reader.submit(next, steps, None)
+        while (step := upcoming.result()) is not None:
+            upcoming = reader.submit(next, steps, None)
+            yield step
+
+
+def _write_outputs(
+    staging: pq.ParquetWriter,
+    quarantine: pq.ParquetWriter,
+    outputs: tuple[pa.Table, pa.Table | None],
+) -> None:
+    accepted, rejected = outputs
+    staging.write_table(accepted)
+    if rejected is not None:
+        quarantine.write_table(rejected)
 
 
 def ingest_file(
@@ -166,42 +230,43 @@ def ingest_file(
     started = time.perf_counter()
     header = read_header(path, fmt, feed)
     result = IngestResult(unknown_columns=check_columns(header, fmt, feed, path))
-    select = compile_mapping(fmt)
+    compiled = compile_mapping(fmt)
     raw_json = (
         "to_json({"
-        + ", ".join(f"{quote_literal_sql(c)}: b.{quote_identifier(c)}" for c in fmt.columns)
+        + ", ".join(f"{quote_literal(c)}: r.{quote_identifier(c)}" for c in fmt.columns)
         + "})"
     )
     quarantine_select = (
-        f"SELECT m.source, m.extract_id, m.row_number, p.column AS column, "
-        f"p.field || ': ' || p.reason AS reason, {raw_json} AS raw_record "
-        f"FROM (SELECT source, extract_id, row_number, unnest(list_filter(_problems, "
-        f"lambda q: q.reject)) AS p FROM mapped WHERE _rejected) m "
-        f"JOIN batch b ON b._row_number = m.row_number ORDER BY m.row_number"
+        f"SELECT m.source, m.extract_id, m.row_number, p.column_name AS column, p.label AS reason, "
+        f"{raw_json} AS raw_record FROM rejected m JOIN rejected_raw r "
+        f"ON r._row_number = m.row_number "
+        f"JOIN problems p ON p.reject AND (m._mask >> p.bit) & 1 = 1 ORDER BY m.row_number, p.bit"
     )
     bad_rows: list[tuple[int | None, str]] = []
     schema = arrow_schema()
     con = duckdb.connect(config={"threads": 2})
+    con.execute("CREATE TEMP TABLE problems (bit INTEGER, column_name VARCHAR, label VARCHAR, "
+                "reject BOOLEAN)")  # fmt: skip
+    con.executemany("INSERT INTO problems VALUES (?, ?, ?, ?)",
+                    [(p.bit, p.column, p.label, p.reject) for p in compiled.problems])  # fmt: skip
     try:
         with (
-            pq.ParquetWriter(staging_path, schema, compression="zstd") as staging,
+            pq.ParquetWriter(staging_path, schema, compression="snappy") as staging,
             pq.ParquetWriter(quarantine_path, QUARANTINE_SCHEMA, compression="zstd") as quarantine,
         ):
-            try:
-                reader = _open_reader(path, fmt, header, bad_rows)
-                for batch in reader:
-                    _ingest_batch(con, batch, feed, extract_id, result, select, quarantine_select,
-                                  staging, quarantine, schema)  # fmt: skip
+            steps = _prefetched(_read_steps(path, fmt, feed, header, bad_rows))
+            with ThreadPoolExecutor(max_workers=1) as writer:
+                pending: Future[None] | None = None
+                for step in steps:
+                    outputs = _map_step(con, step, feed, extract_id, result, compiled,
+                                        quarantine_select, schema)  # fmt: skip
+                    if pending:
+                        pending.result()
+                    pending = writer.submit(_write_outputs, staging, quarantine, outputs)
                     if progress:
                         progress(result.rows_read, time.perf_counter() - started)
-            except (pa.ArrowInvalid, UnicodeDecodeError) as error:
-                if "UTF8" in str(error) or isinstance(error, UnicodeDecodeError):
-                    raise locate_encoding_error(path, fmt, feed) from error
-                raise FeedFormatError(
-                    f"feed {feed!r}: {path.name} could not be parsed as delimited text "
-                    f"({str(error).splitlines()[0][:120]})",
-                    feed=feed, file=path.name,
-                ) from error  # fmt: skip
+                if pending:
+                    pending.result()
             if bad_rows:
                 quarantine.write_table(_malformed_rows(bad_rows, feed, extract_id))
                 result.rows_rejected += len(bad_rows)
@@ -221,55 +286,99 @@ def ingest_file(
     return result
 
 
-def _ingest_batch(
+def clean_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Trimmed text with blank values as null (the form every mapped value starts from)."""
+    trimmed = pc.utf8_trim_whitespace(column)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+
+def _map_step(
     con: duckdb.DuckDBPyConnection,
-    batch: pa.RecordBatch,
+    step: pa.Table,
     feed: str,
     extract_id: str,
     result: IngestResult,
-    select: str,
+    compiled: CompiledMapping,
     quarantine_select: str,
-    staging: pq.ParquetWriter,
-    quarantine: pq.ParquetWriter,
     schema: pa.Schema,
-) -> None:
+) -> tuple[pa.Table, pa.Table | None]:
+    """Map one step: clean in Arrow, parse in one DuckDB pass, split accepted and rejected."""
     start = result.rows_read + 1
-    count = batch.num_rows
-    table = pa.Table.from_batches([batch]).append_column(
-        "_row_number", pa.array(range(start, start + count), pa.int64())
+    count = step.num_rows
+    row_numbers = pa.array(range(start, start + count), pa.int64())
+    wanted = dict.fromkeys([*compiled.inputs, *compiled.passthrough.values()])
+    cleaned = {column: clean_text(step.column(column)) for column in wanted}
+    inputs = pa.table(
+        {alias: cleaned[column] for column, alias in compiled.inputs.items()}
+        | {"_row_number": row_numbers}
     )
-    con.register("raw", table)
+    con.register("inputs", inputs)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE batch AS SELECT *, {quote_literal_sql(feed)} AS _source, "
-        f"{quote_literal_sql(extract_id)} AS _extract_id FROM raw"
+        f"CREATE OR REPLACE TEMP VIEW batch AS SELECT *, {quote_literal(feed)} AS _source, "
+        f"{quote_literal(extract_id)} AS _extract_id FROM inputs"
     )
-    con.unregister("raw")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE mapped AS SELECT *, "
-        f"list_bool_or(list_transform(_problems, lambda p: p.reject)) IS TRUE AS _rejected "
-        f"FROM ({select})"
+    computed = con.sql(compiled.select).to_arrow_table()
+    con.unregister("inputs")
+    if not computed.column("row_number").equals(pa.chunked_array([row_numbers])):
+        raise FeedFormatError(f"feed {feed!r}: internal error: rows came back out of order")
+    mapped = pa.table(
+        {
+            f.name: computed.column(f.name)
+            if f.name in computed.column_names
+            else cleaned[compiled.passthrough[f.name]]
+            if f.name in compiled.passthrough
+            else pa.nulls(count, f.type)
+            for f in schema
+        }
     )
-    accepted = con.sql(
-        "SELECT * EXCLUDE (_problems, _rejected), "
-        "list_transform(list_filter(_problems, lambda p: NOT p.reject), "
-        "lambda p: p.field || ': ' || p.reason) AS warnings FROM mapped WHERE NOT _rejected"
-    ).to_arrow_table()
-    staging.write_table(accepted.select(schema.names).cast(schema))
-    quarantine.write_table(con.sql(quarantine_select).to_arrow_table().cast(QUARANTINE_SCHEMA))
+    mask = computed.column("_mask")
+    reject_bits = pa.scalar(compiled.reject_mask, pa.int64())
+    is_rejected = pc.not_equal(pc.bit_wise_and(mask, reject_bits), 0)
+    any_rejected = bool(pc.any(is_rejected).as_py())
+    accepted = (_without_rows(mapped, is_rejected) if any_rejected else mapped).cast(schema)
+    rejected_rows = None
+    if any_rejected:
+        rejected = computed.filter(is_rejected).select(
+            ["source", "extract_id", "row_number", "_mask"]
+        )
+        offsets = pc.subtract(rejected.column("row_number"), pa.scalar(start, pa.int64()))
+        raw = step.append_column("_row_number", row_numbers)
+        con.register("rejected", rejected)
+        con.register("rejected_raw", raw.take(offsets))
+        rejected_rows = con.sql(quarantine_select).to_arrow_table().cast(QUARANTINE_SCHEMA)
+        con.unregister("rejected")
+        con.unregister("rejected_raw")
     result.rows_read += count
     result.rows_accepted += accepted.num_rows
     result.rows_rejected += count - accepted.num_rows
-    for reason, reject, n in con.sql(
-        "SELECT p.field || ': ' || p.reason, p.reject, count(*) FROM "
-        "(SELECT unnest(_problems) AS p, _rejected FROM mapped) "
-        "WHERE p.reject OR NOT _rejected GROUP BY ALL"
-    ).fetchall():
-        (result.rejections if reject else result.warnings)[reason] += n
+    _count_problems(result, compiled, mask)
+    return accepted, rejected_rows
 
 
-def quote_literal_sql(value: str) -> str:
-    """Quote a string literal for DuckDB."""
-    return "'" + value.replace("'", "''") + "'"
+def _without_rows(table: pa.Table, drop: pa.ChunkedArray) -> pa.Table:
+    """The table without the marked rows, as zero-copy slices (rejections are rare)."""
+    dropped = pc.indices_nonzero(drop).to_pylist()
+    slices, begin = [], 0
+    for index in dropped:
+        if index > begin:
+            slices.append(table.slice(begin, index - begin))
+        begin = index + 1
+    if begin < table.num_rows:
+        slices.append(table.slice(begin))
+    return pa.concat_tables(slices) if slices else table.slice(0, 0)
+
+
+def _count_problems(result: IngestResult, compiled: CompiledMapping, mask: pa.ChunkedArray) -> None:
+    for item in pc.value_counts(mask).to_pylist():
+        if not item["values"]:
+            continue
+        problems = compiled.decode(int(item["values"]))
+        any_reject = any(p.reject for p in problems)
+        for problem in problems:
+            if problem.reject:
+                result.rejections[problem.label] += item["counts"]
+            elif not any_reject:
+                result.warnings[problem.label] += item["counts"]
 
 
 def _malformed_rows(rows: list[tuple[int | None, str]], feed: str, extract_id: str) -> pa.Table:

@@ -7,6 +7,7 @@ so they are safe to log and count. Bulk work stays columnar: no Python runs per 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.canonical import (
@@ -16,7 +17,7 @@ from schemas.canonical import (
     field_types,
 )
 from schemas.feed import ColumnMapping, FeedFormat
-from schemas.identifiers import SQL_CANONICALISERS
+from schemas.identifiers import SQL_PLANS
 
 _DEFAULT_BOOLEAN_CODES: dict[str, bool] = {
     "Y": True, "YES": True, "TRUE": True, "1": True, "N": False, "NO": False, "FALSE": False,
@@ -34,16 +35,76 @@ def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _blank_to_null(column: str) -> str:
-    return f"nullif(trim({quote_identifier(column)}), '')"
+MAX_PROBLEMS = 62
+"""The most kinds of problem one mapping can check (bits of a BIGINT)."""
 
 
-def _problem(condition: str, column: str, field: str, reason: str, reject: bool) -> str:
-    return (
-        f"CASE WHEN {condition} THEN {{'column': {quote_literal(column)}, "
-        f"'field': {quote_literal(field)}, 'reason': {quote_literal(reason)}, "
-        f"'reject': {str(reject).lower()}}} END"
-    )
+@dataclass(frozen=True)
+class Problem:
+    """One kind of problem a row can have, with the bit that marks it in ``_mask``."""
+
+    bit: int
+    column: str
+    field: str
+    reason: str
+    reject: bool
+
+    @property
+    def label(self) -> str:
+        """``field: reason``, as counted and stored."""
+        return f"{self.field}: {self.reason}"
+
+
+@dataclass
+class CompiledMapping:
+    """The SQL of a feed's mapping and the problems its ``_mask`` column encodes."""
+
+    select: str
+    problems: list[Problem]
+    inputs: dict[str, str] = field(default_factory=dict)
+    """Partner column -> the alias DuckDB reads it as (cleaned: trimmed, blank as null)."""
+    passthrough: dict[str, str] = field(default_factory=dict)
+    """Canonical field -> partner column taken as is (cleaned), without DuckDB."""
+
+    @property
+    def reject_mask(self) -> int:
+        """Bits of the problems that reject a row."""
+        return sum(1 << p.bit for p in self.problems if p.reject)
+
+    def decode(self, mask: int) -> list[Problem]:
+        """The problems set in one row's mask."""
+        return [p for p in self.problems if mask >> p.bit & 1]
+
+
+class _Builder:
+    """Collects the three stages of the SELECT and the problem conditions."""
+
+    def __init__(self) -> None:
+        self.raw: dict[str, str] = {}
+        self.levels: list[dict[str, str]] = []
+        self.final: dict[str, str] = {}
+        self.passthrough: dict[str, str] = {}
+        self.conditions: list[tuple[str, Problem]] = []
+
+    def raw_column(self, column: str) -> str:
+        alias = self.raw.setdefault(column, f"_r{len(self.raw)}")
+        return quote_identifier(alias)
+
+    def value(self, name: str, expression: str) -> str:
+        alias = f"_v_{name}"
+        self.add_levels([{alias: expression}])
+        return quote_identifier(alias)
+
+    def add_levels(self, levels: list[dict[str, str]]) -> None:
+        """Add projections evaluated level by level after the raw columns."""
+        for depth, level in enumerate(levels):
+            if depth == len(self.levels):
+                self.levels.append({})
+            self.levels[depth].update(level)
+
+    def problem(self, condition: str, column: str, field: str, reason: str, reject: bool) -> None:
+        bit = len(self.conditions)
+        self.conditions.append((condition, Problem(bit, column, field, reason, reject)))
 
 
 def _bounds(name: str) -> tuple[int | None, int | None]:
@@ -56,10 +117,10 @@ def _bounds(name: str) -> tuple[int | None, int | None]:
 
 def _code_case(raw: str, codes: dict[str, Any], sql_type: str) -> str:
     whens = " ".join(
-        f"WHEN upper({raw}) = upper({quote_literal(code)}) THEN {_literal(value)}::{sql_type}"
+        f"WHEN {quote_literal(code.upper())} THEN {_literal(value)}::{sql_type}"
         for code, value in codes.items()
     )
-    return f"(CASE {whens} END)"
+    return f"(CASE upper({raw}) {whens} END)"
 
 
 def _literal(value: Any) -> str:
@@ -70,37 +131,39 @@ def _literal(value: Any) -> str:
     return quote_literal(str(value))
 
 
-def _field_sql(name: str, mapping: ColumnMapping, kind: str) -> tuple[str, list[str]]:
-    """SQL for one mapped field and the problem expressions it can raise."""
-    raw = _blank_to_null(mapping.column)
-    problems: list[str] = []
+def _add_field(b: _Builder, name: str, mapping: ColumnMapping, kind: str) -> None:
+    """Stage the SQL of one mapped field and the problems it can raise.
+
+    Plain text fields pass through without SQL; DuckDB reads only the columns it must parse.
+    """
+    needs_sql = kind != "text" or bool(mapping.codes) or mapping.required
+    identifier = name in IDENTIFIER_FIELDS or name == "postcode"
+    raw = (
+        b.raw_column(mapping.column)
+        if needs_sql or identifier or name == "source_record_id"
+        else ""
+    )
     reject = mapping.on_invalid == "reject"
+    column = mapping.column
     if kind == "date":
-        parsed = ", ".join(
-            f"try_strptime({raw}, {quote_literal(fmt)})" for fmt in mapping.date_formats
-        )
-        value = f"CAST(coalesce({parsed}, NULL) AS DATE)"
+        parsed = ", ".join(f"try_strptime({raw}, {quote_literal(f)})" for f in mapping.date_formats)
+        value = b.value(name, f"CAST(coalesce({parsed}, NULL) AS DATE)")
         formats = " or ".join(mapping.date_formats)
-        problems.append(
-            _problem(f"{raw} IS NOT NULL AND {value} IS NULL", mapping.column, name,
-                     f"unparseable date (expected {formats})", reject)
-        )  # fmt: skip
+        b.problem(f"{raw} IS NOT NULL AND {value} IS NULL", column, name,
+                  f"unparseable date (expected {formats})", reject)  # fmt: skip
+        final = value
     elif kind == "integer":
-        value = f"TRY_CAST({raw} AS BIGINT)"
-        problems.append(
-            _problem(f"{raw} IS NOT NULL AND {value} IS NULL", mapping.column, name,
-                     "not a whole number", reject)
-        )  # fmt: skip
+        value = b.value(name, f"TRY_CAST({raw} AS BIGINT)")
+        b.problem(f"{raw} IS NOT NULL AND {value} IS NULL", column, name, "not a whole number",
+                  reject)  # fmt: skip
         low, high = _bounds(name)
+        final = value
         if low is not None or high is not None:
             checks = [f"{value} < {low}" if low is not None else "false",
                       f"{value} > {high}" if high is not None else "false"]  # fmt: skip
             out_of_range = f"({' OR '.join(checks)})"
-            problems.append(
-                _problem(out_of_range, mapping.column, name,
-                         f"out of range ({low} to {high})", reject)
-            )  # fmt: skip
-            value = f"(CASE WHEN NOT {out_of_range} THEN {value} END)"
+            b.problem(out_of_range, column, name, f"out of range ({low} to {high})", reject)
+            final = f"(CASE WHEN NOT {out_of_range} THEN {value} END)"
     elif kind in ("boolean", "sex") or mapping.codes:
         sql_type = "BOOLEAN" if kind == "boolean" else "VARCHAR"
         codes: dict[str, Any] = dict(mapping.codes or {})
@@ -108,22 +171,32 @@ def _field_sql(name: str, mapping: ColumnMapping, kind: str) -> tuple[str, list[
             codes = dict(_DEFAULT_BOOLEAN_CODES)
         if kind == "sex" and not codes:
             codes = {v: v for v in ("male", "female", "not_known", "not_specified")}
-        value = _code_case(raw, codes, sql_type)
-        problems.append(
-            _problem(f"{raw} IS NOT NULL AND {value} IS NULL", mapping.column, name,
-                     f"code not in the feed's code map ({', '.join(codes)})", reject)
-        )  # fmt: skip
+        value = b.value(name, _code_case(raw, codes, sql_type))
+        b.problem(f"{raw} IS NOT NULL AND {value} IS NULL", column, name,
+                  f"code not in the feed's code map ({', '.join(codes)})", reject)  # fmt: skip
+        final = value
     else:
-        value = raw
+        final = ""
+        b.passthrough[name] = column
     if mapping.required or name == "source_record_id":
-        problems.append(_problem(f"{raw} IS NULL", mapping.column, name, "required value is blank",
-                                 True))  # fmt: skip
-    return value, problems
+        b.problem(f"{raw} IS NULL", column, name, "required value is blank", True)
+    if final:
+        b.final[name] = final
+    if identifier:
+        plan = SQL_PLANS[name](raw, f"_{name}_")
+        b.add_levels(plan.levels)
+        canonical = plan.result
+        b.final[f"{name}_canonical"] = canonical
+        reason = (
+            "not a valid postcode, or a placeholder"
+            if name == "postcode"
+            else "fails its format or check, not used as evidence"
+        )
+        b.problem(f"{raw} IS NOT NULL AND {canonical} IS NULL", column, name, reason, False)
 
 
-def _name_split_sql(column: str) -> dict[str, str]:
+def _name_split_sql(raw: str) -> dict[str, str]:
     """forename, middle_names and surname from 'SURNAME, Forename Middle' or 'Forename Surname'."""
-    raw = _blank_to_null(column)
     comma = f"strpos({raw}, ',') > 0"
     after = f"trim(substr({raw}, strpos({raw}, ',') + 1))"
     before = f"trim(substr({raw}, 1, strpos({raw}, ',') - 1))"
@@ -138,49 +211,70 @@ def _name_split_sql(column: str) -> dict[str, str]:
     }
 
 
-def compile_mapping(fmt: FeedFormat) -> str:
-    """A SELECT over table ``batch`` (raw text columns plus ``_row_number``, ``_source`` and
-    ``_extract_id``) that yields canonical columns in :func:`arrow_schema` order and
-    ``_problems``."""
+def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
+    """Compile a feed's mapping into a SELECT over table ``batch``.
+
+    ``batch`` holds the cleaned partner columns the SQL needs, named by their aliases in
+    ``inputs``, plus ``_row_number``, ``_source`` and ``_extract_id``. The SELECT yields the
+    computed canonical columns (in :func:`arrow_schema` order), ``warnings`` and ``_mask``, a
+    BIGINT whose bits mark the row's problems. Fields in ``passthrough`` are taken from the
+    cleaned columns directly. Every parsed value is computed once, level by level.
+    """
     kinds = field_types()
-    selects: dict[str, str] = {
-        "source": "_source",
-        "extract_id": "_extract_id",
-        "row_number": "_row_number",
-    }
-    problems: list[str] = []
+    b = _Builder()
     for name, mapping in fmt.mappings.items():
-        value, field_problems = _field_sql(name, mapping, kinds[name])
-        problems.extend(field_problems)
-        if name in IDENTIFIER_FIELDS or name == "postcode":
-            canonical = SQL_CANONICALISERS[name](_blank_to_null(mapping.column))
-            selects[f"{name}_canonical"] = canonical
-            reason = (
-                "not a valid postcode, or a placeholder"
-                if name == "postcode"
-                else "fails its format or check, not used as evidence"
-            )
-            problems.append(
-                _problem(f"{value} IS NOT NULL AND {canonical} IS NULL", mapping.column, name,
-                         reason, False)
-            )  # fmt: skip
-        selects[name] = value
+        _add_field(b, name, mapping, kinds[name])
     if fmt.full_name:
-        selects.update(_name_split_sql(fmt.full_name.column))
-        problems.append(
-            _problem(f"{_blank_to_null(fmt.full_name.column)} IS NULL", fmt.full_name.column,
-                     "full_name", "name is blank", False)
-        )  # fmt: skip
-    problem_list = f"list_filter([{', '.join(problems)}], lambda p: p IS NOT NULL)"
-    schema = arrow_schema()
-    columns = []
-    for field in schema:
-        if field.name == "warnings":
-            continue
-        expression = selects.get(field.name, "NULL")
-        sql_type = _duckdb_type(field.name, kinds)
-        columns.append(f"CAST({expression} AS {sql_type}) AS {quote_identifier(field.name)}")
-    return f"SELECT {', '.join(columns)}, {problem_list} AS _problems FROM batch"
+        raw = b.raw_column(fmt.full_name.column)
+        b.final.update(_name_split_sql(raw))
+        b.problem(f"{raw} IS NULL", fmt.full_name.column, "full_name", "name is blank", False)
+    if len(b.conditions) > MAX_PROBLEMS:
+        raise ValueError(
+            f"this mapping checks {len(b.conditions)} kinds of problem; at most {MAX_PROBLEMS}"
+        )
+    b.final.update({"source": "_source", "extract_id": "_extract_id", "row_number": "_row_number"})
+    mask = (
+        " + ".join(
+            f"(CASE WHEN {condition} THEN {1 << problem.bit} ELSE 0 END)"
+            for condition, problem in b.conditions
+        )
+        or "0"
+    )
+    kinds_sql = []
+    for schema_field in arrow_schema():
+        if schema_field.name in b.final:
+            expression = b.final[schema_field.name]
+            sql_type = _duckdb_type(schema_field.name, kinds)
+            name = quote_identifier(schema_field.name)
+            kinds_sql.append(f"CAST({expression} AS {sql_type}) AS {name}")
+    compiled = CompiledMapping("", [problem for _, problem in b.conditions])
+    raw_stage = "".join(f", {quote_identifier(alias)}" for alias in b.raw.values())
+    query = f"SELECT _row_number, _source, _extract_id{raw_stage} FROM batch"
+    for level in b.levels:
+        columns = ", ".join(f"{expression} AS {quote_identifier(alias)}"
+                            for alias, expression in level.items())  # fmt: skip
+        query = f"SELECT *, {columns} FROM ({query})"
+    query = f"SELECT *, CAST(({mask}) AS BIGINT) AS _mask FROM ({query})"
+    select = (
+        f"SELECT {', '.join(kinds_sql)}, {warnings_sql(compiled)} AS warnings, _mask FROM ({query})"
+    )
+    return CompiledMapping(select, compiled.problems, dict(b.raw), dict(b.passthrough))
+
+
+def warnings_sql(compiled: CompiledMapping) -> str:
+    """SQL for the ``warnings`` list of an accepted row, from its ``_mask``."""
+    warning_problems = [p for p in compiled.problems if not p.reject]
+    if not warning_problems:
+        return "[]::VARCHAR[]"
+    warn_mask = sum(1 << p.bit for p in warning_problems)
+    items = ", ".join(
+        f"CASE WHEN (_mask >> {p.bit}) & 1 = 1 THEN {quote_literal(p.label)} END"
+        for p in warning_problems
+    )
+    return (
+        f"CASE WHEN _mask & {warn_mask} = 0 THEN []::VARCHAR[] "
+        f"ELSE list_filter([{items}], lambda w: w IS NOT NULL) END"
+    )
 
 
 def _duckdb_type(name: str, kinds: dict[str, str]) -> str:

@@ -23,23 +23,80 @@ from hub.synthetic.identifiers import (
 
 PEOPLE = 8000
 COLUMNS = {
-    "police": ["NominalID", "PNCID", "CRONo", "Surname", "Forename1", "Forename2", "DOB", "Sex",
-               "AddressLine1", "Town", "Postcode", "LastOffenceDate", "LastOffenceType",
-               "OffenceCount12m", "RFGScore", "DAFlag"],
-    "probation": ["CRN", "NOMSNumber", "PNCNumber", "FirstName", "SecondName", "Surname",
-                  "DateOfBirth", "Gender", "Address", "Postcode", "OGRSScore", "RoSHLevel",
-                  "SentenceType", "SentenceEndDate", "OffenderManager", "Team"],
-    "health": ["ReferralID", "NHSNumber", "GivenName", "FamilyName", "BirthDate", "Gender",
-               "Postcode", "Service", "ReferralDate", "Status", "PrimarySubstance"],
-    "housing": ["TenantRef", "Name", "DOB", "Address", "Postcode", "AccommodationStatus",
-                "Provider", "StartDate"],
+    "police": [
+        "NominalID",
+        "PNCID",
+        "CRONo",
+        "Surname",
+        "Forename1",
+        "Forename2",
+        "DOB",
+        "Sex",
+        "AddressLine1",
+        "Town",
+        "Postcode",
+        "LastOffenceDate",
+        "LastOffenceType",
+        "OffenceCount12m",
+        "RFGScore",
+        "DAFlag",
+    ],
+    "probation": [
+        "CRN",
+        "NOMSNumber",
+        "PNCNumber",
+        "FirstName",
+        "SecondName",
+        "Surname",
+        "DateOfBirth",
+        "Gender",
+        "Address",
+        "Postcode",
+        "OGRSScore",
+        "RoSHLevel",
+        "SentenceType",
+        "SentenceEndDate",
+        "OffenderManager",
+        "Team",
+    ],
+    "health": [
+        "ReferralID",
+        "NHSNumber",
+        "GivenName",
+        "FamilyName",
+        "BirthDate",
+        "Gender",
+        "Postcode",
+        "Service",
+        "ReferralDate",
+        "Status",
+        "PrimarySubstance",
+    ],
+    "housing": [
+        "TenantRef",
+        "Name",
+        "DOB",
+        "Address",
+        "Postcode",
+        "AccommodationStatus",
+        "Provider",
+        "StartDate",
+    ],
 }
 ENCODING = {"police": "utf-8", "probation": "utf-8", "health": "utf-8-sig", "housing": "cp1252"}
 DELIMITER = {"police": ",", "probation": "|", "health": ",", "housing": ","}
-ID_COLUMN = {"police": "NominalID", "probation": "CRN", "health": "ReferralID",
-             "housing": "TenantRef"}
-ID_PATTERN = {"police": r"DC\d{8}", "probation": r"[A-Z]\d{6}", "health": r"H\d{6}-\d{3}",
-              "housing": r"T\d{7}"}
+ID_COLUMN = {
+    "police": "NominalID",
+    "probation": "CRN",
+    "health": "ReferralID",
+    "housing": "TenantRef",
+}
+ID_PATTERN = {
+    "police": r"DC\d{8}",
+    "probation": r"[A-Z]\d{6}",
+    "health": r"H\d{6}-\d{3}",
+    "housing": r"T\d{7}",
+}
 POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$")
 
 
@@ -72,8 +129,9 @@ def people_in(feed: str, truth: dict[tuple[str, str], str]) -> set[str]:
     return {person for (source, _), person in truth.items() if source == feed}
 
 
-def test_files_are_named_and_counted(out: GeneratedExtracts,
-                                     rows: dict[str, list[dict[str, str]]]) -> None:
+def test_files_are_named_and_counted(
+    out: GeneratedExtracts, rows: dict[str, list[dict[str, str]]]
+) -> None:
     assert out.people == PEOPLE
     assert {f: p.relative_to(p.parents[1]).as_posix() for f, p in out.files.items()} == {
         "police": "police/police_nominals_20261122.csv",
@@ -100,10 +158,12 @@ def test_headers_encodings_and_delimiters(out: GeneratedExtracts) -> None:
     assert re.search(r"[^\x00-\x7f]", housing.decode("cp1252"))
 
 
-def test_same_seed_gives_the_same_bytes_whatever_the_date(out: GeneratedExtracts,
-                                                          tmp_path: Path) -> None:
-    again = generate_partners(tmp_path / "x", tmp_path / "truth.parquet", PEOPLE,
-                              extract_date=datetime.date(2027, 1, 5))
+def test_same_seed_gives_the_same_bytes_whatever_the_date(
+    out: GeneratedExtracts, tmp_path: Path
+) -> None:
+    again = generate_partners(
+        tmp_path / "x", tmp_path / "truth.parquet", PEOPLE, extract_date=datetime.date(2027, 1, 5)
+    )
     assert again.files["police"].name == "police_nominals_20270105.csv"
     for feed in FEEDS:
         assert again.files[feed].read_bytes() == out.files[feed].read_bytes()
@@ -111,13 +171,15 @@ def test_same_seed_gives_the_same_bytes_whatever_the_date(out: GeneratedExtracts
     one = generate_partners(tmp_path / "y", tmp_path / "t1.parquet", PEOPLE, feeds=["housing"])
     assert set(one.files) == {"housing"}
     assert one.files["housing"].read_bytes() == out.files["housing"].read_bytes()
-    other = generate_partners(tmp_path / "z", tmp_path / "t2.parquet", PEOPLE, seed=8,
-                              feeds=["housing"])
+    other = generate_partners(
+        tmp_path / "z", tmp_path / "t2.parquet", PEOPLE, seed=8, feeds=["housing"]
+    )
     assert other.files["housing"].read_bytes() != out.files["housing"].read_bytes()
 
 
 def test_record_ids_unique_and_truth_covers_every_record(
-        rows: dict[str, list[dict[str, str]]], truth: dict[tuple[str, str], str]) -> None:
+    rows: dict[str, list[dict[str, str]]], truth: dict[tuple[str, str], str]
+) -> None:
     blanks = {}
     for feed, records in rows.items():
         ids = [r[ID_COLUMN[feed]] for r in records]
@@ -132,7 +194,8 @@ def test_record_ids_unique_and_truth_covers_every_record(
 
 
 def test_most_health_and_housing_people_are_in_no_other_feed(
-        truth: dict[tuple[str, str], str]) -> None:
+    truth: dict[tuple[str, str], str],
+) -> None:
     for feed in ("health", "housing"):
         mine = people_in(feed, truth)
         others = set().union(*(people_in(f, truth) for f in FEEDS if f != feed))
@@ -150,13 +213,15 @@ def test_same_person_twice_in_one_extract(truth: dict[tuple[str, str], str]) -> 
         assert sum(c > 1 for c in counts.values()) >= 0.01 * len(counts)
 
 
-def _police_people(rows: dict[str, list[dict[str, str]]],
-                   truth: dict[tuple[str, str], str]) -> list[tuple[str, dict[str, str]]]:
+def _police_people(
+    rows: dict[str, list[dict[str, str]]], truth: dict[tuple[str, str], str]
+) -> list[tuple[str, dict[str, str]]]:
     return [(truth[("police", r["NominalID"])], r) for r in rows["police"] if r["NominalID"]]
 
 
-def test_twins_and_fathers_and_sons(rows: dict[str, list[dict[str, str]]],
-                                    truth: dict[tuple[str, str], str]) -> None:
+def test_twins_and_fathers_and_sons(
+    rows: dict[str, list[dict[str, str]]], truth: dict[tuple[str, str], str]
+) -> None:
     by_home: dict[tuple[str, str], list[tuple[str, dict[str, str]]]] = defaultdict(list)
     for person, r in _police_people(rows, truth):
         if r["Postcode"] and r["Postcode"] != "NF1 1NF":
@@ -196,13 +261,15 @@ def test_identifiers_valid_broken_and_in_many_forms(rows: dict[str, list[dict[st
     assert sum(is_valid_cro(c) for c in cro) > 0.9 * len(cro)
 
     licence = [r for r in rows["probation"] if r["SentenceType"] == "Licence"]
-    assert licence and all(re.fullmatch(r"[A-Z]\d{4}[A-Z]{2}", r["NOMSNumber"])
-                           for r in licence if r["NOMSNumber"])
+    assert licence and all(
+        re.fullmatch(r"[A-Z]\d{4}[A-Z]{2}", r["NOMSNumber"]) for r in licence if r["NOMSNumber"]
+    )
     print(f"invalid NHS {bad_nhs}/{len(nhs)}, invalid police PNC {bad_pnc}/{len(pnc)}")
 
 
 def test_names_dates_and_addresses_carry_realistic_errors(
-        rows: dict[str, list[dict[str, str]]]) -> None:
+    rows: dict[str, list[dict[str, str]]],
+) -> None:
     police, probation, housing = rows["police"], rows["probation"], rows["housing"]
     assert any(r["DOB"].startswith("01/01/") for r in police)
     assert any(r["Postcode"] == "NF1 1NF" for r in police)
@@ -216,15 +283,21 @@ def test_names_dates_and_addresses_carry_realistic_errors(
     assert any("," not in r["Name"] for r in housing)
     blank_dob = sum(not r["DOB"] for r in housing) / len(housing)
     assert 0.1 < blank_dob < 0.2
-    homeless = [r for r in housing if r["AccommodationStatus"] in ("No fixed abode",
-                                                                   "Rough sleeping")]
+    homeless = [
+        r for r in housing if r["AccommodationStatus"] in ("No fixed abode", "Rough sleeping")
+    ]
     assert homeless and all(not r["Address"] and not r["Postcode"] for r in homeless)
-    hostels = Counter((r["Address"], r["Postcode"]) for r in housing
-                      if r["AccommodationStatus"] == "Hostel")
+    hostels = Counter(
+        (r["Address"], r["Postcode"]) for r in housing if r["AccommodationStatus"] == "Hostel"
+    )
     assert max(hostels.values()) >= 10
 
-    parses = {"police": ("DOB", "%d/%m/%Y"), "probation": ("DateOfBirth", "%Y-%m-%d"),
-              "health": ("BirthDate", "%Y%m%d"), "housing": ("DOB", "%d-%b-%Y")}
+    parses = {
+        "police": ("DOB", "%d/%m/%Y"),
+        "probation": ("DateOfBirth", "%Y-%m-%d"),
+        "health": ("BirthDate", "%Y%m%d"),
+        "housing": ("DOB", "%d-%b-%Y"),
+    }
     for feed, (column, fmt) in parses.items():
         bad = 0
         for r in rows[feed]:
@@ -238,14 +311,17 @@ def test_names_dates_and_addresses_carry_realistic_errors(
     assert all(r["Forename2"].startswith("=HYPERLINK(") for r in formula)
 
 
-def test_the_same_person_differs_between_agencies(rows: dict[str, list[dict[str, str]]],
-                                                  truth: dict[tuple[str, str], str]) -> None:
+def test_the_same_person_differs_between_agencies(
+    rows: dict[str, list[dict[str, str]]], truth: dict[tuple[str, str], str]
+) -> None:
     police = {p: r for p, r in _police_people(rows, truth)}
     probation = {truth[("probation", r["CRN"])]: r for r in rows["probation"] if r["CRN"]}
     both = police.keys() & probation.keys()
     first_differs = sum(police[p]["Forename1"] != probation[p]["FirstName"].upper() for p in both)
-    postcode_differs = sum(police[p]["Postcode"].replace(" ", "")
-                           != probation[p]["Postcode"].replace(" ", "") for p in both)
+    postcode_differs = sum(
+        police[p]["Postcode"].replace(" ", "") != probation[p]["Postcode"].replace(" ", "")
+        for p in both
+    )
     assert 0.02 * len(both) < first_differs < 0.25 * len(both)
     assert 0.02 * len(both) < postcode_differs < 0.4 * len(both)
 
@@ -295,6 +371,6 @@ def test_chunks_keep_ids_unique(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     for r in read_rows(out.files["police"], "police")[1]:
         pnc = r["PNCID"]
         if r["NominalID"] and pnc and is_valid_pnc(pnc):
-            year, serial = (pnc[:-1].split("/") if "/" in pnc else (pnc[:4], pnc[4:-1]))
+            year, serial = pnc[:-1].split("/") if "/" in pnc else (pnc[:4], pnc[4:-1])
             holders[(year[-2:], int(serial))].add(owner[r["NominalID"]])
     assert holders and all(len(p) == 1 for p in holders.values())  # never shared across chunks

@@ -57,8 +57,10 @@ class WeightedTable:
     def __init__(self, weights: Sequence[float], size: int = 1 << 16) -> None:
         total = float(sum(weights))
         bounds = list(itertools.accumulate(w / total for w in weights))
-        slots = [min(bisect.bisect_right(bounds, (s + 0.5) / size), len(weights) - 1)
-                 for s in range(size)]
+        slots = [
+            min(bisect.bisect_right(bounds, (s + 0.5) / size), len(weights) - 1)
+            for s in range(size)
+        ]
         self._size = size
         self._slots = pa.array(slots, pa.int64())
 

@@ -28,10 +28,32 @@ from hub.synthetic.population import Address, People
 DUPLICATE_BOOST = 3.0  # a second record of a person in one extract drifts more
 
 _KEYBOARD = {
-    "a": "sqz", "b": "vn", "c": "xv", "d": "sf", "e": "wr", "f": "dg", "g": "fh", "h": "gj",
-    "i": "uo", "j": "hk", "k": "jl", "l": "k", "m": "n", "n": "bm", "o": "ip", "p": "o",
-    "q": "w", "r": "et", "s": "ad", "t": "ry", "u": "yi", "v": "cb", "w": "qe", "x": "zc",
-    "y": "tu", "z": "x",
+    "a": "sqz",
+    "b": "vn",
+    "c": "xv",
+    "d": "sf",
+    "e": "wr",
+    "f": "dg",
+    "g": "fh",
+    "h": "gj",
+    "i": "uo",
+    "j": "hk",
+    "k": "jl",
+    "l": "k",
+    "m": "n",
+    "n": "bm",
+    "o": "ip",
+    "p": "o",
+    "q": "w",
+    "r": "et",
+    "s": "ad",
+    "t": "ry",
+    "u": "yi",
+    "v": "cb",
+    "w": "qe",
+    "x": "zc",
+    "y": "tu",
+    "z": "x",
 }
 _BAD_DATES = {
     "dmy": ("31/02/1990", "45/13/1990"),
@@ -54,12 +76,12 @@ def misspell(name: str, rnd: random.Random) -> str:
     i = rnd.choice(spots[:-1])
     kind = rnd.randrange(4)
     if kind == 0 and name[i + 1].isalpha() and name[i] != name[i + 1]:
-        return name[:i] + name[i + 1] + name[i] + name[i + 2:]
+        return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
     if kind == 2 and len(spots) > 3:
-        return name[:i] + name[i + 1:]
+        return name[:i] + name[i + 1 :]
     if kind == 3 and name[i].lower() in _KEYBOARD:
         near = rnd.choice(_KEYBOARD[name[i].lower()])
-        return name[:i] + (near.upper() if name[i].isupper() else near) + name[i + 1:]
+        return name[:i] + (near.upper() if name[i].isupper() else near) + name[i + 1 :]
     return name[:i] + name[i] + name[i:]
 
 
@@ -83,8 +105,9 @@ class NameRates:
     other_surname: float = 0.35  # of people who have a maiden or married surname
 
 
-def names(people: People, rows: pa.Array, d: Draws, dup: pa.Array,
-          rates: NameRates) -> tuple[pa.Array, pa.Array, pa.Array]:
+def names(
+    people: People, rows: pa.Array, d: Draws, dup: pa.Array, rates: NameRates
+) -> tuple[pa.Array, pa.Array, pa.Array]:
     """Forename, middle name and surname as one partner recorded them (mixed case)."""
     first = people.forename.take(rows)
     slot = d.integers("nick.slot", 0, vocab.NICK_SLOTS)
@@ -117,8 +140,7 @@ class DateRates:
     unparseable: float = 0.001
 
 
-def date_of_birth(dob: pa.Array, d: Draws, dup: pa.Array, style: str,
-                  rates: DateRates) -> pa.Array:
+def date_of_birth(dob: pa.Array, d: Draws, dup: pa.Array, style: str, rates: DateRates) -> pa.Array:
     """The date of birth as one partner wrote it, in ``style`` (see arrays.format_date)."""
     sign = pc.if_else(d.chance("dob.sign", 0.5), 1, -1)
     dob = where(d.chance("dob.day", rate(rates.day_out, dup)), pc.add(dob, sign), dob)
@@ -131,8 +153,9 @@ def date_of_birth(dob: pa.Array, d: Draws, dup: pa.Array, style: str,
     year_only = d.chance("dob.year-only", rates.year_only)
     day, month = where(year_only, 1, day), where(year_only, 1, month)
     text = format_date(year, month, day, style)
-    text = where(d.chance("dob.missing", rate(rates.missing, dup)), pa.scalar(None, pa.string()),
-                 text)
+    text = where(
+        d.chance("dob.missing", rate(rates.missing, dup)), pa.scalar(None, pa.string()), text
+    )
     bad = pa.array(_BAD_DATES[style]).take(d.integers("dob.bad-which", 0, 2))
     return where(d.chance("dob.bad", rates.unparseable), bad, text)
 
@@ -146,8 +169,11 @@ def address(people: People, rows: pa.Array, d: Draws, old_rate: float = 0.4) -> 
 
 def postcode(addr: Address, d: Draws, no_space: float, lower: float = 0.0) -> pa.Array:
     """Postcode text, sometimes without its space or in lower case."""
-    text = where(d.chance("postcode.no-space", no_space), cat(addr.district, addr.inward),
-                 cat(addr.district, " ", addr.inward))
+    text = where(
+        d.chance("postcode.no-space", no_space),
+        cat(addr.district, addr.inward),
+        cat(addr.district, " ", addr.inward),
+    )
     return where(d.chance("postcode.lower", lower), pc.utf8_lower(text), text)
 
 
@@ -160,8 +186,9 @@ class IdRates:
     bad_check: float = 0.01  # check letter or digit wrong
 
 
-def _faults(d: Draws, name: str, mistyped: float | pa.Array,
-            bad_check: float) -> tuple[pa.Array, pa.Array]:
+def _faults(
+    d: Draws, name: str, mistyped: float | pa.Array, bad_check: float
+) -> tuple[pa.Array, pa.Array]:
     """Rows with a changed digit and rows with a wrong check character, never both: a slip
     always fails the check, never lands on another valid identifier."""
     u = d.uniform(f"{name}.fault")
@@ -169,45 +196,71 @@ def _faults(d: Draws, name: str, mistyped: float | pa.Array,
     return typo, pc.and_(pc.invert(typo), pc.less(u, pc.add(mistyped, bad_check)))
 
 
-def pnc(year: pa.Array, serial: pa.Array, d: Draws, dup: pa.Array, rates: IdRates,
-        forms: tuple[float, float, float]) -> pa.Array:
+def pnc(
+    year: pa.Array,
+    serial: pa.Array,
+    d: Draws,
+    dup: pa.Array,
+    rates: IdRates,
+    forms: tuple[float, float, float],
+) -> pa.Array:
     """PNC ID text, in long, short and slash-less forms weighted by ``forms``."""
     letter = check_letter_index(year, serial, 7)
     typo, bad_check = _faults(d, "pnc", rate(rates.mistyped, dup), rates.bad_check)
-    serial = where(typo, change_digit(serial, d.integers("pnc.pos", 0, 7),
-                                      d.integers("pnc.bump", 1, 10)), serial)
+    serial = where(
+        typo,
+        change_digit(serial, d.integers("pnc.pos", 0, 7), d.integers("pnc.bump", 1, 10)),
+        serial,
+    )
     letter = where(bad_check, pc.modulo(pc.add(letter, d.integers("pnc.shift", 1, 23)), 23), letter)
     letters = check_letters(letter)
     form = d.uniform("pnc.form")
-    text = where(pc.less(form, forms[0]), pnc_long(year, serial, letters),
-                 where(pc.less(form, forms[0] + forms[1]), pnc_short(year, serial, letters),
-                       pnc_no_slash(year, serial, letters)))
-    return where(d.chance("pnc.missing", rate(rates.missing, dup)), pa.scalar(None, pa.string()),
-                 text)
+    text = where(
+        pc.less(form, forms[0]),
+        pnc_long(year, serial, letters),
+        where(
+            pc.less(form, forms[0] + forms[1]),
+            pnc_short(year, serial, letters),
+            pnc_no_slash(year, serial, letters),
+        ),
+    )
+    return where(
+        d.chance("pnc.missing", rate(rates.missing, dup)), pa.scalar(None, pa.string()), text
+    )
 
 
-def cro(year: pa.Array, serial: pa.Array, d: Draws, dup: pa.Array, rates: IdRates,
-        placeholder: float) -> pa.Array:
+def cro(
+    year: pa.Array, serial: pa.Array, d: Draws, dup: pa.Array, rates: IdRates, placeholder: float
+) -> pa.Array:
     """CRO number text; the placeholder ``000000/00Z`` sometimes stands in for none."""
     letter = check_letter_index(year, serial, 6)
     typo, bad_check = _faults(d, "cro", rates.mistyped, rates.bad_check)
-    serial = where(typo, change_digit(serial, d.integers("cro.pos", 0, 6),
-                                      d.integers("cro.bump", 1, 10)), serial)
+    serial = where(
+        typo,
+        change_digit(serial, d.integers("cro.pos", 0, 6), d.integers("cro.bump", 1, 10)),
+        serial,
+    )
     letter = where(bad_check, pc.modulo(pc.add(letter, d.integers("cro.shift", 1, 23)), 23), letter)
     text = cro_number(year, serial, check_letters(letter))
-    text = where(d.chance("cro.missing", rate(rates.missing, dup)), pa.scalar(None, pa.string()),
-                 text)
-    return where(pc.and_(pc.is_null(text), d.chance("cro.placeholder", placeholder)),
-                 CRO_PLACEHOLDER, text)
+    text = where(
+        d.chance("cro.missing", rate(rates.missing, dup)), pa.scalar(None, pa.string()), text
+    )
+    return where(
+        pc.and_(pc.is_null(text), d.chance("cro.placeholder", placeholder)), CRO_PLACEHOLDER, text
+    )
 
 
 def nhs(number: pa.Array, d: Draws, dup: pa.Array, rates: IdRates, spaced: float) -> pa.Array:
     """NHS number text: sometimes spaced ``999 123 4567``, mistyped or with a wrong check digit.
     Mistypes keep the 999 prefix."""
     typo, bad_check = _faults(d, "nhs", rates.mistyped, rates.bad_check)
-    number = where(typo, change_digit(number, d.integers("nhs.pos", 1, 7),
-                                      d.integers("nhs.bump", 1, 10)), number)
+    number = where(
+        typo,
+        change_digit(number, d.integers("nhs.pos", 1, 7), d.integers("nhs.bump", 1, 10)),
+        number,
+    )
     number = where(bad_check, change_digit(number, 0, d.integers("nhs.check-bump", 1, 10)), number)
     text = where(d.chance("nhs.spaced", spaced), nhs_spaced(number), pc.cast(number, pa.string()))
-    return where(d.chance("nhs.missing", rate(rates.missing, dup)), pa.scalar(None, pa.string()),
-                 text)
+    return where(
+        d.chance("nhs.missing", rate(rates.missing, dup)), pa.scalar(None, pa.string()), text
+    )

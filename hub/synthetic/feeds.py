@@ -57,8 +57,10 @@ class Context:
         """Hostels and managers scale with the population."""
         per_team = max(3, min(60, people // 5000))
         rnd = random.Random(derive_seed(seed, "managers"))
-        names = [f"{rnd.choice(MALE_FORENAMES + FEMALE_FORENAMES)} {rnd.choice(SURNAMES)}"
-                 for _ in range(per_team * len(vocab.TEAMS))]
+        names = [
+            f"{rnd.choice(MALE_FORENAMES + FEMALE_FORENAMES)} {rnd.choice(SURNAMES)}"
+            for _ in range(per_team * len(vocab.TEAMS))
+        ]
         return cls(seed, Hostels.build(people, seed), pa.array(names), per_team)
 
 
@@ -75,21 +77,27 @@ class Batch:
     context: Context
 
     @classmethod
-    def select(cls, people: People, feed: str, chunk: int, first_record: int,
-               context: Context) -> Batch:
+    def select(
+        cls, people: People, feed: str, chunk: int, first_record: int, context: Context
+    ) -> Batch:
         """Records of the feed's members, second records mixed in at random positions."""
         everyone = arange(len(people))
         firsts = pc.filter(everyone, people.member[feed])
         seconds = pc.filter(everyone, people.duplicate[feed])
         rows = pa.concat_arrays([firsts, seconds])
-        duplicate = pa.concat_arrays([pa.array([False] * len(firsts), pa.bool_()),
-                                      pa.array([True] * len(seconds), pa.bool_())])
+        duplicate = pa.concat_arrays(
+            [
+                pa.array([False] * len(firsts), pa.bool_()),
+                pa.array([True] * len(seconds), pa.bool_()),
+            ]
+        )
         draws = Draws(len(rows), context.seed, feed, chunk)
         order = pc.sort_indices(draws.uniform("order"))
         # Record numbers are dealt in another random order so neighbouring ids look unrelated.
         record_no = pc.add(pc.sort_indices(draws.uniform("id.order")), first_record)
-        return cls(people, rows.take(order), duplicate.take(order), first_record, record_no, draws,
-                   context)
+        return cls(
+            people, rows.take(order), duplicate.take(order), first_record, record_no, draws, context
+        )
 
     def person(self, column: pa.Array) -> pa.Array:
         """A person-level column, one value per record."""
@@ -105,13 +113,22 @@ def _vocabulary(entries: dict[str, float]) -> tuple[pa.StringArray, WeightedTabl
 
 
 OFFENCES = {
-    "Shoplifting": (20, 10), "Assault without injury": (14, 25), "Assault with injury": (10, 45),
-    "Criminal damage": (9, 20), "Burglary - residential": (8, 50), "Possession of drugs": (8, 10),
-    "Public order offences": (7, 15), "Theft from the person": (4, 30),
-    "Theft from motor vehicle": (4, 25), "Stalking and harassment": (4, 35),
-    "Theft of motor vehicle": (3, 30), "Robbery - personal": (3, 60),
-    "Burglary - business and community": (3, 35), "Trafficking of drugs": (3, 40),
-    "Possession of weapons": (3, 45), "Robbery - business": (1, 55),
+    "Shoplifting": (20, 10),
+    "Assault without injury": (14, 25),
+    "Assault with injury": (10, 45),
+    "Criminal damage": (9, 20),
+    "Burglary - residential": (8, 50),
+    "Possession of drugs": (8, 10),
+    "Public order offences": (7, 15),
+    "Theft from the person": (4, 30),
+    "Theft from motor vehicle": (4, 25),
+    "Stalking and harassment": (4, 35),
+    "Theft of motor vehicle": (3, 30),
+    "Robbery - personal": (3, 60),
+    "Burglary - business and community": (3, 35),
+    "Trafficking of drugs": (3, 40),
+    "Possession of weapons": (3, 45),
+    "Robbery - business": (1, 55),
     "Vehicle interference": (1, 15),
 }
 _OFFENCE_NAMES, _OFFENCE_TABLE = _vocabulary({k: v[0] for k, v in OFFENCES.items()})
@@ -126,8 +143,7 @@ def police(b: Batch) -> dict[str, pa.Array]:
     middle = where(d.chance("formula", 0.0005), FORMULA_NAME, pc.utf8_upper(middle))
     pnc_rates = em.IdRates(missing=0.08)
     cro_rates = em.IdRates(missing=0.15, mistyped=0.01, bad_check=0.005)
-    sex = where(d.chance("sex.unknown", 0.01), "U",
-                pc.if_else(b.person(p.male), "M", "F"))
+    sex = where(d.chance("sex.unknown", 0.01), "U", pc.if_else(b.person(p.male), "M", "F"))
     addr = em.address(p, b.rows, d)
     status = b.person(p.status)
     homeless = pc.or_(pc.equal(status, NO_FIXED_ABODE), pc.equal(status, ROUGH_SLEEPING))
@@ -139,19 +155,23 @@ def police(b: Batch) -> dict[str, pa.Array]:
     count = pc.add(1, to_int(pc.divide(pc.ln(pc.subtract(1, d.uniform("offence.count"))), -0.43)))
     count = where(recent, pc.min_element_wise(count, 40), 0)
     recency = pc.max_element_wise(pc.subtract(100, pc.divide(since, 7)), 0)
-    rfg = pc.add(pc.add(recency, pc.multiply(pc.min_element_wise(count, 10), 10)),
-                 _OFFENCE_GRAVITY.take(offence))
+    rfg = pc.add(
+        pc.add(recency, pc.multiply(pc.min_element_wise(count, 10), 10)),
+        _OFFENCE_GRAVITY.take(offence),
+    )
     da = d.chance("da", pc.if_else(b.person(p.male), 0.18, 0.06))
     return {
         "NominalID": b.blank_some(nominal),
-        "PNCID": em.pnc(b.person(p.pnc_year), b.person(p.pnc_serial), d, dup, pnc_rates,
-                        (0.75, 0.15, 0.10)),
+        "PNCID": em.pnc(
+            b.person(p.pnc_year), b.person(p.pnc_serial), d, dup, pnc_rates, (0.75, 0.15, 0.10)
+        ),
         "CRONo": em.cro(b.person(p.cro_year), b.person(p.cro_serial), d, dup, cro_rates, 0.04),
         "Surname": pc.utf8_upper(surname),
         "Forename1": pc.utf8_upper(first),
         "Forename2": middle,
-        "DOB": em.date_of_birth(b.person(p.dob), d, dup, "dmy",
-                                em.DateRates(missing=0.02, year_only=0.02)),
+        "DOB": em.date_of_birth(
+            b.person(p.dob), d, dup, "dmy", em.DateRates(missing=0.02, year_only=0.02)
+        ),
         "Sex": sex,
         "AddressLine1": where(nfa, "NO FIXED ABODE", addr.line1),
         "Town": where(nfa, NULL_TEXT, addr.town_name()),
@@ -165,8 +185,7 @@ def police(b: Batch) -> dict[str, pa.Array]:
 
 
 _ROSH, _ROSH_TABLE = _vocabulary({"Low": 35, "Medium": 45, "High": 17, "Very High": 3})
-SENTENCES = ("Community Order", "Licence", "Suspended Sentence Order",
-             "Post Sentence Supervision")
+SENTENCES = ("Community Order", "Licence", "Suspended Sentence Order", "Post Sentence Supervision")
 _SENTENCES = pa.array(SENTENCES)
 _AFTER_PRISON = WeightedTable([12, 60, 8, 20], size=4096)
 _NO_PRISON = WeightedTable([58, 0, 42, 0], size=4096)
@@ -178,15 +197,18 @@ def probation(b: Batch) -> dict[str, pa.Array]:
     case = crn(affine_permutation(b.record_no, CRN_SPACE, b.context.seed, "probation"))
     first, middle, surname = em.names(p, b.rows, d, dup, em.NameRates())
     noms = b.person(p.noms)
-    sentence = pc.if_else(pc.is_valid(noms), d.pick("sentence.p", _AFTER_PRISON),
-                          d.pick("sentence.c", _NO_PRISON))
+    sentence = pc.if_else(
+        pc.is_valid(noms), d.pick("sentence.p", _AFTER_PRISON), d.pick("sentence.c", _NO_PRISON)
+    )
     licence = pc.or_(pc.equal(sentence, 1), pc.equal(sentence, 3))
     noms_text = where(pc.and_(licence, d.chance("noms", 0.97)), noms_number(noms), NULL_TEXT)
     pnc_rates = em.IdRates(missing=0.15, mistyped=0.01, bad_check=0.005)
     addr = em.address(p, b.rows, d)
     status = b.person(p.status)
-    homeless = pc.and_(pc.or_(pc.equal(status, NO_FIXED_ABODE), pc.equal(status, ROUGH_SLEEPING)),
-                       d.chance("nfa", 0.7))
+    homeless = pc.and_(
+        pc.or_(pc.equal(status, NO_FIXED_ABODE), pc.equal(status, ROUGH_SLEEPING)),
+        d.chance("nfa", 0.7),
+    )
     ogrs = pc.min_element_wise(to_int(pc.multiply(pc.power(d.uniform("ogrs"), 0.8), 100)), 99)
     team = vocab.TOWN_TEAM.take(addr.town)
     per_team = b.context.managers_per_team
@@ -194,21 +216,22 @@ def probation(b: Batch) -> dict[str, pa.Array]:
     return {
         "CRN": b.blank_some(case),
         "NOMSNumber": noms_text,
-        "PNCNumber": em.pnc(b.person(p.pnc_year), b.person(p.pnc_serial), d, dup, pnc_rates,
-                            (0.85, 0.15, 0.0)),
+        "PNCNumber": em.pnc(
+            b.person(p.pnc_year), b.person(p.pnc_serial), d, dup, pnc_rates, (0.85, 0.15, 0.0)
+        ),
         "FirstName": first,
         "SecondName": middle,
         "Surname": surname,
-        "DateOfBirth": em.date_of_birth(b.person(p.dob), d, dup, "iso",
-                                        em.DateRates(missing=0.005)),
+        "DateOfBirth": em.date_of_birth(
+            b.person(p.dob), d, dup, "iso", em.DateRates(missing=0.005)
+        ),
         "Gender": pc.if_else(b.person(p.male), "Male", "Female"),
         "Address": where(homeless, "No fixed abode", cat(addr.line1, ", ", addr.town_name())),
         "Postcode": where(homeless, NULL_TEXT, em.postcode(addr, d, no_space=0.4)),
         "OGRSScore": ogrs,
         "RoSHLevel": _ROSH.take(d.pick("rosh", _ROSH_TABLE)),
         "SentenceType": _SENTENCES.take(sentence),
-        "SentenceEndDate": format_days(pc.add(REFERENCE_DAYS, d.integers("end", -20, 1100)),
-                                       "iso"),
+        "SentenceEndDate": format_days(pc.add(REFERENCE_DAYS, d.integers("end", -20, 1100)), "iso"),
         "OffenderManager": b.context.managers.take(manager),
         "Team": pa.array(vocab.TEAMS).take(team),
     }
@@ -218,12 +241,22 @@ SERVICES = ("Drug and alcohol", "Community mental health", "Liaison and diversio
 _SERVICES = pa.array(SERVICES)
 _SERVICE_OFFENDER = WeightedTable([45, 25, 30], size=4096)
 _SERVICE_OTHER = WeightedTable([35, 62, 3], size=4096)
-_STATUS, _STATUS_TABLE = _vocabulary({"In treatment": 40, "Discharged": 30,
-                                      "Awaiting assessment": 18, "Did not attend": 12})
-_SUBSTANCE, _SUBSTANCE_TABLE = _vocabulary({
-    "Alcohol": 40, "Heroin": 15, "Crack cocaine": 10, "Cocaine": 12, "Cannabis": 13,
-    "Amphetamine": 3, "Benzodiazepines": 3, "Spice": 2, "Ketamine": 2,
-})
+_STATUS, _STATUS_TABLE = _vocabulary(
+    {"In treatment": 40, "Discharged": 30, "Awaiting assessment": 18, "Did not attend": 12}
+)
+_SUBSTANCE, _SUBSTANCE_TABLE = _vocabulary(
+    {
+        "Alcohol": 40,
+        "Heroin": 15,
+        "Crack cocaine": 10,
+        "Cocaine": 12,
+        "Cannabis": 13,
+        "Amphetamine": 3,
+        "Benzodiazepines": 3,
+        "Spice": 2,
+        "Ketamine": 2,
+    }
+)
 
 
 def health(b: Batch) -> dict[str, pa.Array]:
@@ -238,10 +271,16 @@ def health(b: Batch) -> dict[str, pa.Array]:
     gender = where(pc.less(unknown, 0.005), "9", where(pc.less(unknown, 0.01), "0", gender))
     status = b.person(p.status)
     homeless = pc.or_(pc.equal(status, NO_FIXED_ABODE), pc.equal(status, ROUGH_SLEEPING))
-    service = pc.if_else(b.person(p.offender), d.pick("service.o", _SERVICE_OFFENDER),
-                         d.pick("service.n", _SERVICE_OTHER))
-    substance = where(pc.and_(pc.equal(service, 0), d.chance("substance", 0.9)),
-                      _SUBSTANCE.take(d.pick("substance.which", _SUBSTANCE_TABLE)), NULL_TEXT)
+    service = pc.if_else(
+        b.person(p.offender),
+        d.pick("service.o", _SERVICE_OFFENDER),
+        d.pick("service.n", _SERVICE_OTHER),
+    )
+    substance = where(
+        pc.and_(pc.equal(service, 0), d.chance("substance", 0.9)),
+        _SUBSTANCE.take(d.pick("substance.which", _SUBSTANCE_TABLE)),
+        NULL_TEXT,
+    )
     since = to_int(pc.multiply(pc.power(d.uniform("referred"), 1.3), 1095))
     return {
         "ReferralID": b.blank_some(referral),
@@ -250,8 +289,9 @@ def health(b: Batch) -> dict[str, pa.Array]:
         "FamilyName": surname,
         "BirthDate": em.date_of_birth(b.person(p.dob), d, dup, "compact", em.DateRates()),
         "Gender": gender,
-        "Postcode": where(homeless, NULL_TEXT,
-                          em.postcode(em.address(p, b.rows, d), d, no_space=0.05, lower=0.01)),
+        "Postcode": where(
+            homeless, NULL_TEXT, em.postcode(em.address(p, b.rows, d), d, no_space=0.05, lower=0.01)
+        ),
         "Service": _SERVICES.take(service),
         "ReferralDate": format_days(pc.subtract(REFERENCE_DAYS, since), "iso"),
         "Status": _STATUS.take(d.pick("status", _STATUS_TABLE)),
@@ -269,21 +309,28 @@ def housing(b: Batch) -> dict[str, pa.Array]:
     d, p, dup = b.draws, b.people, b.duplicate
     tenant = cat("T", pad(affine_permutation(b.record_no, 10**7, b.context.seed, "housing"), 7))
     first, _, surname = em.names(p, b.rows, d, dup, em.NameRates(swap=0.025))
-    name = where(d.chance("name.style", 0.5), cat(pc.utf8_upper(surname), ", ", first),
-                 cat(first, " ", surname))
+    name = where(
+        d.chance("name.style", 0.5),
+        cat(pc.utf8_upper(surname), ", ", first),
+        cat(first, " ", surname),
+    )
     status = b.person(p.status)
     hostel = b.person(p.hostel)
     hostels = b.context.hostels
     in_hostel = pc.equal(status, HOSTEL)
     addr = em.address(p, b.rows, d).choose(in_hostel, hostels.address.take(pc.fill_null(hostel, 0)))
     homeless = pc.or_(pc.equal(status, NO_FIXED_ABODE), pc.equal(status, ROUGH_SLEEPING))
-    provider = pc.if_else(pc.equal(status, 0), d.pick("provider.s", _SETTLED_PROVIDER),
-                          d.pick("provider.t", _TEMPORARY_PROVIDER))
+    provider = pc.if_else(
+        pc.equal(status, 0),
+        d.pick("provider.s", _SETTLED_PROVIDER),
+        d.pick("provider.t", _TEMPORARY_PROVIDER),
+    )
     provider = where(homeless, "Council", _PROVIDERS.take(provider))
     provider = where(in_hostel, hostels.provider.take(pc.fill_null(hostel, 0)), provider)
     dob = b.person(p.dob)
-    start = pc.subtract(REFERENCE_DAYS, to_int(pc.multiply(pc.power(d.uniform("start"), 1.5),
-                                                           2500)))
+    start = pc.subtract(
+        REFERENCE_DAYS, to_int(pc.multiply(pc.power(d.uniform("start"), 1.5), 2500))
+    )
     start = pc.max_element_wise(start, pc.add(dob, int(16 * YEAR_DAYS)))
     return {
         "TenantRef": b.blank_some(tenant),
@@ -311,21 +358,90 @@ class FeedFormat:
 
 FORMATS: dict[str, FeedFormat] = {
     "police": FeedFormat(
-        "police_nominals_{date}.csv", "utf-8", ",", "NominalID",
-        ("NominalID", "PNCID", "CRONo", "Surname", "Forename1", "Forename2", "DOB", "Sex",
-         "AddressLine1", "Town", "Postcode", "LastOffenceDate", "LastOffenceType",
-         "OffenceCount12m", "RFGScore", "DAFlag"), police),
+        "police_nominals_{date}.csv",
+        "utf-8",
+        ",",
+        "NominalID",
+        (
+            "NominalID",
+            "PNCID",
+            "CRONo",
+            "Surname",
+            "Forename1",
+            "Forename2",
+            "DOB",
+            "Sex",
+            "AddressLine1",
+            "Town",
+            "Postcode",
+            "LastOffenceDate",
+            "LastOffenceType",
+            "OffenceCount12m",
+            "RFGScore",
+            "DAFlag",
+        ),
+        police,
+    ),
     "probation": FeedFormat(
-        "probation_cases_{date}.psv", "utf-8", "|", "CRN",
-        ("CRN", "NOMSNumber", "PNCNumber", "FirstName", "SecondName", "Surname", "DateOfBirth",
-         "Gender", "Address", "Postcode", "OGRSScore", "RoSHLevel", "SentenceType",
-         "SentenceEndDate", "OffenderManager", "Team"), probation),
+        "probation_cases_{date}.psv",
+        "utf-8",
+        "|",
+        "CRN",
+        (
+            "CRN",
+            "NOMSNumber",
+            "PNCNumber",
+            "FirstName",
+            "SecondName",
+            "Surname",
+            "DateOfBirth",
+            "Gender",
+            "Address",
+            "Postcode",
+            "OGRSScore",
+            "RoSHLevel",
+            "SentenceType",
+            "SentenceEndDate",
+            "OffenderManager",
+            "Team",
+        ),
+        probation,
+    ),
     "health": FeedFormat(
-        "health_referrals_{date}.csv", "utf-8-sig", ",", "ReferralID",
-        ("ReferralID", "NHSNumber", "GivenName", "FamilyName", "BirthDate", "Gender", "Postcode",
-         "Service", "ReferralDate", "Status", "PrimarySubstance"), health),
+        "health_referrals_{date}.csv",
+        "utf-8-sig",
+        ",",
+        "ReferralID",
+        (
+            "ReferralID",
+            "NHSNumber",
+            "GivenName",
+            "FamilyName",
+            "BirthDate",
+            "Gender",
+            "Postcode",
+            "Service",
+            "ReferralDate",
+            "Status",
+            "PrimarySubstance",
+        ),
+        health,
+    ),
     "housing": FeedFormat(
-        "housing_tenancies_{date}.csv", "cp1252", ",", "TenantRef",
-        ("TenantRef", "Name", "DOB", "Address", "Postcode", "AccommodationStatus", "Provider",
-         "StartDate"), housing),
+        "housing_tenancies_{date}.csv",
+        "cp1252",
+        ",",
+        "TenantRef",
+        (
+            "TenantRef",
+            "Name",
+            "DOB",
+            "Address",
+            "Postcode",
+            "AccommodationStatus",
+            "Provider",
+            "StartDate",
+        ),
+        housing,
+    ),
 }

@@ -51,14 +51,17 @@ def generate_partners(
     context = Context.build(people, seed)
     counters = Counters()
     written = dict.fromkeys(wanted, 0)
-    writers = {f: DelimitedWriter(files[f], FORMATS[f].columns, FORMATS[f].delimiter,
-                                  FORMATS[f].encoding) for f in wanted}
+    writers = {
+        f: DelimitedWriter(files[f], FORMATS[f].columns, FORMATS[f].delimiter, FORMATS[f].encoding)
+        for f in wanted
+    }
     truth = TruthWriter(truth_path)
     with Closing([*writers.values(), truth]):
         for chunk, start in enumerate(range(0, people, CHUNK_PEOPLE)):
             size = min(CHUNK_PEOPLE, people - start)
-            population = build_people(start, size, seed, chunk, context.hostels, counters,
-                                      nhs_share(people))
+            population = build_people(
+                start, size, seed, chunk, context.hostels, counters, nhs_share(people)
+            )
             for feed in FEEDS:
                 count = population.record_count(feed)
                 if feed in writers and count:
@@ -79,5 +82,7 @@ def _check(extracts_dir: Path, truth_path: Path, people: int, feeds: Sequence[st
     if unknown:
         raise ValueError(f"unknown feeds {unknown}; known feeds are {list(FEEDS)}")
     if truth_path.resolve().is_relative_to(extracts_dir.resolve()):
-        raise ValueError(f"the truth file {truth_path} must be kept apart from the extracts in "
-                         f"{extracts_dir}: the hub would ingest it")
+        raise ValueError(
+            f"the truth file {truth_path} must be kept apart from the extracts in "
+            f"{extracts_dir}: the hub would ingest it"
+        )

@@ -74,8 +74,10 @@ def is_valid_cro(value: str) -> bool:
 def nhs_test_pool() -> pa.Int64Array:
     """Every valid NHS number in the test range 999 000 0000 - 999 999 9999, ascending."""
     stems = pa.array(range(1_000_000), pa.int64())
-    total = pa.scalar(NHS_TEST_PREFIX // 100 * 10 + (NHS_TEST_PREFIX // 10 % 10) * 9
-                      + (NHS_TEST_PREFIX % 10) * 8, pa.int64())
+    total = pa.scalar(
+        NHS_TEST_PREFIX // 100 * 10 + (NHS_TEST_PREFIX // 10 % 10) * 9 + (NHS_TEST_PREFIX % 10) * 8,
+        pa.int64(),
+    )
     for power, weight in zip(range(5, -1, -1), NHS_WEIGHTS[3:], strict=True):
         digit = pc.modulo(pc.divide(stems, 10**power), 10)
         total = pc.add(total, pc.multiply(digit, weight))
@@ -120,8 +122,13 @@ def cro_number(year: pa.Array, serial: pa.Array, letter: pa.Array) -> pa.StringA
 def nhs_spaced(number: pa.Array) -> pa.StringArray:
     """``999 123 4567``."""
     text = pad(number, 10)
-    return cat(pc.utf8_slice_codeunits(text, 0, 3), " ", pc.utf8_slice_codeunits(text, 3, 6), " ",
-               pc.utf8_slice_codeunits(text, 6, 10))
+    return cat(
+        pc.utf8_slice_codeunits(text, 0, 3),
+        " ",
+        pc.utf8_slice_codeunits(text, 3, 6),
+        " ",
+        pc.utf8_slice_codeunits(text, 6, 10),
+    )
 
 
 _LETTERS = pa.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))

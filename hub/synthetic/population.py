@@ -72,8 +72,9 @@ class Address:
 
     def choose(self, mask: pa.Array, other: Address) -> Address:
         """``other`` where ``mask`` is true, else this address."""
-        return Address(*(where(mask, o, c) for c, o in zip(self._columns(), other._columns(),
-                                                            strict=True)))
+        return Address(
+            *(where(mask, o, c) for c, o in zip(self._columns(), other._columns(), strict=True))
+        )
 
     def blank_unless(self, keep: pa.Array) -> Address:
         """Null addresses where ``keep`` is false."""
@@ -88,16 +89,18 @@ def draw_addresses(d: Draws, prefix: str) -> Address:
     """Random addresses across the towns, weighted by population."""
     district = d.pick(f"{prefix}.district", vocab.DISTRICT_TABLE)
     number = pc.cast(d.integers(f"{prefix}.number", 1, 60), pa.string())
-    high = pc.cast(to_int(pc.add(pc.multiply(pc.power(d.uniform(f"{prefix}.high"), 3), 180), 1)),
-                   pa.string())
+    high = pc.cast(
+        to_int(pc.add(pc.multiply(pc.power(d.uniform(f"{prefix}.high"), 3), 180), 1)), pa.string()
+    )
     number = where(d.chance(f"{prefix}.long-street", 0.3), high, number)
     street = _STREETS.take(d.integers(f"{prefix}.street", 0, len(STREETS)))
     line1 = cat(number, " ", street)
     flat = cat("Flat ", pc.cast(d.integers(f"{prefix}.flat", 1, 13), pa.string()), ", ", line1)
     line1 = where(d.chance(f"{prefix}.is-flat", 0.1), flat, line1)
     inward = vocab.INWARD_CODES.take(d.integers(f"{prefix}.inward", 0, len(vocab.INWARD_CODES)))
-    return Address(line1, vocab.DISTRICT_TOWN.take(district), vocab.DISTRICTS.take(district),
-                   inward)
+    return Address(
+        line1, vocab.DISTRICT_TOWN.take(district), vocab.DISTRICTS.take(district), inward
+    )
 
 
 @dataclass(frozen=True)
@@ -122,8 +125,9 @@ class Hostels:
             district.append(rnd.choice(TOWNS[t].districts))
             inward.append(rnd.choice(inward_codes))
             provider.append(rnd.choice(HOSTEL_PROVIDERS))
-        address = Address(pa.array(line1), pa.array(town, pa.int64()), pa.array(district),
-                          pa.array(inward))
+        address = Address(
+            pa.array(line1), pa.array(town, pa.int64()), pa.array(district), pa.array(inward)
+        )
         return cls(address, pa.array(provider))
 
 
@@ -167,8 +171,12 @@ class People:
 
     def person_ids(self, rows: pa.Array) -> pa.StringArray:
         """``P0000001``-style ids of the people at ``rows``."""
-        return cat("P", pc.utf8_lpad(pc.cast(pc.add(self.index.take(rows), 1), pa.string()),
-                                     width=7, padding="0"))
+        return cat(
+            "P",
+            pc.utf8_lpad(
+                pc.cast(pc.add(self.index.take(rows), 1), pa.string()), width=7, padding="0"
+            ),
+        )
 
     def record_count(self, feed: str) -> int:
         """Rows this chunk contributes to ``feed``."""
@@ -184,12 +192,21 @@ def _pairs(d: Draws, n: int) -> tuple[pa.Array, ...]:
     complete = pc.less(pc.add(first_row, 1), n)
     u = d.uniform("pair").take(first_row)
     twin = pc.and_(complete, pc.less(u, TWIN_PAIR_RATE))
-    father_son = pc.and_(complete, pc.and_(pc.greater_equal(u, TWIN_PAIR_RATE),
-                                           pc.less(u, TWIN_PAIR_RATE + FATHER_SON_PAIR_RATE)))
+    father_son = pc.and_(
+        complete,
+        pc.and_(
+            pc.greater_equal(u, TWIN_PAIR_RATE), pc.less(u, TWIN_PAIR_RATE + FATHER_SON_PAIR_RATE)
+        ),
+    )
     partner = pc.if_else(second, pc.subtract(j, 1), pc.min_element_wise(pc.add(j, 1), n - 1))
     first = pc.invert(second)
-    return (pc.and_(twin, second), pc.and_(father_son, first), pc.and_(father_son, second),
-            pc.or_(twin, father_son), partner)
+    return (
+        pc.and_(twin, second),
+        pc.and_(father_son, first),
+        pc.and_(father_son, second),
+        pc.or_(twin, father_son),
+        partner,
+    )
 
 
 def nhs_share(people: int) -> float:
@@ -198,8 +215,15 @@ def nhs_share(people: int) -> float:
     return min(1.0, len(nhs_test_pool()) / expected)
 
 
-def build_people(start: int, n: int, seed: int, chunk: int, hostels: Hostels,
-                 counters: Counters, nhs_rate: float = 1.0) -> People:
+def build_people(
+    start: int,
+    n: int,
+    seed: int,
+    chunk: int,
+    hostels: Hostels,
+    counters: Counters,
+    nhs_rate: float = 1.0,
+) -> People:
     """Draw ``n`` people starting at global index ``start``; advances ``counters``.
     ``nhs_rate`` is the share of health patients with an NHS number (see :func:`nhs_share`)."""
     d = Draws(n, seed, "people", chunk)
@@ -208,8 +232,11 @@ def build_people(start: int, n: int, seed: int, chunk: int, hostels: Hostels,
     male = pc.or_(d.chance("male", pc.if_else(offender, 0.85, 0.48)), pc.or_(father, son))
 
     def forename_draw(name: str) -> pa.Array:
-        return pc.if_else(male, d.pick(f"{name}.m", vocab.MALE_TABLE),
-                          pc.add(d.pick(f"{name}.f", vocab.FEMALE_TABLE), vocab.FEMALE_OFFSET))
+        return pc.if_else(
+            male,
+            d.pick(f"{name}.m", vocab.MALE_TABLE),
+            pc.add(d.pick(f"{name}.f", vocab.FEMALE_TABLE), vocab.FEMALE_OFFSET),
+        )
 
     forename = forename_draw("forename")
     forename = where(son, forename.take(partner), forename)
@@ -217,35 +244,44 @@ def build_people(start: int, n: int, seed: int, chunk: int, hostels: Hostels,
     forename = where(clash, vocab.NEXT_SAME_SEX.take(forename), forename)
     middle = forename_draw("middle")
     middle = where(pc.and_(son, d.chance("son-middle", 0.5)), middle.take(partner), middle)
-    middle = where(pc.invert(d.chance("has-middle", MIDDLE_NAME_RATE)), pa.scalar(None, pa.int64()),
-                   middle)
+    middle = where(
+        pc.invert(d.chance("has-middle", MIDDLE_NAME_RATE)), pa.scalar(None, pa.int64()), middle
+    )
 
     follows = pc.or_(twin2, son)  # takes surname, date of birth (twins) and home from partner
     surname = d.pick("surname", vocab.SURNAME_TABLE)
     surname = where(follows, surname.take(partner), surname)
     other = d.pick("other-surname", vocab.SURNAME_TABLE)
-    other = where(pc.equal(other, surname), pc.modulo(pc.add(other, 1), len(vocab.SURNAME_ARRAY)),
-                  other)
+    other = where(
+        pc.equal(other, surname), pc.modulo(pc.add(other, 1), len(vocab.SURNAME_ARRAY)), other
+    )
     has_other = pc.and_(pc.invert(male), d.chance("has-other-surname", OTHER_SURNAME_RATE))
     other = where(has_other, other, pa.scalar(None, pa.int64()))
 
-    age = pc.if_else(offender, pc.add(pc.multiply(pc.power(d.uniform("age.o"), 2), 50), 18),
-                     pc.add(pc.multiply(pc.power(d.uniform("age.n"), 1.4), 72), 18))
+    age = pc.if_else(
+        offender,
+        pc.add(pc.multiply(pc.power(d.uniform("age.o"), 2), 50), 18),
+        pc.add(pc.multiply(pc.power(d.uniform("age.n"), 1.4), 72), 18),
+    )
     dob = pc.subtract(REFERENCE_DAYS, to_int(pc.multiply(age, YEAR_DAYS)))
-    son_dob = pc.subtract(REFERENCE_DAYS, to_int(pc.multiply(
-        pc.add(pc.multiply(d.uniform("son-age"), 17), 18), YEAR_DAYS)))
+    son_dob = pc.subtract(
+        REFERENCE_DAYS,
+        to_int(pc.multiply(pc.add(pc.multiply(d.uniform("son-age"), 17), 18), YEAR_DAYS)),
+    )
     gap = to_int(pc.multiply(pc.add(pc.multiply(d.uniform("father-gap"), 5), 25), YEAR_DAYS))
     dob = where(son, son_dob, dob)
     dob = where(father, pc.subtract(son_dob.take(partner), gap), dob)
     dob = where(twin2, dob.take(partner), dob)
 
     housing_member, health_member = _membership(d, offender)
-    status = pc.if_else(offender, d.pick("status.o", _STATUS_OFFENDER),
-                        d.pick("status.n", _STATUS_OTHER))
+    status = pc.if_else(
+        offender, d.pick("status.o", _STATUS_OFFENDER), d.pick("status.n", _STATUS_OTHER)
+    )
     status = where(housing_member, status, SETTLED)
     in_hostel = pc.equal(status, HOSTEL)
-    hostel = where(in_hostel, d.integers("hostel", 0, len(hostels.provider)),
-                   pa.scalar(None, pa.int64()))
+    hostel = where(
+        in_hostel, d.integers("hostel", 0, len(hostels.provider)), pa.scalar(None, pa.int64())
+    )
 
     home = draw_addresses(d, "home")
     home = home.choose(follows, home.take(partner))
@@ -261,21 +297,41 @@ def build_people(start: int, n: int, seed: int, chunk: int, hostels: Hostels,
         "housing": housing_member,
     }
     duplicate = {f: pc.and_(m, d.chance(f"dup.{f}", DUPLICATE_RATE[f])) for f, m in member.items()}
-    return People(pc.add(arange(n), start), offender, male, forename,
-                  middle, surname, other, dob, home, previous, status, hostel, *ids, member,
-                  duplicate)
+    return People(
+        pc.add(arange(n), start),
+        offender,
+        male,
+        forename,
+        middle,
+        surname,
+        other,
+        dob,
+        home,
+        previous,
+        status,
+        hostel,
+        *ids,
+        member,
+        duplicate,
+    )
 
 
 def _membership(d: Draws, offender: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Housing and health membership: some offenders, and a band of the rest."""
     band = d.uniform("in.band")
     non = pc.invert(offender)
-    health = pc.or_(pc.and_(offender, d.chance("in.health", HEALTH_OFFENDER_RATE)),
-                    pc.and_(non, pc.and_(pc.greater_equal(band, HEALTH_BAND[0]),
-                                         pc.less(band, HEALTH_BAND[1]))))
-    housing = pc.or_(pc.and_(offender, d.chance("in.housing", HOUSING_OFFENDER_RATE)),
-                     pc.and_(non, pc.and_(pc.greater_equal(band, HOUSING_BAND[0]),
-                                          pc.less(band, HOUSING_BAND[1]))))
+    health = pc.or_(
+        pc.and_(offender, d.chance("in.health", HEALTH_OFFENDER_RATE)),
+        pc.and_(
+            non, pc.and_(pc.greater_equal(band, HEALTH_BAND[0]), pc.less(band, HEALTH_BAND[1]))
+        ),
+    )
+    housing = pc.or_(
+        pc.and_(offender, d.chance("in.housing", HOUSING_OFFENDER_RATE)),
+        pc.and_(
+            non, pc.and_(pc.greater_equal(band, HOUSING_BAND[0]), pc.less(band, HOUSING_BAND[1]))
+        ),
+    )
     return housing, health
 
 
@@ -285,8 +341,15 @@ def _rank(mask: pa.Array, base: int) -> pa.Int64Array:
     return pc.add(pc.subtract(running, 1), base)
 
 
-def _identifiers(d: Draws, seed: int, offender: pa.Array, dob: pa.Array, health: pa.Array,
-                 counters: Counters, nhs_rate: float) -> tuple[pa.Array, ...]:
+def _identifiers(
+    d: Draws,
+    seed: int,
+    offender: pa.Array,
+    dob: pa.Array,
+    health: pa.Array,
+    counters: Counters,
+    nhs_rate: float,
+) -> tuple[pa.Array, ...]:
     """PNC, CRO, NOMIS and NHS numbers, unique across the whole population."""
     null = pa.scalar(None, pa.int64())
     n = len(offender)
@@ -301,8 +364,9 @@ def _identifiers(d: Draws, seed: int, offender: pa.Array, dob: pa.Array, health:
     pnc_serial = where(offender, affine_permutation(offender_no, 10**7, seed, "pnc"), null)
 
     has_cro = pc.and_(offender, d.chance("cro", CRO_RATE))
-    cro_year = pc.min_element_wise(pc.add(pnc_year, d.integers("cro.lag", 0, 3)),
-                                   REFERENCE_DATE.year)
+    cro_year = pc.min_element_wise(
+        pc.add(pnc_year, d.integers("cro.lag", 0, 3)), REFERENCE_DATE.year
+    )
     cro_year = where(has_cro, cro_year, null)
     serials: list[int | None] = []
     for year in cro_year.to_pylist():

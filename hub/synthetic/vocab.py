@@ -46,8 +46,11 @@ FEMALE_TABLE = WeightedTable(FEMALE_WEIGHTS)
 SURNAME_ARRAY = pa.array(SURNAMES)
 SURNAME_TABLE = WeightedTable(SURNAME_WEIGHTS)
 
-_districts = [(t, d, town.weight / len(town.districts))
-              for t, town in enumerate(TOWNS) for d in town.districts]
+_districts = [
+    (t, d, town.weight / len(town.districts))
+    for t, town in enumerate(TOWNS)
+    for d in town.districts
+]
 DISTRICT_TOWN = pa.array([t for t, _, _ in _districts], pa.int64())
 DISTRICTS = pa.array([d for _, d, _ in _districts])
 DISTRICT_TABLE = WeightedTable([w for _, _, w in _districts])
@@ -55,6 +58,6 @@ TOWN_NAMES = pa.array([t.name for t in TOWNS])
 TEAMS = tuple(dict.fromkeys(t.team for t in TOWNS))
 TOWN_TEAM = pa.array([TEAMS.index(t.team) for t in TOWNS], pa.int64())
 # Inward codes: a digit then two letters, 4,000 of them.
-INWARD_CODES = pa.array([f"{n}{a}{b}" for n in range(10) for a in INWARD_LETTERS
-                         for b in INWARD_LETTERS])
-
+INWARD_CODES = pa.array(
+    [f"{n}{a}{b}" for n in range(10) for a in INWARD_LETTERS for b in INWARD_LETTERS]
+)

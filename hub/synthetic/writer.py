@@ -13,8 +13,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 BOM = "\ufeff"
-TRUTH_SCHEMA = pa.schema([("source", pa.string()), ("source_record_id", pa.string()),
-                          ("person_id", pa.string())])
+TRUTH_SCHEMA = pa.schema(
+    [("source", pa.string()), ("source_record_id", pa.string()), ("person_id", pa.string())]
+)
 
 
 def _field(values: pa.Array, delimiter: str) -> pa.Array:
@@ -30,12 +31,14 @@ def encode_rows(columns: Sequence[pa.Array], delimiter: str) -> str:
     if not len(columns[0]):
         return ""
     fields = [_field(c, delimiter) for c in columns]
-    lines = pc.binary_join_element_wise(*fields, delimiter, null_handling="replace",
-                                        null_replacement="")
+    lines = pc.binary_join_element_wise(
+        *fields, delimiter, null_handling="replace", null_replacement=""
+    )
     lines = pc.binary_join_element_wise(lines, "\n", "")
     # One list holding every line, joined in one call.
-    whole = pa.LargeListArray.from_arrays(pa.array([0, len(lines)], pa.int64()),
-                                          lines.cast(pa.large_string()))
+    whole = pa.LargeListArray.from_arrays(
+        pa.array([0, len(lines)], pa.int64()), lines.cast(pa.large_string())
+    )
     return pc.binary_join(whole, pa.scalar("", pa.large_string()))[0].as_py()
 
 
@@ -103,8 +106,9 @@ class Closing:
     def __enter__(self) -> Closing:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         for w in self.writers:
             if kind is None:
                 w.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from hub.config import load_config
+from hub.keys import write_new_key
 from hub.output import Reporter
 from hub.pipeline import run_once
 from hub.state import StateStore
@@ -45,7 +46,11 @@ def population(tmp_path_factory: pytest.TempPathFactory) -> Population:
         patch.setenv("IOMHUB_MIN_AGE_SECONDS", "0")
         config = load_config(EXAMPLE_CONFIG)
     config = config.model_copy(update={"matching": MatchingConfig(enabled=False)})
-    run_once(config, Reporter(quiet=True), command="test")
+    for name in ("audit_key", "master_key"):
+        write_new_key(root / "keys" / name)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("IOMHUB_SECRETS_DIR", str(root / "keys"))
+        run_once(config, Reporter(quiet=True), command="test")
     state = StateStore(root / "workspace" / "state.db")
     try:
         current = state.current_extracts()

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from conftest import EXAMPLE_CONFIG, ROOT
 
 from hub.cli import main
+from hub.keys import write_new_key
 from hub.synthetic import generate_partners
 
 
@@ -20,8 +21,12 @@ from hub.synthetic import generate_partners
 def hub_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root = tmp_path_factory.mktemp("cli")
     generate_partners(root / "partners", root / "truth.parquet", 400, seed=3)
+    for name in ("audit_key", "master_key"):
+        write_new_key(root / "keys" / name)
     return {"IOMHUB_DROP_ROOT": str(root / "partners"), "IOMHUB_WORKSPACE": str(root / "ws"),
-            "IOMHUB_MIN_AGE_SECONDS": "0", "IOMHUB_CONFIG": str(EXAMPLE_CONFIG)}  # fmt: skip
+            "IOMHUB_MIN_AGE_SECONDS": "0", "IOMHUB_CONFIG": str(EXAMPLE_CONFIG),
+            "IOMHUB_SECRETS_DIR": str(root / "keys"),
+            "IOMHUB_OUTBOX_ROOT": str(root / "outbox")}  # fmt: skip
 
 
 def invoke(env: dict[str, str], *args: str, input: str | None = None):

@@ -1,0 +1,39 @@
+"""Audit log speed: appends per second (each fsynced, with the head) and entries verified per
+second, on a log of N entries in a temporary folder.
+
+    python bench/audit_bench.py [N]
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from hub.audit import AuditLog, Operation
+
+
+def main(entries: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        log = AuditLog(Path(folder) / "audit", secrets.token_bytes(32))
+        started = time.perf_counter()
+        for number in range(entries):
+            log.record(Operation.COLLECTION, "pull",
+                       objects={"feed": "police", "file": f"police_nominals_{number}.csv",
+                                "sha256": "0" * 64}, counts={"bytes": number})  # fmt: skip
+        appended = time.perf_counter() - started
+        started = time.perf_counter()
+        result = log.verify()
+        verified = time.perf_counter() - started
+        size = log.path.stat().st_size
+    print(f"appended {entries:,} entries in {appended:.2f} s ({entries / appended:,.0f}/s)")
+    print(f"verified {result.entries:,} entries ({size / 1e6:.1f} MB) in {verified:.2f} s "
+          f"({result.entries / verified:,.0f}/s), ok={result.ok}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5000)

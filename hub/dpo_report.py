@@ -1,0 +1,314 @@
+"""The Data Protection Officer's report: who received which fields about whom, under which
+agreement and lawful basis, and who re-identified anyone and why.
+
+Gathered mainly from the verified audit log (entries after the first bad one are not used, and
+the report says so), with the agreement register, the state database (quarantined rows per
+extract), the quarantine folder, the releases on disk (a release with no disclosure entry is
+flagged) and the retention plan. :func:`build_dpo_report` returns a JSON-ready document;
+:mod:`hub.dpo_html` renders it as one self-contained HTML file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from hub.agreement_register import agreement_register
+from hub.audit import Operation, current_actor
+from hub.config import HubConfig
+from hub.releases import list_releases
+from hub.retention import plan_retention
+from hub.state import StateStore
+from hub.workspace import Workspace
+
+REPORT_VERSION = 1
+
+
+def _moment(entry: dict[str, Any]) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(str(entry["time"]))
+
+
+def _agreement_ids(entry: dict[str, Any]) -> list[str]:
+    """Agreement ids an entry names: ``agreement_id`` (one, or several joined by commas) and
+    ``objects.agreements`` / ``objects.agreement_ids`` (``"ID"`` or ``"ID vN"``)."""
+    objects = entry.get("objects") or {}
+    named = objects.get("agreement_ids") or objects.get("agreements") or []
+    if isinstance(named, str | dict):
+        named = list(named) if isinstance(named, dict) else [named]
+    ids = str(entry.get("agreement_id") or "").split(",") + [str(n) for n in named]
+    found: list[str] = []
+    for text in ids:
+        agreement = re.sub(r" v\d+(\.\d+)*$", "", text.strip())
+        if agreement and agreement not in found:
+            found.append(agreement)
+    return found
+
+
+def _fields(objects: dict[str, Any]) -> list[str]:
+    fields = objects.get("fields") or []
+    if isinstance(fields, dict):
+        return sorted(str(f) for f in fields)
+    if isinstance(fields, str):
+        return [fields]
+    return sorted(str(f) for f in fields)
+
+
+def _brief(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: entry.get(key)
+        for key in (
+            "sequence",
+            "time",
+            "actor",
+            "operation",
+            "action",
+            "objects",
+            "counts",
+            "agreement_id",
+            "reason",
+        )
+    }
+
+
+def _disclosures(
+    entries: list[dict[str, Any]], register: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    releases, deliveries, refusals = [], [], []
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for entry in entries:
+        objects = entry.get("objects") or {}
+        if entry["action"] == "deliver":
+            deliveries.append(_brief(entry))
+            continue
+        if entry["action"] != "release":
+            refusals.append(_brief(entry))
+            continue
+        agreements = _agreement_ids(entry)
+        recipient = str(objects.get("recipient", "?"))
+        rows = int((entry.get("counts") or {}).get("rows", 0))
+        fields = _fields(objects)
+        releases.append(
+            {
+                "time": entry["time"],
+                "actor": entry["actor"],
+                "recipient": recipient,
+                "release_id": objects.get("release_id"),
+                "agreement_ids": agreements,
+                "fields": fields,
+                "rows": rows,
+                "sequence": entry["sequence"],
+            }
+        )
+        key = (", ".join(agreements) or "(none)", recipient)
+        group = groups.setdefault(
+            key,
+            {
+                "agreement": key[0],
+                "recipient": recipient,
+                "releases": 0,
+                "rows": 0,
+                "fields": set(),
+                "first": entry["time"],
+                "last": entry["time"],
+                "lawful_basis": "; ".join(
+                    sorted(
+                        {
+                            register[a]["lawful_basis"]
+                            for a in agreements
+                            if a in register and register[a]["lawful_basis"]
+                        }
+                    )
+                ),
+            },
+        )
+        group["releases"] += 1
+        group["rows"] += rows
+        group["fields"].update(fields)
+        group["last"] = entry["time"]
+    by_group = [{**g, "fields": sorted(g["fields"])} for g in groups.values()]
+    by_group.sort(key=lambda g: (-g["rows"], g["agreement"], g["recipient"]))
+    return {
+        "releases": releases,
+        "by_agreement_and_recipient": by_group,
+        "deliveries": deliveries,
+        "refusals": refusals,
+    }
+
+
+def _quarantine(workspace: Workspace, since: datetime.datetime) -> list[dict[str, Any]]:
+    per_feed: dict[str, dict[str, Any]] = {}
+
+    def feed_row(feed: str) -> dict[str, Any]:
+        return per_feed.setdefault(
+            feed,
+            {
+                "feed": feed,
+                "extracts": 0,
+                "extracts_rejected": 0,
+                "rows_read": 0,
+                "rows_accepted": 0,
+                "rows_quarantined": 0,
+                "reasons": Counter(),
+                "quarantine_files": 0,
+                "quarantine_bytes": 0,
+                "files_rejected_on_checksum": 0,
+            },
+        )
+
+    if workspace.state_path.exists():
+        state = StateStore(workspace.state_path)
+        try:
+            extracts = state.extracts()
+        finally:
+            state.close()
+        for extract in extracts:
+            if datetime.datetime.fromisoformat(extract.landed_at) < since:
+                continue
+            row = feed_row(extract.feed)
+            row["extracts"] += 1
+            if extract.status == "rejected":
+                row["extracts_rejected"] += 1
+            row["rows_accepted"] += extract.rows_accepted or 0
+            row["rows_quarantined"] += extract.rows_rejected or 0
+            row["rows_read"] += (extract.rows_accepted or 0) + (extract.rows_rejected or 0)
+            row["reasons"].update(extract.detail.get("rejections") or {})
+    if workspace.quarantine.is_dir():
+        for folder in sorted(p for p in workspace.quarantine.iterdir() if p.is_dir()):
+            row = feed_row(folder.name)
+            for path in folder.iterdir():
+                if path.is_file():
+                    row["quarantine_files"] += 1
+                    row["quarantine_bytes"] += path.stat().st_size
+                    if path.suffix == ".rejected":
+                        row["files_rejected_on_checksum"] += 1
+    rows = []
+    for row in sorted(per_feed.values(), key=lambda r: r["feed"]):
+        reasons = row.pop("reasons")
+        row["top_reasons"] = [{"reason": r, "rows": n} for r, n in reasons.most_common(5)]
+        row["quarantined_share"] = (
+            round(row["rows_quarantined"] / row["rows_read"], 4) if row["rows_read"] else 0.0
+        )
+        rows.append(row)
+    return rows
+
+
+def _collection(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    feeds: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        feed = str((entry.get("objects") or {}).get("feed", "?"))
+        row = feeds.setdefault(feed, {"feed": feed, "files": 0, "bytes": 0, "last": None})
+        row["files"] += 1
+        row["bytes"] += int((entry.get("counts") or {}).get("bytes", 0))
+        row["last"] = entry["time"]
+    return sorted(feeds.values(), key=lambda r: r["feed"])
+
+
+def build_dpo_report(
+    config: HubConfig,
+    since: datetime.date,
+    until: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+) -> dict[str, Any]:
+    """The DPO's report over [since, until] (whole UTC days; ``until`` defaults to today)."""
+    now = now or datetime.datetime.now(datetime.UTC)
+    until = until or now.date()
+    start = datetime.datetime.combine(since, datetime.time(), datetime.UTC)
+    end = datetime.datetime.combine(
+        until + datetime.timedelta(days=1), datetime.time(), datetime.UTC
+    )
+    workspace = Workspace(config.workspace)
+    audit = workspace.open_audit()
+    result, verified = audit.verified_entries()
+    entries = [e for e in verified if start <= _moment(e) < end]
+    by_operation: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for entry in entries:
+        by_operation[entry["operation"]].append(entry)
+    agreements = agreement_register(config, now.date())
+    register = {a.agreement_id: a.as_dict() for a in agreements}
+    disclosures = _disclosures(by_operation[Operation.DISCLOSURE], register)
+    logged = {(r["recipient"], str(r["release_id"])) for r in disclosures["releases"]}
+    logged_ever = {
+        (
+            str((e.get("objects") or {}).get("recipient")),
+            str((e.get("objects") or {}).get("release_id")),
+        )
+        for e in verified
+        if e["operation"] == Operation.DISCLOSURE
+    }
+    unlogged = [
+        r.as_dict() for r in list_releases(config) if (r.recipient, r.release_id) not in logged_ever
+    ]
+    plan = plan_retention(config, now, agreements)
+    alterations = Counter(e["action"] for e in by_operation[Operation.ALTERATION])
+    return {
+        "report": "dpo",
+        "version": REPORT_VERSION,
+        "generated_at": now.isoformat(timespec="seconds"),
+        "generated_by": current_actor(),
+        "period": {"since": since.isoformat(), "until": until.isoformat()},
+        "workspace": str(config.workspace),
+        "audit": {
+            "ok": result.ok,
+            "entries": result.entries,
+            "first_bad_sequence": result.first_bad_sequence,
+            "problem": result.problem,
+            "last_hash": result.last_hash,
+            "key_id": audit.key_id,
+            "entries_in_period": len(entries),
+        },
+        "activity": {str(op): len(by_operation[op]) for op in Operation},
+        "agreements": [a.as_dict() for a in agreements],
+        "disclosures": {
+            **disclosures,
+            "releases_logged_in_period": len(logged),
+            "releases_without_audit_entry": unlogged,
+        },
+        "consultations": [_brief(e) for e in by_operation[Operation.CONSULTATION]],
+        "quarantine": _quarantine(workspace, start),
+        "retention": {
+            "erasures": [_brief(e) for e in by_operation[Operation.ERASURE]],
+            "due": [i.as_dict(workspace.root) for i in plan if i.due],
+            "held_beyond_retention": [
+                i.as_dict(workspace.root)
+                for i in plan
+                if not i.due and i.reason.startswith("held beyond")
+            ],
+            "without_retention_period": [
+                i.as_dict(workspace.root) for i in plan if i.retention_days is None
+            ],
+        },
+        "combination": [_brief(e) for e in by_operation[Operation.COMBINATION]],
+        "alterations": dict(sorted(alterations.items())),
+        "collection": _collection(
+            [e for e in by_operation[Operation.COLLECTION] if e["action"] == "pull"]
+        ),
+        "configuration": [_brief(e) for e in by_operation[Operation.CONFIGURATION]],
+    }
+
+
+def write_dpo_report(
+    config: HubConfig,
+    out: Path,
+    since: datetime.date,
+    until: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+) -> dict[str, Any]:
+    """Build the report and write it to ``out`` (HTML, or JSON when ``out`` ends in .json)."""
+    import json
+    import os
+
+    from hub.dpo_html import render_html
+
+    document = build_dpo_report(config, since, until, now)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".json":
+        text = json.dumps(document, indent=2, default=str) + "\n"
+    else:
+        text = render_html(document)
+    temporary = out.with_name(f".{out.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, out)
+    return document

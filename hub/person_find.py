@@ -1,0 +1,205 @@
+"""Subject access and erasure support: everything the hub holds about one person, and to whom
+it went.
+
+Starting from one partner record (feed and the partner's record id), the person's internal id is
+read from ``matched/record_links.parquet``; every record linked to that id is listed (partner,
+record id, extract, whether its staged copy is still held), and every release whose pseudonym
+map (``releases/<recipient>/<release_id>/pseudonyms.parquet``) contains the id. Each look-up
+is logged as a ``consultation`` with its reason. The answer holds ids and places, not the
+records' contents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hub.audit import AuditLog, Operation
+from hub.config import HubConfig
+from hub.errors import WorkspaceError
+from hub.releases import PSEUDONYM_MAP, RELEASE_RECORDS, ReleaseInfo, list_releases
+from hub.workspace import Workspace
+from schemas.errors import HubError
+
+RECORD_LINKS = Path("matched") / "record_links.parquet"
+
+
+class PersonNotFound(HubError):
+    """No record with that id is held for that feed."""
+
+
+@dataclass(frozen=True)
+class HeldRecord:
+    """One partner record linked to the person."""
+
+    source: str
+    source_record_id: str
+    extract_id: str
+    match_probability: float | None
+    staged: bool
+    """Whether the extract's staged copy is still held (not yet erased)."""
+
+
+@dataclass
+class PersonHoldings:
+    """The answer to 'what do you hold about this person, and who received it'."""
+
+    source: str
+    source_record_id: str
+    person_id: str | None
+    records: list[HeldRecord] = field(default_factory=list)
+    releases: list[dict[str, Any]] = field(default_factory=list)
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready document."""
+        return {
+            "source": self.source,
+            "source_record_id": self.source_record_id,
+            "person_id": self.person_id,
+            "records": [asdict(r) for r in self.records],
+            "releases": self.releases,
+            "note": self.note,
+        }
+
+
+def _connect() -> Any:
+    import duckdb
+
+    return duckdb.connect(config={"threads": 2})
+
+
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def find_person(config: HubConfig, source: str, record_id: str) -> PersonHoldings:
+    """Every record and release held for the person behind ``source``/``record_id``."""
+    workspace = Workspace(config.workspace)
+    links = workspace.root / RECORD_LINKS
+    con = _connect()
+    try:
+        if not links.exists():
+            return _unlinked(workspace, con, source, record_id)
+        table = f"read_parquet({_quoted(links)})"
+        found = con.execute(
+            f"SELECT DISTINCT person_id FROM {table} WHERE source = ? AND source_record_id = ?",
+            [source, record_id],
+        ).fetchall()
+        if not found:
+            raise PersonNotFound(
+                f"no record {record_id!r} of feed {source!r} is linked",
+                hint="check the feed name and the partner's record id",
+            )
+        person_ids = sorted(str(row[0]) for row in found)
+        rows = con.execute(
+            f"SELECT source, source_record_id, extract_id, match_probability FROM {table} "
+            f"WHERE person_id IN (SELECT unnest(?)) ORDER BY source, source_record_id, extract_id",
+            [person_ids],
+        ).fetchall()
+        holdings = PersonHoldings(source, record_id, ", ".join(person_ids))
+        holdings.records = [
+            HeldRecord(
+                str(s),
+                str(r),
+                str(e),
+                None if p is None else float(p),
+                workspace.staging_file(str(s), str(e)).exists(),
+            )
+            for s, r, e, p in rows
+        ]
+        holdings.releases = _releases_with(config, con, person_ids)
+        return holdings
+    finally:
+        con.close()
+
+
+def _unlinked(workspace: Workspace, con: Any, source: str, record_id: str) -> PersonHoldings:
+    """Before any match run: the record's own staged copies only."""
+    folder = workspace.staging / source
+    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if not files:
+        raise PersonNotFound(f"no staged extract of feed {source!r} is held")
+    listing = "[" + ", ".join(_quoted(p) for p in files) + "]"
+    rows = con.execute(
+        f"SELECT DISTINCT extract_id FROM read_parquet({listing}) WHERE source_record_id = ? "
+        "ORDER BY extract_id",
+        [record_id],
+    ).fetchall()
+    if not rows:
+        raise PersonNotFound(f"no record {record_id!r} of feed {source!r} is held")
+    holdings = PersonHoldings(
+        source,
+        record_id,
+        None,
+        note="no match run yet: records of other "
+        "partners cannot be linked, and no release can include them",
+    )
+    holdings.records = [HeldRecord(source, record_id, str(e), None, True) for (e,) in rows]
+    return holdings
+
+
+def _releases_with(config: HubConfig, con: Any, person_ids: list[str]) -> list[dict[str, Any]]:
+    records = config.workspace / RELEASE_RECORDS
+    if not any(records.glob(f"*/*/{PSEUDONYM_MAP}")):
+        return []
+    pattern = _quoted(records / "*" / "*" / PSEUDONYM_MAP)
+    hits = con.execute(
+        f"SELECT DISTINCT filename FROM read_parquet({pattern}, filename = true) "
+        "WHERE person_id IN (SELECT unnest(?))",
+        [person_ids],
+    ).fetchall()
+    keys = {(Path(f).parent.parent.name, Path(f).parent.name) for (f,) in hits}
+    known: dict[tuple[str, str], ReleaseInfo] = {
+        (r.recipient, r.release_id): r for r in list_releases(config)
+    }
+    releases = []
+    for recipient, release_id in sorted(keys):
+        info = known.get((recipient, release_id))
+        releases.append(
+            {
+                "recipient": recipient,
+                "release_id": release_id,
+                "created_at": info.created_at.isoformat(timespec="seconds") if info else None,
+                "agreements": info.agreements if info else {},
+                "fields": info.fields if info else [],
+                "held": info is not None,
+            }
+        )
+    return releases
+
+
+def find_and_log(
+    config: HubConfig, audit: AuditLog, source: str, record_id: str, reason: str
+) -> PersonHoldings:
+    """Look the person up and log the consultation (also when nothing is found)."""
+    if not reason.strip():
+        raise WorkspaceError(
+            "a reason is required to look a person up",
+            hint="say why, e.g. --reason 'subject access request SAR-2024-017'",
+        )
+    objects = {"source": source, "source_record_id": record_id}
+    try:
+        holdings = find_person(config, source, record_id)
+    except PersonNotFound:
+        audit.record(
+            Operation.CONSULTATION,
+            "person_find",
+            objects=objects,
+            counts={"records": 0, "releases": 0},
+            reason=reason,
+        )
+        raise
+    audit.record(
+        Operation.CONSULTATION,
+        "person_find",
+        objects={**objects, "person_id": holdings.person_id},
+        counts={
+            "records": len(holdings.records),
+            "partners": len({r.source for r in holdings.records}),
+            "releases": len(holdings.releases),
+        },
+        reason=reason,
+    )
+    return holdings

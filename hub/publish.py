@@ -1,0 +1,517 @@
+"""The publishing stage: per recipient, write, check, then publish a release, all or nothing.
+
+For each recipient: decide what the agreements in force allow (deny by default), build the view
+from ``matched/persons.parquet``, write it into a temporary folder, check it (only allowed
+columns, no clear value where the agreement pseudonymises, row counts, CSV safety), keep the
+pseudonym map and the decisions inside the workspace, move the release into the recipient's
+folder in one rename, record the disclosure in the audit log, then push it when a push
+destination is configured. A killed run leaves the previous release as it was; the next run
+removes the debris, records a release that was placed but not yet recorded, and completes the
+delivery.
+
+Workspace layout added by this stage::
+
+    published/<recipient>/<release_id>/    view.parquet, view.csv, manifest.json (default folder)
+    releases/<recipient>/<release_id>/     pseudonyms.parquet, decisions.json (never published)
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow.parquet as pq
+
+from connectors.files import sha256_file
+from hub.audit import AuditLog, Operation
+from hub.config import HubConfig
+from hub.deliver import push_release
+from hub.output import Reporter
+from hub.release_files import (
+    MANIFEST,
+    TEMPORARY_PREFIX,
+    csv_problems,
+    file_entry,
+    move_into_place,
+    new_release_id,
+    read_back,
+    read_manifest,
+    releases_in,
+    remove_leftovers,
+    verify_release,
+    write_json,
+    write_view_files,
+)
+from hub.secrets import require_secret, secret_bytes
+from hub.sharing_config import RecipientConfig
+from hub.state import StateStore, utc_now
+from hub.workspace import Workspace
+from schemas.errors import HubError
+from sharing_agreements.checks import check_release
+from sharing_agreements.errors import ReleaseCheckFailed
+from sharing_agreements.load import AgreementSet, load_agreements
+from sharing_agreements.policy import RecipientPolicy, recipient_policy
+from sharing_agreements.pseudonyms import PseudonymKey, derive_key
+from sharing_agreements.view_builder import ViewResult, build_view, open_persons, quote
+
+if TYPE_CHECKING:
+    import duckdb
+
+Step = Callable[[str], None]
+PSEUDONYM_SCHEME = "HMAC-SHA256, first 128 bits in hex; key per recipient by HKDF-SHA256"
+
+
+def matched_persons(workspace: Workspace) -> Path:
+    """The unified person view written by matching."""
+    return workspace.root / "matched" / "persons.parquet"
+
+
+def matched_links(workspace: Workspace) -> Path:
+    """Which partner records make up each person, written by matching."""
+    return workspace.root / "matched" / "record_links.parquet"
+
+
+def records_folder(workspace: Workspace, recipient: str) -> Path:
+    """Where a recipient's pseudonym maps and decisions are kept (inside the workspace)."""
+    return workspace.root / "releases" / recipient
+
+
+def master_key() -> bytes:
+    """The master key that every recipient's pseudonym key is derived from."""
+    secret = require_secret("master_key", "every recipient's pseudonym key is derived from it")
+    return secret_bytes(secret)
+
+
+def load_sharing(config: HubConfig) -> AgreementSet:
+    """The hub's agreements, checked against its feeds and recipients."""
+    return load_agreements(
+        config.agreements,
+        feeds=[feed.name for feed in config.feeds],
+        recipients=[recipient.name for recipient in config.recipients],
+    )
+
+
+def today_utc() -> datetime.date:
+    """Today's date in UTC: the day agreements are judged in force on."""
+    return datetime.datetime.now(datetime.UTC).date()
+
+
+@dataclass
+class ReleaseOutcome:
+    """What publishing did for one recipient."""
+
+    recipient: str
+    status: str
+    """'published', 'unchanged', 'withheld' (nothing allowed) or 'failed'."""
+    release_id: str | None = None
+    path: str | None = None
+    rows: int = 0
+    columns: int = 0
+    withheld_values: int = 0
+    delivered_to: str | None = None
+    recovered: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class PublishContext:
+    """Everything one publishing pass shares across recipients."""
+
+    config: HubConfig
+    workspace: Workspace
+    state: StateStore
+    audit: AuditLog
+    reporter: Reporter
+    agreements: AgreementSet
+    master: bytes
+    today: datetime.date
+    con: duckdb.DuckDBPyConnection
+    view_sha256: str
+    force: bool = False
+    on_step: Step = field(default=lambda step: None)
+
+
+def publish_all(
+    config: HubConfig,
+    workspace: Workspace,
+    state: StateStore,
+    audit: AuditLog,
+    reporter: Reporter,
+    *,
+    recipients: list[str] | None = None,
+    force: bool = False,
+    today: datetime.date | None = None,
+    on_step: Step | None = None,
+) -> list[ReleaseOutcome]:
+    """Publish a release for every configured recipient (or those named) whose data changed."""
+    import duckdb
+
+    if not config.recipients:
+        return []
+    chosen = [config.recipient(name) for name in recipients] if recipients else config.recipients
+    reporter.step("Publishing releases under the sharing agreements")
+    persons = matched_persons(workspace)
+    if not persons.is_file():
+        reporter.note("no matched view yet (matched/persons.parquet): nothing to publish")
+        return []
+    agreements = load_sharing(config)
+    workspace.create()
+    con = duckdb.connect()
+    con.execute(f"SET temp_directory = {quote(str(workspace.tmp / 'duckdb'))}")
+    try:
+        open_persons(con, persons)
+        context = PublishContext(
+            config,
+            workspace,
+            state,
+            audit,
+            reporter,
+            agreements,
+            master_key(),
+            today or today_utc(),
+            con,
+            sha256_file(persons),
+            force,
+            on_step or (lambda step: None),
+        )
+        return [publish_recipient(context, recipient) for recipient in chosen]
+    finally:
+        con.close()
+
+
+def publish_recipient(context: PublishContext, recipient: RecipientConfig) -> ReleaseOutcome:
+    """Recover, then publish and deliver one recipient's release; failures stay with it."""
+    outcome = ReleaseOutcome(recipient.name, "failed")
+    try:
+        outcome.recovered = recover(context, recipient)
+        _publish(context, recipient, outcome)
+        _deliver_latest(context, recipient, outcome)
+    except (HubError, OSError) as error:
+        message = error.message if isinstance(error, HubError) else f"{error.strerror or error}"
+        outcome.status = outcome.status if outcome.release_id else "failed"
+        outcome.error = message
+        context.reporter.problem(f"{recipient.name}: {message}")
+    return outcome
+
+
+def _publish(context: PublishContext, recipient: RecipientConfig, outcome: ReleaseOutcome) -> None:
+    feeds = [feed.name for feed in context.config.feeds]
+    policy = recipient_policy(context.agreements.agreements, recipient.name, feeds, context.today)
+    if not policy.columns:
+        reason = "; ".join(sorted({d.reason for d in policy.decisions})[:3])
+        if context.state.fact(f"withheld:{recipient.name}") != reason:
+            context.audit.record(
+                Operation.DISCLOSURE,
+                "release_withheld",
+                objects={"recipient": recipient.name},
+                reason=reason,
+            )
+            context.state.set_fact(f"withheld:{recipient.name}", reason)
+        outcome.status = "withheld"
+        context.reporter.note(
+            f"{recipient.name}: no agreement in force allows any field; nothing published"
+        )
+        return
+    key = derive_key(context.master, recipient.name, recipient.key_version)
+    fingerprint = _fingerprint(context, policy, key, recipient)
+    folder = recipient.delivery_folder(context.workspace.root)
+    placed = releases_in(folder)
+    latest = placed[-1] if placed else None
+    latest_manifest = read_manifest(latest) if latest else None
+    unchanged = latest_manifest and latest_manifest.get("fingerprint") == fingerprint
+    if latest and latest_manifest and unchanged and not context.force:
+        outcome.status, outcome.release_id, outcome.path = "unchanged", latest.name, str(latest)
+        outcome.rows = int(latest_manifest.get("row_count", 0))
+        context.reporter.done(f"{recipient.name}: unchanged since release {latest.name}")
+        return
+    release_id = new_release_id(after=latest.name if latest else None)
+    view = build_view(context.con, "persons", policy, key)
+    final = write_release(
+        context,
+        recipient,
+        policy,
+        key,
+        view,
+        release_id,
+        fingerprint,
+        previous=latest.name if latest else None,
+    )
+    context.state.set_fact(f"withheld:{recipient.name}", "")
+    outcome.status, outcome.release_id, outcome.path = "published", release_id, str(final)
+    outcome.rows, outcome.columns = view.table.num_rows, view.table.num_columns
+    outcome.withheld_values = sum(w.count for w in view.withheld)
+    context.reporter.done(
+        f"{recipient.name}: release {release_id}, {outcome.rows:,} people, "
+        f"{outcome.columns - 1} fields -> {final}"
+    )
+
+
+def _fingerprint(
+    context: PublishContext, policy: RecipientPolicy, key: PseudonymKey, recipient: RecipientConfig
+) -> str:
+    document = {
+        "view": context.view_sha256,
+        "policy": policy.fingerprint(),
+        "key_id": key.key_id,
+        "formats": sorted(recipient.formats),
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+
+
+def write_release(
+    context: PublishContext,
+    recipient: RecipientConfig,
+    policy: RecipientPolicy,
+    key: PseudonymKey,
+    view: ViewResult,
+    release_id: str,
+    fingerprint: str,
+    previous: str | None,
+) -> Path:
+    """Write, check and place one release, then record it; return its folder."""
+    folder = recipient.delivery_folder(context.workspace.root)
+    records = records_folder(context.workspace, recipient.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    records.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f"{TEMPORARY_PREFIX}{release_id}"
+    temporary_record = records / f"{TEMPORARY_PREFIX}{release_id}"
+    temporary.mkdir()
+    temporary_record.mkdir()
+    try:
+        files = write_view_files(view.table, temporary, recipient.formats)
+        context.on_step("written")
+        problems = _check(context, policy, view, files)
+        if problems:
+            context.audit.record(
+                Operation.DISCLOSURE,
+                "release_rejected",
+                objects={
+                    "recipient": recipient.name,
+                    "release_id": release_id,
+                    "problems": problems,
+                },
+                reason="the release failed its checks; nothing was published",
+            )
+            raise ReleaseCheckFailed(
+                f"release {release_id} for {recipient.name} failed its checks: "
+                + "; ".join(problems),
+                hint="nothing was published; the previous release stands",
+            )
+        context.on_step("checked")
+        manifest = build_manifest(
+            recipient,
+            policy,
+            key,
+            view,
+            release_id,
+            fingerprint,
+            previous,
+            [file_entry(f, view.table.num_rows) for f in files],
+        )
+        write_json(temporary / MANIFEST, manifest)
+        pq.write_table(view.pseudonym_map, temporary_record / "pseudonyms.parquet")
+        write_json(temporary_record / "decisions.json", _decisions(policy, view, key, manifest))
+        move_into_place(temporary_record, records / release_id)
+        final = folder / release_id
+        move_into_place(temporary, final)
+    except BaseException:
+        for leftover in (temporary, temporary_record):
+            if leftover.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
+        raise
+    context.on_step("moved")
+    record_release(context, recipient.name, final, manifest)
+    context.on_step("audited")
+    return final
+
+
+def _check(
+    context: PublishContext, policy: RecipientPolicy, view: ViewResult, files: list[Path]
+) -> list[str]:
+    problems = []
+    for path in files:
+        if path.suffix == ".parquet":
+            written = read_back(path, view.table.schema)
+            problems += check_release(context.con, written, policy, "persons", view.persons_out)
+        else:
+            problems += csv_problems(path, view.table.schema, view.persons_out)
+    return problems
+
+
+def build_manifest(
+    recipient: RecipientConfig,
+    policy: RecipientPolicy,
+    key: PseudonymKey,
+    view: ViewResult,
+    release_id: str,
+    fingerprint: str,
+    previous: str | None,
+    files: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The release's manifest: what it is, under which agreements, and how to check it."""
+    created = datetime.datetime.now(datetime.UTC)
+    retention = policy.retention_days
+    fields = [
+        {
+            "name": "person_id",
+            "treatment": "pseudonymise",
+            "note": "this recipient's pseudonym of the hub's person id",
+        }
+    ]
+    fields += [
+        {
+            "name": rule.field,
+            "treatment": str(rule.treatment),
+            "from": list(rule.sources),
+            "clauses": [str(c) for c in rule.clauses],
+        }
+        for rule in policy.columns
+    ]
+    return {
+        "release_id": release_id,
+        "recipient": recipient.name,
+        "created_at": created.isoformat(timespec="seconds"),
+        "agreements": [
+            {"id": a.id, "version": a.version, "title": a.title, "retention_days": a.retention_days}
+            for a in policy.agreements
+        ],
+        "retain_until": (created.date() + datetime.timedelta(days=retention)).isoformat()
+        if retention
+        else None,
+        "fields": fields,
+        "row_count": view.table.num_rows,
+        "key_id": key.key_id,
+        "pseudonyms": PSEUDONYM_SCHEME,
+        "files": files,
+        "previous_release": previous,
+        "fingerprint": fingerprint,
+        "generator": f"iom-exchange-hub {_version()}",
+    }
+
+
+def _version() -> str:
+    try:
+        return metadata.version("iom-exchange-hub")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _decisions(
+    policy: RecipientPolicy, view: ViewResult, key: PseudonymKey, manifest: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "release_id": manifest["release_id"],
+        "recipient": policy.recipient,
+        "decided_on": policy.today.isoformat(),
+        "key_id": key.key_id,
+        "key_version": key.version,
+        "persons_in_view": view.persons_in,
+        "persons_released": view.persons_out,
+        "values_released": view.released_values,
+        "decisions": [d.as_dict() for d in policy.decisions],
+        "withheld": [w.__dict__ for w in view.withheld],
+    }
+
+
+def record_release(
+    context: PublishContext,
+    recipient: str,
+    release: Path,
+    manifest: dict[str, Any],
+    *,
+    recovered: bool = False,
+) -> None:
+    """Record a placed release as a disclosure (ids and counts only) and mark it recorded."""
+    decisions = _read_decisions(context.workspace, recipient, release.name)
+    withheld: dict[str, int] = {}
+    for entry in decisions.get("withheld", []):
+        code = f"withheld_{entry['code']}"
+        withheld[code] = withheld.get(code, 0) + int(entry["count"])
+    objects: dict[str, Any] = {
+        "recipient": recipient,
+        "release_id": release.name,
+        "path": str(release),
+        "agreements": [f"{a['id']} v{a['version']}" for a in manifest.get("agreements", [])],
+        "fields": [f["name"] for f in manifest.get("fields", [])],
+        "key_id": manifest.get("key_id"),
+        "manifest_sha256": sha256_file(release / MANIFEST),
+    }
+    if recovered:
+        objects["recovered"] = True
+    context.audit.record(
+        Operation.DISCLOSURE,
+        "release",
+        objects=objects,
+        counts={"rows": int(manifest.get("row_count", 0)), **withheld},
+        agreement_id=",".join(a["id"] for a in manifest.get("agreements", [])),
+        reason="; ".join(a["title"] for a in manifest.get("agreements", [])),
+    )
+    context.state.set_fact(f"release:{recipient}:{release.name}", utc_now())
+
+
+def _read_decisions(workspace: Workspace, recipient: str, release_id: str) -> dict[str, Any]:
+    path = records_folder(workspace, recipient) / release_id / "decisions.json"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def recover(context: PublishContext, recipient: RecipientConfig) -> list[str]:
+    """Tidy after a killed run: remove temporary folders, record releases placed unrecorded."""
+    folder = recipient.delivery_folder(context.workspace.root)
+    for name in remove_leftovers(folder) + remove_leftovers(
+        records_folder(context.workspace, recipient.name)
+    ):
+        context.reporter.note(f"{recipient.name}: removed {name} left by an interrupted run")
+    recovered = []
+    for release in releases_in(folder):
+        if context.state.fact(f"release:{recipient.name}:{release.name}"):
+            continue
+        problems = verify_release(release)
+        if problems:
+            raise ReleaseCheckFailed(
+                f"{recipient.name}: release {release.name} was never recorded and fails its "
+                f"checks: {'; '.join(problems)}",
+                hint="move the folder aside and publish again",
+            )
+        record_release(
+            context, recipient.name, release, read_manifest(release) or {}, recovered=True
+        )
+        recovered.append(release.name)
+        context.reporter.note(
+            f"{recipient.name}: recorded release {release.name} placed by an interrupted run"
+        )
+    return recovered
+
+
+def _deliver_latest(
+    context: PublishContext, recipient: RecipientConfig, outcome: ReleaseOutcome
+) -> None:
+    if recipient.push is None:
+        return
+    placed = releases_in(recipient.delivery_folder(context.workspace.root))
+    if not placed:
+        return
+    latest = placed[-1]
+    key = f"delivered:{recipient.name}:{latest.name}"
+    if context.state.fact(key):
+        return
+    location = push_release(recipient, latest)
+    context.audit.record(
+        Operation.DISCLOSURE,
+        "deliver",
+        objects={"recipient": recipient.name, "release_id": latest.name, "to": location},
+    )
+    context.state.set_fact(key, utc_now())
+    context.on_step("delivered")
+    outcome.delivered_to = location
+    context.reporter.done(f"{recipient.name}: release {latest.name} pushed to {location}")

@@ -1,0 +1,334 @@
+"""A sharing agreement as data: who provides, who receives, why, under which law, what, how.
+
+An agreement is written as a YAML file by a data officer (see ``docs/sharing.md``) and validated
+here. Everything that can be checked inside one agreement is checked by the model: dates in
+order, known fields, treatments that fit the field, every providing feed covered by a lawful
+basis (with Art. 9 for health data and Art. 10 for offence data under UK GDPR; section and
+schedule under DPA 2018 Part 3). Checks across agreements and against the hub's configuration
+live in :mod:`sharing_agreements.load`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sharing_agreements.view import (
+    FIELD_KINDS,
+    OFFENCE_FIELDS,
+    SPECIAL_CATEGORY_FIELDS,
+    VIEW_FIELDS,
+)
+
+FEED_NAME = r"^[a-z][a-z0-9_]{0,39}$"
+RECIPIENT_NAME = r"^[a-z][a-z0-9_]{0,39}$"
+Name = Annotated[str, Field(pattern=FEED_NAME)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class TreatmentKind(enum.StrEnum):
+    """What happens to a field's values on the way out."""
+
+    KEEP = "keep"
+    PSEUDONYMISE = "pseudonymise"
+    GENERALISE = "generalise"
+    DROP = "drop"
+
+
+class Generalisation(enum.StrEnum):
+    """How a value is made coarser."""
+
+    YEAR = "year"
+    MONTH = "month"
+    FIVE_YEAR_BAND = "five_year_band"
+    DISTRICT = "district"
+    SECTOR = "sector"
+
+
+DATE_GENERALISATIONS = frozenset(
+    {Generalisation.YEAR, Generalisation.MONTH, Generalisation.FIVE_YEAR_BAND}
+)
+POSTCODE_GENERALISATIONS = frozenset({Generalisation.DISTRICT, Generalisation.SECTOR})
+UNPSEUDONYMISABLE_KINDS = frozenset({"boolean", "sex"})
+"""Kinds with so few values that a pseudonym would hide nothing."""
+
+
+class Treatment(BaseModel):
+    """A treatment and, for ``generalise``, to what."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: TreatmentKind
+    to: Generalisation | None = None
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to}" if self.to else str(self.kind)
+
+
+def treatment_problem(field: str, treatment: Treatment) -> str | None:
+    """Why ``treatment`` cannot apply to ``field``, or None when it can."""
+    kind = FIELD_KINDS[field]
+    if treatment.kind is TreatmentKind.GENERALISE:
+        if treatment.to is None:
+            return "generalise needs 'to:' (year, month, five_year_band, district or sector)"
+        if field == "postcode":
+            allowed = POSTCODE_GENERALISATIONS
+        elif kind == "date":
+            allowed = DATE_GENERALISATIONS
+        else:
+            return f"a {kind} field cannot be generalised (only dates and postcode)"
+        if treatment.to not in allowed:
+            names = ", ".join(sorted(allowed))
+            return f"{field} cannot be generalised to {treatment.to} (possible: {names})"
+    elif treatment.to is not None:
+        return f"'to:' only goes with generalise, not {treatment.kind}"
+    if treatment.kind is TreatmentKind.PSEUDONYMISE and kind in UNPSEUDONYMISABLE_KINDS:
+        return f"a {kind} field has too few values for a pseudonym to hide anything; keep or drop"
+    return None
+
+
+class FieldClause(BaseModel):
+    """What the agreement says about one field."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    treatment: TreatmentKind
+    to: Generalisation | None = None
+    from_: list[Name] | None = Field(
+        None, alias="from", description="Providing feeds this clause covers (default: all)."
+    )
+    where: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Values flow only for people whose field is one of the listed values.",
+    )
+    clause: str | None = Field(None, description="Reference to the clause in the signed text.")
+
+    @property
+    def spec(self) -> Treatment:
+        """The treatment as one value."""
+        return Treatment(kind=self.treatment, to=self.to)
+
+
+class Party(BaseModel):
+    """An organisation that signed the agreement."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Text
+    role: Literal["provider", "recipient", "provider and recipient"]
+
+
+class Contact(BaseModel):
+    """Someone to ask about the agreement (a role mailbox is best)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: Text
+    name: Text
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class LawfulBasis(BaseModel):
+    """The law a providing feed's data is shared under.
+
+    UK GDPR: ``article_6`` (e.g. ``6(1)(e)``), plus ``article_9`` (e.g. ``9(2)(h)``) for health
+    data and ``article_10`` (the DPA 2018 Schedule 1 condition) for offence data.
+    DPA 2018 Part 3 (law enforcement): ``section`` (e.g. ``35(2)(b)``) and ``schedule``
+    (e.g. ``Schedule 8, paragraph 1``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    regime: Literal["uk_gdpr", "dpa2018_part3"]
+    feeds: list[Name] | None = Field(None, description="Feeds this basis covers (default: all).")
+    article_6: str | None = Field(None, pattern=r"^6\(1\)\([a-f]\)")
+    article_9: str | None = Field(None, pattern=r"^9\(2\)\([a-j]\)")
+    article_10: str | None = Field(None, min_length=1)
+    section: str | None = Field(None, pattern=r"^\d{1,3}(\(\d+\))*(\([a-z]\))?")
+    schedule: str | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _complete_for_its_regime(self) -> LawfulBasis:
+        if self.regime == "uk_gdpr":
+            if not self.article_6:
+                raise ValueError("a UK GDPR basis needs article_6, e.g. '6(1)(e)'")
+            if self.section or self.schedule:
+                raise ValueError("section and schedule belong to a dpa2018_part3 basis")
+        else:
+            if not (self.section and self.schedule):
+                raise ValueError(
+                    "a DPA 2018 Part 3 basis needs section (e.g. '35(2)(b)') and schedule "
+                    "(e.g. 'Schedule 8, paragraph 1')"
+                )
+            if self.article_6 or self.article_9 or self.article_10:
+                raise ValueError("articles belong to a uk_gdpr basis")
+        return self
+
+    def covers(self, feed: str) -> bool:
+        """Whether this basis applies to ``feed``."""
+        return self.feeds is None or feed in self.feeds
+
+
+class Subjects(BaseModel):
+    """Whose data the agreement covers."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    known_to: list[Name] = Field(
+        min_length=1, description="Only people with a record in at least one of these feeds."
+    )
+
+
+def _shorthand(value: object) -> object:
+    """``forename: keep`` means ``forename: {treatment: keep}``."""
+    return {"treatment": value} if isinstance(value, str) else value
+
+
+class Agreement(BaseModel):
+    """One information sharing agreement (one YAML file)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")
+    title: Text
+    version: str = Field(pattern=r"^\d+(\.\d+){0,2}$")
+    parties: list[Party] = Field(min_length=2)
+    providers: list[Name] = Field(min_length=1, description="Feeds whose data may flow.")
+    recipients: list[Annotated[str, Field(pattern=RECIPIENT_NAME)]] = Field(min_length=1)
+    purpose: str = Field(min_length=10)
+    lawful_basis: list[LawfulBasis] = Field(min_length=1)
+    start_date: datetime.date
+    review_date: datetime.date
+    expiry_date: datetime.date
+    retention_days: int = Field(gt=0, le=36500, description="How long a recipient may keep it.")
+    contacts: list[Contact] = Field(min_length=1)
+    subjects: Subjects | None = None
+    where: dict[str, list[str]] = Field(
+        default_factory=dict, description="Conditions on every field of the agreement."
+    )
+    suspended: bool = Field(False, description="Set while the agreement is paused.")
+    fields: dict[str, FieldClause] = Field(min_length=1)
+    source_file: Path | None = Field(None, exclude=True, description="Set by the loader.")
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _expand_shorthand(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {key: _shorthand(item) for key, item in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Agreement:
+        problems: list[str] = []
+        if not self.start_date <= self.review_date <= self.expiry_date:
+            problems.append("dates out of order: need start_date <= review_date <= expiry_date")
+        if self.start_date >= self.expiry_date:
+            problems.append("expiry_date must be after start_date")
+        roles = {party.role for party in self.parties}
+        if not roles & {"provider", "provider and recipient"}:
+            problems.append("parties: no providing party")
+        if not roles & {"recipient", "provider and recipient"}:
+            problems.append("parties: no receiving party")
+        for label, names in (("providers", self.providers), ("recipients", self.recipients)):
+            if len(set(names)) != len(names):
+                problems.append(f"{label}: a name is listed twice")
+        problems += self._field_problems()
+        problems += self._basis_problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _field_problems(self) -> list[str]:
+        problems = [
+            f"where: unknown field {name!r}" for name in self.where if name not in FIELD_KINDS
+        ]
+        for name, clause in self.fields.items():
+            if name not in FIELD_KINDS:
+                problems.append(
+                    f"fields.{name}: not a field of the unified view "
+                    f"(known: {', '.join(VIEW_FIELDS)})"
+                )
+                continue
+            if problem := treatment_problem(name, clause.spec):
+                problems.append(f"fields.{name}: {problem}")
+            unknown = sorted(set(clause.from_ or []) - set(self.providers))
+            if unknown:
+                problems.append(f"fields.{name}.from: {', '.join(unknown)} not among providers")
+            problems += [
+                f"fields.{name}.where: unknown field {other!r}"
+                for other in clause.where
+                if other not in FIELD_KINDS
+            ]
+        return problems
+
+    def _basis_problems(self) -> list[str]:
+        problems = []
+        for basis in self.lawful_basis:
+            unknown = sorted(set(basis.feeds or []) - set(self.providers))
+            if unknown:
+                problems.append(f"lawful_basis: {', '.join(unknown)} not among providers")
+        for feed in self.providers:
+            bases = [basis for basis in self.lawful_basis if basis.covers(feed)]
+            if not bases:
+                problems.append(f"lawful_basis: nothing covers feed {feed!r}")
+                continue
+            shared = set(self.fields_from(feed))
+            for basis in bases:
+                if basis.regime != "uk_gdpr":
+                    continue
+                if shared & SPECIAL_CATEGORY_FIELDS and not basis.article_9:
+                    problems.append(
+                        f"lawful_basis: health data from {feed!r} under UK GDPR needs article_9"
+                    )
+                if shared & OFFENCE_FIELDS and not basis.article_10:
+                    problems.append(
+                        f"lawful_basis: offence data from {feed!r} under UK GDPR "
+                        "needs article_10 (the DPA 2018 Schedule 1 condition)"
+                    )
+        return problems
+
+    # --- questions the policy asks ------------------------------------------------------------
+
+    def fields_from(self, feed: str) -> list[str]:
+        """Fields this agreement lets flow (not dropped) from ``feed``."""
+        return [
+            name
+            for name, clause in self.fields.items()
+            if feed in self.providers
+            and (clause.from_ is None or feed in clause.from_)
+            and clause.treatment is not TreatmentKind.DROP
+        ]
+
+    def clause_sources(self, field: str) -> list[str]:
+        """Providing feeds the agreement's clause for ``field`` covers (empty if not named)."""
+        clause = self.fields.get(field)
+        if clause is None:
+            return []
+        return [feed for feed in self.providers if clause.from_ is None or feed in clause.from_]
+
+    def in_force(self, today: datetime.date) -> bool:
+        """Whether data may flow under the agreement on ``today``."""
+        return not self.suspended and self.start_date <= today <= self.expiry_date
+
+    def state(self, today: datetime.date) -> str:
+        """'in force', 'suspended', 'expired on ...' or 'not in force until ...'."""
+        if self.suspended:
+            return "suspended"
+        if today > self.expiry_date:
+            return f"expired on {self.expiry_date.isoformat()}"
+        if today < self.start_date:
+            return f"not in force until {self.start_date.isoformat()}"
+        return "in force"
+
+    def overlaps(self, other: Agreement) -> bool:
+        """Whether the two agreements' periods share a day."""
+        return self.start_date <= other.expiry_date and other.start_date <= self.expiry_date
+
+    @property
+    def label(self) -> str:
+        """``id vN``, as clauses are cited."""
+        return f"{self.id} v{self.version}"

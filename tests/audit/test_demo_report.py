@@ -1,0 +1,29 @@
+"""The demo writes the DPO report and prints where."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hub.cli import main
+
+
+def test_the_demo_writes_the_dpo_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("IOMHUB_SECRETS_DIR", "IOMHUB_DROP_ROOT", "IOMHUB_WORKSPACE",
+                 "IOMHUB_OUTBOX_ROOT", "IOMHUB_MIN_AGE_SECONDS"):  # fmt: skip
+        monkeypatch.setenv(name, "restored after the test")  # the demo sets them for its run
+    result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "demo"), "--people", "60"])
+    assert result.exit_code in (0, 4), result.output
+    report = tmp_path / "demo" / "dpo-report.html"
+    assert f"DPO report: {report}" in result.output
+    html = report.read_text(encoding="utf-8")
+    assert '<section id="quarantine">' in html and "The audit log verified" in html
+    log = (tmp_path / "demo" / "workspace" / "audit" / "audit.jsonl").read_text()
+    actions = {json.loads(line)["action"] for line in log.splitlines()}
+    assert {"pull", "ingest", "config_changed", "match_run"} <= actions
+    hub_file = tmp_path / "demo" / "config" / "hub.yaml"  # the demo's own config (SFTP feeds)
+    verify = CliRunner().invoke(main, ["audit", "verify", "--config", str(hub_file)])
+    assert verify.exit_code == 0, verify.output
