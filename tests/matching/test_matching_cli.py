@@ -136,8 +136,12 @@ def test_a_second_nightly_extract_keeps_every_person_id(tmp_path: Path) -> None:
 
     partners = tmp_path / "partners"
     generated = generate_partners(partners, tmp_path / "truth.parquet", 300, seed=5)
+    for name in ("audit_key", "master_key"):
+        write_new_key(tmp_path / "keys" / name)
     env = {"IOMHUB_DROP_ROOT": str(partners), "IOMHUB_WORKSPACE": str(tmp_path / "ws"),
-           "IOMHUB_MIN_AGE_SECONDS": "0", "IOMHUB_CONFIG": str(EXAMPLE_CONFIG)}  # fmt: skip
+           "IOMHUB_MIN_AGE_SECONDS": "0", "IOMHUB_CONFIG": str(EXAMPLE_CONFIG),
+           "IOMHUB_SECRETS_DIR": str(tmp_path / "keys"),
+           "IOMHUB_OUTBOX_ROOT": str(tmp_path / "outbox")}  # fmt: skip
     first = json.loads(invoke(env, "--json", "run").stdout)
     links = Path(env["IOMHUB_WORKSPACE"]) / "matched" / "record_links.parquet"
     before = {(r["source"], r["source_record_id"]): r["person_id"]
