@@ -27,6 +27,8 @@ lint: setup
 
 bench: setup
 	$(PY) bench/ingest_bench.py
+	$(PY) bench/match_quality.py
+	$(PY) bench/match_speed.py
 	$(PY) bench/pseudonymise_bench.py
 	@bash scripts/system-deps
 	$(PY) bench/sftp_bench.py

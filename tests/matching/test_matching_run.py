@@ -213,3 +213,22 @@ def test_a_repeated_record_id_is_matched_once(trained_model: MatchModel, tmp_pat
     keys = [(r["source"], r["source_record_id"]) for r in links]
     assert len(keys) == len(set(keys)) == len(DUPLICATES)
     assert counts.duplicate_records == 1
+
+
+def test_the_report_renders_every_chart_in_chromium_and_loads_nothing(
+    night_one, tmp_path: Path
+) -> None:
+    import os
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "audit"))
+    from audit_helpers import chromium_binary, open_in_chromium
+
+    if chromium_binary() is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing: run scripts/system-deps as root")
+        pytest.skip("chromium is not installed (scripts/system-deps installs it as root)")
+    dom, requested = open_in_chromium(night_one[0].paths.output_dir / "report.html", tmp_path)
+    assert requested == []
+    assert dom.count('class="vega-embed') == 4
+    assert dom.count("<canvas") == 4
