@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,7 +71,8 @@ def score_clusters(con: Any, clusters: str, truth: str) -> Scores:
 def synthetic_workspace(folder: Path, people: int, seed: int = 7) -> tuple[Path, Path]:
     """Generate partners for ``people`` and ingest them; return (workspace, truth file).
 
-    Reuses the folder when it already holds that data.
+    Reuses the folder when it already holds that data. The workspace gets audit and master keys
+    of its own (the hub audits every run); matching is left to the benchmark.
     """
     from hub.config import load_config
     from hub.output import Reporter
@@ -82,12 +84,19 @@ def synthetic_workspace(folder: Path, people: int, seed: int = 7) -> tuple[Path,
     workspace = folder / "workspace"
     if (folder / "ready").exists():
         return workspace, truth
+    from hub.keys import write_new_key
+
+    shutil.rmtree(folder, ignore_errors=True)
     generate_partners(folder / "extracts", truth, people, seed=seed)
+    for name in ("audit_key", "master_key"):
+        write_new_key(folder / "keys" / name)
     os.environ.update(
         {
             "IOMHUB_DROP_ROOT": str(folder / "extracts"),
             "IOMHUB_WORKSPACE": str(workspace),
             "IOMHUB_MIN_AGE_SECONDS": "0",
+            "IOMHUB_SECRETS_DIR": str(folder / "keys"),
+            "IOMHUB_OUTBOX_ROOT": str(folder / "outbox"),
         }
     )
     config = load_config(ROOT / "examples" / "config" / "hub.yaml")
