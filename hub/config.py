@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from connectors.config import SourceConfig
-from hub.sharing_config import RecipientConfig, resolve_sharing
+from hub.sharing_config import RecipientConfig, resolve_files, resolve_sharing
 from matching.config import MatchingConfig
 from schemas.errors import ConfigError
 from schemas.feed import FeedFormat
@@ -186,10 +186,7 @@ def load_config(path: Path | str) -> HubConfig:
     for entry in entries:
         try:
             if isinstance(entry, str):
-                matches = sorted(base.glob(entry)) if any(c in entry for c in "*?[") else [
-                    _resolve_relative(base, entry)]  # fmt: skip
-                if not matches:
-                    problems.append(f"{hub_path}: feeds: {entry!r} matches no file")
+                matches = resolve_files(base, [entry], key="feeds", where=hub_path)
                 feeds.extend(load_feed(match) for match in matches)
                 feed_files.extend(matches)
             else:

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 from typing import Any, Literal
 
@@ -74,7 +75,8 @@ def resolve_files(base: Path, entries: Any, *, key: str, where: Path) -> list[Pa
     files: list[Path] = []
     for entry in entries:
         if any(c in entry for c in "*?["):
-            matches = sorted(base.glob(entry))
+            pattern = base / Path(entry).expanduser()  # an absolute pattern stays absolute
+            matches = sorted(Path(match) for match in glob.glob(str(pattern)))
             if not matches:
                 raise ConfigError(f"{where}: {key}: {entry!r} matches no file")
             files.extend(matches)

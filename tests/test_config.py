@@ -73,3 +73,10 @@ def test_json_schema_export(tmp_path: Path) -> None:
     written = write_json_schemas(tmp_path)
     feed_schema = json.loads((tmp_path / "iomhub-feed.schema.json").read_text())
     assert len(written) == 2 and "format" in feed_schema["properties"]
+
+
+def test_feed_globs_may_be_absolute(example_env: Path, tmp_path: Path) -> None:
+    folder = _copy_example(tmp_path)
+    hub = folder / "hub.yaml"
+    hub.write_text(hub.read_text().replace("  - feeds/*.yaml", f"  - {folder}/feeds/*.yaml"))
+    assert len(load_config(hub).feeds) == 4
