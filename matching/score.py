@@ -122,7 +122,7 @@ def explain_pairs(
     engine: Engine, model: MatchModel, records: int, pairs: pa.Table
 ) -> list[PairEvidence]:
     """Evidence for each (unique_id_l, unique_id_r) in ``pairs`` (unique_id_l < unique_id_r)."""
-    from splink.internals.waterfall_chart import records_to_waterfall_data
+    from splink.internals.misc import prob_to_bayes_factor
 
     if pairs.num_rows == 0:
         return []
@@ -142,28 +142,36 @@ def explain_pairs(
     ).to_pylist()
     predictions.drop_table_from_database_and_remove_from_cache()
     settings = linker._settings_obj
-    waterfall = records_to_waterfall_data(rows, settings, False)
+    prior = math.log2(prob_to_bayes_factor(settings._probability_two_random_records_match))
+    levels: dict[tuple[int, int], tuple[str, float, bool]] = {}
+    inputs: dict[int, tuple[list[str], list[str]]] = {}
     evidence = []
-    for number, row in enumerate(rows):
+    for row in rows:
         steps: list[Step] = []
-        prior = 0.0
-        for item in (w for w in waterfall if w["record_number"] == number):
-            name = item["column_name"]
-            if name == "Prior":
-                prior = float(item["log2_bayes_factor"])
-            elif name.startswith("tf_") and item["term_frequency_adjustment"]:
-                if steps and item["log2_bayes_factor"]:
-                    last = steps.pop()
-                    steps.append(Step(last.comparison, last.level, last.value_l, last.value_r,
-                                      last.weight, float(item["log2_bayes_factor"])))  # fmt: skip
-            elif name != "Final score":
-                column = DISPLAY_COLUMNS.get(name)
-                steps.append(Step(
-                    name, str(item["label_for_charts"]),
-                    _show(row.get(f"{column}_l")) if column else item["value_l"],
-                    _show(row.get(f"{column}_r")) if column else item["value_r"],
-                    _finite(item["log2_bayes_factor"]),
-                ))  # fmt: skip
+        for number, comparison in enumerate(settings.comparisons):
+            gamma = row[comparison._gamma_column_name]
+            level = levels.get((number, gamma))
+            if level is None:  # each level described once (Splink's waterfall re-parses per pair)
+                found = comparison._get_comparison_level_by_comparison_vector_value(gamma)
+                level = levels[number, gamma] = (
+                    str(found._label_for_charts_no_duplicates(comparison.comparison_levels)),
+                    _finite(found._log2_bayes_factor), found._has_tf_adjustments,
+                )  # fmt: skip
+            label, weight, has_tf = level
+            name = comparison.output_column_name
+            column = DISPLAY_COLUMNS.get(name)
+            if column:
+                value_l, value_r = _show(row.get(f"{column}_l")), _show(row.get(f"{column}_r"))
+            else:
+                if number not in inputs:
+                    used = comparison._input_columns_used_by_case_statement
+                    inputs[number] = ([c.unquote().name_l for c in used],
+                                      [c.unquote().name_r for c in used])  # fmt: skip
+                value_l = ", ".join(str(row[c]) for c in inputs[number][0])
+                value_r = ", ".join(str(row[c]) for c in inputs[number][1])
+            frequency = row[comparison._mw_tf_adj_column_name] if has_tf else None
+            steps.append(Step(name, label, value_l, value_r, weight,
+                              float(frequency) if frequency else 0.0))  # fmt: skip
         evidence.append(PairEvidence(
             int(row["unique_id_l"]), int(row["unique_id_r"]), prior,
             float(row["match_weight"]), float(row["match_probability"]), steps,
