@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -163,8 +164,11 @@ def publish_all(
         return []
     agreements = load_sharing(config)
     workspace.create()
+    engine = config.matching.engine  # one memory budget for the hub's DuckDB sessions
     con = duckdb.connect()
+    con.execute(f"SET memory_limit = {quote(engine.memory_limit)}")
     con.execute(f"SET temp_directory = {quote(str(workspace.tmp / 'duckdb'))}")
+    con.execute(f"SET threads = {int(engine.threads or os.cpu_count() or 1)}")
     try:
         open_persons(con, persons)
         context = PublishContext(

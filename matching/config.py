@@ -27,7 +27,8 @@ class EngineConfig(BaseModel):
     backend: Literal["duckdb"] = Field("duckdb", description="The SQL engine Splink runs on.")
     memory_limit: str = Field(
         "4GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
-        description="DuckDB memory limit; beyond it DuckDB spills to the workspace's tmp/.",
+        description="DuckDB memory limit of matching and publishing; beyond it DuckDB "
+        "spills to the workspace's tmp/.",
     )  # fmt: skip
     threads: int | None = Field(None, ge=1, description="Worker threads (default: all cores).")
 
