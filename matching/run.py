@@ -216,9 +216,9 @@ def _reconcile(engine: Engine, registry: PersonRegistry, counts: MatchCounts) ->
 
 
 def _write_outputs(engine: Engine, folder: Path, review: pa.Table, config: MatchingConfig) -> None:
+    """Write the outputs; the bulk ones go from the engine straight to Parquet (never through
+    Python), so memory stays within the engine's limit however many records there are."""
     import pyarrow.parquet as pq
-
-    from schemas.canonical import arrow_schema
 
     engine.write_parquet(
         "SELECT source, source_record_id, extract_id, person_id, "
@@ -226,28 +226,10 @@ def _write_outputs(engine: Engine, folder: Path, review: pa.Table, config: Match
         "ORDER BY person_id, source, source_record_id",
         folder / "record_links.parquet",
     )
-    persons = engine.to_arrow(persons_sql("records", "assignment", config.survivorship))
-    pq.write_table(_typed_persons(persons, arrow_schema()), folder / "persons.parquet",
-                   compression="zstd")  # fmt: skip
+    engine.write_parquet(persons_sql("records", "assignment", config.survivorship),
+                         folder / "persons.parquet")  # fmt: skip
     pq.write_table(review, folder / "review.parquet", compression="zstd")
     engine.write_parquet("SELECT * FROM frame ORDER BY unique_id", folder / "frame.parquet")
-
-
-def _typed_persons(persons: pa.Table, canonical: pa.Schema) -> pa.Table:
-    """Cast the person view to the canonical types (record_count int64, sources list)."""
-    fields = []
-    for column in persons.column_names:
-        if column == "person_id":
-            fields.append(pa.field(column, pa.string(), nullable=False))
-        elif column == "record_count":
-            fields.append(pa.field(column, pa.int64(), nullable=False))
-        elif column == "sources":
-            fields.append(pa.field(column, pa.list_(pa.string())))
-        elif column.endswith("__source"):
-            fields.append(pa.field(column, pa.string()))
-        else:
-            fields.append(pa.field(column, canonical.field(column).type))
-    return persons.cast(pa.schema(fields))
 
 
 def _report_data(
