@@ -20,9 +20,10 @@ For each size (partner records over the four feeds, about 1.28 per person), it
    disk when the stage ends (and at its largest during the stage, DuckDB's spill files
    included); then the total and the ratio of the hub's whole run to bare Splink.
 
-Memory is bounded by configuration: ``matching.engine.memory_limit`` and ``threads`` (set by
-``--memory-limit`` and ``--threads``) apply to every DuckDB session of matching and publishing,
-whose spill files go to the workspace's ``tmp/``. Bare Splink runs under the same settings.
+Memory is bounded by configuration: ``matching.engine.memory_limit``, ``threads`` and
+``predict_chunk_records`` (set by ``--memory-limit``, ``--threads`` and ``--chunk-records``)
+apply to every DuckDB session of matching and publishing, whose spill files go to the
+workspace's ``tmp/``. Bare Splink runs under the same settings, chunked the same way.
 """
 
 from __future__ import annotations
@@ -211,14 +212,16 @@ def child_hub(config_path: str, result_path: str) -> None:
     Path(result_path).write_text(json.dumps(result, indent=2))
 
 
-def child_splink(workspace: str, memory_limit: str, threads: str, result_path: str) -> None:
+def child_splink(
+    workspace: str, memory_limit: str, threads: str, chunk_records: str, result_path: str
+) -> None:
     """Bare Splink predict and cluster on the records the hub matched, same model and limits."""
     import duckdb
     from splink import DuckDBAPI, Linker
     from splink.clustering import cluster_pairwise_predictions_at_threshold
 
     from matching.model import MatchModel, default_model_path
-    from matching.score import quiet_splink
+    from matching.score import prediction_chunks, quiet_splink
 
     frame = Path(workspace) / "matched" / "frame.parquet"
     spill = Path(workspace) / "tmp" / "bare-splink"
@@ -238,8 +241,9 @@ def child_splink(workspace: str, memory_limit: str, threads: str, result_path: s
     reset_peak_rss()
     started = time.perf_counter()
     predictions = linker.inference.predict(
-        threshold_match_weight=model.review_weight, warning_mode="never"
-    )
+        threshold_match_weight=model.review_weight, warning_mode="never",
+        num_chunks_left=prediction_chunks(records, int(chunk_records)), num_chunks_right=1,
+    )  # fmt: skip
     predicted = time.perf_counter()
     probability = 2**model.link_weight / (1 + 2**model.link_weight)
     clusters = cluster_pairwise_predictions_at_threshold(
@@ -302,7 +306,8 @@ def write_config(run: Path, feeds: list[str], port: int, host_key: str, args: An
 
     config = write_loopback_config(run, feeds, port, host_key)
     document = yaml.safe_load(config.read_text(encoding="utf-8"))
-    document["matching"] = {"engine": {"memory_limit": args.memory_limit, "threads": args.threads}}
+    document["matching"] = {"engine": {"memory_limit": args.memory_limit, "threads": args.threads,
+                                       "predict_chunk_records": args.chunk_records}}  # fmt: skip
     config.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return config
 
@@ -342,7 +347,7 @@ def bench_size(records: int, args: Any) -> dict[str, Any]:
     hub = json.loads((run / "hub.json").read_text())
     workspace = run / "workspace"
     _child("splink", str(workspace), args.memory_limit, str(args.threads),
-           str(run / "splink.json"))  # fmt: skip
+           str(args.chunk_records), str(run / "splink.json"))  # fmt: skip
     splink = json.loads((run / "splink.json").read_text())
     return {"records": partners["records"], "bytes": partners["bytes"], "hub": hub,
             "splink": splink}  # fmt: skip
@@ -420,11 +425,14 @@ def main() -> None:
     parser.add_argument("--memory-limit", default="8GB",
                         help="DuckDB memory limit (matching, publishing, bare Splink)")  # fmt: skip
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--chunk-records", type=int, default=1_000_000,
+                        help="records per prediction chunk (hub and bare Splink)")  # fmt: skip
     args = parser.parse_args()
     sizes = list(args.records or DEFAULT_SIZES) + ([FULL_SIZE] if args.full else [])
     args.dir = args.dir.resolve()
     print(f"machine: {os.cpu_count()} cores, {_memory_gib():.0f} GiB; DuckDB memory_limit "
-          f"{args.memory_limit}, threads {args.threads}; work folder {args.dir}")  # fmt: skip
+          f"{args.memory_limit}, threads {args.threads}, prediction in chunks of "
+          f"{args.chunk_records:,} records; work folder {args.dir}")  # fmt: skip
     for records in sizes:
         print_result(bench_size(records, args))
         sys.stdout.flush()

@@ -115,7 +115,9 @@ def run_matching(
             timer.lap("standardise")
             say(f"{counts.records:,} records standardised")
             counts.decisions_applied = _load_decisions(engine, registry)
-            counts.scored_pairs = score(engine, model, counts.records, review_weight)
+            chunk = config.engine.predict_chunk_records
+            counts.scored_pairs = score(engine, model, counts.records, review_weight,
+                                        chunk_records=chunk)  # fmt: skip
             timer.lap("predict")
             stats = cluster_records(engine, link_weight)
             timer.lap("cluster")

@@ -50,12 +50,25 @@ def gamma_columns(model: MatchModel) -> list[str]:
     return [f"gamma_{c['output_column_name']}" for c in model.splink["comparisons"]]
 
 
-def score(engine: Engine, model: MatchModel, records: int, review_weight: float) -> int:
-    """Score every candidate pair; keep those at or above ``review_weight`` in ``scored``."""
+def prediction_chunks(records: int, chunk_records: int) -> int:
+    """How many chunks prediction splits ``records`` into (one up to ``chunk_records``)."""
+    return max(1, math.ceil(records / chunk_records))
+
+
+def score(
+    engine: Engine, model: MatchModel, records: int, review_weight: float, *,
+    chunk_records: int = 1_000_000,
+) -> int:  # fmt: skip
+    """Score every candidate pair; keep those at or above ``review_weight`` in ``scored``.
+
+    Above ``chunk_records`` records the pairs are generated and scored chunk by chunk of the
+    left-hand records, so the engine never holds every candidate pair at once.
+    """
     linker = linker_for(engine, model, records)
     predictions = linker.inference.predict(
-        threshold_match_weight=review_weight, warning_mode="never"
-    )
+        threshold_match_weight=review_weight, warning_mode="never",
+        num_chunks_left=prediction_chunks(records, chunk_records), num_chunks_right=1,
+    )  # fmt: skip
     gammas = ", ".join(gamma_columns(model))
     engine.create_table(
         "scored",
