@@ -121,24 +121,48 @@ def treated_sql(rule: ColumnRule, *, canonical: str | None = None) -> str:
     raise PolicyError(f"{rule.field}: no column is built for treatment {treatment}")
 
 
-def grant_sql(field: str, grant: Grant) -> str:
-    """SQL that is true for rows whose value of ``field`` the grant lets through."""
+Subjects = dict[tuple[str, ...], str]
+"""A grant's ``known_to`` feeds -> the column holding whether the person is known to one."""
+
+
+def subjects_sql(known_to: tuple[str, ...]) -> str:
+    """SQL true for people with a record from one of the ``known_to`` feeds."""
+    listed = ", ".join(quote(s) for s in known_to)
+    return f"list_has_any({ident(SOURCES)}, [{listed}])"
+
+
+def with_subject_columns(relation: str, policy: RecipientPolicy) -> tuple[str, Subjects]:
+    """A SELECT over ``relation`` adding one column per distinct ``known_to`` of the policy's
+    grants (tested once per person rather than once per field)."""
+    distinct = dict.fromkeys(g.known_to for r in policy.columns for g in r.grants
+                             if g.known_to is not None)  # fmt: skip
+    subjects = {known: f"__known_to_{n}" for n, known in enumerate(distinct)}
+    if not subjects:
+        return relation, subjects
+    columns = ", ".join(f"{subjects_sql(k)} AS {ident(c)}" for k, c in subjects.items())
+    return f"(SELECT *, {columns} FROM {relation})", subjects
+
+
+def grant_sql(field: str, grant: Grant, subjects: Subjects | None = None) -> str:
+    """SQL that is true for rows whose value of ``field`` the grant lets through
+    (``subjects`` as given by :func:`with_subject_columns`, else tested inline)."""
     feeds = ", ".join(quote(s) for s in grant.sources)
     terms = [f"{ident(source_column(field))} IN ({feeds})"]
     if grant.known_to is not None:
-        listed = ", ".join(quote(s) for s in grant.known_to)
-        terms.append(f"list_has_any({ident(SOURCES)}, [{listed}])")
+        column = (subjects or {}).get(grant.known_to)
+        terms.append(ident(column) if column else subjects_sql(grant.known_to))
     for name, values in grant.where:
         listed = ", ".join(quote(v) for v in values)
         terms.append(f"CAST({ident(name)} AS VARCHAR) IN ({listed})")
     return "(" + " AND ".join(terms) + ")"
 
 
-def mask_sql(rule: ColumnRule | None) -> str:
+def mask_sql(rule: ColumnRule | None, subjects: Subjects | None = None) -> str:
     """SQL that is true when a row's value of the rule's field is released."""
     if rule is None or not rule.grants:
         return "FALSE"
-    return "coalesce(" + " OR ".join(grant_sql(rule.field, g) for g in rule.grants) + ", FALSE)"
+    grants = " OR ".join(grant_sql(rule.field, g, subjects) for g in rule.grants)
+    return f"coalesce({grants}, FALSE)"
 
 
 @dataclass(frozen=True)
@@ -254,9 +278,10 @@ def build_view(
             return pseudonym_input_sql(rule.field, canonical=form)
         return treated_sql(rule, canonical=form)
 
+    source, subjects = with_subject_columns(with_canonical_columns(persons, canonical), policy)
     masked = ", ".join([
         f"{ident(PERSON_ID)} AS {INTERNAL_ID}",
-        *(f"CASE WHEN {mask_sql(r)} THEN {before_pseudonym(r)} END AS {ident(r.field)}"
+        *(f"CASE WHEN {mask_sql(r, subjects)} THEN {before_pseudonym(r)} END AS {ident(r.field)}"
           for r in policy.columns),
     ])  # fmt: skip
     any_value = " OR ".join(f"{ident(r.field)} IS NOT NULL" for r in policy.columns) or "FALSE"
@@ -268,10 +293,11 @@ def build_view(
     ])  # fmt: skip
     relation = f"released_{secrets.token_hex(4)}"
     # Column expressions hold no key material: keys are bound as parameters.
+    # Materialised so that each masked value is computed once (else the filter inlines them).
     con.sql(
-        f"CREATE TEMP TABLE {relation} AS SELECT {released} FROM (SELECT {masked} "
-        f"FROM {with_canonical_columns(persons, canonical)}) WHERE {any_value} "
-        "ORDER BY person_id",
+        f"CREATE TEMP TABLE {relation} AS WITH masked AS MATERIALIZED (SELECT {masked} "
+        f"FROM {source}) SELECT {released} FROM masked "
+        f"WHERE {any_value} ORDER BY person_id",
         params=params,
     )
     ((rows,),) = con.sql(f"SELECT count(*) FROM {relation}").fetchall()
@@ -284,20 +310,23 @@ def build_view(
 def _count_withheld(
     con: duckdb.DuckDBPyConnection, persons: str, present: set[str], policy: RecipientPolicy
 ) -> tuple[tuple[WithheldValues, ...], int]:
+    source, subjects = with_subject_columns(persons, policy)
     parts = []
     for name in VIEW_FIELDS:
         if name not in present or source_column(name) not in present:
             continue
-        mask = mask_sql(policy.column(name))
+        mask = mask_sql(policy.column(name), subjects)
         parts.append(
             f"SELECT {quote(name)} AS field, {ident(source_column(name))} AS source, "
             f"count(*) FILTER (WHERE {mask}) AS released, "
             f"count(*) FILTER (WHERE NOT {mask}) AS withheld "
-            f"FROM {persons} WHERE {ident(name)} IS NOT NULL GROUP BY ALL"
+            f"FROM counted WHERE {ident(name)} IS NOT NULL GROUP BY ALL"
         )
     if not parts:
         return (), 0
-    rows = con.sql(" UNION ALL ".join(parts)).fetchall()
+    rows = con.sql(
+        f"WITH counted AS MATERIALIZED (SELECT * FROM {source}) " + " UNION ALL ".join(parts)
+    ).fetchall()
     withheld: list[WithheldValues] = []
     released_total = 0
     for field_name, source, released, held in sorted(rows, key=lambda r: (r[0], r[1] or "")):
