@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -199,10 +199,12 @@ def _reconcile(engine: Engine, registry: PersonRegistry, counts: MatchCounts) ->
         SELECT a.source, a.source_record_id, a.person_id FROM assignment a
         LEFT JOIN previous p USING (source, source_record_id)
         WHERE p.person_id IS DISTINCT FROM a.person_id OR NOT p.present
+        ORDER BY a.source, a.source_record_id
     """)  # fmt: skip
     absent = engine.to_arrow("""
         SELECT p.source, p.source_record_id FROM previous p
         ANTI JOIN assignment a USING (source, source_record_id) WHERE p.present
+        ORDER BY p.source, p.source_record_id
     """)  # fmt: skip
     counts.persons = len(keys)
     counts.persons_with_links = int(engine.scalar(
@@ -212,9 +214,16 @@ def _reconcile(engine: Engine, registry: PersonRegistry, counts: MatchCounts) ->
     counts.splits, counts.retired = result.splits, result.retired
     return {
         "reconciliation": result,
-        "changed": list(zip(*(changed.column(i).to_pylist() for i in range(3)), strict=True)),
-        "absent": list(zip(*(absent.column(i).to_pylist() for i in range(2)), strict=True)),
+        "changed": _rows(changed),
+        "absent": _rows(absent),
     }
+
+
+def _rows(table: pa.Table) -> Iterator[tuple[Any, ...]]:
+    """A table's rows as tuples, one batch at a time (in key order, the registry's inserts
+    append to its index instead of jumping about it)."""
+    for batch in table.to_batches(max_chunksize=65_536):
+        yield from zip(*(column.to_pylist() for column in batch.columns), strict=True)
 
 
 def _write_outputs(engine: Engine, folder: Path, review: pa.Table, config: MatchingConfig) -> None:
