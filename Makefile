@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench bench-e2e clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,5 +33,8 @@ bench: setup
 	@bash scripts/system-deps
 	$(PY) bench/sftp_bench.py
 
+bench-e2e: setup  # the whole run against bare Splink; ARGS=--full adds 10,000,000 records
+	$(PY) bench/e2e_bench.py $(ARGS)
+
 clean:
-	rm -rf $(VENV) .demo .pytest_cache .ruff_cache
+	rm -rf $(VENV) .demo .bench .pytest_cache .ruff_cache

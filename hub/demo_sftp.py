@@ -242,6 +242,52 @@ def _split(public: str) -> tuple[str, bytes]:
     return key_type, base64.b64decode(blob)
 
 
+def write_partner_keys(keys: Path, feeds: list[str]) -> dict[str, str]:
+    """Write the server's host key and one key per partner; return each partner's public key."""
+    write_ed25519_key(keys / "sftp_host_ed25519")
+    return {feed: write_ed25519_key(keys / f"{feed}_ed25519") for feed in feeds}
+
+
+def write_loopback_config(demo_dir: Path, feeds: list[str], port: int, host_key_line: str) -> Path:
+    """Write a hub config whose feeds are the example feeds pulled over SFTP from 127.0.0.1.
+
+    Keys are those of :func:`write_partner_keys` under ``demo_dir/keys``; the workspace is
+    ``demo_dir/workspace``. Returns the hub file's path.
+    """
+    config_dir = demo_dir / "config"
+    (config_dir / "feeds").mkdir(parents=True, exist_ok=True)
+    for feed in feeds:
+        document = yaml.safe_load((EXAMPLE_FEEDS / f"{feed}.yaml").read_text(encoding="utf-8"))
+        document["source"] = {
+            "kind": "sftp",
+            "host": "127.0.0.1",
+            "port": port,
+            "username": feed,
+            "folder": ".",
+            "host_key": host_key_line,
+            "private_key_file": f"../../keys/{feed}_ed25519",
+            "pattern": document["source"]["pattern"],
+            "completeness": {"stable_seconds": 0, "min_age_seconds": 0},
+            "after_landing": "archive",
+        }
+        (config_dir / "feeds" / f"{feed}.yaml").write_text(
+            f"# {feed}: the example feed, pulled over SFTP from the demo's loopback server\n"
+            + yaml.safe_dump(document, sort_keys=False, allow_unicode=True),
+            encoding="utf-8",
+        )
+    hub_document = yaml.safe_load((EXAMPLE_FEEDS.parent / "hub.yaml").read_text("utf-8"))
+    hub_document.update({"workspace": "../workspace", "feeds": ["feeds/*.yaml"]})
+    shutil.copytree(EXAMPLE_FEEDS.parent / "agreements", config_dir / "agreements",
+                    dirs_exist_ok=True)  # fmt: skip
+    (config_dir / "hub.yaml").write_text(
+        "# Written by iomhub demo: the four demo partners on an SFTP server on 127.0.0.1\n"
+        "# (it ran only while the demo ran), with the example agreements and recipients.\n"
+        + yaml.safe_dump(hub_document, sort_keys=False, allow_unicode=True),
+        encoding="utf-8",
+    )
+    return config_dir / "hub.yaml"
+
+
 @contextlib.contextmanager
 def sftp_demo_config(demo_dir: Path, partner_folders: dict[str, Path]) -> Any:
     """Serve each partner's folder over SFTP and write a hub config that pulls from it.
@@ -249,40 +295,10 @@ def sftp_demo_config(demo_dir: Path, partner_folders: dict[str, Path]) -> Any:
     Yields ``(config_path, server)``; the server stops when the block ends.
     """
     keys = demo_dir / "keys"
-    write_ed25519_key(keys / "sftp_host_ed25519")
-    accounts = {}
-    for feed, folder in partner_folders.items():
-        accounts[feed] = (folder, write_ed25519_key(keys / f"{feed}_ed25519"))
+    public = write_partner_keys(keys, list(partner_folders))
+    accounts = {feed: (folder, public[feed]) for feed, folder in partner_folders.items()}
     with LoopbackSftpServer(keys / "sftp_host_ed25519", accounts) as server:
-        config_dir = demo_dir / "config"
-        (config_dir / "feeds").mkdir(parents=True, exist_ok=True)
-        for feed in partner_folders:
-            document = yaml.safe_load((EXAMPLE_FEEDS / f"{feed}.yaml").read_text(encoding="utf-8"))
-            document["source"] = {
-                "kind": "sftp",
-                "host": "127.0.0.1",
-                "port": server.port,
-                "username": feed,
-                "folder": ".",
-                "host_key": server.host_key_line,
-                "private_key_file": f"../../keys/{feed}_ed25519",
-                "pattern": document["source"]["pattern"],
-                "completeness": {"stable_seconds": 0, "min_age_seconds": 0},
-                "after_landing": "archive",
-            }
-            (config_dir / "feeds" / f"{feed}.yaml").write_text(
-                f"# {feed}: the example feed, pulled over SFTP from the demo's loopback server\n"
-                + yaml.safe_dump(document, sort_keys=False, allow_unicode=True),
-                encoding="utf-8",
-            )
-        hub_document = yaml.safe_load((EXAMPLE_FEEDS.parent / "hub.yaml").read_text("utf-8"))
-        hub_document.update({"workspace": "../workspace", "feeds": ["feeds/*.yaml"]})
-        shutil.copytree(EXAMPLE_FEEDS.parent / "agreements", config_dir / "agreements",
-                        dirs_exist_ok=True)  # fmt: skip
-        (config_dir / "hub.yaml").write_text(
-            "# Written by iomhub demo: the four demo partners on an SFTP server on 127.0.0.1\n"
-            "# (it ran only while the demo ran), with the example agreements and recipients.\n"
-            + yaml.safe_dump(hub_document, sort_keys=False, allow_unicode=True),
-            encoding="utf-8",
+        config = write_loopback_config(
+            demo_dir, list(partner_folders), server.port, server.host_key_line
         )
-        yield config_dir / "hub.yaml", server
+        yield config, server

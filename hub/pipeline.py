@@ -8,7 +8,9 @@ for the whole run.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -37,6 +39,8 @@ class RunSummary:
     """The matching stage's counts (records, persons, links, merges, splits, review pairs,
     model version), or None when it did not run."""
     match_error: str | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    """Wall time of each stage that ran ('pull', 'ingest', 'match', 'publish'), in order."""
 
     @property
     def failed(self) -> bool:
@@ -66,7 +70,8 @@ class RunSummary:
         return {"run_id": self.run_id, "totals": self.totals(), "pulls": [asdict(p) for p in
                 self.pulls], "extracts": [asdict(e) for e in self.extracts],
                 "match": self.match, "match_error": self.match_error,
-                "releases": [asdict(r) for r in self.releases]}  # fmt: skip
+                "releases": [asdict(r) for r in self.releases],
+                "stage_seconds": self.stage_seconds}  # fmt: skip
 
 
 def record_config_changes(config: HubConfig, state: StateStore, audit: AuditLog) -> None:
@@ -91,16 +96,35 @@ def record_config_changes(config: HubConfig, state: StateStore, audit: AuditLog)
             state.set_fact(key, "removed")
 
 
+StageHook = Callable[[str, bool], None]
+"""Told ``(stage, True)`` as a stage starts and ``(stage, False)`` as it ends (benchmarks)."""
+
+
+@contextmanager
+def _stage(summary: RunSummary, name: str, hook: StageHook | None) -> Iterator[None]:
+    if hook is not None:
+        hook(name, True)
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        summary.stage_seconds[name] = round(time.perf_counter() - started, 3)
+        if hook is not None:
+            hook(name, False)
+
+
 def run_once(
     config: HubConfig, reporter: Reporter, *, pull: bool = True, command: str = "run",
     feeds: list[FeedConfig] | None = None, only_if_new: bool = False,
     should_stop: Callable[[], bool] | None = None, sleep: Sleep | None = None,
+    on_stage: StageHook | None = None,
 ) -> RunSummary:  # fmt: skip
     """Pull every feed (or ``feeds``) once, then run every later stage on what has landed.
 
     ``only_if_new`` skips the later stages when nothing new landed and nothing is pending (the
     scheduler's ticks). ``should_stop`` is asked between steps: a stopping service finishes
-    the step in hand and records the run as 'stopped'.
+    the step in hand and records the run as 'stopped'. Each stage's wall time is kept in
+    ``RunSummary.stage_seconds``; ``on_stage`` is told as each stage starts and ends.
     """
     workspace = Workspace(config.workspace)
     stop = should_stop or (lambda: False)
@@ -112,28 +136,31 @@ def run_once(
             record_config_changes(config, state, audit)
             if pull:
                 reporter.step("Pulling partner extracts")
-                summary.pulls = pull_all(
-                    config, workspace, state, audit, reporter, feeds, sleep=sleep, should_stop=stop
-                )
+                with _stage(summary, "pull", on_stage):
+                    summary.pulls = pull_all(config, workspace, state, audit, reporter, feeds,
+                                             sleep=sleep, should_stop=stop)  # fmt: skip
             nothing_new = not any(p.landed for p in summary.pulls) and not state.extracts(
                 status="pending")  # fmt: skip
             if stop() or (only_if_new and nothing_new):
                 state.finish_run(summary.run_id, "stopped" if stop() else "ok", summary.totals())
                 return summary
             reporter.step("Ingesting landed extracts")
-            summary.extracts = ingest_pending(config, workspace, state, audit, reporter)
+            with _stage(summary, "ingest", on_stage):
+                summary.extracts = ingest_pending(config, workspace, state, audit, reporter)
             if not summary.extracts:
                 reporter.done("nothing new to ingest")
             if config.matching.enabled:
                 reporter.step("Matching people across partners")
                 try:
-                    counts = match_stage(config, workspace, state, reporter,
-                                         run_id=summary.run_id)  # fmt: skip
+                    with _stage(summary, "match", on_stage):
+                        counts = match_stage(config, workspace, state, reporter,
+                                             run_id=summary.run_id)  # fmt: skip
                     summary.match = counts.as_dict() if counts else None
                 except HubError as error:
                     summary.match_error = error.message
                     reporter.problem(f"matching: {error.message}")
-            summary.releases = publish_all(config, workspace, state, audit, reporter)
+            with _stage(summary, "publish", on_stage):
+                summary.releases = publish_all(config, workspace, state, audit, reporter)
             state.finish_run(summary.run_id, "failed" if summary.failed else "ok",
                              summary.totals())  # fmt: skip
         except BaseException:

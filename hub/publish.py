@@ -20,14 +20,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import pyarrow.parquet as pq
 
 from connectors.files import sha256_file
 from hub.audit import AuditLog, Operation
@@ -41,7 +40,6 @@ from hub.release_files import (
     file_entry,
     move_into_place,
     new_release_id,
-    read_back,
     read_manifest,
     releases_in,
     remove_leftovers,
@@ -163,10 +161,13 @@ def publish_all(
         return []
     agreements = load_sharing(config)
     workspace.create()
+    engine = config.matching.engine  # one memory budget for the hub's DuckDB sessions
     con = duckdb.connect()
+    con.execute(f"SET memory_limit = {quote(engine.memory_limit)}")
     con.execute(f"SET temp_directory = {quote(str(workspace.tmp / 'duckdb'))}")
+    con.execute(f"SET threads = {int(engine.threads or os.cpu_count() or 1)}")
     try:
-        open_persons(con, persons)
+        open_persons(con, persons, in_memory=True)  # read once, queried per recipient
         context = PublishContext(
             config,
             workspace,
@@ -233,19 +234,22 @@ def _publish(context: PublishContext, recipient: RecipientConfig, outcome: Relea
         return
     release_id = new_release_id(after=latest.name if latest else None)
     view = build_view(context.con, "persons", policy, key)
-    final = write_release(
-        context,
-        recipient,
-        policy,
-        key,
-        view,
-        release_id,
-        fingerprint,
-        previous=latest.name if latest else None,
-    )
+    try:
+        final = write_release(
+            context,
+            recipient,
+            policy,
+            key,
+            view,
+            release_id,
+            fingerprint,
+            previous=latest.name if latest else None,
+        )
+    finally:
+        view.drop()
     context.state.set_fact(f"withheld:{recipient.name}", "")
     outcome.status, outcome.release_id, outcome.path = "published", release_id, str(final)
-    outcome.rows, outcome.columns = view.table.num_rows, view.table.num_columns
+    outcome.rows, outcome.columns = view.rows, len(view.columns)
     outcome.withheld_values = sum(w.count for w in view.withheld)
     context.reporter.done(
         f"{recipient.name}: release {release_id}, {outcome.rows:,} people, "
@@ -285,7 +289,7 @@ def write_release(
     temporary.mkdir()
     temporary_record.mkdir()
     try:
-        files = write_view_files(view.table, temporary, recipient.formats)
+        files = write_view_files(context.con, view.view_sql(), temporary, recipient.formats)
         context.on_step("written")
         problems = _check(context, policy, view, files)
         if problems:
@@ -313,10 +317,12 @@ def write_release(
             release_id,
             fingerprint,
             previous,
-            [file_entry(f, view.table.num_rows) for f in files],
+            [file_entry(f, view.rows) for f in files],
         )
         write_json(temporary / MANIFEST, manifest)
-        pq.write_table(view.pseudonym_map, temporary_record / "pseudonyms.parquet")
+        pseudonyms = temporary_record / "pseudonyms.parquet"
+        context.con.execute(f"COPY ({view.pseudonym_map_sql()}) TO {quote(str(pseudonyms))} "
+                            "(FORMAT parquet, COMPRESSION zstd)")  # fmt: skip
         write_json(temporary_record / "decisions.json", _decisions(policy, view, key, manifest))
         move_into_place(temporary_record, records / release_id)
         final = folder / release_id
@@ -335,13 +341,16 @@ def write_release(
 def _check(
     context: PublishContext, policy: RecipientPolicy, view: ViewResult, files: list[Path]
 ) -> list[str]:
+    """Check the files as written, each read back by the engine."""
     problems = []
     for path in files:
         if path.suffix == ".parquet":
-            written = read_back(path, view.table.schema)
+            written = f"read_parquet({quote(str(path))})"
             problems += check_release(context.con, written, policy, "persons", view.persons_out)
         else:
-            problems += csv_problems(path, view.table.schema, view.persons_out)
+            described = context.con.sql(f"DESCRIBE {view.view_sql()}").fetchall()
+            columns = [(str(row[0]), str(row[1])) for row in described]
+            problems += csv_problems(context.con, path, columns, view.persons_out)
     return problems
 
 
@@ -386,7 +395,7 @@ def build_manifest(
         if retention
         else None,
         "fields": fields,
-        "row_count": view.table.num_rows,
+        "row_count": view.rows,
         "key_id": key.key_id,
         "pseudonyms": PSEUDONYM_SCHEME,
         "files": files,

@@ -3,25 +3,26 @@
 A release is written into a hidden temporary folder next to its final place, synced to disk,
 and renamed into place in one step: a recipient's folder only ever holds complete releases.
 CSV cells that a spreadsheet would run as a formula (starting ``=``, ``+``, ``-``, ``@``, tab
-or carriage return) are prefixed with a single quote (OWASP's advice on CSV injection).
+or carriage return) are prefixed with a single quote (OWASP's advice on CSV injection). The
+view's files are written and read back by DuckDB, so a release of any size stays within the
+engine's memory limit.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime
 import json
 import os
 import re
 import shutil
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from connectors.files import fsync_path, sha256_file
+
+if TYPE_CHECKING:
+    import duckdb
 
 VIEW_STEM = "view"
 MANIFEST = "manifest.json"
@@ -47,15 +48,13 @@ def is_release_id(name: str) -> bool:
     return bool(_RELEASE_ID.match(name))
 
 
-def neutralise_formulas(table: pa.Table) -> pa.Table:
-    """Prefix text cells a spreadsheet would treat as a formula with a single quote."""
-    columns = []
-    for column in table.columns:
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            risky = pc.fill_null(pc.match_substring_regex(column, FORMULA_START), False)
-            column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
-        columns.append(column)
-    return pa.table(columns, names=table.column_names)
+def neutralised_sql(column: str) -> str:
+    """SQL for a text column with cells a spreadsheet would run as a formula prefixed by '."""
+    quote = _literal("'")
+    return (
+        f"CASE WHEN regexp_matches({column}, '{FORMULA_START}') THEN {quote} || {column} "
+        f"ELSE {column} END"
+    )
 
 
 def sync_folder(folder: Path) -> None:
@@ -66,45 +65,68 @@ def sync_folder(folder: Path) -> None:
     fsync_path(folder)
 
 
-def write_view_files(table: pa.Table, folder: Path, formats: list[str]) -> list[Path]:
-    """Write the view in each format into ``folder``; return the files."""
+def write_view_files(
+    con: duckdb.DuckDBPyConnection, view_sql: str, folder: Path, formats: list[str]
+) -> list[Path]:
+    """Write the result of ``view_sql`` in each format into ``folder``; return the files.
+
+    The engine writes them (the view is never held in Python); CSV text cells that could run
+    as a formula are neutralised.
+    """
     written = []
     if "parquet" in formats:
         path = folder / f"{VIEW_STEM}.parquet"
-        pq.write_table(table, path, compression="zstd")
+        con.execute(f"COPY ({view_sql}) TO {_literal(path)} (FORMAT parquet, COMPRESSION zstd)")
         written.append(path)
     if "csv" in formats:
         path = folder / f"{VIEW_STEM}.csv"
-        pacsv.write_csv(neutralise_formulas(table), path)
+        columns = [
+            neutralised_sql(_ident(name)) + f" AS {_ident(name)}" if kind == "VARCHAR"
+            else _ident(name)
+            for name, kind, *_ in con.sql(f"DESCRIBE {view_sql}").fetchall()
+        ]  # fmt: skip
+        con.execute(f"COPY (SELECT {', '.join(columns)} FROM ({view_sql})) TO {_literal(path)} "
+                    "(FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"')")  # fmt: skip
         written.append(path)
     return written
 
 
-def read_back(path: Path, schema: pa.Schema) -> pa.Table:
-    """Read a written view file back (CSV as text columns, for checking)."""
-    if path.suffix == ".parquet":
-        return pq.read_table(path)
-    options = pacsv.ConvertOptions(
-        column_types={name: pa.string() for name in schema.names}, strings_can_be_null=False
-    )
-    return pacsv.read_csv(path, convert_options=options)
+def csv_problems(
+    con: duckdb.DuckDBPyConnection, path: Path, columns: list[tuple[str, str]], expected_rows: int
+) -> list[str]:
+    """Problems with a written CSV: columns, row count, any cell left able to run a formula.
 
-
-def csv_problems(path: Path, schema: pa.Schema, expected_rows: int) -> list[str]:
-    """Problems with a written CSV: columns, row count, any cell left able to run a formula."""
-    table = read_back(path, schema)
+    ``columns`` are the view's (name, engine type); the file is read back by the engine.
+    """
+    with path.open(newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle), [])
+    names = [name for name, _ in columns]
+    if header != names:
+        return [f"{path.name}: columns differ from the view"]
+    typed = "{" + ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in names) + "}"
+    source = (f"read_csv({_literal(path)}, header = true, auto_detect = false, delim = ',', "
+              f"quote = '\"', escape = '\"', columns = {typed})")  # fmt: skip
+    text = [name for name, kind in columns if kind == "VARCHAR"]
+    counts = ["count(*)"] + [
+        f"count(*) FILTER (WHERE regexp_matches({_ident(name)}, '{FORMULA_START}'))"
+        for name in text
+    ]
+    ((rows, *risky),) = con.sql(f"SELECT {', '.join(counts)} FROM {source}").fetchall()
     problems = []
-    if table.column_names != schema.names:
-        problems.append(f"{path.name}: columns differ from the view")
-    if table.num_rows != expected_rows:
-        problems.append(f"{path.name}: {table.num_rows} rows, {expected_rows} expected")
-    for name in schema.names:
-        if not pa.types.is_string(schema.field(name).type) or name not in table.column_names:
-            continue
-        risky = pc.sum(pc.match_substring_regex(table.column(name), FORMULA_START)).as_py()
-        if risky:
-            problems.append(f"{path.name}: {name}: {risky} cell(s) could run as a formula")
+    if rows != expected_rows:
+        problems.append(f"{path.name}: {rows} rows, {expected_rows} expected")
+    for name, count in zip(text, risky, strict=True):
+        if count:
+            problems.append(f"{path.name}: {name}: {count} cell(s) could run as a formula")
     return problems
+
+
+def _literal(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def file_entry(path: Path, rows: int) -> dict[str, Any]:

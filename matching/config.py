@@ -6,7 +6,7 @@ Every setting has a default, so a hub file without the section matches with the 
       model: models/iom-2026-11.json      # pin a trained model (default: the shipped one)
       link_weight: 4                      # auto-link at or above this match weight
       review_weight: 0                    # pairs from here up to link_weight go to review
-      engine: {backend: duckdb, memory_limit: 4GB, threads: 2}
+      engine: {backend: duckdb, memory_limit: 4GB, threads: 2, predict_chunk_records: 1000000}
       survivorship:
         sources: [probation, police, health, housing]
 """
@@ -27,9 +27,15 @@ class EngineConfig(BaseModel):
     backend: Literal["duckdb"] = Field("duckdb", description="The SQL engine Splink runs on.")
     memory_limit: str = Field(
         "4GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
-        description="DuckDB memory limit; beyond it DuckDB spills to the workspace's tmp/.",
+        description="DuckDB memory limit of matching and publishing; beyond it DuckDB "
+        "spills to the workspace's tmp/.",
     )  # fmt: skip
     threads: int | None = Field(None, ge=1, description="Worker threads (default: all cores).")
+    predict_chunk_records: int = Field(
+        1_000_000, ge=1000,
+        description="Prediction scores the candidate pairs of at most this many records at a "
+        "time (Splink's chunked predict), so the engine holds one chunk's pairs at once.",
+    )  # fmt: skip
 
 
 class SurvivorshipConfig(BaseModel):

@@ -23,7 +23,7 @@ import hashlib
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -270,13 +270,15 @@ class PersonRegistry:
         return result
 
     def commit(
-        self, run_id: str, result: Reconciliation, changed_records: list[tuple[str, str, str]],
-        absent_records: list[tuple[str, str]], counts: dict[str, Any], model_version: str,
+        self, run_id: str, result: Reconciliation,
+        changed_records: Iterable[tuple[str, str, str]], absent_records: Iterable[tuple[str, str]],
+        counts: dict[str, Any], model_version: str,
     ) -> None:  # fmt: skip
         """Write one run's outcome in a single transaction.
 
         ``changed_records`` are (source, record id, person id) for records new or moved;
-        ``absent_records`` records no longer in any current extract.
+        ``absent_records`` records no longer in any current extract (either may be a stream;
+        in key order they insert fastest).
         """
         now = utc_now()
         kept = set(result.assignment.values())
@@ -288,7 +290,7 @@ class PersonRegistry:
                 "INSERT INTO persons VALUES (?, 'active', NULL, ?, ?) ON CONFLICT (person_id) "
                 "DO UPDATE SET status='active', merged_into=NULL, updated_run=excluded.updated_run "
                 "WHERE status <> 'active'",
-                [(p, run_id, run_id) for p in sorted(kept)],
+                ((p, run_id, run_id) for p in sorted(kept)),
             )
             db.executemany(
                 "UPDATE persons SET status='merged', merged_into=?, updated_run=? "
@@ -302,11 +304,11 @@ class PersonRegistry:
                 "INSERT INTO records VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (source, "
                 "source_record_id) DO UPDATE SET person_id=excluded.person_id, present=1, "
                 "updated_run=excluded.updated_run",
-                [(s, r, p, run_id, run_id) for s, r, p in changed_records],
+                ((s, r, p, run_id, run_id) for s, r, p in changed_records),
             )
             db.executemany(
                 "UPDATE records SET present=0, updated_run=? WHERE source=? "
-                "AND source_record_id=?", [(run_id, s, r) for s, r in absent_records],
+                "AND source_record_id=?", ((run_id, s, r) for s, r in absent_records),
             )  # fmt: skip
             db.executemany(
                 "INSERT INTO events (run_id, at, kind, person_id, related, records) "

@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,7 +118,9 @@ def run_matching(
             timer.lap("standardise")
             say(f"{counts.records:,} records standardised")
             counts.decisions_applied = _load_decisions(engine, registry)
-            counts.scored_pairs = score(engine, model, counts.records, review_weight)
+            chunk = config.engine.predict_chunk_records
+            counts.scored_pairs = score(engine, model, counts.records, review_weight,
+                                        chunk_records=chunk)  # fmt: skip
             timer.lap("predict")
             stats = cluster_records(engine, link_weight)
             timer.lap("cluster")
@@ -200,10 +202,12 @@ def _reconcile(engine: Engine, registry: PersonRegistry, counts: MatchCounts) ->
         SELECT a.source, a.source_record_id, a.person_id FROM assignment a
         LEFT JOIN previous p USING (source, source_record_id)
         WHERE p.person_id IS DISTINCT FROM a.person_id OR NOT p.present
+        ORDER BY a.source, a.source_record_id
     """)  # fmt: skip
     absent = engine.to_arrow("""
         SELECT p.source, p.source_record_id FROM previous p
         ANTI JOIN assignment a USING (source, source_record_id) WHERE p.present
+        ORDER BY p.source, p.source_record_id
     """)  # fmt: skip
     counts.persons = len(keys)
     counts.persons_with_links = int(engine.scalar(
@@ -213,15 +217,22 @@ def _reconcile(engine: Engine, registry: PersonRegistry, counts: MatchCounts) ->
     counts.splits, counts.retired = result.splits, result.retired
     return {
         "reconciliation": result,
-        "changed": list(zip(*(changed.column(i).to_pylist() for i in range(3)), strict=True)),
-        "absent": list(zip(*(absent.column(i).to_pylist() for i in range(2)), strict=True)),
+        "changed": _rows(changed),
+        "absent": _rows(absent),
     }
 
 
-def _write_outputs(engine: Engine, folder: Path, review: pa.Table, config: MatchingConfig) -> None:
-    import pyarrow.parquet as pq
+def _rows(table: pa.Table) -> Iterator[tuple[Any, ...]]:
+    """A table's rows as tuples, one batch at a time (in key order, the registry's inserts
+    append to its index instead of jumping about it)."""
+    for batch in table.to_batches(max_chunksize=65_536):
+        yield from zip(*(column.to_pylist() for column in batch.columns), strict=True)
 
-    from schemas.canonical import arrow_schema
+
+def _write_outputs(engine: Engine, folder: Path, review: pa.Table, config: MatchingConfig) -> None:
+    """Write the outputs; the bulk ones go from the engine straight to Parquet (never through
+    Python), so memory stays within the engine's limit however many records there are."""
+    import pyarrow.parquet as pq
 
     engine.write_parquet(
         "SELECT source, source_record_id, extract_id, person_id, "
@@ -229,28 +240,11 @@ def _write_outputs(engine: Engine, folder: Path, review: pa.Table, config: Match
         "ORDER BY person_id, source, source_record_id",
         folder / "record_links.parquet",
     )
-    persons = engine.to_arrow(persons_sql("records", "assignment", config.survivorship))
-    pq.write_table(_typed_persons(persons, arrow_schema()), folder / "persons.parquet",
-                   compression="zstd")  # fmt: skip
+    engine.write_parquet(persons_sql("records", "assignment", config.survivorship),
+                         folder / "persons.parquet")  # fmt: skip
     pq.write_table(review, folder / "review.parquet", compression="zstd")
-    engine.write_parquet("SELECT * FROM frame ORDER BY unique_id", folder / "frame.parquet")
-
-
-def _typed_persons(persons: pa.Table, canonical: pa.Schema) -> pa.Table:
-    """Cast the person view to the canonical types (record_count int64, sources list)."""
-    fields = []
-    for column in persons.column_names:
-        if column == "person_id":
-            fields.append(pa.field(column, pa.string(), nullable=False))
-        elif column == "record_count":
-            fields.append(pa.field(column, pa.int64(), nullable=False))
-        elif column == "sources":
-            fields.append(pa.field(column, pa.list_(pa.string())))
-        elif column.endswith("__source"):
-            fields.append(pa.field(column, pa.string()))
-        else:
-            fields.append(pa.field(column, canonical.field(column).type))
-    return persons.cast(pa.schema(fields))
+    # Looked up by unique_id only ('iomhub match explain'): written unsorted.
+    engine.write_parquet("SELECT * FROM frame", folder / "frame.parquet")
 
 
 def _report_data(

@@ -50,12 +50,25 @@ def gamma_columns(model: MatchModel) -> list[str]:
     return [f"gamma_{c['output_column_name']}" for c in model.splink["comparisons"]]
 
 
-def score(engine: Engine, model: MatchModel, records: int, review_weight: float) -> int:
-    """Score every candidate pair; keep those at or above ``review_weight`` in ``scored``."""
+def prediction_chunks(records: int, chunk_records: int) -> int:
+    """How many chunks prediction splits ``records`` into (one up to ``chunk_records``)."""
+    return max(1, math.ceil(records / chunk_records))
+
+
+def score(
+    engine: Engine, model: MatchModel, records: int, review_weight: float, *,
+    chunk_records: int = 1_000_000,
+) -> int:  # fmt: skip
+    """Score every candidate pair; keep those at or above ``review_weight`` in ``scored``.
+
+    Above ``chunk_records`` records the pairs are generated and scored chunk by chunk of the
+    left-hand records, so the engine never holds every candidate pair at once.
+    """
     linker = linker_for(engine, model, records)
     predictions = linker.inference.predict(
-        threshold_match_weight=review_weight, warning_mode="never"
-    )
+        threshold_match_weight=review_weight, warning_mode="never",
+        num_chunks_left=prediction_chunks(records, chunk_records), num_chunks_right=1,
+    )  # fmt: skip
     gammas = ", ".join(gamma_columns(model))
     engine.create_table(
         "scored",
@@ -122,7 +135,7 @@ def explain_pairs(
     engine: Engine, model: MatchModel, records: int, pairs: pa.Table
 ) -> list[PairEvidence]:
     """Evidence for each (unique_id_l, unique_id_r) in ``pairs`` (unique_id_l < unique_id_r)."""
-    from splink.internals.waterfall_chart import records_to_waterfall_data
+    from splink.internals.misc import prob_to_bayes_factor
 
     if pairs.num_rows == 0:
         return []
@@ -142,28 +155,36 @@ def explain_pairs(
     ).to_pylist()
     predictions.drop_table_from_database_and_remove_from_cache()
     settings = linker._settings_obj
-    waterfall = records_to_waterfall_data(rows, settings, False)
+    prior = math.log2(prob_to_bayes_factor(settings._probability_two_random_records_match))
+    levels: dict[tuple[int, int], tuple[str, float, bool]] = {}
+    inputs: dict[int, tuple[list[str], list[str]]] = {}
     evidence = []
-    for number, row in enumerate(rows):
+    for row in rows:
         steps: list[Step] = []
-        prior = 0.0
-        for item in (w for w in waterfall if w["record_number"] == number):
-            name = item["column_name"]
-            if name == "Prior":
-                prior = float(item["log2_bayes_factor"])
-            elif name.startswith("tf_") and item["term_frequency_adjustment"]:
-                if steps and item["log2_bayes_factor"]:
-                    last = steps.pop()
-                    steps.append(Step(last.comparison, last.level, last.value_l, last.value_r,
-                                      last.weight, float(item["log2_bayes_factor"])))  # fmt: skip
-            elif name != "Final score":
-                column = DISPLAY_COLUMNS.get(name)
-                steps.append(Step(
-                    name, str(item["label_for_charts"]),
-                    _show(row.get(f"{column}_l")) if column else item["value_l"],
-                    _show(row.get(f"{column}_r")) if column else item["value_r"],
-                    _finite(item["log2_bayes_factor"]),
-                ))  # fmt: skip
+        for number, comparison in enumerate(settings.comparisons):
+            gamma = row[comparison._gamma_column_name]
+            level = levels.get((number, gamma))
+            if level is None:  # each level described once (Splink's waterfall re-parses per pair)
+                found = comparison._get_comparison_level_by_comparison_vector_value(gamma)
+                level = levels[number, gamma] = (
+                    str(found._label_for_charts_no_duplicates(comparison.comparison_levels)),
+                    _finite(found._log2_bayes_factor), found._has_tf_adjustments,
+                )  # fmt: skip
+            label, weight, has_tf = level
+            name = comparison.output_column_name
+            column = DISPLAY_COLUMNS.get(name)
+            if column:
+                value_l, value_r = _show(row.get(f"{column}_l")), _show(row.get(f"{column}_r"))
+            else:
+                if number not in inputs:
+                    used = comparison._input_columns_used_by_case_statement
+                    inputs[number] = ([c.unquote().name_l for c in used],
+                                      [c.unquote().name_r for c in used])  # fmt: skip
+                value_l = ", ".join(str(row[c]) for c in inputs[number][0])
+                value_r = ", ".join(str(row[c]) for c in inputs[number][1])
+            frequency = row[comparison._mw_tf_adj_column_name] if has_tf else None
+            steps.append(Step(name, label, value_l, value_r, weight,
+                              float(frequency) if frequency else 0.0))  # fmt: skip
         evidence.append(PairEvidence(
             int(row["unique_id_l"]), int(row["unique_id_r"]), prior,
             float(row["match_weight"]), float(row["match_probability"]), steps,

@@ -95,12 +95,18 @@ def _rank_sql(sources: tuple[str, ...]) -> str:
     return f"CASE source {cases} ELSE {len(sources)} END"
 
 
+def _recency_key(expression: str) -> str:
+    """An ascending key for "latest first, missing last" of a date expression."""
+    return f"coalesce(-date_diff('day', DATE '1970-01-01', {expression}), 9223372036854775807)"
+
+
 def persons_sql(records: str, assignment: str, config: SurvivorshipConfig) -> str:
     """SQL for the person view.
 
     ``records`` holds canonical records; ``assignment`` maps (source, source_record_id) to
     person_id. The result has person_id, record_count, sources, then F and F__source for every
-    view field.
+    view field. One pass over the records: per person and group, ``arg_min`` keeps the values
+    of the record that comes first by the group's order (a struct key, compared field by field).
     """
     picks = []
     selects = []
@@ -110,35 +116,28 @@ def persons_sql(records: str, assignment: str, config: SurvivorshipConfig) -> st
         order.append(_rank_sql(source_order(group, config)))
         order.append("source")
         if group.recency:
-            order.append(f"{group.recency} DESC NULLS LAST")
+            order.append(_recency_key(group.recency))
         order.append("source_record_id")
-        values = ", ".join(f"({expr}) AS {field}" for field, expr in group.fields.items())
-        picks.append(f"""
-    g_{group.name} AS (
-        SELECT person_id, {values}, source AS _source FROM (
-            SELECT a.person_id, r.*, row_number() OVER (
-                PARTITION BY a.person_id ORDER BY {", ".join(order)}) AS _rank
-            FROM {records} r JOIN {assignment} a USING (source, source_record_id)
-            WHERE {present}
-        ) WHERE _rank = 1
-    )""")
+        key = ", ".join(f"'k{i}': {term}" for i, term in enumerate(order))
+        values = ", ".join(f"'{field}': ({expr})" for field, expr in group.fields.items())
+        picks.append(f"arg_min({{{values}, '_source': source}}, {{{key}}}) "
+                     f"FILTER (WHERE {present}) AS g_{group.name}")  # fmt: skip
         for field in group.fields:
-            selects.append(f"g_{group.name}.{field}")
+            selects.append(f"g_{group.name}.{field} AS {field}")
             selects.append(
                 f"CASE WHEN g_{group.name}.{field} IS NOT NULL THEN g_{group.name}._source "
                 f"END AS {field}__source"
             )
-    joins = "\n".join(f"    LEFT JOIN g_{g.name} USING (person_id)" for g in GROUPS)
     return f"""
-WITH base AS (
-    SELECT a.person_id, count(*) AS record_count, list(DISTINCT r.source ORDER BY r.source)
-        AS sources
+WITH picked AS (
+    SELECT a.person_id, count(*) AS record_count,
+        list_sort(list_distinct(list(r.source))) AS sources,
+        {", ".join(picks)}
     FROM {records} r JOIN {assignment} a USING (source, source_record_id)
     GROUP BY a.person_id
-),{",".join(picks)}
-SELECT base.person_id, CAST(base.record_count AS BIGINT) AS record_count, base.sources,
+)
+SELECT person_id, CAST(record_count AS BIGINT) AS record_count, sources,
     {", ".join(selects)}
-FROM base
-{joins}
-ORDER BY base.person_id
+FROM picked
+ORDER BY person_id
 """

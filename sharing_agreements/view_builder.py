@@ -10,13 +10,14 @@ id), which stays inside the hub for re-identification.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from schemas.identifiers import SQL_CANONICALISERS
+from schemas.identifiers import SQL_CANONICALISERS, SQL_PLANS
 from sharing_agreements.errors import PolicyError
 from sharing_agreements.model import Generalisation, TreatmentKind
 from sharing_agreements.policy import OUTSIDE_CONDITIONS, ColumnRule, Grant, RecipientPolicy
@@ -41,13 +42,43 @@ def ident(name: str) -> str:
 
 
 def canonical_sql(field: str) -> str | None:
-    """SQL for the canonical form of an identifier or postcode field, or None."""
+    """SQL for the canonical form of an identifier or postcode field, or None (one scalar
+    expression: for small relations; bulk queries use :func:`with_canonical_columns`)."""
     builder = SQL_CANONICALISERS.get(field)
     return builder(f"CAST({ident(field)} AS VARCHAR)") if builder else None
 
 
-def pseudonym_input_sql(field: str) -> str:
-    """The text a field's value is pseudonymised as (canonical identifiers, trimmed upper text)."""
+def canonical_column(field: str) -> str:
+    """The column :func:`with_canonical_columns` gives a field's canonical form in."""
+    return f"__canonical_{field}"
+
+
+def with_canonical_columns(relation: str, fields: list[str]) -> str:
+    """A SELECT over ``relation`` adding :func:`canonical_column` for each identifier or
+    postcode field in ``fields``, each step of the rule computed once per row (the inlined
+    expression of :func:`canonical_sql` repeats its steps many times)."""
+    levels: list[dict[str, str]] = []
+    for name in dict.fromkeys(f for f in fields if f in SQL_PLANS):
+        plan = SQL_PLANS[name](f"CAST({ident(name)} AS VARCHAR)", f"__c_{name}_")
+        steps = [*plan.levels, {canonical_column(name): plan.result}]
+        for depth, level in enumerate(steps):
+            if depth == len(levels):
+                levels.append({})
+            levels[depth].update(level)
+    query = f"SELECT * FROM {relation}"
+    for level in levels:
+        columns = ", ".join(
+            f"{expression} AS {ident(alias)}" for alias, expression in level.items()
+        )
+        query = f"SELECT *, {columns} FROM ({query})"
+    return f"({query})"
+
+
+def pseudonym_input_sql(field: str, *, canonical: str | None = None) -> str:
+    """The text a field's value is pseudonymised as (canonical identifiers, trimmed upper text).
+
+    ``canonical`` names a column already holding the canonical form (else it is computed).
+    """
     column = ident(field)
     if field == PERSON_ID:
         return f"CAST({column} AS VARCHAR)"
@@ -57,12 +88,12 @@ def pseudonym_input_sql(field: str) -> str:
     if kind in ("integer", "boolean"):
         return f"CAST({column} AS VARCHAR)"
     text = f"nullif(upper(trim(CAST({column} AS VARCHAR))), '')"
-    canonical = canonical_sql(field)
-    return f"coalesce({canonical}, {text})" if canonical else text
+    canonical_form = ident(canonical) if canonical else canonical_sql(field)
+    return f"coalesce({canonical_form}, {text})" if canonical_form else text
 
 
-def generalise_sql(field: str, to: Generalisation) -> str:
-    """SQL for a generalised value."""
+def generalise_sql(field: str, to: Generalisation, *, canonical: str | None = None) -> str:
+    """SQL for a generalised value (``canonical`` as for :func:`pseudonym_input_sql`)."""
     column = ident(field)
     if to is Generalisation.YEAR:
         return f"CAST(year({column}) AS INTEGER)"
@@ -71,42 +102,67 @@ def generalise_sql(field: str, to: Generalisation) -> str:
     if to is Generalisation.FIVE_YEAR_BAND:
         start = f"(year({column}) - year({column}) % 5)"
         return f"CAST({start} AS VARCHAR) || '-' || CAST({start} + 4 AS VARCHAR)"
-    canonical = canonical_sql(field)
+    form = ident(canonical) if canonical else canonical_sql(field)
     if to is Generalisation.DISTRICT:
-        return f"nullif(split_part({canonical}, ' ', 1), '')"
-    return f"left({canonical}, len({canonical}) - 2)"
+        return f"nullif(split_part({form}, ' ', 1), '')"
+    return f"left({form}, len({form}) - 2)"
 
 
-def treated_sql(rule: ColumnRule) -> str:
-    """SQL for a column's treated value."""
+def treated_sql(rule: ColumnRule, *, canonical: str | None = None) -> str:
+    """SQL for a column's treated value (``canonical`` as for :func:`pseudonym_input_sql`)."""
     treatment = rule.treatment
     if treatment.kind is TreatmentKind.KEEP:
         return ident(rule.field)
     if treatment.kind is TreatmentKind.PSEUDONYMISE:
-        return hmac_sql(pseudonym_input_sql(rule.field), f"inner_{rule.field}", "outer")
+        return hmac_sql(pseudonym_input_sql(rule.field, canonical=canonical),
+                        f"inner_{rule.field}", "outer")  # fmt: skip
     if treatment.kind is TreatmentKind.GENERALISE and treatment.to is not None:
-        return generalise_sql(rule.field, treatment.to)
+        return generalise_sql(rule.field, treatment.to, canonical=canonical)
     raise PolicyError(f"{rule.field}: no column is built for treatment {treatment}")
 
 
-def grant_sql(field: str, grant: Grant) -> str:
-    """SQL that is true for rows whose value of ``field`` the grant lets through."""
+Subjects = dict[tuple[str, ...], str]
+"""A grant's ``known_to`` feeds -> the column holding whether the person is known to one."""
+
+
+def subjects_sql(known_to: tuple[str, ...]) -> str:
+    """SQL true for people with a record from one of the ``known_to`` feeds."""
+    listed = ", ".join(quote(s) for s in known_to)
+    return f"list_has_any({ident(SOURCES)}, [{listed}])"
+
+
+def with_subject_columns(relation: str, policy: RecipientPolicy) -> tuple[str, Subjects]:
+    """A SELECT over ``relation`` adding one column per distinct ``known_to`` of the policy's
+    grants (tested once per person rather than once per field)."""
+    distinct = dict.fromkeys(g.known_to for r in policy.columns for g in r.grants
+                             if g.known_to is not None)  # fmt: skip
+    subjects = {known: f"__known_to_{n}" for n, known in enumerate(distinct)}
+    if not subjects:
+        return relation, subjects
+    columns = ", ".join(f"{subjects_sql(k)} AS {ident(c)}" for k, c in subjects.items())
+    return f"(SELECT *, {columns} FROM {relation})", subjects
+
+
+def grant_sql(field: str, grant: Grant, subjects: Subjects | None = None) -> str:
+    """SQL that is true for rows whose value of ``field`` the grant lets through
+    (``subjects`` as given by :func:`with_subject_columns`, else tested inline)."""
     feeds = ", ".join(quote(s) for s in grant.sources)
     terms = [f"{ident(source_column(field))} IN ({feeds})"]
     if grant.known_to is not None:
-        listed = ", ".join(quote(s) for s in grant.known_to)
-        terms.append(f"list_has_any({ident(SOURCES)}, [{listed}])")
+        column = (subjects or {}).get(grant.known_to)
+        terms.append(ident(column) if column else subjects_sql(grant.known_to))
     for name, values in grant.where:
         listed = ", ".join(quote(v) for v in values)
         terms.append(f"CAST({ident(name)} AS VARCHAR) IN ({listed})")
     return "(" + " AND ".join(terms) + ")"
 
 
-def mask_sql(rule: ColumnRule | None) -> str:
+def mask_sql(rule: ColumnRule | None, subjects: Subjects | None = None) -> str:
     """SQL that is true when a row's value of the rule's field is released."""
     if rule is None or not rule.grants:
         return "FALSE"
-    return "coalesce(" + " OR ".join(grant_sql(rule.field, g) for g in rule.grants) + ", FALSE)"
+    grants = " OR ".join(grant_sql(rule.field, g, subjects) for g in rule.grants)
+    return f"coalesce({grants}, FALSE)"
 
 
 @dataclass(frozen=True)
@@ -122,11 +178,16 @@ class WithheldValues:
 
 @dataclass(frozen=True)
 class ViewResult:
-    """A recipient's view, ready to write, and what was held back."""
+    """A recipient's view, held in a temporary table of the connection it was built on (read
+    it with :meth:`table`, or write it with :meth:`view_sql`), and what was held back."""
 
-    table: pa.Table
-    pseudonym_map: pa.Table
-    """field, pseudonym, person_id (internal): never leaves the hub."""
+    con: duckdb.DuckDBPyConnection = field(repr=False)
+    relation: str
+    """The temporary table holding the view (with the internal person id)."""
+    columns: tuple[str, ...]
+    pseudonymised: tuple[str, ...]
+    """Columns holding pseudonyms (person_id first)."""
+    rows: int
     withheld: tuple[WithheldValues, ...]
     released_values: int
     persons_in: int
@@ -134,7 +195,38 @@ class ViewResult:
     @property
     def persons_out(self) -> int:
         """People in the view."""
-        return self.table.num_rows
+        return self.rows
+
+    def view_sql(self) -> str:
+        """SQL for the view as released, ordered by pseudonym."""
+        names = ", ".join(ident(n) for n in self.columns)
+        return f"SELECT {names} FROM {self.relation} ORDER BY person_id"
+
+    def pseudonym_map_sql(self) -> str:
+        """SQL for the pseudonym map: field, pseudonym, person_id (internal; never leaves)."""
+        return (
+            " UNION ALL ".join(
+                f"SELECT DISTINCT {quote(name)} AS field, {ident(name)} AS pseudonym, "
+                f"CAST({INTERNAL_ID} AS VARCHAR) AS person_id FROM {self.relation} "
+                f"WHERE {ident(name)} IS NOT NULL"
+                for name in self.pseudonymised
+            )
+            + " ORDER BY field, pseudonym"
+        )
+
+    @property
+    def table(self) -> pa.Table:
+        """The view as Arrow (read from the engine: for small views and tests)."""
+        return self.con.sql(self.view_sql()).to_arrow_table()
+
+    @property
+    def pseudonym_map(self) -> pa.Table:
+        """The pseudonym map as Arrow (read from the engine)."""
+        return self.con.sql(self.pseudonym_map_sql()).to_arrow_table()
+
+    def drop(self) -> None:
+        """Drop the temporary table."""
+        self.con.execute(f"DROP TABLE IF EXISTS {self.relation}")
 
 
 def required_columns(policy: RecipientPolicy) -> set[str]:
@@ -147,10 +239,23 @@ def required_columns(policy: RecipientPolicy) -> set[str]:
     return needed
 
 
+def _needs_canonical(rule: ColumnRule) -> bool:
+    if rule.field not in SQL_PLANS:
+        return False
+    kind, to = rule.treatment.kind, rule.treatment.to
+    return kind is TreatmentKind.PSEUDONYMISE or (
+        kind is TreatmentKind.GENERALISE and to in (Generalisation.DISTRICT, Generalisation.SECTOR)
+    )
+
+
 def build_view(
     con: duckdb.DuckDBPyConnection, persons: str, policy: RecipientPolicy, key: PseudonymKey
 ) -> ViewResult:
-    """Build the recipient's view from the relation named ``persons`` on ``con``."""
+    """Build the recipient's view from the relation named ``persons`` on ``con``.
+
+    The view stays in a temporary table on ``con`` (see :class:`ViewResult`). Values are masked
+    and filtered first; pseudonyms are computed only for the values and people released.
+    """
     present = set(con.sql(f"SELECT * FROM {persons} LIMIT 0").columns)
     missing = sorted(required_columns(policy) - present)
     if missing:
@@ -163,57 +268,65 @@ def build_view(
         if rule.treatment.kind is TreatmentKind.PSEUDONYMISE:
             params[f"inner_{rule.field}"], params["outer"] = key.pads(rule.field)
     params["inner_person_id"], params["outer"] = key.pads(PERSON_ID)
-    columns = [
+    canonical = [r.field for r in policy.columns if _needs_canonical(r)]
+    pseudonymised = [r.field for r in policy.columns
+                     if r.treatment.kind is TreatmentKind.PSEUDONYMISE]  # fmt: skip
+
+    def before_pseudonym(rule: ColumnRule) -> str:
+        form = canonical_column(rule.field) if rule.field in canonical else None
+        if rule.treatment.kind is TreatmentKind.PSEUDONYMISE:
+            return pseudonym_input_sql(rule.field, canonical=form)
+        return treated_sql(rule, canonical=form)
+
+    source, subjects = with_subject_columns(with_canonical_columns(persons, canonical), policy)
+    masked = ", ".join([
         f"{ident(PERSON_ID)} AS {INTERNAL_ID}",
-        f"{hmac_sql(pseudonym_input_sql(PERSON_ID), 'inner_person_id', 'outer')} AS person_id",
-        *(
-            f"CASE WHEN {mask_sql(r)} THEN {treated_sql(r)} END AS {ident(r.field)}"
-            for r in policy.columns
-        ),
-    ]
+        *(f"CASE WHEN {mask_sql(r, subjects)} THEN {before_pseudonym(r)} END AS {ident(r.field)}"
+          for r in policy.columns),
+    ])  # fmt: skip
     any_value = " OR ".join(f"{ident(r.field)} IS NOT NULL" for r in policy.columns) or "FALSE"
-    con.execute("DROP TABLE IF EXISTS released")
+    released = ", ".join([
+        INTERNAL_ID,
+        hmac_sql(f"CAST({INTERNAL_ID} AS VARCHAR)", "inner_person_id", "outer") + " AS person_id",
+        *(hmac_sql(ident(r.field), f"inner_{r.field}", "outer") + f" AS {ident(r.field)}"
+          if r.field in pseudonymised else ident(r.field) for r in policy.columns),
+    ])  # fmt: skip
+    relation = f"released_{secrets.token_hex(4)}"
     # Column expressions hold no key material: keys are bound as parameters.
+    # Materialised so that each masked value is computed once (else the filter inlines them).
     con.sql(
-        f"CREATE TEMP TABLE released AS SELECT * FROM (SELECT {', '.join(columns)} "
-        f"FROM {persons}) WHERE {any_value} ORDER BY person_id",
+        f"CREATE TEMP TABLE {relation} AS WITH masked AS MATERIALIZED (SELECT {masked} "
+        f"FROM {source}) SELECT {released} FROM masked "
+        f"WHERE {any_value} ORDER BY person_id",
         params=params,
     )
-    names = ", ".join(ident(n) for n in policy.column_names)
-    table = con.sql(f"SELECT {names} FROM released ORDER BY person_id").to_arrow_table()
-    pseudonymised = [PERSON_ID] + [
-        r.field for r in policy.columns if r.treatment.kind is TreatmentKind.PSEUDONYMISE
-    ]
-    map_sql = " UNION ALL ".join(
-        f"SELECT DISTINCT {quote(name)} AS field, {ident(name)} AS pseudonym, "
-        f"CAST({INTERNAL_ID} AS VARCHAR) AS person_id FROM released "
-        f"WHERE {ident(name)} IS NOT NULL"
-        for name in pseudonymised
-    )
-    pseudonym_map = con.sql(f"{map_sql} ORDER BY field, pseudonym").to_arrow_table()
-    withheld, released = _count_withheld(con, persons, present, policy)
+    ((rows,),) = con.sql(f"SELECT count(*) FROM {relation}").fetchall()
+    withheld, released_values = _count_withheld(con, persons, present, policy)
     ((persons_in,),) = con.sql(f"SELECT count(*) FROM {persons}").fetchall()
-    con.execute("DROP TABLE released")
-    return ViewResult(table, pseudonym_map, withheld, released, int(persons_in))
+    return ViewResult(con, relation, tuple(policy.column_names), (PERSON_ID, *pseudonymised),
+                      int(rows), withheld, released_values, int(persons_in))  # fmt: skip
 
 
 def _count_withheld(
     con: duckdb.DuckDBPyConnection, persons: str, present: set[str], policy: RecipientPolicy
 ) -> tuple[tuple[WithheldValues, ...], int]:
+    source, subjects = with_subject_columns(persons, policy)
     parts = []
     for name in VIEW_FIELDS:
         if name not in present or source_column(name) not in present:
             continue
-        mask = mask_sql(policy.column(name))
+        mask = mask_sql(policy.column(name), subjects)
         parts.append(
             f"SELECT {quote(name)} AS field, {ident(source_column(name))} AS source, "
             f"count(*) FILTER (WHERE {mask}) AS released, "
             f"count(*) FILTER (WHERE NOT {mask}) AS withheld "
-            f"FROM {persons} WHERE {ident(name)} IS NOT NULL GROUP BY ALL"
+            f"FROM counted WHERE {ident(name)} IS NOT NULL GROUP BY ALL"
         )
     if not parts:
         return (), 0
-    rows = con.sql(" UNION ALL ".join(parts)).fetchall()
+    rows = con.sql(
+        f"WITH counted AS MATERIALIZED (SELECT * FROM {source}) " + " UNION ALL ".join(parts)
+    ).fetchall()
     withheld: list[WithheldValues] = []
     released_total = 0
     for field_name, source, released, held in sorted(rows, key=lambda r: (r[0], r[1] or "")):
@@ -242,13 +355,19 @@ def _count_withheld(
 
 
 def open_persons(
-    con: duckdb.DuckDBPyConnection, source: Path | pa.Table, name: str = "persons"
-) -> str:
-    """Make the matched view available on ``con`` as ``name`` (a Parquet file or a table)."""
+    con: duckdb.DuckDBPyConnection, source: Path | pa.Table, name: str = "persons", *,
+    in_memory: bool = False,
+) -> str:  # fmt: skip
+    """Make the matched view available on ``con`` as ``name`` (a Parquet file or a table).
+
+    ``in_memory`` reads the file once into a temporary table (for many queries over it; the
+    engine's memory limit still applies and it spills to its temporary folder beyond it).
+    """
     if isinstance(source, pa.Table):
         con.register(name, source)
     else:
+        kind = "TEMP TABLE" if in_memory else "VIEW"
         con.execute(
-            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({quote(str(source))})"
+            f"CREATE OR REPLACE {kind} {name} AS SELECT * FROM read_parquet({quote(str(source))})"
         )
     return name
