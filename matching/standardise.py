@@ -93,7 +93,8 @@ def nickname_table() -> pa.Table:
 
 def tokens_sql(records: str) -> str:
     """First step: each canonical record of ``records`` split into cleaned name tokens,
-    with its date of birth, sex, postcode, address key and canonical identifiers."""
+    with its date of birth, sex, postcode, address key (worked out once per distinct address)
+    and canonical identifiers."""
     forename_tokens = _tokens("forename", TITLES)
     middle_tokens = _tokens("middle_names", TITLES)
     surname_tokens = _tokens("surname", SUFFIXES)
@@ -102,7 +103,14 @@ def tokens_sql(records: str) -> str:
         "THEN date_of_birth END"
     )
     return f"""
-WITH tokens AS (
+WITH address_keys AS (
+    SELECT address,
+        CASE WHEN NOT regexp_matches(lower(address), '{ADDRESS_PLACEHOLDERS}')
+             THEN nullif(trim(regexp_replace(lower(split_part(address, ',', 1)),
+                  '[^a-z0-9]+', ' ', 'g')), '') END AS address_key
+    FROM (SELECT DISTINCT address FROM {records} WHERE address IS NOT NULL)
+),
+tokens AS (
     SELECT
         source, source_record_id, extract_id,
         {forename_tokens} AS fn_tokens,
@@ -111,12 +119,10 @@ WITH tokens AS (
         {dob} AS dob,
         CASE sex WHEN 'male' THEN 'm' WHEN 'female' THEN 'f' END AS sex_std,
         postcode_canonical AS postcode_std,
-        CASE WHEN NOT regexp_matches(lower(coalesce(address, '')), '{ADDRESS_PLACEHOLDERS}')
-             THEN nullif(trim(regexp_replace(lower(split_part(coalesce(address, ''), ',', 1)),
-                  '[^a-z0-9]+', ' ', 'g')), '') END AS address_key,
+        address_key,
         pnc_id_canonical AS pnc, cro_number_canonical AS cro, nhs_number_canonical AS nhs,
         crn_canonical AS crn, nomis_number_canonical AS nomis
-    FROM {records}
+    FROM {records} LEFT JOIN address_keys USING (address)
 ),
 named AS (
     SELECT *,
@@ -183,39 +189,48 @@ corrections AS (
     SELECT forename_std, arg_max(known_name, fn_count) AS corrected
     FROM correction_candidates GROUP BY forename_std
 ),
-counted AS (
-    SELECT named.*, nick.roots AS nick_roots, nick.name IS NOT NULL AS in_table,
-        fix_nick.roots AS corrected_roots, corrections.corrected,
-        sn_nick.roots AS surname_nick_roots, fn_count, sn_count, name_sex,
-        (SELECT threshold FROM established) AS established
-    FROM {tokens} AS named
-    LEFT JOIN forename_counts USING (forename_std)
-    LEFT JOIN surname_counts USING (surname_std)
-    LEFT JOIN corrections USING (forename_std)
-    LEFT JOIN forename_sexes USING (forename_std)
-    LEFT JOIN {nicknames} AS nick ON nick.name = named.forename_std
-    LEFT JOIN {nicknames} AS fix_nick ON fix_nick.name = corrections.corrected
-    LEFT JOIN {nicknames} AS sn_nick ON sn_nick.name = named.surname_std
+forename_facts AS (
+    SELECT f.forename_std, f.fn_count,
+        f.known OR f.fn_count >= (SELECT threshold FROM established) AS forename_known,
+        list_sort(list_distinct(list_concat(
+            coalesce(nick.roots, [f.forename_std]),
+            CASE WHEN c.corrected IS NOT NULL THEN coalesce(fix_nick.roots, [c.corrected]) END
+        ))) AS forename_roots,
+        x.name_sex
+    FROM forename_kinds f
+    LEFT JOIN corrections c USING (forename_std)
+    LEFT JOIN forename_sexes x USING (forename_std)
+    LEFT JOIN {nicknames} AS nick ON nick.name = f.forename_std
+    LEFT JOIN {nicknames} AS fix_nick ON fix_nick.name = c.corrected
+),
+surname_facts AS (
+    SELECT s.surname_std, s.sn_count,
+        s.sn_count >= (SELECT threshold FROM established) AS surname_known,
+        coalesce(nick.roots, [s.surname_std]) AS surname_roots
+    FROM surname_counts s LEFT JOIN {nicknames} AS nick ON nick.name = s.surname_std
+    WHERE s.surname_std IS NOT NULL
+),
+numbered AS (
+    SELECT source, source_record_id,
+        CAST(row_number() OVER (ORDER BY source, source_record_id) AS BIGINT) AS unique_id
+    FROM {tokens}
 )
 SELECT
-    CAST(row_number() OVER (ORDER BY source, source_record_id) AS BIGINT) AS unique_id,
-    source, source_record_id, extract_id,
-    forename_std,
-    CASE WHEN forename_std IS NOT NULL THEN list_sort(list_distinct(list_concat(
-        coalesce(nick_roots, [forename_std]),
-        CASE WHEN corrected IS NOT NULL THEN coalesce(corrected_roots, [corrected]) END)))
-    END AS forename_roots,
-    in_table OR fn_count >= established AS forename_known,
-    CASE WHEN forename_std IS NOT NULL THEN fn_count END AS forename_freq,
+    numbered.unique_id,
+    named.source, named.source_record_id, extract_id,
+    named.forename_std,
+    forename_roots,
+    forename_known,
+    fn_count AS forename_freq,
     list_concat(fn_tokens[2:], mid_tokens) AS middle_std,
-    surname_std,
+    named.surname_std,
     list_filter(sn_tokens, lambda t: length(t) >= 2) AS surname_parts,
-    CASE WHEN surname_std IS NOT NULL THEN coalesce(surname_nick_roots, [surname_std]) END
-        AS surname_roots,
-    CASE WHEN surname_std IS NOT NULL THEN sn_count END AS surname_freq,
-    sn_count >= established AS surname_known,
-    CASE WHEN forename_std IS NOT NULL AND surname_std IS NOT NULL
-         THEN least(forename_std, surname_std) || ' ' || greatest(forename_std, surname_std)
+    surname_roots,
+    sn_count AS surname_freq,
+    surname_known,
+    CASE WHEN named.forename_std IS NOT NULL AND named.surname_std IS NOT NULL
+         THEN least(named.forename_std, named.surname_std) || ' '
+              || greatest(named.forename_std, named.surname_std)
     END AS name_key,
     dob,
     CASE WHEN NOT (month(dob) = 1 AND day(dob) = 1) THEN dob END AS dob_full,
@@ -231,7 +246,10 @@ SELECT
     split_part(postcode_std, ' ', 1) AS postcode_district,
     address_key,
     pnc, cro, nhs, crn, nomis
-FROM counted
+FROM {tokens} AS named
+JOIN numbered USING (source, source_record_id)
+LEFT JOIN forename_facts USING (forename_std)
+LEFT JOIN surname_facts USING (surname_std)
 """
 
 

@@ -105,10 +105,13 @@ def persons_sql(records: str, assignment: str, config: SurvivorshipConfig) -> st
 
     ``records`` holds canonical records; ``assignment`` maps (source, source_record_id) to
     person_id. The result has person_id, record_count, sources, then F and F__source for every
-    view field. One pass over the records: per person and group, ``arg_min`` keeps the values
-    of the record that comes first by the group's order (a struct key, compared field by field).
+    view field. One pass over the records: a person with one record takes its values as they
+    are; for the others, per person and group, ``arg_min`` keeps the values of the record that
+    comes first by the group's order (a struct key, compared field by field). Rows come in no
+    particular order (readers sort by person_id when they need to).
     """
     picks = []
+    singles = []
     selects = []
     for group in GROUPS:
         present = " OR ".join(f"({expr}) IS NOT NULL" for expr in group.fields.values())
@@ -122,6 +125,8 @@ def persons_sql(records: str, assignment: str, config: SurvivorshipConfig) -> st
         values = ", ".join(f"'{field}': ({expr})" for field, expr in group.fields.items())
         picks.append(f"arg_min({{{values}, '_source': source}}, {{{key}}}) "
                      f"FILTER (WHERE {present}) AS g_{group.name}")  # fmt: skip
+        singles.append(f"CASE WHEN {present} THEN {{{values}, '_source': source}} END "
+                       f"AS g_{group.name}")  # fmt: skip
         for field in group.fields:
             selects.append(f"g_{group.name}.{field} AS {field}")
             selects.append(
@@ -129,15 +134,26 @@ def persons_sql(records: str, assignment: str, config: SurvivorshipConfig) -> st
                 f"END AS {field}__source"
             )
     return f"""
-WITH picked AS (
-    SELECT a.person_id, count(*) AS record_count,
-        list_sort(list_distinct(list(r.source))) AS sources,
+WITH sized AS (
+    SELECT person_id, source, source_record_id,
+        count(*) OVER (PARTITION BY person_id) AS record_count
+    FROM {assignment}
+),
+joined AS (
+    SELECT s.person_id, s.record_count, r.* FROM {records} r
+    JOIN sized s USING (source, source_record_id)
+),
+picked AS (
+    SELECT person_id, record_count, [source] AS sources, {", ".join(singles)}
+    FROM joined WHERE record_count = 1
+    UNION ALL BY NAME
+    SELECT person_id, count(*) AS record_count,
+        list_sort(list_distinct(list(source))) AS sources,
         {", ".join(picks)}
-    FROM {records} r JOIN {assignment} a USING (source, source_record_id)
-    GROUP BY a.person_id
+    FROM joined WHERE record_count > 1
+    GROUP BY person_id
 )
 SELECT person_id, CAST(record_count AS BIGINT) AS record_count, sources,
     {", ".join(selects)}
 FROM picked
-ORDER BY person_id
 """

@@ -294,10 +294,11 @@ def build_view(
     relation = f"released_{secrets.token_hex(4)}"
     # Column expressions hold no key material: keys are bound as parameters.
     # Materialised so that each masked value is computed once (else the filter inlines them).
+    # Unsorted: the release is written in pseudonym order by view_sql().
     con.sql(
         f"CREATE TEMP TABLE {relation} AS WITH masked AS MATERIALIZED (SELECT {masked} "
         f"FROM {source}) SELECT {released} FROM masked "
-        f"WHERE {any_value} ORDER BY person_id",
+        f"WHERE {any_value}",
         params=params,
     )
     ((rows,),) = con.sql(f"SELECT count(*) FROM {relation}").fetchall()
