@@ -9,6 +9,7 @@ Layout inside the workspace::
     matched/report.html             the match report (self-contained)
     matched/run.json                the last run's counts and what it matched
     matched/registry.db             person ids, their history (merges, splits), review decisions
+    matched/assignments/            every record's person id, one snapshot per run (see registry)
     matched/models/                 models trained here; PINNED names the one runs use
 
 The stage runs when the current extracts, the model, the thresholds or the review decisions

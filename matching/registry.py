@@ -12,8 +12,20 @@ are reconciled with the previous assignment by the records they share:
    than one person), ``retired`` (no current record), ``returned`` (records came back).
 
 Every record ever seen keeps its last person id, so a record that leaves an extract and comes
-back finds its person again. Everything lives in one SQLite database inside the workspace,
-written in one transaction per run.
+back finds its person again. The registry is, beside the matching outputs:
+
+- ``registry.db`` (SQLite): persons, events, review decisions, runs and ``meta`` (the next id
+  number; ``assignment_snapshot``, the file name of the current snapshot), written in one
+  transaction per run;
+- ``assignments/<run_id>.parquet``: the assignment of every record ever seen (source,
+  source_record_id, person_id, present, first_run, updated_run), computed and written by the
+  matching engine, never row by row in Python. A run's snapshot is fsynced and moved in before
+  the SQLite transaction that names it; readers use only the snapshot named in ``meta``, so a
+  run that fails before its commit leaves the previous snapshot in force. After a commit, the
+  current and the previous snapshots are kept and any other file is removed.
+
+A registry.db from before the snapshots kept the assignment in a ``records`` table: on first
+open it is exported once to ``assignments/migrated.parquet`` and the table is dropped.
 """
 
 from __future__ import annotations
@@ -21,30 +33,41 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import os
+import re
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from matching.errors import ReviewError
+from matching.errors import MatchingError, ReviewError
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 ID_PREFIX = "IOM-"
+SNAPSHOT_KEY = "assignment_snapshot"
+"""The ``meta`` key naming the current assignment snapshot."""
+SNAPSHOT_FOLDER = "assignments"
+SNAPSHOT_COLUMNS = ("source", "source_record_id", "person_id", "present", "first_run",
+                    "updated_run")  # fmt: skip
+EMPTY_SNAPSHOT_SQL = (
+    "SELECT CAST(NULL AS VARCHAR) AS source, CAST(NULL AS VARCHAR) AS source_record_id, "
+    "CAST(NULL AS VARCHAR) AS person_id, CAST(NULL AS BOOLEAN) AS present, "
+    "CAST(NULL AS VARCHAR) AS first_run, CAST(NULL AS VARCHAR) AS updated_run WHERE false"
+)
+"""An assignment with no records (engine SQL): the previous one of a first run."""
+MIGRATED_SNAPSHOT = "migrated.parquet"
+_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS persons (
     person_id TEXT PRIMARY KEY, status TEXT NOT NULL, merged_into TEXT,
     created_run TEXT NOT NULL, updated_run TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS records (
-    source TEXT NOT NULL, source_record_id TEXT NOT NULL, person_id TEXT NOT NULL,
-    present INTEGER NOT NULL, first_run TEXT NOT NULL, updated_run TEXT NOT NULL,
-    PRIMARY KEY (source, source_record_id));
 CREATE TABLE IF NOT EXISTS events (
     event_id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, at TEXT NOT NULL,
     kind TEXT NOT NULL, person_id TEXT NOT NULL, related TEXT NOT NULL, records INTEGER);
@@ -66,6 +89,26 @@ def utc_now() -> str:
 
 RecordKey = tuple[str, str]
 """(source, source_record_id)."""
+
+
+def snapshot_sql(run_id: str, current: str = "assignment", previous: str = "previous") -> str:
+    """Engine SQL for the assignment after a run: every record of ``current`` (source,
+    source_record_id, person_id) present, every other record of ``previous`` (a snapshot) kept
+    with its last person id and not present; ``first_run`` kept for known records;
+    ``updated_run`` set to this run where the person id or presence changed."""
+    run = "'" + _check_run_id(run_id) + "'"
+    return f"""
+        SELECT coalesce(c.source, p.source) AS source,
+               coalesce(c.source_record_id, p.source_record_id) AS source_record_id,
+               coalesce(c.person_id, p.person_id) AS person_id,
+               c.source IS NOT NULL AS present,
+               coalesce(p.first_run, {run}) AS first_run,
+               CASE WHEN p.source IS NULL OR p.present <> (c.source IS NOT NULL)
+                         OR p.person_id <> coalesce(c.person_id, p.person_id)
+                    THEN {run} ELSE p.updated_run END AS updated_run
+        FROM {current} c FULL OUTER JOIN {previous} p
+          ON c.source = p.source AND c.source_record_id = p.source_record_id
+    """
 
 
 def pair_key(left: RecordKey, right: RecordKey) -> tuple[RecordKey, RecordKey]:
@@ -105,10 +148,13 @@ class Reconciliation:
     returned: int = 0
     events: list[tuple[str, str, list[str], int]] = field(default_factory=list)
     """(kind, person id, related ids, records)."""
+    activated: set[str] | None = None
+    """Kept ids not active before (new, merged or retired): the person rows :meth:`commit`
+    writes (None: every kept id; an active person's row is left as it is either way)."""
 
 
 class PersonRegistry:
-    """Access to the registry database (``matched/registry.db``)."""
+    """Access to the registry: ``matched/registry.db`` and the snapshots in ``assignments/``."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,6 +163,10 @@ class PersonRegistry:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self.snapshots = path.parent / SNAPSHOT_FOLDER
+        self._based_on: tuple[str | None] | None = None
+        """The snapshot name :meth:`assignment_snapshot` handed out (None: not asked)."""
+        self._migrate_records()
 
     def close(self) -> None:
         """Close the database."""
@@ -140,19 +190,20 @@ class PersonRegistry:
 
     # --- reading -------------------------------------------------------------------------
 
-    def previous_assignment(self) -> pa.Table:
-        """Every record ever assigned: source, source_record_id, person_id, present."""
-        import pyarrow as pa
-
-        rows = self._db.execute(
-            "SELECT source, source_record_id, person_id, present FROM records"
-        ).fetchall()
-        columns = list(zip(*rows, strict=True)) if rows else [[], [], [], []]
-        columns[3] = [bool(v) for v in columns[3]]
-        types = (pa.string(), pa.string(), pa.string(), pa.bool_())
-        names = ("source", "source_record_id", "person_id", "present")
-        return pa.table({name: pa.array(list(values), kind) for name, values, kind in
-                         zip(names, columns, types, strict=True)})  # fmt: skip
+    def assignment_snapshot(self) -> Path | None:
+        """The current assignment snapshot (a Parquet file of :data:`SNAPSHOT_COLUMNS`), or None
+        before the first run. The engine reads it directly."""
+        name = self._snapshot_name(self._db)
+        self._based_on = (name,)
+        if name is None:
+            return None
+        path = self.snapshots / name
+        if not path.is_file():
+            raise MatchingError(
+                f"the registry's assignment snapshot {name} is missing",
+                hint=f"restore {self.snapshots} from a backup; matching now would renumber people",
+            )
+        return path
 
     def person_status(self) -> dict[str, str]:
         """person id -> status ('active', 'merged', 'retired')."""
@@ -263,69 +314,129 @@ class PersonRegistry:
                 result.splits += 1
                 parts = sorted({result.assignment[c] for c in clusters_of_person} - {person})
                 result.events.append(("split", person, parts, len(clusters_of_person)))
+        kept_ids = set(result.assignment.values())
         for person in sorted(absent_persons):
-            if person not in result.assignment.values():
+            if person not in kept_ids:
                 result.retired += 1
                 result.events.append(("retired", person, [], 0))
+        result.activated = {p for p in kept_ids if status.get(p) != "active"}
         return result
 
     def commit(
-        self, run_id: str, result: Reconciliation,
-        changed_records: Iterable[tuple[str, str, str]], absent_records: Iterable[tuple[str, str]],
+        self, run_id: str, result: Reconciliation, snapshot: Path, counts: dict[str, Any],
+        model_version: str,
+    ) -> None:  # fmt: skip
+        """Make one run's outcome current.
+
+        ``snapshot`` is the run's complete assignment (written by the engine from
+        :func:`snapshot_sql`, on the registry's file system). It is fsynced and moved into the
+        snapshot folder; then persons, events, the run and the snapshot's name are written in
+        one transaction; then snapshots older than the previous one are removed.
+        """
+        name = self._place_snapshot(run_id, snapshot)
+        with self._transaction() as db:
+            before = self._snapshot_name(db)
+            if self._based_on is not None and self._based_on[0] != before:
+                raise MatchingError("the person registry changed while this run was matching",
+                                    hint="run the match again")  # fmt: skip
+            self._write_run(db, run_id, result, name, counts, model_version)
+        self._based_on = (name,)
+        self._prune_snapshots({name, before})
+
+    def _place_snapshot(self, run_id: str, snapshot: Path) -> str:
+        """Check, fsync and move a run's snapshot into the folder; return its file name."""
+        import pyarrow.parquet as pq
+
+        if tuple(pq.read_schema(snapshot).names) != SNAPSHOT_COLUMNS:
+            raise MatchingError("a run's assignment snapshot has unexpected columns")
+        current = self._snapshot_name(self._db)
+        name, attempt = f"{_check_run_id(run_id)}.parquet", 1
+        while name == current:  # a run id used again: never overwrite the snapshot in force
+            attempt += 1
+            name = f"{run_id}-{attempt}.parquet"
+        self.snapshots.mkdir(parents=True, exist_ok=True)
+        _fsync(snapshot)
+        os.replace(snapshot, self.snapshots / name)
+        _fsync(self.snapshots)
+        return name
+
+    def _write_run(
+        self, db: sqlite3.Connection, run_id: str, result: Reconciliation, snapshot: str,
         counts: dict[str, Any], model_version: str,
     ) -> None:  # fmt: skip
-        """Write one run's outcome in a single transaction.
-
-        ``changed_records`` are (source, record id, person id) for records new or moved;
-        ``absent_records`` records no longer in any current extract (either may be a stream;
-        in key order they insert fastest).
-        """
         now = utc_now()
         kept = set(result.assignment.values())
         merged_into = {a: kept_id for kind, kept_id, absorbed, _ in result.events
                        if kind == "merged" for a in absorbed}  # fmt: skip
         retired = {p for kind, p, _, _ in result.events if kind == "retired"}
+        activated = kept if result.activated is None else result.activated
+        db.executemany(
+            "INSERT INTO persons VALUES (?, 'active', NULL, ?, ?) ON CONFLICT (person_id) "
+            "DO UPDATE SET status='active', merged_into=NULL, updated_run=excluded.updated_run "
+            "WHERE status <> 'active'",
+            ((p, run_id, run_id) for p in sorted(activated)),
+        )
+        db.executemany(
+            "UPDATE persons SET status='merged', merged_into=?, updated_run=? "
+            "WHERE person_id=?", [(k, run_id, p) for p, k in sorted(merged_into.items())]
+        )  # fmt: skip
+        db.executemany(
+            "UPDATE persons SET status='retired', updated_run=? WHERE person_id=?",
+            [(run_id, p) for p in sorted(retired)],
+        )
+        db.executemany(
+            "INSERT INTO events (run_id, at, kind, person_id, related, records) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(run_id, now, kind, person, json.dumps(related), records)
+             for kind, person, related, records in result.events],
+        )  # fmt: skip
+        top = max((_id_number(p) for p in kept), default=0)
+        db.execute(
+            "INSERT INTO meta VALUES ('next_number', ?) ON CONFLICT (key) DO UPDATE SET "
+            "value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+            (str(max(top + 1, self._next_number())),),
+        )
+        db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SNAPSHOT_KEY, snapshot))
+        db.execute(
+            "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?)",
+            (run_id, now, model_version, json.dumps(counts, default=str)),
+        )
+
+    def _prune_snapshots(self, keep: set[str | None]) -> None:
+        """Remove every file of the snapshot folder but ``keep`` (orphans of failed runs and
+        snapshots older than the previous one)."""
+        for path in self.snapshots.iterdir():
+            if path.name not in keep and path.is_file():
+                path.unlink(missing_ok=True)
+
+    @staticmethod
+    def _snapshot_name(db: sqlite3.Connection) -> str | None:
+        row = db.execute("SELECT value FROM meta WHERE key=?", (SNAPSHOT_KEY,)).fetchone()
+        return str(row[0]) if row else None
+
+    def _migrate_records(self) -> None:
+        """Export a ``records`` table from before the snapshots once to a snapshot, then drop
+        it (a one-off pass; the write lock is held throughout, so it runs once)."""
+        exists = "SELECT 1 FROM sqlite_master WHERE type='table' AND name='records'"
+        if self._db.execute(exists).fetchone() is None:
+            return
         with self._transaction() as db:
-            db.executemany(
-                "INSERT INTO persons VALUES (?, 'active', NULL, ?, ?) ON CONFLICT (person_id) "
-                "DO UPDATE SET status='active', merged_into=NULL, updated_run=excluded.updated_run "
-                "WHERE status <> 'active'",
-                ((p, run_id, run_id) for p in sorted(kept)),
-            )
-            db.executemany(
-                "UPDATE persons SET status='merged', merged_into=?, updated_run=? "
-                "WHERE person_id=?", [(k, run_id, p) for p, k in sorted(merged_into.items())]
-            )  # fmt: skip
-            db.executemany(
-                "UPDATE persons SET status='retired', updated_run=? WHERE person_id=?",
-                [(run_id, p) for p in sorted(retired)],
-            )
-            db.executemany(
-                "INSERT INTO records VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (source, "
-                "source_record_id) DO UPDATE SET person_id=excluded.person_id, present=1, "
-                "updated_run=excluded.updated_run",
-                ((s, r, p, run_id, run_id) for s, r, p in changed_records),
-            )
-            db.executemany(
-                "UPDATE records SET present=0, updated_run=? WHERE source=? "
-                "AND source_record_id=?", ((run_id, s, r) for s, r in absent_records),
-            )  # fmt: skip
-            db.executemany(
-                "INSERT INTO events (run_id, at, kind, person_id, related, records) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [(run_id, now, kind, person, json.dumps(related), records)
-                 for kind, person, related, records in result.events],
-            )  # fmt: skip
-            top = max((_id_number(p) for p in kept), default=0)
-            db.execute(
-                "INSERT INTO meta VALUES ('next_number', ?) ON CONFLICT (key) DO UPDATE SET "
-                "value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
-                (str(max(top + 1, self._next_number())),),
-            )
-            db.execute(
-                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?)",
-                (run_id, now, model_version, json.dumps(counts, default=str)),
-            )
+            if db.execute(exists).fetchone() is None:
+                return
+            has_rows = db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is not None
+            if has_rows and self._snapshot_name(db) is None:
+                self.snapshots.mkdir(parents=True, exist_ok=True)
+                partial = self.snapshots / f".{MIGRATED_SNAPSHOT}.partial"
+                _export_records(db, partial)
+                _fsync(partial)
+                os.replace(partial, self.snapshots / MIGRATED_SNAPSHOT)
+                _fsync(self.snapshots)
+                db.execute("INSERT INTO meta VALUES (?, ?)", (SNAPSHOT_KEY, MIGRATED_SNAPSHOT))
+            db.execute("DROP TABLE records")
+        # Give the table's pages back to the file system; if another connection is busy, later
+        # writes reuse them instead.
+        with suppress(sqlite3.OperationalError):
+            self._db.execute("VACUUM")
 
     def _next_number(self) -> int:
         row = self._db.execute("SELECT value FROM meta WHERE key='next_number'").fetchone()
@@ -335,6 +446,43 @@ class PersonRegistry:
         """Ids of persons currently active."""
         return {r[0] for r in self._db.execute(
             "SELECT person_id FROM persons WHERE status='active'")}  # fmt: skip
+
+
+def _check_run_id(run_id: str) -> str:
+    """A run id safe as a file name and an SQL literal."""
+    if not _RUN_ID.fullmatch(run_id):
+        raise MatchingError("a run id may hold only letters, digits, '.', '_' and '-'")
+    return run_id
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file's (or a folder's entries') writes to disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _export_records(db: sqlite3.Connection, path: Path) -> None:
+    """Write the old ``records`` table to a snapshot file, one batch at a time."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([("source", pa.string()), ("source_record_id", pa.string()),
+                        ("person_id", pa.string()), ("present", pa.bool_()),
+                        ("first_run", pa.string()), ("updated_run", pa.string())])  # fmt: skip
+    stored = [pa.int64() if f.name == "present" else f.type for f in schema]
+    cursor = db.execute(f"SELECT {', '.join(SNAPSHOT_COLUMNS)} FROM records")
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        while rows := cursor.fetchmany(100_000):
+            columns = [
+                pa.array(values, kind)
+                for values, kind in zip(zip(*rows, strict=True), stored, strict=True)
+            ]
+            columns[3] = pc.not_equal(columns[3], 0)
+            writer.write_batch(pa.record_batch(columns, schema=schema))
 
 
 def _id_number(person_id: str) -> int:

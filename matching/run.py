@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from matching.config import MatchingConfig
 from matching.engine import Engine, open_engine
 from matching.errors import MatchingError
 from matching.model import MatchModel
-from matching.registry import PersonRegistry
+from matching.registry import EMPTY_SNAPSHOT_SQL, SNAPSHOT_COLUMNS, PersonRegistry, snapshot_sql
 from matching.report import ReportData, render_report
 from matching.review import build_review
 from matching.score import linker_for, score
@@ -137,8 +137,9 @@ def run_matching(
             (incoming / "report.html").write_text(render_report(report), encoding="utf-8")
             (incoming / "run.json").write_text(json.dumps(counts.as_dict(), indent=2) + "\n")
             timer.lap("write")
-            registry.commit(run_id, result["reconciliation"], result["changed"],
-                            result["absent"], counts.as_dict(), model.version)  # fmt: skip
+            engine.write_parquet(result["snapshot"], incoming / "assignment.parquet")
+            registry.commit(run_id, result["reconciliation"], incoming / "assignment.parquet",
+                            counts.as_dict(), model.version)  # fmt: skip
         for name in OUTPUT_FILES:
             os.replace(incoming / name, paths.output_dir / name)
         return counts
@@ -172,7 +173,13 @@ def _load_decisions(engine: Engine, registry: PersonRegistry) -> int:
 
 
 def _reconcile(engine: Engine, registry: PersonRegistry, counts: MatchCounts) -> dict[str, Any]:
-    engine.register_arrow("previous", registry.previous_assignment())
+    snapshot = registry.assignment_snapshot()
+    if snapshot is None:
+        engine.create_table("previous", EMPTY_SNAPSHOT_SQL)
+    else:
+        engine.load_parquet("previous_snapshot", [snapshot])
+        engine.create_table("previous", f"SELECT {', '.join(SNAPSHOT_COLUMNS)} "
+                                        "FROM previous_snapshot")  # fmt: skip
     engine.create_table("current_records", """
         SELECT f.source, f.source_record_id, f.extract_id, c.cluster_key, c.joined_probability
         FROM frame f JOIN clusters c USING (unique_id)
@@ -198,35 +205,13 @@ def _reconcile(engine: Engine, registry: PersonRegistry, counts: MatchCounts) ->
                c.joined_probability AS match_probability
         FROM current_records c JOIN assigned_arrow a USING (cluster_key)
     """)  # fmt: skip
-    changed = engine.to_arrow("""
-        SELECT a.source, a.source_record_id, a.person_id FROM assignment a
-        LEFT JOIN previous p USING (source, source_record_id)
-        WHERE p.person_id IS DISTINCT FROM a.person_id OR NOT p.present
-        ORDER BY a.source, a.source_record_id
-    """)  # fmt: skip
-    absent = engine.to_arrow("""
-        SELECT p.source, p.source_record_id FROM previous p
-        ANTI JOIN assignment a USING (source, source_record_id) WHERE p.present
-        ORDER BY p.source, p.source_record_id
-    """)  # fmt: skip
     counts.persons = len(keys)
     counts.persons_with_links = int(engine.scalar(
         "SELECT count(*) FROM (SELECT person_id FROM assignment GROUP BY 1 HAVING count(*) > 1)"
     ))  # fmt: skip
     counts.created, counts.merges = result.created, result.merges
     counts.splits, counts.retired = result.splits, result.retired
-    return {
-        "reconciliation": result,
-        "changed": _rows(changed),
-        "absent": _rows(absent),
-    }
-
-
-def _rows(table: pa.Table) -> Iterator[tuple[Any, ...]]:
-    """A table's rows as tuples, one batch at a time (in key order, the registry's inserts
-    append to its index instead of jumping about it)."""
-    for batch in table.to_batches(max_chunksize=65_536):
-        yield from zip(*(column.to_pylist() for column in batch.columns), strict=True)
+    return {"reconciliation": result, "snapshot": snapshot_sql(counts.run_id)}
 
 
 def _write_outputs(engine: Engine, folder: Path, review: pa.Table, config: MatchingConfig) -> None:

@@ -166,6 +166,45 @@ def test_a_second_night_keeps_every_id_and_a_new_record_joins_without_renumberin
     assert third.persons == first.persons
 
 
+def test_a_crash_before_the_registry_commit_leaves_the_previous_ids_in_force(
+    trained_model: MatchModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = Workspace(tmp_path, trained_model)
+    hard = write_records(tmp_path / "hard.parquet", HARD_CASES)
+    first = workspace.run([hard])
+    before = workspace.person_of()
+    snapshots = workspace.paths.output_dir / "assignments"
+    assert [p.name for p in snapshots.iterdir()] == ["night-1.parquet"]
+    # Night two sees only some of the records, then fails after its snapshot was moved in.
+    monkeypatch.setattr(PersonRegistry, "_write_run", _power_cut)
+    some = write_records(tmp_path / "some.parquet", HARD_CASES[:3])
+    with pytest.raises(OSError, match="power cut"):
+        workspace.run([some])
+    monkeypatch.undo()
+    assert (snapshots / "night-2.parquet").exists()
+    assert workspace.person_of() == before
+    with workspace.registry() as registry:
+        assert registry.assignment_snapshot() == snapshots / "night-1.parquet"
+    # Night three: every id as after night one, nothing retired or returned.
+    third = workspace.run([hard])
+    assert workspace.person_of() == before
+    assert (third.created, third.merges, third.splits, third.retired) == (0, 0, 0, 0)
+    assert third.persons == first.persons
+    assert sorted(p.name for p in snapshots.iterdir()) == ["night-1.parquet", "night-3.parquet"]
+    # Night four drops records; night five brings them back to their people.
+    workspace.run([some])
+    with workspace.registry() as registry:
+        kept = pq.read_table(registry.assignment_snapshot()).to_pylist()
+    assert {(r["source"], r["source_record_id"]): r["person_id"] for r in kept} == before
+    assert sum(not r["present"] for r in kept) == len(HARD_CASES) - 3
+    workspace.run([hard])
+    assert workspace.person_of() == before
+
+
+def _power_cut(*_args: object) -> None:
+    raise OSError("power cut")
+
+
 def test_review_decisions_override_the_model_on_every_later_run(
     population: Population, trained_model: MatchModel, tmp_path: Path
 ) -> None:
