@@ -163,6 +163,13 @@ def field_types() -> dict[str, str]:
     return kinds
 
 
+DISTINCT_PER_ROW_FIELDS: frozenset[str] = frozenset(
+    {"source_record_id", "row_number", "address", "postcode", "postcode_canonical",
+     *IDENTIFIER_FIELDS, *(f"{name}_canonical" for name in IDENTIFIER_FIELDS)}
+)  # fmt: skip
+"""Fields whose values are (nearly) all different: a Parquet dictionary or statistics only cost."""
+
+
 def arrow_schema() -> pa.Schema:
     """The Arrow schema of staging Parquet files, derived from :class:`PersonRecord`."""
     fields = []

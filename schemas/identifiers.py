@@ -164,22 +164,50 @@ def _check_letter_sql(two_digit_year: str, serial: str, serial_digits: int) -> s
     return f"substr('{CHECK_ALPHABET}', CAST({index} AS INTEGER) + 1, 1)"
 
 
+def _with_fast_path(plan: SqlPlan, raw: str, p: str, shape: str, value: str) -> SqlPlan:
+    """The plan, answering values already in canonical ``shape`` with ``value`` directly.
+
+    Extracts mostly hold identifiers already written canonically: for those rows one match on
+    the raw text and the check decide; the general levels run only for the other rows (DuckDB
+    evaluates a CASE branch only for the rows that take it).
+    """
+    fast = f"{p}fast"
+    general = [
+        {alias: f"CASE WHEN NOT {fast} THEN {body} END" for alias, body in level.items()}
+        for level in plan.levels
+    ]
+    return SqlPlan(
+        [{fast: f"regexp_full_match({raw}, '{shape}')"}, *general,
+         {f"{p}final": f"CASE WHEN {fast} THEN {value} ELSE {plan.result} END"}],
+        f"{p}final",
+    )  # fmt: skip
+
+
 def nhs_number_plan(raw: str, p: str) -> SqlPlan:
     """Plan for :func:`canonical_nhs_number` over the text column ``raw``; aliases start ``p``."""
     w = f"{p}w"
-    weighted = " + ".join(
-        f"(ascii(substr({w}, {i + 1}, 1)) - 48) * {k}" for i, k in enumerate(_NHS_WEIGHTS)
-    )
-    return SqlPlan(
+    plan = SqlPlan(
         [
             {w: _squash_sql(raw)},
             {f"{p}ok": f"regexp_full_match({w}, '\\d{{10}}')"},
-            {f"{p}check": f"CASE WHEN {p}ok THEN (11 - (({weighted}) % 11)) % 11 END"},
-            {f"{p}out": f"CASE WHEN {p}check <> 10 AND {p}check = ascii(right({w}, 1)) - 48 "
-             f"THEN {w} END"},
+            {f"{p}out": f"CASE WHEN {p}ok THEN {_nhs_valid_sql(w)} END"},
         ],
         f"{p}out",
     )  # fmt: skip
+    return _with_fast_path(plan, raw, p, r"\d{10}", _nhs_valid_sql(raw))
+
+
+def _nhs_valid_sql(digits: str) -> str:
+    """The ten ``digits`` when their mod-11 check digit holds, else NULL.
+
+    The check digit is right exactly when the weighted sum with the check digit at weight 1 is a
+    multiple of 11 (a check digit of 10 can never satisfy it, as the rule requires).
+    """
+    weighted = " + ".join(
+        f"(ascii(substr({digits}, {i + 1}, 1)) - 48) * {k}"
+        for i, k in enumerate([*_NHS_WEIGHTS, 1])
+    )
+    return f"CASE WHEN ({weighted}) % 11 = 0 THEN {digits} END"
 
 
 def pnc_id_plan(raw: str, p: str, today: datetime.date | None = None) -> SqlPlan:
@@ -200,7 +228,7 @@ def pnc_id_plan(raw: str, p: str, today: datetime.date | None = None) -> SqlPlan
         f"CASE WHEN len({p}yt) = 4 THEN {y} "
         f"WHEN {y} <= {yy_now} THEN 2000 + {y} ELSE 1900 + {y} END"
     )
-    return SqlPlan(
+    plan = SqlPlan(
         [
             {w: _squash_sql(raw)},
             {ok: f"regexp_full_match({w}, '{shape}')", slash: f"strpos({w}, '/')", n: f"len({w})"},
@@ -212,6 +240,10 @@ def pnc_id_plan(raw: str, p: str, today: datetime.date | None = None) -> SqlPlan
         ],
         f"{p}out",
     )  # fmt: skip
+    serial = f"CAST(substr({raw}, 6, 7) AS BIGINT)"
+    check = _check_letter_sql(f"CAST(substr({raw}, 3, 2) AS INTEGER)", serial, 7)
+    fast = f"CASE WHEN {serial} > 0 AND right({raw}, 1) = {check} THEN {raw} END"
+    return _with_fast_path(plan, raw, p, r"\d{4}/\d{7}[A-Z]", fast)
 
 
 def cro_number_plan(raw: str, p: str) -> SqlPlan:
@@ -220,7 +252,7 @@ def cro_number_plan(raw: str, p: str) -> SqlPlan:
     shape = r"\d{1,6}/\d{2}[A-Z]|SF\d{2}/\d{1,6}[A-Z]"
     yy, s, c = f"{p}yy", f"{p}s", f"{p}c"
     padded = f"lpad(CAST({s} AS VARCHAR), 6, '0')"
-    return SqlPlan(
+    plan = SqlPlan(
         [
             {w: _squash_sql(raw)},
             {ok: f"regexp_full_match({w}, '{shape}')", sf: f"starts_with({w}, 'SF')",
@@ -237,6 +269,10 @@ def cro_number_plan(raw: str, p: str) -> SqlPlan:
         ],
         f"{p}out",
     )  # fmt: skip
+    serial = f"CAST(left({raw}, 6) AS BIGINT)"
+    check = _check_letter_sql(f"CAST(substr({raw}, 8, 2) AS INTEGER)", serial, 6)
+    fast = f"CASE WHEN {serial} > 0 AND right({raw}, 1) = {check} THEN {raw} END"
+    return _with_fast_path(plan, raw, p, r"\d{6}/\d{2}[A-Z]", fast)
 
 
 def _pattern_plan(raw: str, p: str, pattern: str) -> SqlPlan:
@@ -258,14 +294,15 @@ def nomis_number_plan(raw: str, p: str) -> SqlPlan:
     return _pattern_plan(raw, p, r"[A-Z]\d{4}[A-Z]{2}")
 
 
-_POSTCODE_SHAPE = r"[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}"
+_OUTWARD, _INWARD = r"[A-Z]{1,2}\d[A-Z\d]?", r"\d[A-Z]{2}"
+_POSTCODE_SHAPE = _OUTWARD + _INWARD
 
 
 def postcode_plan(raw: str, p: str) -> SqlPlan:
     """Plan for :func:`canonical_postcode`."""
     w = f"{p}w"
     placeholders = ", ".join(f"'{code.replace(' ', '')}'" for code in sorted(POSTCODE_PLACEHOLDERS))
-    return SqlPlan(
+    plan = SqlPlan(
         [
             {w: _squash_sql(raw, " ")},
             {f"{p}out": f"CASE WHEN regexp_full_match({w}, '{_POSTCODE_SHAPE}') "
@@ -274,6 +311,9 @@ def postcode_plan(raw: str, p: str) -> SqlPlan:
         ],
         f"{p}out",
     )  # fmt: skip
+    with_space = ", ".join(f"'{code}'" for code in sorted(POSTCODE_PLACEHOLDERS))
+    fast = f"CASE WHEN {raw} NOT IN ({with_space}) THEN {raw} END"
+    return _with_fast_path(plan, raw, p, f"{_OUTWARD} {_INWARD}", fast)
 
 
 SQL_PLANS: dict[str, Callable[[str, str], SqlPlan]] = {

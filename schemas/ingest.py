@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -24,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from schemas.canonical import QUARANTINE_SCHEMA, arrow_schema
+from schemas.canonical import DISTINCT_PER_ROW_FIELDS, QUARANTINE_SCHEMA, arrow_schema
 from schemas.errors import FeedFormatError
 from schemas.feed import FeedFormat
 from schemas.mapping_sql import (
@@ -35,7 +36,7 @@ from schemas.mapping_sql import (
 )
 
 BLOCK_BYTES = 8 * 1024 * 1024
-BLOCKS_PER_STEP = 4
+BLOCKS_PER_STEP = 2
 """Blocks mapped together: DuckDB scans a step's blocks in parallel; memory stays bounded."""
 Progress = Callable[[int, float], None]
 """Called after each block with (rows read so far, seconds elapsed)."""
@@ -193,13 +194,33 @@ def _read_steps(
         ) from error  # fmt: skip
 
 
-def _prefetched(steps: Iterator[pa.Table]) -> Iterator[pa.Table]:
-    """Read the next step in a background thread while the current one is mapped."""
+@dataclass
+class _Step:
+    """A step of raw rows and its cleaned columns (trimmed, blank as null), by partner column."""
+
+    raw: pa.Table
+    cleaned: dict[str, pa.ChunkedArray]
+
+
+def _cleaned(steps: Iterator[pa.Table], columns: list[str]) -> Iterator[_Step]:
+    for step in steps:
+        yield _Step(step, {column: clean_text(step.column(column)) for column in columns})
+
+
+def _prefetched(steps: Iterator[_Step]) -> Iterator[_Step]:
+    """Read and clean the next step in a background thread while the current one is mapped."""
     with ThreadPoolExecutor(max_workers=1) as reader:
         upcoming = reader.submit(next, steps, None)
         while (step := upcoming.result()) is not None:
             upcoming = reader.submit(next, steps, None)
             yield step
+
+
+def _staging_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    """Snappy Parquet; dictionaries and statistics only where values repeat."""
+    repeating = [name for name in schema.names if name not in DISTINCT_PER_ROW_FIELDS]
+    return pq.ParquetWriter(path, schema, compression="snappy", use_dictionary=repeating,
+                            write_statistics=repeating)  # fmt: skip
 
 
 def _write_outputs(
@@ -211,6 +232,21 @@ def _write_outputs(
     staging.write_table(accepted)
     if rejected is not None:
         quarantine.write_table(rejected)
+
+
+def use_jemalloc_pool() -> None:
+    """Let Arrow allocate from its jemalloc pool (process-wide) unless a pool was chosen.
+
+    Ingest allocates and frees every column of every step; jemalloc reuses the freed pages,
+    where the default pool returns more of them to the kernel, which must zero them again.
+    ``ARROW_DEFAULT_MEMORY_POOL`` in the environment still decides when set.
+    """
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    except NotImplementedError:  # an Arrow build without jemalloc keeps its default
+        return
 
 
 def ingest_file(
@@ -228,6 +264,7 @@ def ingest_file(
     Both outputs are always written (possibly empty). The caller moves them into place.
     """
     started = time.perf_counter()
+    use_jemalloc_pool()
     header = read_header(path, fmt, feed)
     result = IngestResult(unknown_columns=check_columns(header, fmt, feed, path))
     compiled = compile_mapping(fmt)
@@ -237,7 +274,8 @@ def ingest_file(
         + "})"
     )
     quarantine_select = (
-        f"SELECT m.source, m.extract_id, m.row_number, p.column_name AS column, p.label AS reason, "
+        f"SELECT {quote_literal(feed)} AS source, {quote_literal(extract_id)} AS extract_id, "
+        f"m.row_number, p.column_name AS column, p.label AS reason, "
         f"{raw_json} AS raw_record FROM rejected m JOIN rejected_raw r "
         f"ON r._row_number = m.row_number "
         f"JOIN problems p ON p.reject AND (m._mask >> p.bit) & 1 = 1 ORDER BY m.row_number, p.bit"
@@ -251,14 +289,15 @@ def ingest_file(
                     [(p.bit, p.column, p.label, p.reject) for p in compiled.problems])  # fmt: skip
     try:
         with (
-            pq.ParquetWriter(staging_path, schema, compression="snappy") as staging,
+            _staging_writer(staging_path, schema) as staging,
             pq.ParquetWriter(quarantine_path, QUARANTINE_SCHEMA, compression="zstd") as quarantine,
         ):
-            steps = _prefetched(_read_steps(path, fmt, feed, header, bad_rows))
+            wanted = list(dict.fromkeys([*compiled.inputs, *compiled.passthrough.values()]))
+            steps = _prefetched(_cleaned(_read_steps(path, fmt, feed, header, bad_rows), wanted))
             with ThreadPoolExecutor(max_workers=1) as writer:
                 pending: Future[None] | None = None
                 for step in steps:
-                    outputs = _map_step(con, step, feed, extract_id, result, compiled,
+                    outputs = _map_step(con, step, (feed, extract_id), result, compiled,
                                         quarantine_select, schema)  # fmt: skip
                     if pending:
                         pending.result()
@@ -294,39 +333,37 @@ def clean_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _map_step(
     con: duckdb.DuckDBPyConnection,
-    step: pa.Table,
-    feed: str,
-    extract_id: str,
+    step: _Step,
+    provenance: tuple[str, str],
     result: IngestResult,
     compiled: CompiledMapping,
     quarantine_select: str,
     schema: pa.Schema,
 ) -> tuple[pa.Table, pa.Table | None]:
-    """Map one step: clean in Arrow, parse in one DuckDB pass, split accepted and rejected."""
+    """Map one step: parse in one DuckDB pass, split accepted and rejected rows."""
     start = result.rows_read + 1
-    count = step.num_rows
-    row_numbers = pa.array(range(start, start + count), pa.int64())
-    wanted = dict.fromkeys([*compiled.inputs, *compiled.passthrough.values()])
-    cleaned = {column: clean_text(step.column(column)) for column in wanted}
-    inputs = pa.table(
-        {alias: cleaned[column] for column, alias in compiled.inputs.items()}
-        | {"_row_number": row_numbers}
-    )
-    con.register("inputs", inputs)
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW batch AS SELECT *, {quote_literal(feed)} AS _source, "
-        f"{quote_literal(extract_id)} AS _extract_id FROM inputs"
+    count = step.raw.num_rows
+    row_numbers = pc.cumulative_sum(pa.nulls(count, pa.int64()).fill_null(1), start=start - 1)
+    con.register(
+        "batch",
+        pa.table(
+            {alias: step.cleaned[column] for column, alias in compiled.inputs.items()}
+            | {"_row_number": row_numbers}
+        ),
     )
     computed = con.sql(compiled.select).to_arrow_table()
-    con.unregister("inputs")
+    con.unregister("batch")
     if not computed.column("row_number").equals(pa.chunked_array([row_numbers])):
-        raise FeedFormatError(f"feed {feed!r}: internal error: rows came back out of order")
+        raise FeedFormatError(f"feed {provenance[0]!r}: internal error: rows out of order")
+    constants = dict(zip(("source", "extract_id"), provenance, strict=True))
     mapped = pa.table(
         {
             f.name: computed.column(f.name)
             if f.name in computed.column_names
-            else cleaned[compiled.passthrough[f.name]]
+            else step.cleaned[compiled.passthrough[f.name]]
             if f.name in compiled.passthrough
+            else pa.nulls(count, f.type).fill_null(constants[f.name])
+            if f.name in constants
             else pa.nulls(count, f.type)
             for f in schema
         }
@@ -338,11 +375,9 @@ def _map_step(
     accepted = (_without_rows(mapped, is_rejected) if any_rejected else mapped).cast(schema)
     rejected_rows = None
     if any_rejected:
-        rejected = computed.filter(is_rejected).select(
-            ["source", "extract_id", "row_number", "_mask"]
-        )
+        rejected = computed.filter(is_rejected).select(["row_number", "_mask"])
         offsets = pc.subtract(rejected.column("row_number"), pa.scalar(start, pa.int64()))
-        raw = step.append_column("_row_number", row_numbers)
+        raw = step.raw.append_column("_row_number", row_numbers)
         con.register("rejected", rejected)
         con.register("rejected_raw", raw.take(offsets))
         rejected_rows = con.sql(quarantine_select).to_arrow_table().cast(QUARANTINE_SCHEMA)

@@ -215,10 +215,11 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
     """Compile a feed's mapping into a SELECT over table ``batch``.
 
     ``batch`` holds the cleaned partner columns the SQL needs, named by their aliases in
-    ``inputs``, plus ``_row_number``, ``_source`` and ``_extract_id``. The SELECT yields the
-    computed canonical columns (in :func:`arrow_schema` order), ``warnings`` and ``_mask``, a
-    BIGINT whose bits mark the row's problems. Fields in ``passthrough`` are taken from the
-    cleaned columns directly. Every parsed value is computed once, level by level.
+    ``inputs``, plus ``_row_number``. The SELECT yields ``row_number``, the computed canonical
+    columns (in :func:`arrow_schema` order), ``warnings`` and ``_mask``, a BIGINT whose bits mark
+    the row's problems. Fields in ``passthrough`` are taken from the cleaned columns directly,
+    and ``source`` and ``extract_id`` are constants the caller adds. Every parsed value is
+    computed once, level by level.
     """
     kinds = field_types()
     b = _Builder()
@@ -232,7 +233,7 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
         raise ValueError(
             f"this mapping checks {len(b.conditions)} kinds of problem; at most {MAX_PROBLEMS}"
         )
-    b.final.update({"source": "_source", "extract_id": "_extract_id", "row_number": "_row_number"})
+    b.final["row_number"] = "_row_number"
     mask = (
         " + ".join(
             f"(CASE WHEN {condition} THEN {1 << problem.bit} ELSE 0 END)"
@@ -249,7 +250,7 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
             kinds_sql.append(f"CAST({expression} AS {sql_type}) AS {name}")
     compiled = CompiledMapping("", [problem for _, problem in b.conditions])
     raw_stage = "".join(f", {quote_identifier(alias)}" for alias in b.raw.values())
-    query = f"SELECT _row_number, _source, _extract_id{raw_stage} FROM batch"
+    query = f"SELECT _row_number{raw_stage} FROM batch"
     for level in b.levels:
         columns = ", ".join(f"{expression} AS {quote_identifier(alias)}"
                             for alias, expression in level.items())  # fmt: skip

@@ -86,6 +86,7 @@ _PIECES = st.one_of(
 
 @settings(max_examples=150, deadline=None)
 @example(values=["13/686271U\n", "ſF95/000123A", "ı3/686271U", "2013/0686271U", "tr15\t9rr"])
+@example(values=["2013/0000000Z", "000000/13Z", "NF1 1NF", "ZZ99 3VZ", "9434765919", "9434765910"])
 @given(values=st.lists(_PIECES, min_size=1, max_size=40))
 def test_sql_and_python_rules_agree(values: list[str]) -> None:
     with duckdb.connect() as con:
