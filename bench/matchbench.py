@@ -79,7 +79,7 @@ def synthetic_workspace(folder: Path, people: int, seed: int = 7) -> tuple[Path,
     from hub.pipeline import run_once
     from hub.synthetic import generate_partners
 
-    folder = folder / f"people-{people}-seed-{seed}"
+    folder = folder.resolve() / f"people-{people}-seed-{seed}"
     truth = folder / "truth.parquet"
     workspace = folder / "workspace"
     if (folder / "ready").exists():
@@ -102,7 +102,8 @@ def synthetic_workspace(folder: Path, people: int, seed: int = 7) -> tuple[Path,
     config = load_config(ROOT / "examples" / "config" / "hub.yaml")
     config = config.model_copy(update={"matching": config.matching.model_copy(
         update={"enabled": False})})  # fmt: skip
-    run_once(config, Reporter(quiet=True), command="bench")
+    if run_once(config, Reporter(quiet=True), command="bench").failed:
+        raise SystemExit(f"the synthetic partners in {folder} could not be pulled and ingested")
     (folder / "ready").write_text("ok\n")
     return workspace, truth
 
