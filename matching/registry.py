@@ -11,8 +11,9 @@ are reconciled with the previous assignment by the records they share:
    to another's: their records are now one person), ``split`` (a person's records went to more
    than one person), ``retired`` (no current record), ``returned`` (records came back).
 
-Every record ever seen keeps its last person id, so a record that leaves an extract and comes
-back finds its person again. The registry is, beside the matching outputs:
+The decisions are made in SQL over the run's tables (:mod:`matching.reconcile`), never person
+by person in Python. Every record ever seen keeps its last person id, so a record that leaves an
+extract and comes back finds its person again. The registry is, beside the matching outputs:
 
 - ``registry.db`` (SQLite): persons, events, review decisions, runs and ``meta`` (the next id
   number; ``assignment_snapshot``, the file name of the current snapshot), written in one
@@ -36,17 +37,19 @@ import json
 import os
 import re
 import sqlite3
-from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from matching.errors import MatchingError, ReviewError
+from matching.reconcile import OVERLAP_SCHEMA, Reconciliation, decide
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+__all__ = ["PersonRegistry", "Reconciliation"]
 
 ID_PREFIX = "IOM-"
 SNAPSHOT_KEY = "assignment_snapshot"
@@ -133,24 +136,6 @@ class Decision:
     decided_at: str
     decided_by: str | None = None
     note: str | None = None
-
-
-@dataclass
-class Reconciliation:
-    """What one reconciliation did."""
-
-    assignment: dict[int, str]
-    """cluster key -> person id."""
-    created: int = 0
-    merges: int = 0
-    splits: int = 0
-    retired: int = 0
-    returned: int = 0
-    events: list[tuple[str, str, list[str], int]] = field(default_factory=list)
-    """(kind, person id, related ids, records)."""
-    activated: set[str] | None = None
-    """Kept ids not active before (new, merged or retired): the person rows :meth:`commit`
-    writes (None: every kept id; an active person's row is left as it is either way)."""
 
 
 class PersonRegistry:
@@ -272,55 +257,37 @@ class PersonRegistry:
 
     # --- reconciliation ------------------------------------------------------------------
 
-    def reconcile(self, overlap: list[tuple[int, str, int]], clusters: list[int],
-                  absent_persons: set[str]) -> Reconciliation:  # fmt: skip
-        """Decide each cluster's person id.
+    def reconcile(
+        self, overlap: pa.Table | list[tuple[int, str, int]], clusters: pa.Array | list[int],
+        absent_persons: set[str] | None = None,
+    ) -> Reconciliation:  # fmt: skip
+        """Decide each cluster's person id (the rules in this module's docstring).
 
-        ``overlap`` lists (cluster key, previous person id, shared records); ``clusters`` every
-        current cluster key; ``absent_persons`` previous active persons with no current record.
-        Nothing is written: :meth:`commit` does that.
+        ``overlap`` holds (cluster key, previous person id, shared records) rows, as a table of
+        :data:`~matching.reconcile.OVERLAP_SCHEMA` or a list; ``clusters`` every current cluster
+        key; ``absent_persons`` the persons to retire unless kept (None: every active person
+        with no record in ``overlap``). Nothing is written: :meth:`commit` does that.
         """
-        status = self.person_status()
-        best: dict[str, tuple[int, int]] = {}
-        spread: dict[str, set[int]] = defaultdict(set)
-        for cluster, person, shared in overlap:
-            spread[person].add(cluster)
-            current = best.get(person)
-            if current is None or (shared, -cluster) > (current[1], -current[0]):
-                best[person] = (cluster, shared)
-        claims: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        for person, (cluster, shared) in best.items():
-            claims[cluster].append((shared, person))
-        result = Reconciliation({})
-        for cluster, claimants in claims.items():
-            claimants.sort(key=lambda c: (-c[0], _id_number(c[1])))
-            kept = claimants[0][1]
-            result.assignment[cluster] = kept
-            if status.get(kept) == "retired":
-                result.returned += 1
-                result.events.append(("returned", kept, [], claimants[0][0]))
-            absorbed = [person for _, person in claimants[1:]]
-            if absorbed:
-                result.merges += 1
-                result.events.append(("merged", kept, absorbed, sum(c[0] for c in claimants)))
-        next_number = self._next_number()
-        for cluster in sorted(clusters):
-            if cluster not in result.assignment:
-                result.assignment[cluster] = f"{ID_PREFIX}{next_number:06d}"
-                next_number += 1
-                result.created += 1
-        for person, clusters_of_person in spread.items():
-            if len(clusters_of_person) > 1:
-                result.splits += 1
-                parts = sorted({result.assignment[c] for c in clusters_of_person} - {person})
-                result.events.append(("split", person, parts, len(clusters_of_person)))
-        kept_ids = set(result.assignment.values())
-        for person in sorted(absent_persons):
-            if person not in kept_ids:
-                result.retired += 1
-                result.events.append(("retired", person, [], 0))
-        result.activated = {p for p in kept_ids if status.get(p) != "active"}
-        return result
+        import pyarrow as pa
+
+        if not isinstance(overlap, pa.Table):
+            columns = list(zip(*overlap, strict=True)) if overlap else [[], [], []]
+            overlap = pa.table([pa.array(list(c), f.type) for c, f in
+                                zip(columns, OVERLAP_SCHEMA, strict=True)],
+                               schema=OVERLAP_SCHEMA)  # fmt: skip
+        if not isinstance(clusters, pa.Array | pa.ChunkedArray):
+            clusters = pa.array(clusters, pa.int64())
+        absent = None if absent_persons is None else pa.array(sorted(absent_persons), pa.string())
+        return decide(
+            overlap, clusters, active=self._ids("active"), retired_before=self._ids("retired"),
+            absent=absent, next_number=self._next_number(), prefix=ID_PREFIX,
+        )  # fmt: skip
+
+    def _ids(self, status: str) -> pa.Array:
+        import pyarrow as pa
+
+        rows = self._db.execute("SELECT person_id FROM persons WHERE status=?", (status,))
+        return pa.array([row[0] for row in rows], pa.string())
 
     def commit(
         self, run_id: str, result: Reconciliation, snapshot: Path, counts: dict[str, Any],
@@ -365,16 +332,14 @@ class PersonRegistry:
         counts: dict[str, Any], model_version: str,
     ) -> None:  # fmt: skip
         now = utc_now()
-        kept = set(result.assignment.values())
         merged_into = {a: kept_id for kind, kept_id, absorbed, _ in result.events
                        if kind == "merged" for a in absorbed}  # fmt: skip
         retired = {p for kind, p, _, _ in result.events if kind == "retired"}
-        activated = kept if result.activated is None else result.activated
         db.executemany(
             "INSERT INTO persons VALUES (?, 'active', NULL, ?, ?) ON CONFLICT (person_id) "
             "DO UPDATE SET status='active', merged_into=NULL, updated_run=excluded.updated_run "
             "WHERE status <> 'active'",
-            ((p, run_id, run_id) for p in sorted(activated)),
+            ((p, run_id, run_id) for p in result.activated),
         )
         db.executemany(
             "UPDATE persons SET status='merged', merged_into=?, updated_run=? "
@@ -390,7 +355,7 @@ class PersonRegistry:
             [(run_id, now, kind, person, json.dumps(related), records)
              for kind, person, related, records in result.events],
         )  # fmt: skip
-        top = max((_id_number(p) for p in kept), default=0)
+        top = result.top_number
         db.execute(
             "INSERT INTO meta VALUES ('next_number', ?) ON CONFLICT (key) DO UPDATE SET "
             "value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
@@ -442,11 +407,6 @@ class PersonRegistry:
         row = self._db.execute("SELECT value FROM meta WHERE key='next_number'").fetchone()
         return int(row[0]) if row else 1
 
-    def active_persons(self) -> set[str]:
-        """Ids of persons currently active."""
-        return {r[0] for r in self._db.execute(
-            "SELECT person_id FROM persons WHERE status='active'")}  # fmt: skip
-
 
 def _check_run_id(run_id: str) -> str:
     """A run id safe as a file name and an SQL literal."""
@@ -483,10 +443,3 @@ def _export_records(db: sqlite3.Connection, path: Path) -> None:
             ]
             columns[3] = pc.not_equal(columns[3], 0)
             writer.write_batch(pa.record_batch(columns, schema=schema))
-
-
-def _id_number(person_id: str) -> int:
-    try:
-        return int(person_id.removeprefix(ID_PREFIX))
-    except ValueError:
-        return 1 << 62

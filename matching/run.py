@@ -190,22 +190,14 @@ def _reconcile(engine: Engine, registry: PersonRegistry, counts: MatchCounts) ->
         GROUP BY ALL
     """)  # fmt: skip
     cluster_keys = engine.to_arrow("SELECT DISTINCT cluster_key FROM current_records")
-    overlap_rows = list(zip(overlap.column(0).to_pylist(), overlap.column(1).to_pylist(),
-                            overlap.column(2).to_pylist(), strict=True))  # fmt: skip
-    present_persons = set(overlap.column(1).to_pylist())
-    absent_persons = registry.active_persons() - present_persons
-    result = registry.reconcile(overlap_rows, cluster_keys.column(0).to_pylist(), absent_persons)
-    keys = sorted(result.assignment)
-    engine.register_arrow("assigned_arrow", pa.table({
-        "cluster_key": pa.array(keys, pa.int64()),
-        "person_id": pa.array([result.assignment[k] for k in keys], pa.string()),
-    }))  # fmt: skip
+    result = registry.reconcile(overlap, cluster_keys.column(0))
+    engine.register_arrow("assigned_arrow", result.table)
     engine.create_table("assignment", """
         SELECT c.source, c.source_record_id, c.extract_id, a.person_id,
                c.joined_probability AS match_probability
         FROM current_records c JOIN assigned_arrow a USING (cluster_key)
     """)  # fmt: skip
-    counts.persons = len(keys)
+    counts.persons = result.table.num_rows
     counts.persons_with_links = int(engine.scalar(
         "SELECT count(*) FROM (SELECT person_id FROM assignment GROUP BY 1 HAVING count(*) > 1)"
     ))  # fmt: skip
