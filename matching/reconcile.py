@@ -9,6 +9,7 @@ returns and retirements, which are few) come back as Python values.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -57,15 +58,23 @@ def _id_number(prefix: str, column: str) -> str:
 def decide(
     overlap: pa.Table, clusters: pa.Array | pa.ChunkedArray, *, active: pa.Array,
     retired_before: pa.Array, absent: pa.Array | None, next_number: int, prefix: str,
+    memory_limit: str | None = None, temp_directory: Path | None = None,
 ) -> Reconciliation:  # fmt: skip
     """Decide each current cluster's person id.
 
     ``overlap`` (:data:`OVERLAP_SCHEMA`); ``clusters`` every current cluster key; ``active``
     the ids of persons active before this run, ``retired_before`` those retired; ``absent``
     the persons to retire unless kept (None: every active person with no record in
-    ``overlap``).
+    ``overlap``). ``memory_limit`` and ``temp_directory`` bound DuckDB as the matching
+    engine's settings do.
     """
-    con = duckdb.connect(config={"threads": 1})
+    settings: dict[str, str | int] = {"threads": 1}
+    if memory_limit:
+        settings["memory_limit"] = memory_limit
+    if temp_directory:
+        temp_directory.mkdir(parents=True, exist_ok=True)
+        settings["temp_directory"] = str(temp_directory)
+    con = duckdb.connect(config=settings)
     try:
         con.register("overlap_in", overlap.cast(OVERLAP_SCHEMA))
         con.register("clusters_in", pa.table({"cluster_key": pa.chunked_array(

@@ -259,14 +259,16 @@ class PersonRegistry:
 
     def reconcile(
         self, overlap: pa.Table | list[tuple[int, str, int]], clusters: pa.Array | list[int],
-        absent_persons: set[str] | None = None,
+        absent_persons: set[str] | None = None, *, memory_limit: str | None = None,
+        temp_directory: Path | None = None,
     ) -> Reconciliation:  # fmt: skip
         """Decide each cluster's person id (the rules in this module's docstring).
 
         ``overlap`` holds (cluster key, previous person id, shared records) rows, as a table of
         :data:`~matching.reconcile.OVERLAP_SCHEMA` or a list; ``clusters`` every current cluster
         key; ``absent_persons`` the persons to retire unless kept (None: every active person
-        with no record in ``overlap``). Nothing is written: :meth:`commit` does that.
+        with no record in ``overlap``); ``memory_limit`` and ``temp_directory`` bound the
+        SQL that decides. Nothing is written: :meth:`commit` does that.
         """
         import pyarrow as pa
 
@@ -281,6 +283,7 @@ class PersonRegistry:
         return decide(
             overlap, clusters, active=self._ids("active"), retired_before=self._ids("retired"),
             absent=absent, next_number=self._next_number(), prefix=ID_PREFIX,
+            memory_limit=memory_limit, temp_directory=temp_directory,
         )  # fmt: skip
 
     def _ids(self, status: str) -> pa.Array:

@@ -125,7 +125,8 @@ def run_matching(
             stats = cluster_records(engine, link_weight)
             timer.lap("cluster")
             counts.links = stats.links
-            result = _reconcile(engine, registry, counts)
+            result = _reconcile(engine, registry, counts, config.engine.memory_limit,
+                                paths.tmp_dir / f"duckdb-{run_id}")  # fmt: skip
             timer.lap("reconcile")
             review = build_review(engine, model, counts.records, link_weight)
             counts.review_pairs = review.num_rows
@@ -172,7 +173,10 @@ def _load_decisions(engine: Engine, registry: PersonRegistry) -> int:
     return int(engine.scalar("SELECT count(*) FROM decided"))
 
 
-def _reconcile(engine: Engine, registry: PersonRegistry, counts: MatchCounts) -> dict[str, Any]:
+def _reconcile(
+    engine: Engine, registry: PersonRegistry, counts: MatchCounts, memory_limit: str,
+    temp_directory: Path,
+) -> dict[str, Any]:  # fmt: skip
     snapshot = registry.assignment_snapshot()
     if snapshot is None:
         engine.create_table("previous", EMPTY_SNAPSHOT_SQL)
@@ -190,7 +194,8 @@ def _reconcile(engine: Engine, registry: PersonRegistry, counts: MatchCounts) ->
         GROUP BY ALL
     """)  # fmt: skip
     cluster_keys = engine.to_arrow("SELECT DISTINCT cluster_key FROM current_records")
-    result = registry.reconcile(overlap, cluster_keys.column(0))
+    result = registry.reconcile(overlap, cluster_keys.column(0), memory_limit=memory_limit,
+                                temp_directory=temp_directory / "reconcile")  # fmt: skip
     engine.register_arrow("assigned_arrow", result.table)
     engine.create_table("assignment", """
         SELECT c.source, c.source_record_id, c.extract_id, a.person_id,
