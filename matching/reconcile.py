@@ -35,10 +35,18 @@ class Reconciliation:
     retired: int = 0
     returned: int = 0
     events: list[Event] = field(default_factory=list)
+    first_created: int = 0
+    """The number of the first new id; the ``created`` new ids are numbered on from it."""
     activated: list[str] = field(default_factory=list)
-    """Kept ids that were not active before (new, returned, or merged away before)."""
+    """Kept ids, other than the new ones, that were not active before (returned, or merged
+    away before)."""
     top_number: int = 0
     """The highest id number kept (0 when none)."""
+
+    def created_ids(self, prefix: str) -> list[str]:
+        """The new ids, in order (for small results)."""
+        last = self.first_created + self.created
+        return [f"{prefix}{n:06d}" for n in range(self.first_created, last)]
 
     @property
     def assignment(self) -> dict[int, str]:
@@ -116,6 +124,7 @@ def decide(
         result = Reconciliation(con.sql("SELECT cluster_key, person_id FROM assignment "
                                  "ORDER BY cluster_key").to_arrow_table())  # fmt: skip
         result.created = _scalar(con, "SELECT count(*) FROM assignment WHERE created")
+        result.first_created = int(next_number)
         result.top_number = _scalar(con, f"SELECT coalesce(max({number}), 0) FROM assignment")
         returned = con.execute("""
             SELECT person_id, shared FROM claims
@@ -149,7 +158,8 @@ def decide(
         result.events += [("retired", person, [], 0) for (person,) in retired]
         result.activated = [row[0] for row in con.execute("""
             SELECT person_id FROM assignment
-            WHERE person_id NOT IN (SELECT person_id FROM active_in) ORDER BY person_id
+            WHERE NOT created AND person_id NOT IN (SELECT person_id FROM active_in)
+            ORDER BY person_id
         """).fetchall()]  # fmt: skip
         return result
     finally:

@@ -338,10 +338,20 @@ class PersonRegistry:
         merged_into = {a: kept_id for kind, kept_id, absorbed, _ in result.events
                        if kind == "merged" for a in absorbed}  # fmt: skip
         retired = {p for kind, p, _, _ in result.events if kind == "retired"}
+        activate = (
+            "ON CONFLICT (person_id) DO UPDATE SET status='active', merged_into=NULL, "
+            "updated_run=excluded.updated_run WHERE status <> 'active'"
+        )
+        if result.created:  # new ids are consecutive: SQLite writes them itself
+            last = result.first_created + result.created - 1
+            db.execute(
+                "WITH RECURSIVE seq(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM seq WHERE n < ?) "
+                "INSERT INTO persons SELECT printf(?, n), 'active', NULL, ?, ? FROM seq "
+                f"WHERE true {activate}",
+                (result.first_created, last, f"{ID_PREFIX}%06d", run_id, run_id),
+            )
         db.executemany(
-            "INSERT INTO persons VALUES (?, 'active', NULL, ?, ?) ON CONFLICT (person_id) "
-            "DO UPDATE SET status='active', merged_into=NULL, updated_run=excluded.updated_run "
-            "WHERE status <> 'active'",
+            f"INSERT INTO persons VALUES (?, 'active', NULL, ?, ?) {activate}",
             ((p, run_id, run_id) for p in result.activated),
         )
         db.executemany(

@@ -203,10 +203,13 @@ class ViewResult:
         return f"SELECT {names} FROM {self.relation} ORDER BY person_id"
 
     def pseudonym_map_sql(self) -> str:
-        """SQL for the pseudonym map: field, pseudonym, person_id (internal; never leaves)."""
+        """SQL for the pseudonym map: field, pseudonym, person_id (internal; never leaves).
+
+        The view has one row per person, so each (field, pseudonym, person) comes once.
+        """
         return (
             " UNION ALL ".join(
-                f"SELECT DISTINCT {quote(name)} AS field, {ident(name)} AS pseudonym, "
+                f"SELECT {quote(name)} AS field, {ident(name)} AS pseudonym, "
                 f"CAST({INTERNAL_ID} AS VARCHAR) AS person_id FROM {self.relation} "
                 f"WHERE {ident(name)} IS NOT NULL"
                 for name in self.pseudonymised
