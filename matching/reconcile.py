@@ -14,6 +14,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+ID_PREFIX = "IOM-"
+ID_FORMAT = ID_PREFIX + "%06d"
+"""A person id from its number; printf style, the same in DuckDB, SQLite and Python (``%``)."""
 OVERLAP_SCHEMA = pa.schema(
     [("cluster_key", pa.int64()), ("person_id", pa.string()), ("shared", pa.int64())]
 )
@@ -43,10 +46,10 @@ class Reconciliation:
     top_number: int = 0
     """The highest id number kept (0 when none)."""
 
-    def created_ids(self, prefix: str) -> list[str]:
+    def created_ids(self) -> list[str]:
         """The new ids, in order (for small results)."""
         last = self.first_created + self.created
-        return [f"{prefix}{n:06d}" for n in range(self.first_created, last)]
+        return [ID_FORMAT % n for n in range(self.first_created, last)]
 
     @property
     def assignment(self) -> dict[int, str]:
@@ -55,17 +58,17 @@ class Reconciliation:
                         strict=True))  # fmt: skip
 
 
-def _id_number(prefix: str, column: str) -> str:
+def _id_number(column: str) -> str:
     """SQL for the number of a person id (ids that are not numbers sort last)."""
     return (
-        f"coalesce(TRY_CAST(CASE WHEN starts_with({column}, '{prefix}') "
-        f"THEN substr({column}, {len(prefix) + 1}) ELSE {column} END AS BIGINT), {1 << 62})"
+        f"coalesce(TRY_CAST(CASE WHEN starts_with({column}, '{ID_PREFIX}') "
+        f"THEN substr({column}, {len(ID_PREFIX) + 1}) ELSE {column} END AS BIGINT), {1 << 62})"
     )
 
 
 def decide(
     overlap: pa.Table, clusters: pa.Array | pa.ChunkedArray, *, active: pa.Array,
-    retired_before: pa.Array, absent: pa.Array | None, next_number: int, prefix: str,
+    retired_before: pa.Array, absent: pa.Array | None, next_number: int,
     memory_limit: str | None = None, temp_directory: Path | None = None,
 ) -> Reconciliation:  # fmt: skip
     """Decide each current cluster's person id.
@@ -95,7 +98,7 @@ def decide(
                         "WHERE person_id NOT IN (SELECT person_id FROM overlap_in)")  # fmt: skip
         else:
             con.register("absent_in", pa.table({"person_id": pa.array(absent, pa.string())}))
-        number = _id_number(prefix, "person_id")
+        number = _id_number("person_id")
         con.execute(f"""
             CREATE TABLE claims AS
             WITH best AS (
@@ -115,7 +118,7 @@ def decide(
             SELECT cluster_key, person_id, false AS created FROM claims WHERE place = 1
             UNION ALL
             SELECT cluster_key,
-                printf('{prefix}%06d', {int(next_number)} - 1
+                printf('{ID_FORMAT}', {int(next_number)} - 1
                        + row_number() OVER (ORDER BY cluster_key)) AS person_id,
                 true AS created
             FROM (SELECT DISTINCT cluster_key FROM clusters_in

@@ -44,14 +44,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from matching.errors import MatchingError, ReviewError
-from matching.reconcile import OVERLAP_SCHEMA, Reconciliation, decide
+from matching.reconcile import ID_FORMAT, ID_PREFIX, OVERLAP_SCHEMA, Reconciliation, decide
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["PersonRegistry", "Reconciliation"]
+__all__ = ["ID_PREFIX", "PersonRegistry", "Reconciliation"]
 
-ID_PREFIX = "IOM-"
 SNAPSHOT_KEY = "assignment_snapshot"
 """The ``meta`` key naming the current assignment snapshot."""
 SNAPSHOT_FOLDER = "assignments"
@@ -282,7 +281,7 @@ class PersonRegistry:
         absent = None if absent_persons is None else pa.array(sorted(absent_persons), pa.string())
         return decide(
             overlap, clusters, active=self._ids("active"), retired_before=self._ids("retired"),
-            absent=absent, next_number=self._next_number(), prefix=ID_PREFIX,
+            absent=absent, next_number=self._next_number(),
             memory_limit=memory_limit, temp_directory=temp_directory,
         )  # fmt: skip
 
@@ -348,7 +347,7 @@ class PersonRegistry:
                 "WITH RECURSIVE seq(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM seq WHERE n < ?) "
                 "INSERT INTO persons SELECT printf(?, n), 'active', NULL, ?, ? FROM seq "
                 f"WHERE true {activate}",
-                (result.first_created, last, f"{ID_PREFIX}%06d", run_id, run_id),
+                (result.first_created, last, ID_FORMAT, run_id, run_id),
             )
         db.executemany(
             f"INSERT INTO persons VALUES (?, 'active', NULL, ?, ?) {activate}",

@@ -183,6 +183,14 @@ def _with_fast_path(plan: SqlPlan, raw: str, p: str, shape: str, value: str) -> 
     )  # fmt: skip
 
 
+def _raw_if_checked(raw: str, two_digit_year: str, serial_text: str, serial_digits: int) -> str:
+    """``raw`` (already canonical in shape) when its serial is not zero and its check letter,
+    the last character, is right; else NULL."""
+    serial = f"CAST({serial_text} AS BIGINT)"
+    letter = _check_letter_sql(f"CAST({two_digit_year} AS INTEGER)", serial, serial_digits)
+    return f"CASE WHEN {serial} > 0 AND right({raw}, 1) = {letter} THEN {raw} END"
+
+
 def nhs_number_plan(raw: str, p: str) -> SqlPlan:
     """Plan for :func:`canonical_nhs_number` over the text column ``raw``; aliases start ``p``."""
     w = f"{p}w"
@@ -240,9 +248,7 @@ def pnc_id_plan(raw: str, p: str, today: datetime.date | None = None) -> SqlPlan
         ],
         f"{p}out",
     )  # fmt: skip
-    serial = f"CAST(substr({raw}, 6, 7) AS BIGINT)"
-    check = _check_letter_sql(f"CAST(substr({raw}, 3, 2) AS INTEGER)", serial, 7)
-    fast = f"CASE WHEN {serial} > 0 AND right({raw}, 1) = {check} THEN {raw} END"
+    fast = _raw_if_checked(raw, f"substr({raw}, 3, 2)", f"substr({raw}, 6, 7)", 7)
     return _with_fast_path(plan, raw, p, r"\d{4}/\d{7}[A-Z]", fast)
 
 
@@ -269,9 +275,7 @@ def cro_number_plan(raw: str, p: str) -> SqlPlan:
         ],
         f"{p}out",
     )  # fmt: skip
-    serial = f"CAST(left({raw}, 6) AS BIGINT)"
-    check = _check_letter_sql(f"CAST(substr({raw}, 8, 2) AS INTEGER)", serial, 6)
-    fast = f"CASE WHEN {serial} > 0 AND right({raw}, 1) = {check} THEN {raw} END"
+    fast = _raw_if_checked(raw, f"substr({raw}, 8, 2)", f"left({raw}, 6)", 6)
     return _with_fast_path(plan, raw, p, r"\d{6}/\d{2}[A-Z]", fast)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import os
 import time
@@ -234,12 +235,14 @@ def _write_outputs(
         quarantine.write_table(rejected)
 
 
+@functools.cache
 def use_jemalloc_pool() -> None:
     """Let Arrow allocate from its jemalloc pool (process-wide) unless a pool was chosen.
 
     Ingest allocates and frees every column of every step; jemalloc reuses the freed pages,
     where the default pool returns more of them to the kernel, which must zero them again.
-    ``ARROW_DEFAULT_MEMORY_POOL`` in the environment still decides when set.
+    ``ARROW_DEFAULT_MEMORY_POOL`` in the environment still decides when set. Done once per
+    process.
     """
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return

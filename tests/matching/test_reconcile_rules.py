@@ -43,11 +43,11 @@ def test_columnar_decisions_match_the_plain_rules(run: tuple) -> None:
         retired_before=pa.array(sorted(p for p, s in status.items() if s == "retired"),
                                 pa.string()),
         absent=None if absent is None else pa.array(sorted(absent), pa.string()),
-        next_number=next_number, prefix=ID_PREFIX,
+        next_number=next_number,
     )  # fmt: skip
     assert result.assignment == expected["assignment"]
     counts = {k: getattr(result, k) for k in expected["counts"]}  # type: ignore[attr-defined]
     assert counts == expected["counts"]
     assert sorted(result.events) == expected["events"]
-    assert sorted(result.activated + result.created_ids(ID_PREFIX)) == expected["activated"]
+    assert sorted(result.activated + result.created_ids()) == expected["activated"]
     assert result.top_number == expected["top"]
