@@ -1,20 +1,18 @@
 """Read one partner file and write its canonical rows and its quarantined rows to Parquet.
 
-Streaming and columnar: pyarrow's CSV reader decodes the file in blocks (memory stays flat
-however large the file), DuckDB applies the compiled mapping to each block, and two Parquet
-writers take the accepted and the rejected rows. A file that cannot be taken in whole (empty,
-wrong encoding, a missing column) raises :class:`FeedFormatError` naming the file and what to fix.
+Streaming and columnar: the file is read in blocks (:mod:`schemas.extract_reader`), and one
+DuckDB query per file applies the compiled mapping to the stream of blocks, on every core, in
+order. Each mapped batch is split into accepted and rejected rows, which two Parquet writers
+take in a background thread. A file that cannot be taken in whole (empty, wrong encoding, a
+missing column) raises :class:`FeedFormatError` naming the file and what to fix.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
 import functools
-import io
 import os
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,11 +21,18 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from schemas.canonical import DISTINCT_PER_ROW_FIELDS, QUARANTINE_SCHEMA, arrow_schema
 from schemas.errors import FeedFormatError
+from schemas.extract_reader import (
+    BLOCK_BYTES,
+    BadRows,
+    Block,
+    check_columns,
+    read_blocks,
+    read_header,
+)
 from schemas.feed import FeedFormat
 from schemas.mapping_sql import (
     CompiledMapping,
@@ -36,11 +41,12 @@ from schemas.mapping_sql import (
     quote_literal,
 )
 
-BLOCK_BYTES = 8 * 1024 * 1024
-BLOCKS_PER_STEP = 2
-"""Blocks mapped together: DuckDB scans a step's blocks in parallel; memory stays bounded."""
+__all__ = ["BLOCK_BYTES", "IngestResult", "Progress", "ingest_file", "use_jemalloc_pool"]
+
+MAPPED_BATCH_ROWS = 128 * 1024
+"""Rows per mapped batch taken from DuckDB, split and written together."""
 Progress = Callable[[int, float], None]
-"""Called after each block with (rows read so far, seconds elapsed)."""
+"""Called after each mapped batch with (rows read so far, seconds elapsed)."""
 
 
 @dataclass
@@ -57,164 +63,6 @@ class IngestResult:
     unknown_columns: list[str] = field(default_factory=list)
     duplicate_record_ids: int = 0
     seconds: float = 0.0
-
-
-def _python_codec(encoding: str) -> str:
-    return codecs.lookup(encoding).name
-
-
-def read_header(path: Path, fmt: FeedFormat, feed: str) -> list[str]:
-    """The file's column names; raises FeedFormatError for an empty or undecodable header."""
-    with path.open("rb") as handle:
-        first = handle.readline(1024 * 1024)
-    if not first.strip():
-        raise FeedFormatError(
-            f"feed {feed!r}: {path.name} is empty", feed=feed, file=path.name,
-            hint="ask the partner to re-send the extract",
-        )  # fmt: skip
-    codec = _python_codec(fmt.encoding)
-    if codec == "utf-8":
-        codec = "utf-8-sig"
-    try:
-        text = first.decode(codec)
-    except UnicodeDecodeError as error:
-        raise _encoding_error(path, fmt, feed, 1, error) from error
-    row = next(csv.reader(io.StringIO(text), delimiter=fmt.delimiter, quotechar=fmt.quote_char))
-    return [name.strip() for name in row]
-
-
-def _encoding_error(
-    path: Path, fmt: FeedFormat, feed: str, line: int, error: UnicodeDecodeError
-) -> FeedFormatError:
-    return FeedFormatError(
-        f"feed {feed!r}: {path.name} is not valid {fmt.encoding} at line {line} "
-        f"(byte {error.start + 1} of the line: {error.reason})",
-        feed=feed, file=path.name, line=line,
-        hint="check the encoding the partner exports in and set format.encoding to match",
-    )  # fmt: skip
-
-
-def locate_encoding_error(path: Path, fmt: FeedFormat, feed: str) -> FeedFormatError:
-    """Find the first line that does not decode (used only after the fast reader failed)."""
-    decoder_name = _python_codec(fmt.encoding)
-    with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            try:
-                line.decode(decoder_name)
-            except UnicodeDecodeError as error:
-                return _encoding_error(path, fmt, feed, number, error)
-    return FeedFormatError(
-        f"feed {feed!r}: {path.name} could not be decoded as {fmt.encoding}",
-        feed=feed, file=path.name,
-    )  # fmt: skip
-
-
-def check_columns(header: list[str], fmt: FeedFormat, feed: str, path: Path) -> list[str]:
-    """Raise when a mapped column is missing; return the unknown extra columns."""
-    missing = [column for column in fmt.columns if column not in header]
-    if missing:
-        hint = "the feed's YAML maps these columns; has the partner changed the layout?"
-        if len(header) == 1:
-            hint = (
-                f"the header has a single column: is the delimiter right? "
-                f"the feed expects {fmt.delimiter!r}"
-            )
-        raise FeedFormatError(
-            f"feed {feed!r}: {path.name} is missing required column(s) "
-            f"{', '.join(repr(c) for c in missing)}",
-            feed=feed, file=path.name, hint=hint,
-        )  # fmt: skip
-    duplicated = sorted({c for c in header if header.count(c) > 1 and c in fmt.columns})
-    if duplicated:
-        raise FeedFormatError(
-            f"feed {feed!r}: {path.name} has column(s) {', '.join(duplicated)} more than once",
-            feed=feed, file=path.name,
-        )  # fmt: skip
-    return [column for column in header if column not in fmt.columns]
-
-
-def _open_reader(
-    path: Path, fmt: FeedFormat, header: list[str], bad_rows: list[tuple[int | None, str]]
-) -> pacsv.CSVStreamingReader:
-    codec = _python_codec(fmt.encoding)
-    encoding = "utf8" if codec in ("utf-8", "utf-8-sig") else codec
-
-    def on_invalid_row(row: pacsv.InvalidRow) -> str:
-        bad_rows.append(
-            (row.number, f"expected {row.expected_columns} columns, found {row.actual_columns}")
-        )
-        return "skip"
-
-    return pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(
-            encoding=encoding, block_size=BLOCK_BYTES, use_threads=False
-        ),
-        parse_options=pacsv.ParseOptions(
-            delimiter=fmt.delimiter, quote_char=fmt.quote_char, invalid_row_handler=on_invalid_row
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in header},
-            include_columns=fmt.columns,
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
-
-
-def _read_steps(
-    path: Path,
-    fmt: FeedFormat,
-    feed: str,
-    header: list[str],
-    bad_rows: list[tuple[int | None, str]],
-) -> Iterator[pa.Table]:
-    """The file in steps of a few blocks; decoding and parsing errors become FeedFormatError."""
-    try:
-        reader = _open_reader(path, fmt, header, bad_rows)
-        blocks: list[pa.RecordBatch] = []
-        while True:
-            try:
-                blocks.append(reader.read_next_batch())
-            except StopIteration:
-                if blocks:
-                    yield pa.Table.from_batches(blocks)
-                return
-            if len(blocks) == BLOCKS_PER_STEP:
-                yield pa.Table.from_batches(blocks)
-                blocks = []
-    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
-        if "UTF8" in str(error) or isinstance(error, UnicodeDecodeError):
-            raise locate_encoding_error(path, fmt, feed) from error
-        # The reader's own message may quote a row: never pass it on (no personal data).
-        raise FeedFormatError(
-            f"feed {feed!r}: {path.name} could not be parsed as delimited text",
-            feed=feed, file=path.name,
-            hint=f"check the delimiter ({fmt.delimiter!r}) and quoting ({fmt.quote_char!r}) "
-            "the feed declares against the file",
-        ) from error  # fmt: skip
-
-
-@dataclass
-class _Step:
-    """A step of raw rows and its cleaned columns (trimmed, blank as null), by partner column."""
-
-    raw: pa.Table
-    cleaned: dict[str, pa.ChunkedArray]
-
-
-def _cleaned(steps: Iterator[pa.Table], columns: list[str]) -> Iterator[_Step]:
-    for step in steps:
-        yield _Step(step, {column: clean_text(step.column(column)) for column in columns})
-
-
-def _prefetched(steps: Iterator[_Step]) -> Iterator[_Step]:
-    """Read and clean the next step in a background thread while the current one is mapped."""
-    with ThreadPoolExecutor(max_workers=1) as reader:
-        upcoming = reader.submit(next, steps, None)
-        while (step := upcoming.result()) is not None:
-            upcoming = reader.submit(next, steps, None)
-            yield step
 
 
 def _staging_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
@@ -252,6 +100,86 @@ def use_jemalloc_pool() -> None:
         return
 
 
+def _quarantine_select(fmt: FeedFormat, feed: str, extract_id: str) -> str:
+    """One row per rejected row and problem, with the row's raw values as JSON."""
+    raw_json = (
+        "to_json({"
+        + ", ".join(f"{quote_literal(c)}: r.{quote_identifier(c)}" for c in fmt.columns)
+        + "})"
+    )
+    return (
+        f"SELECT {quote_literal(feed)} AS source, {quote_literal(extract_id)} AS extract_id, "
+        f"m.row_number, p.column_name AS column, p.label AS reason, "
+        f"{raw_json} AS raw_record FROM rejected m JOIN rejected_raw r "
+        f"ON r._row_number = m.row_number "
+        f"JOIN problems p ON p.reject AND (m._mask >> p.bit) & 1 = 1 ORDER BY m.row_number, p.bit"
+    )
+
+
+def _row_numbers(first_row: int, count: int) -> pa.Array:
+    return pc.cumulative_sum(pa.nulls(count, pa.int64()).fill_null(1), start=first_row - 1)
+
+
+class _BlockStream:
+    """Blocks offered to DuckDB as one Arrow stream, each held until its mapped rows return.
+
+    DuckDB reads the stream from its own threads and returns the mapped rows in order; the
+    held blocks give each mapped batch its raw and cleaned partner columns. A failure while
+    reading the file is kept in ``failure`` (DuckDB only reports that the stream failed).
+    """
+
+    def __init__(self, blocks: Iterator[Block], inputs: dict[str, str]) -> None:
+        self._blocks = blocks
+        self._inputs = inputs
+        self._held: deque[Block] = deque()
+        self.failure: BaseException | None = None
+
+    def reader(self) -> pa.RecordBatchReader:
+        """The cleaned input columns, by their aliases in the mapping, and ``_row_number``."""
+        schema = pa.schema(
+            [pa.field(alias, pa.string()) for alias in self._inputs.values()]
+            + [pa.field("_row_number", pa.int64())]
+        )
+        return pa.RecordBatchReader.from_batches(schema, self._batches(schema))
+
+    def _batches(self, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+        try:
+            for block in self._blocks:
+                self._held.append(block)
+                columns = [block.cleaned[column].combine_chunks() for column in self._inputs]
+                numbers = _row_numbers(block.first_row, block.row_count)
+                yield pa.RecordBatch.from_arrays([*columns, numbers], schema=schema)
+        except BaseException as error:
+            self.failure = error
+            raise
+
+    def take(self, first_row: int, end_row: int) -> Block:
+        """The held rows ``first_row`` up to ``end_row``, releasing those before ``end_row``."""
+        parts: list[Block] = []
+        while first_row < end_row:
+            if not self._held or self._held[0].first_row != first_row:
+                raise RuntimeError("mapped rows came back out of order")
+            block = self._held[0]
+            if block.end_row <= end_row:
+                parts.append(self._held.popleft())
+            else:
+                parts.append(block.slice(first_row, end_row))
+                self._held[0] = block.slice(end_row, block.end_row)
+            first_row = parts[-1].end_row
+        return Block.concat(parts)
+
+
+@dataclass(frozen=True)
+class _Mapping:
+    """What splitting a mapped batch needs besides the batch."""
+
+    compiled: CompiledMapping
+    schema: pa.Schema
+    constants: dict[str, str]
+    quarantine: duckdb.DuckDBPyConnection
+    quarantine_select: str
+
+
 def ingest_file(
     path: Path,
     fmt: FeedFormat,
@@ -271,44 +199,34 @@ def ingest_file(
     header = read_header(path, fmt, feed)
     result = IngestResult(unknown_columns=check_columns(header, fmt, feed, path))
     compiled = compile_mapping(fmt)
-    raw_json = (
-        "to_json({"
-        + ", ".join(f"{quote_literal(c)}: r.{quote_identifier(c)}" for c in fmt.columns)
-        + "})"
-    )
-    quarantine_select = (
-        f"SELECT {quote_literal(feed)} AS source, {quote_literal(extract_id)} AS extract_id, "
-        f"m.row_number, p.column_name AS column, p.label AS reason, "
-        f"{raw_json} AS raw_record FROM rejected m JOIN rejected_raw r "
-        f"ON r._row_number = m.row_number "
-        f"JOIN problems p ON p.reject AND (m._mask >> p.bit) & 1 = 1 ORDER BY m.row_number, p.bit"
-    )
-    bad_rows: list[tuple[int | None, str]] = []
-    schema = arrow_schema()
+    bad_rows: BadRows = []
+    wanted = list(dict.fromkeys([*compiled.inputs, *compiled.passthrough.values()]))
+    stream = _BlockStream(read_blocks(path, fmt, feed, header, wanted, bad_rows), compiled.inputs)
     con = duckdb.connect(config={"threads": 2})
-    con.execute("CREATE TEMP TABLE problems (bit INTEGER, column_name VARCHAR, label VARCHAR, "
-                "reject BOOLEAN)")  # fmt: skip
-    con.executemany("INSERT INTO problems VALUES (?, ?, ?, ?)",
-                    [(p.bit, p.column, p.label, p.reject) for p in compiled.problems])  # fmt: skip
+    quarantine_con = con.cursor()  # the mapping query streams on ``con``
+    quarantine_con.execute("CREATE TEMP TABLE problems (bit INTEGER, column_name VARCHAR, "
+                           "label VARCHAR, reject BOOLEAN)")  # fmt: skip
+    quarantine_con.executemany("INSERT INTO problems VALUES (?, ?, ?, ?)",
+                               [(p.bit, p.column, p.label, p.reject)
+                                for p in compiled.problems])  # fmt: skip
+    mapping = _Mapping(compiled, arrow_schema(), {"source": feed, "extract_id": extract_id},
+                       quarantine_con, _quarantine_select(fmt, feed, extract_id))  # fmt: skip
     try:
         with (
-            _staging_writer(staging_path, schema) as staging,
+            _staging_writer(staging_path, mapping.schema) as staging,
             pq.ParquetWriter(quarantine_path, QUARANTINE_SCHEMA, compression="zstd") as quarantine,
+            ThreadPoolExecutor(max_workers=1) as writer,
         ):
-            wanted = list(dict.fromkeys([*compiled.inputs, *compiled.passthrough.values()]))
-            steps = _prefetched(_cleaned(_read_steps(path, fmt, feed, header, bad_rows), wanted))
-            with ThreadPoolExecutor(max_workers=1) as writer:
-                pending: Future[None] | None = None
-                for step in steps:
-                    outputs = _map_step(con, step, (feed, extract_id), result, compiled,
-                                        quarantine_select, schema)  # fmt: skip
-                    if pending:
-                        pending.result()
-                    pending = writer.submit(_write_outputs, staging, quarantine, outputs)
-                    if progress:
-                        progress(result.rows_read, time.perf_counter() - started)
+            pending: Future[None] | None = None
+            for batch in _mapped_batches(con, compiled.select, stream):
+                outputs = _split(batch, stream, mapping, result)
                 if pending:
                     pending.result()
+                pending = writer.submit(_write_outputs, staging, quarantine, outputs)
+                if progress:
+                    progress(result.rows_read, time.perf_counter() - started)
+            if pending:
+                pending.result()
             if bad_rows:
                 quarantine.write_table(_malformed_rows(bad_rows, feed, extract_id))
                 result.rows_rejected += len(bad_rows)
@@ -321,52 +239,48 @@ def ingest_file(
                 hint="a full extract with no rows usually means a failed export; set "
                 "format.allow_header_only: true if an empty extract is genuine",
             )  # fmt: skip
-        result.duplicate_record_ids = _count_duplicates(con, staging_path)
+        result.duplicate_record_ids = _count_duplicates(quarantine_con, staging_path)
     finally:
         con.close()
     result.seconds = time.perf_counter() - started
     return result
 
 
-def clean_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Trimmed text with blank values as null (the form every mapped value starts from)."""
-    trimmed = pc.utf8_trim_whitespace(column)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+def _mapped_batches(
+    con: duckdb.DuckDBPyConnection, select: str, stream: _BlockStream
+) -> Iterator[pa.Table]:
+    """The mapping applied to the stream, in batches; a failure reading the file is raised as
+    itself (DuckDB would report only that the stream failed)."""
+    try:
+        con.register("batch", stream.reader())
+        for batch in con.sql(select).to_arrow_reader(MAPPED_BATCH_ROWS):
+            if batch.num_rows:
+                yield pa.Table.from_batches([batch])
+    except (duckdb.Error, pa.ArrowException):
+        if stream.failure is not None:
+            raise stream.failure from None
+        raise
 
 
-def _map_step(
-    con: duckdb.DuckDBPyConnection,
-    step: _Step,
-    provenance: tuple[str, str],
-    result: IngestResult,
-    compiled: CompiledMapping,
-    quarantine_select: str,
-    schema: pa.Schema,
+def _split(
+    computed: pa.Table, stream: _BlockStream, mapping: _Mapping, result: IngestResult
 ) -> tuple[pa.Table, pa.Table | None]:
-    """Map one step: parse in one DuckDB pass, split accepted and rejected rows."""
-    start = result.rows_read + 1
-    count = step.raw.num_rows
-    row_numbers = pc.cumulative_sum(pa.nulls(count, pa.int64()).fill_null(1), start=start - 1)
-    con.register(
-        "batch",
-        pa.table(
-            {alias: step.cleaned[column] for column, alias in compiled.inputs.items()}
-            | {"_row_number": row_numbers}
-        ),
-    )
-    computed = con.sql(compiled.select).to_arrow_table()
-    con.unregister("batch")
+    """Split one mapped batch into accepted canonical rows and quarantine rows."""
+    compiled, schema = mapping.compiled, mapping.schema
+    first_row = computed.column("row_number")[0].as_py()
+    count = computed.num_rows
+    block = stream.take(first_row, first_row + count)
+    row_numbers = _row_numbers(first_row, count)
     if not computed.column("row_number").equals(pa.chunked_array([row_numbers])):
-        raise FeedFormatError(f"feed {provenance[0]!r}: internal error: rows out of order")
-    constants = dict(zip(("source", "extract_id"), provenance, strict=True))
-    mapped = pa.table(
+        raise RuntimeError("mapped rows came back out of order")
+    canonical = pa.table(
         {
             f.name: computed.column(f.name)
             if f.name in computed.column_names
-            else step.cleaned[compiled.passthrough[f.name]]
+            else block.cleaned[compiled.passthrough[f.name]]
             if f.name in compiled.passthrough
-            else pa.nulls(count, f.type).fill_null(constants[f.name])
-            if f.name in constants
+            else pa.nulls(count, f.type).fill_null(mapping.constants[f.name])
+            if f.name in mapping.constants
             else pa.nulls(count, f.type)
             for f in schema
         }
@@ -375,15 +289,16 @@ def _map_step(
     reject_bits = pa.scalar(compiled.reject_mask, pa.int64())
     is_rejected = pc.not_equal(pc.bit_wise_and(mask, reject_bits), 0)
     any_rejected = bool(pc.any(is_rejected).as_py())
-    accepted = (_without_rows(mapped, is_rejected) if any_rejected else mapped).cast(schema)
+    accepted = (_without_rows(canonical, is_rejected) if any_rejected else canonical).cast(schema)
     rejected_rows = None
     if any_rejected:
         rejected = computed.filter(is_rejected).select(["row_number", "_mask"])
-        offsets = pc.subtract(rejected.column("row_number"), pa.scalar(start, pa.int64()))
-        raw = step.raw.append_column("_row_number", row_numbers)
+        offsets = pc.subtract(rejected.column("row_number"), pa.scalar(first_row, pa.int64()))
+        raw = block.raw.append_column("_row_number", row_numbers)
+        con = mapping.quarantine
         con.register("rejected", rejected)
         con.register("rejected_raw", raw.take(offsets))
-        rejected_rows = con.sql(quarantine_select).to_arrow_table().cast(QUARANTINE_SCHEMA)
+        rejected_rows = con.sql(mapping.quarantine_select).to_arrow_table().cast(QUARANTINE_SCHEMA)
         con.unregister("rejected")
         con.unregister("rejected_raw")
     result.rows_read += count
