@@ -66,10 +66,13 @@ class IngestResult:
 
 
 def _staging_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
-    """Snappy Parquet; dictionaries and statistics only where values repeat."""
-    repeating = [name for name in schema.names if name not in DISTINCT_PER_ROW_FIELDS]
-    return pq.ParquetWriter(path, schema, compression="snappy", use_dictionary=repeating,
-                            write_statistics=repeating)  # fmt: skip
+    """Snappy Parquet; dictionaries only where values repeat, statistics only on repeating
+    dates and numbers (min and max of text cost more to work out than they save readers)."""
+    repeating = [f for f in schema if f.name not in DISTINCT_PER_ROW_FIELDS]
+    with_statistics = [f.name for f in repeating if not pa.types.is_string(f.type)]
+    return pq.ParquetWriter(path, schema, compression="snappy",
+                            use_dictionary=[f.name for f in repeating],
+                            write_statistics=with_statistics)  # fmt: skip
 
 
 def _write_outputs(
@@ -116,6 +119,10 @@ def _quarantine_select(fmt: FeedFormat, feed: str, extract_id: str) -> str:
     )
 
 
+def _single_array(column: pa.ChunkedArray) -> pa.Array:
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
 def _row_numbers(first_row: int, count: int) -> pa.Array:
     return pc.cumulative_sum(pa.nulls(count, pa.int64()).fill_null(1), start=first_row - 1)
 
@@ -146,7 +153,7 @@ class _BlockStream:
         try:
             for block in self._blocks:
                 self._held.append(block)
-                columns = [block.cleaned[column].combine_chunks() for column in self._inputs]
+                columns = [_single_array(block.cleaned[column]) for column in self._inputs]
                 numbers = _row_numbers(block.first_row, block.row_count)
                 yield pa.RecordBatch.from_arrays([*columns, numbers], schema=schema)
         except BaseException as error:
@@ -167,6 +174,12 @@ class _BlockStream:
                 self._held[0] = block.slice(end_row, block.end_row)
             first_row = parts[-1].end_row
         return Block.concat(parts)
+
+
+@functools.cache
+def _database() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB per process; each ingest works on a cursor of its own."""
+    return duckdb.connect(config={"threads": 2})
 
 
 @dataclass(frozen=True)
@@ -202,7 +215,7 @@ def ingest_file(
     bad_rows: BadRows = []
     wanted = list(dict.fromkeys([*compiled.inputs, *compiled.passthrough.values()]))
     stream = _BlockStream(read_blocks(path, fmt, feed, header, wanted, bad_rows), compiled.inputs)
-    con = duckdb.connect(config={"threads": 2})
+    con = _database().cursor()
     quarantine_con = con.cursor()  # the mapping query streams on ``con``
     quarantine_con.execute("CREATE TEMP TABLE problems (bit INTEGER, column_name VARCHAR, "
                            "label VARCHAR, reject BOOLEAN)")  # fmt: skip
@@ -241,6 +254,7 @@ def ingest_file(
             )  # fmt: skip
         result.duplicate_record_ids = _count_duplicates(quarantine_con, staging_path)
     finally:
+        quarantine_con.close()
         con.close()
     result.seconds = time.perf_counter() - started
     return result
@@ -349,6 +363,7 @@ def _malformed_rows(rows: list[tuple[int | None, str]], feed: str, extract_id: s
 
 
 def _count_duplicates(con: duckdb.DuckDBPyConnection, staging_path: Path) -> int:
+    """Accepted rows whose record id repeats an earlier row's."""
     row = con.execute(
         "SELECT count(*) - count(DISTINCT source_record_id) FROM read_parquet(?)",
         [str(staging_path)],

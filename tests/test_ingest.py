@@ -214,3 +214,12 @@ def test_probation_pipe_delimited(tmp_path: Path) -> None:
     row = rows[0]
     assert (row["crn_canonical"], row["nomis_number_canonical"]) == ("S140763", "A1234BC")
     assert row["ogrs_score"] is None and "ogrs_score: out of range (0 to 99)" in row["warnings"]
+
+
+def test_repeated_record_ids_are_counted(police_format: FeedFormat, tmp_path: Path) -> None:
+    distinct = write_police(tmp_path, [police_row("DC1"), police_row("DC2")])
+    result, _, _ = _ingest(distinct, police_format, tmp_path)
+    assert result.duplicate_record_ids == 0
+    repeated = write_police(tmp_path, [police_row("DC1"), police_row("DC2"), police_row("DC1")])
+    result, rows, _ = _ingest(repeated, police_format, tmp_path)
+    assert result.duplicate_record_ids == 1 and len(rows) == 3
