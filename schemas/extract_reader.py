@@ -208,8 +208,31 @@ def _read_tables(
 
 def clean_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Trimmed text with blank values as null (the form every mapped value starts from)."""
-    trimmed = pc.utf8_trim_whitespace(column)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    return pa.chunked_array([_clean_array(chunk) for chunk in column.chunks], type=pa.string())
+
+
+def _clean_array(array: pa.StringArray) -> pa.StringArray:
+    # Text with no byte above 0x7F is trimmed by the cheaper ASCII kernel (same whitespace).
+    trim = pc.ascii_trim_whitespace if _all_ascii(array) else pc.utf8_trim_whitespace
+    trimmed = trim(array)
+    if trimmed.offset:  # the bitmap below starts at the first value
+        trimmed = pa.concat_arrays([trimmed])
+    blank = pc.equal(pc.binary_length(trimmed), 0)
+    if trimmed.null_count == 0 and not pc.any(blank).as_py():
+        return trimmed
+    # Blank values become null by a new validity bitmap over the same offsets and bytes.
+    kept = pc.and_kleene(pc.is_valid(trimmed), pc.invert(blank))
+    return pa.Array.from_buffers(
+        pa.string(), len(trimmed), [kept.buffers()[1], *trimmed.buffers()[1:]]
+    )
+
+
+def _all_ascii(array: pa.StringArray) -> bool:
+    data = array.buffers()[2]
+    if data is None or data.size == 0:
+        return True
+    as_bytes = pa.Array.from_buffers(pa.uint8(), data.size, [None, data])
+    return bool(pc.max(as_bytes).as_py() < 0x80)
 
 
 def _blocks(tables: Iterator[pa.Table], columns: list[str]) -> Iterator[Block]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from helpers import POLICE_HEADER, example_format, police_row, write_police
 
 from schemas.canonical import PersonRecord
 from schemas.errors import FeedFormatError
+from schemas.extract_reader import clean_text
 from schemas.feed import FeedFormat
 from schemas.ingest import BLOCK_BYTES, ingest_file
 
@@ -223,3 +225,19 @@ def test_repeated_record_ids_are_counted(police_format: FeedFormat, tmp_path: Pa
     repeated = write_police(tmp_path, [police_row("DC1"), police_row("DC2"), police_row("DC1")])
     result, rows, _ = _ingest(repeated, police_format, tmp_path)
     assert result.duplicate_record_ids == 1 and len(rows) == 3
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["  a ", "", " ", "\t", "b"],  # ASCII only
+        ["\u00a0Zoë\u00a0", " ", "", "x "],  # non-ASCII: Unicode whitespace trimmed too
+        ["a", "b"],  # nothing to clean
+    ],
+)
+def test_text_is_trimmed_and_blank_values_are_null(values: list[str]) -> None:
+    column = pa.chunked_array([values[:2], values[2:]], type=pa.string())
+    expected = [value.strip() or None for value in values]
+    cleaned = clean_text(column)
+    cleaned.validate(full=True)
+    assert cleaned.to_pylist() == expected
