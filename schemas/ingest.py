@@ -45,6 +45,8 @@ __all__ = ["BLOCK_BYTES", "IngestResult", "Progress", "ingest_file", "use_jemall
 
 MAPPED_BATCH_ROWS = 128 * 1024
 """Rows per mapped batch taken from DuckDB, split and written together."""
+QUARANTINE_ROWS_AT_ONCE = 32 * 1024
+"""Rejected rows gathered before they are written to the quarantine file."""
 Progress = Callable[[int, float], None]
 """Called after each mapped batch with (rows read so far, seconds elapsed)."""
 
@@ -67,23 +69,14 @@ class IngestResult:
 
 def _staging_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
     """Snappy Parquet; dictionaries only where values repeat, statistics only on repeating
-    dates and numbers (min and max of text cost more to work out than they save readers)."""
+    dates and numbers (min and max of text cost more to work out than they save readers), row
+    numbers as deltas (consecutive, they take almost no space)."""
     repeating = [f for f in schema if f.name not in DISTINCT_PER_ROW_FIELDS]
     with_statistics = [f.name for f in repeating if not pa.types.is_string(f.type)]
     return pq.ParquetWriter(path, schema, compression="snappy",
                             use_dictionary=[f.name for f in repeating],
-                            write_statistics=with_statistics)  # fmt: skip
-
-
-def _write_outputs(
-    staging: pq.ParquetWriter,
-    quarantine: pq.ParquetWriter,
-    outputs: tuple[pa.Table, pa.Table | None],
-) -> None:
-    accepted, rejected = outputs
-    staging.write_table(accepted)
-    if rejected is not None:
-        quarantine.write_table(rejected)
+                            write_statistics=with_statistics,
+                            column_encoding={"row_number": "DELTA_BINARY_PACKED"})  # fmt: skip
 
 
 @functools.cache
@@ -189,8 +182,42 @@ class _Mapping:
     compiled: CompiledMapping
     schema: pa.Schema
     constants: dict[str, str]
-    quarantine: duckdb.DuckDBPyConnection
-    quarantine_select: str
+
+
+class _Quarantine:
+    """Rejected rows gathered over batches, turned into quarantine rows a few thousand at a time.
+
+    Each rejected row becomes one quarantine row per problem that rejects it, with the row's
+    raw values as JSON, in row order.
+    """
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, select: str, writer: pq.ParquetWriter
+    ) -> None:
+        self._con, self._select, self._writer = con, select, writer
+        self._rejected: list[pa.Table] = []
+        self._raw: list[pa.Table] = []
+        self._rows = 0
+
+    def add(self, rejected: pa.Table, raw: pa.Table) -> None:
+        """Rejected rows (``row_number``, ``_mask``) and their raw values (``_row_number``)."""
+        self._rejected.append(rejected)
+        self._raw.append(raw)
+        self._rows += rejected.num_rows
+        if self._rows >= QUARANTINE_ROWS_AT_ONCE:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the gathered rows."""
+        if not self._rows:
+            return
+        self._con.register("rejected", pa.concat_tables(self._rejected))
+        self._con.register("rejected_raw", pa.concat_tables(self._raw))
+        rows = self._con.sql(self._select).to_arrow_table().cast(QUARANTINE_SCHEMA)
+        self._con.unregister("rejected")
+        self._con.unregister("rejected_raw")
+        self._writer.write_table(rows)
+        self._rejected, self._raw, self._rows = [], [], 0
 
 
 def ingest_file(
@@ -222,24 +249,26 @@ def ingest_file(
     quarantine_con.executemany("INSERT INTO problems VALUES (?, ?, ?, ?)",
                                [(p.bit, p.column, p.label, p.reject)
                                 for p in compiled.problems])  # fmt: skip
-    mapping = _Mapping(compiled, arrow_schema(), {"source": feed, "extract_id": extract_id},
-                       quarantine_con, _quarantine_select(fmt, feed, extract_id))  # fmt: skip
+    mapping = _Mapping(compiled, arrow_schema(), {"source": feed, "extract_id": extract_id})
     try:
         with (
             _staging_writer(staging_path, mapping.schema) as staging,
             pq.ParquetWriter(quarantine_path, QUARANTINE_SCHEMA, compression="zstd") as quarantine,
             ThreadPoolExecutor(max_workers=1) as writer,
         ):
+            rejected = _Quarantine(quarantine_con, _quarantine_select(fmt, feed, extract_id),
+                                   quarantine)  # fmt: skip
             pending: Future[None] | None = None
             for batch in _mapped_batches(con, compiled.select, stream):
-                outputs = _split(batch, stream, mapping, result)
+                accepted = _split(batch, stream, mapping, rejected, result)
                 if pending:
                     pending.result()
-                pending = writer.submit(_write_outputs, staging, quarantine, outputs)
+                pending = writer.submit(staging.write_table, accepted)
                 if progress:
                     progress(result.rows_read, time.perf_counter() - started)
             if pending:
                 pending.result()
+            rejected.flush()
             if bad_rows:
                 quarantine.write_table(_malformed_rows(bad_rows, feed, extract_id))
                 result.rows_rejected += len(bad_rows)
@@ -277,9 +306,14 @@ def _mapped_batches(
 
 
 def _split(
-    computed: pa.Table, stream: _BlockStream, mapping: _Mapping, result: IngestResult
-) -> tuple[pa.Table, pa.Table | None]:
-    """Split one mapped batch into accepted canonical rows and quarantine rows."""
+    computed: pa.Table,
+    stream: _BlockStream,
+    mapping: _Mapping,
+    quarantine: _Quarantine,
+    result: IngestResult,
+) -> pa.Table:
+    """Split one mapped batch: its accepted canonical rows are returned, its rejected rows go
+    to the quarantine."""
     compiled, schema = mapping.compiled, mapping.schema
     first_row = computed.column("row_number")[0].as_py()
     count = computed.num_rows
@@ -287,39 +321,36 @@ def _split(
     row_numbers = _row_numbers(first_row, count)
     if not computed.column("row_number").equals(pa.chunked_array([row_numbers])):
         raise RuntimeError("mapped rows came back out of order")
-    canonical = pa.table(
-        {
-            f.name: computed.column(f.name)
-            if f.name in computed.column_names
-            else block.cleaned[compiled.passthrough[f.name]]
-            if f.name in compiled.passthrough
-            else pa.nulls(count, f.type).fill_null(mapping.constants[f.name])
-            if f.name in mapping.constants
-            else pa.nulls(count, f.type)
-            for f in schema
-        }
-    )
     mask = computed.column("_mask")
-    reject_bits = pa.scalar(compiled.reject_mask, pa.int64())
-    is_rejected = pc.not_equal(pc.bit_wise_and(mask, reject_bits), 0)
-    any_rejected = bool(pc.any(is_rejected).as_py())
-    accepted = (_without_rows(canonical, is_rejected) if any_rejected else canonical).cast(schema)
-    rejected_rows = None
-    if any_rejected:
+    is_rejected = pc.not_equal(
+        pc.bit_wise_and(mask, pa.scalar(compiled.reject_mask, pa.int64())), 0
+    )
+    values = pa.table(
+        {name: computed.column(name) for name in schema.names if name in computed.column_names}
+        | {name: block.cleaned[column] for name, column in compiled.passthrough.items()}
+    )
+    if pc.any(is_rejected).as_py():
+        values = _without_rows(values, is_rejected)
         rejected = computed.filter(is_rejected).select(["row_number", "_mask"])
         offsets = pc.subtract(rejected.column("row_number"), pa.scalar(first_row, pa.int64()))
-        raw = block.raw.append_column("_row_number", row_numbers)
-        con = mapping.quarantine
-        con.register("rejected", rejected)
-        con.register("rejected_raw", raw.take(offsets))
-        rejected_rows = con.sql(mapping.quarantine_select).to_arrow_table().cast(QUARANTINE_SCHEMA)
-        con.unregister("rejected")
-        con.unregister("rejected_raw")
+        raw = block.raw.append_column("_row_number", row_numbers).take(offsets)
+        quarantine.add(rejected, raw)
+    kept = values.num_rows
+    accepted = pa.table(
+        {
+            f.name: values.column(f.name)
+            if f.name in values.column_names
+            else pa.nulls(kept, f.type).fill_null(mapping.constants[f.name])
+            if f.name in mapping.constants
+            else pa.nulls(kept, f.type)
+            for f in schema
+        }
+    ).cast(schema)
     result.rows_read += count
-    result.rows_accepted += accepted.num_rows
-    result.rows_rejected += count - accepted.num_rows
+    result.rows_accepted += kept
+    result.rows_rejected += count - kept
     _count_problems(result, compiled, mask)
-    return accepted, rejected_rows
+    return accepted
 
 
 def _without_rows(table: pa.Table, drop: pa.ChunkedArray) -> pa.Table:

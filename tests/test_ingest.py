@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from helpers import POLICE_HEADER, example_format, police_row, write_police
 
+from schemas import ingest
 from schemas.canonical import PersonRecord
 from schemas.errors import FeedFormatError
 from schemas.extract_reader import clean_text
@@ -241,3 +242,25 @@ def test_text_is_trimmed_and_blank_values_are_null(values: list[str]) -> None:
     cleaned = clean_text(column)
     cleaned.validate(full=True)
     assert cleaned.to_pylist() == expected
+
+
+def test_rejections_across_many_batches_keep_their_rows_and_order(
+    police_format: FeedFormat, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest, "MAPPED_BATCH_ROWS", 2048)
+    monkeypatch.setattr(ingest, "QUARANTINE_ROWS_AT_ONCE", 3)
+    bad = {7, 2048, 2049, 5000, 9999}  # row numbers with a blank record id or a bad birth date
+    rows = [
+        police_row("" if n % 2 else f"DC{n:08d}", dob="31/02/2001" if n % 2 == 0 else "01/01/2001")
+        if n in bad
+        else police_row(f"DC{n:08d}")
+        for n in range(1, 10_001)
+    ]
+    result, accepted, rejected = _ingest(write_police(tmp_path, rows), police_format, tmp_path)
+    assert (result.rows_accepted, result.rows_rejected) == (10_000 - len(bad), len(bad))
+    assert [r["row_number"] for r in accepted] == [n for n in range(1, 10_001) if n not in bad]
+    assert [r["row_number"] for r in rejected] == sorted(bad)
+    for record in rejected:
+        raw = json.loads(record["raw_record"])
+        expected = "" if record["row_number"] % 2 else f"DC{record['row_number']:08d}"
+        assert raw["NominalID"] == expected
