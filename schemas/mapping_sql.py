@@ -216,10 +216,11 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
 
     ``batch`` holds the cleaned partner columns the SQL needs, named by their aliases in
     ``inputs``, plus ``_row_number``. The SELECT yields ``row_number``, the computed canonical
-    columns (in :func:`arrow_schema` order), ``warnings`` and ``_mask``, a BIGINT whose bits mark
-    the row's problems. Fields in ``passthrough`` are taken from the cleaned columns directly,
-    and ``source`` and ``extract_id`` are constants the caller adds. Every parsed value is
-    computed once, level by level.
+    columns (in :func:`arrow_schema` order), ``warnings``, ``_mask``, a BIGINT whose bits mark
+    the row's problems, and ``_record_hash``, a hash of the record id (equal ids, equal hashes).
+    Fields in ``passthrough`` are taken from the cleaned columns directly, and ``source`` and
+    ``extract_id`` are constants the caller adds. Every parsed value is computed once, level by
+    level.
     """
     kinds = field_types()
     b = _Builder()
@@ -234,6 +235,7 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
             f"this mapping checks {len(b.conditions)} kinds of problem; at most {MAX_PROBLEMS}"
         )
     b.final["row_number"] = "_row_number"
+    record_id = b.raw_column(fmt.mappings["source_record_id"].column)
     mask = (
         " + ".join(
             f"(CASE WHEN {condition} THEN {1 << problem.bit} ELSE 0 END)"
@@ -257,7 +259,8 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
         query = f"SELECT *, {columns} FROM ({query})"
     query = f"SELECT *, CAST(({mask}) AS BIGINT) AS _mask FROM ({query})"
     select = (
-        f"SELECT {', '.join(kinds_sql)}, {warnings_sql(compiled)} AS warnings, _mask FROM ({query})"
+        f"SELECT {', '.join(kinds_sql)}, {warnings_sql(compiled)} AS warnings, _mask, "
+        f"hash({record_id}) AS _record_hash FROM ({query})"
     )
     return CompiledMapping(select, compiled.problems, dict(b.raw), dict(b.passthrough))
 
