@@ -184,7 +184,7 @@ class _Mapping:
     compiled: CompiledMapping
     schema: pa.Schema
     constants: dict[str, str]
-    record_hashes: list[pa.ChunkedArray] = field(default_factory=list)
+    record_hashes: list[pa.Array] = field(default_factory=list)
     """Hashes of the accepted rows' record ids, to count repeated ids."""
 
 
@@ -343,7 +343,8 @@ def _split(
         raw = block.raw.append_column("_row_number", row_numbers).take(offsets)
         quarantine.add(rejected, raw)
     kept = values.num_rows
-    mapping.record_hashes.append(values.column("_record_hash"))
+    # A copy: a column of DuckDB's result would keep the whole result batch in memory.
+    mapping.record_hashes.append(values.column("_record_hash").combine_chunks())
     accepted = pa.table(
         {
             f.name: values.column(f.name)
@@ -402,16 +403,14 @@ def _malformed_rows(rows: list[tuple[int | None, str]], feed: str, extract_id: s
 
 
 def _count_duplicates(
-    con: duckdb.DuckDBPyConnection, staging_path: Path, record_hashes: list[pa.ChunkedArray]
+    con: duckdb.DuckDBPyConnection, staging_path: Path, record_hashes: list[pa.Array]
 ) -> int:
     """Accepted rows whose record id repeats an earlier row's.
 
     Distinct hashes mean distinct ids, which is the usual answer and quick to reach; only when
     two hashes are equal are the ids themselves counted, from the staging file.
     """
-    hashes = pa.table(
-        {"h": pa.chunked_array([c for column in record_hashes for c in column.chunks], pa.uint64())}
-    )
+    hashes = pa.table({"h": pa.chunked_array(record_hashes, pa.uint64())})
     con.register("record_hashes", hashes)
     ((repeated_hashes,),) = con.execute(
         "SELECT count(*) - count(DISTINCT h) FROM record_hashes"
