@@ -13,7 +13,7 @@ import codecs
 import csv
 import io
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -249,11 +249,18 @@ def read_blocks(
 ) -> Iterator[Block]:  # fmt: skip
     """The extract's data rows in blocks, ``columns`` cleaned, read ahead in a background thread.
 
-    Rows with the wrong number of columns are skipped and listed in ``bad_rows``.
+    Reading starts at once, before the first block is asked for. Rows with the wrong number of
+    columns are skipped and listed in ``bad_rows``.
     """
     blocks = _blocks(_read_tables(path, fmt, feed, header, bad_rows), columns)
-    with ThreadPoolExecutor(max_workers=1) as reader:
-        upcoming = reader.submit(next, blocks, None)
+    reader = ThreadPoolExecutor(max_workers=1)
+    return _read_ahead(reader, reader.submit(next, blocks, None), blocks)
+
+
+def _read_ahead(
+    reader: ThreadPoolExecutor, upcoming: Future[Block | None], blocks: Iterator[Block]
+) -> Iterator[Block]:
+    with reader:
         while (block := upcoming.result()) is not None:
             upcoming = reader.submit(next, blocks, None)
             yield block
