@@ -2,9 +2,10 @@
 
 Streaming and columnar: the file is read in blocks (:mod:`schemas.extract_reader`), and one
 DuckDB query per file applies the compiled mapping to the stream of blocks, on every core, in
-order. Each mapped batch is split into accepted and rejected rows, which two Parquet writers
-take in a background thread. A file that cannot be taken in whole (empty, wrong encoding, a
-missing column) raises :class:`FeedFormatError` naming the file and what to fix.
+order. Each mapped batch is split: its accepted rows go to the staging Parquet, written in a
+thread of its own; its rejected rows are gathered and written to the quarantine Parquet a few
+thousand at a time. A file that cannot be taken in whole (empty, wrong encoding, a missing
+column) raises :class:`FeedFormatError` naming the file and what to fix.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def _staging_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
 def use_jemalloc_pool() -> None:
     """Let Arrow allocate from its jemalloc pool (process-wide) unless a pool was chosen.
 
-    Ingest allocates and frees every column of every step; jemalloc reuses the freed pages,
+    Ingest allocates and frees every column of every block; jemalloc reuses the freed pages,
     where the default pool returns more of them to the kernel, which must zero them again.
     ``ARROW_DEFAULT_MEMORY_POOL`` in the environment still decides when set. Done once per
     process.
