@@ -214,9 +214,15 @@ def test_a_release_failing_its_checks_is_never_published(hub: HubConfig) -> None
     persons = make_persons(300, seed=5)
     key = derive_key(master_key(), "iom_team")
     released = pq.read_table(Path(str(first.path)) / "view.parquet")
-    pseudonym = next(p for p in released.column("pnc_id").to_pylist() if p)
     pnc = persons.column("pnc_id").to_pylist()
     target = next(i for i, s in enumerate(persons.column("pnc_id__source").to_pylist()) if s)
+    # The pseudonym must be another person's: the target's own would vanish with its PNC id.
+    target_id = key.pseudonym("person_id", persons.column("person_id")[target].as_py())
+    assert target_id in released.column("person_id").to_pylist()
+    others = zip(
+        released.column("pnc_id").to_pylist(), released.column("person_id").to_pylist(), strict=True
+    )
+    pseudonym = next(p for p, person in others if p and person != target_id)
     pnc[target] = pseudonym
     persons = persons.set_column(
         persons.column_names.index("pnc_id"), "pnc_id", pa.array(pnc, pa.string())
