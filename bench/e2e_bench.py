@@ -122,7 +122,7 @@ class DiskSampler:
 def child_generate(folder: str, people: str) -> None:
     """Write the partners' extracts (and the sidecars two partners send) under ``folder``."""
     from connectors.files import sha256_file
-    from hub.synthetic import generate_partners
+    from hub.demo.synthetic import generate_partners
 
     base = Path(folder)
     generated = generate_partners(base / "partners", base / "truth.parquet", int(people), seed=SEED)
@@ -142,7 +142,7 @@ def child_serve(folder: str) -> None:
     """Serve each partner's folder over SFTP on 127.0.0.1 until stdin closes."""
     import logging
 
-    from hub.demo_sftp import LoopbackSftpServer
+    from hub.demo.sftp_server import LoopbackSftpServer
 
     logging.getLogger("paramiko").setLevel(logging.CRITICAL)  # a client closing is no news
 
@@ -162,7 +162,7 @@ def child_hub(config_path: str, result_path: str) -> None:
     """One hub run with per-stage peak memory and disk, then the audit log verified."""
     from hub.config import load_config
     from hub.output import Reporter
-    from hub.pipeline import run_once
+    from hub.run.pipeline import run_once
     from hub.workspace import Workspace
 
     config = load_config(Path(config_path))
@@ -380,7 +380,7 @@ def write_config(run: Path, feeds: list[str], port: int, host_key: str, args: An
     """The example config over the loopback server, with the bench's memory settings."""
     import yaml
 
-    from hub.demo_sftp import write_loopback_config
+    from hub.demo.sftp_server import write_loopback_config
 
     config = write_loopback_config(run, feeds, port, host_key)
     document = yaml.safe_load(config.read_text(encoding="utf-8"))
@@ -392,7 +392,7 @@ def write_config(run: Path, feeds: list[str], port: int, host_key: str, args: An
 
 def bench_size(records: int, args: Any) -> dict[str, Any]:
     """Run the hub and bare Splink on one size; return both results."""
-    from hub.demo_sftp import write_partner_keys
+    from hub.demo.sftp_server import write_partner_keys
     from hub.keys import write_new_key
 
     folder = args.dir / f"records-{records}"

@@ -44,7 +44,8 @@ def main() -> None:
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-c",
-             "import sys; from pathlib import Path; from hub.synthetic import generate_partners; "
+             "import sys; from pathlib import Path; "
+             "from hub.demo.synthetic import generate_partners; "
              f"generate_partners(Path(sys.argv[1]), Path(sys.argv[2]), {people}, seed={args.seed}, "
              "feeds=('police',))", str(work / "partners"), str(work / "truth.parquet")],
             check=True, cwd=ROOT,

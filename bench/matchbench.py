@@ -75,9 +75,9 @@ def synthetic_workspace(folder: Path, people: int, seed: int = 7) -> tuple[Path,
     of its own (the hub audits every run); matching is left to the benchmark.
     """
     from hub.config import load_config
+    from hub.demo.synthetic import generate_partners
     from hub.output import Reporter
-    from hub.pipeline import run_once
-    from hub.synthetic import generate_partners
+    from hub.run.pipeline import run_once
 
     folder = folder.resolve() / f"people-{people}-seed-{seed}"
     truth = folder / "truth.parquet"

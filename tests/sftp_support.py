@@ -10,7 +10,7 @@ from typing import Any
 
 from hub.config import FeedConfig
 from hub.output import Reporter
-from hub.pull import FeedPullOutcome, pull_one
+from hub.run.pull import FeedPullOutcome, pull_one
 from hub.workspace import Workspace
 
 RSA_PASSPHRASE = "correct horse battery staple"

@@ -9,8 +9,8 @@ import pytest
 from connectors.config import SftpSource
 from connectors.errors import AuthenticationFailed, ConnectorError
 from connectors.sftp import SftpConnector
-from hub.demo import run_demo
-from hub.demo_sftp import LoopbackSftpServer, write_ed25519_key
+from hub.demo.runner import run_demo
+from hub.demo.sftp_server import LoopbackSftpServer, write_ed25519_key
 from hub.output import Reporter
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hub.config import load_config
 from hub.output import Reporter
-from hub.pipeline import run_once
+from hub.run.pipeline import run_once
 from tests.helpers import EXAMPLE_CONFIG, police_row, write_police
 
 

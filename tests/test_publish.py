@@ -18,11 +18,11 @@ import pytest
 from sharing_support import agreement_yaml, make_persons, write_hub, write_matched
 
 from hub.config import HubConfig, load_config
+from hub.governance.reidentify import ReidentificationRefused, reidentify
 from hub.keys import write_new_key
 from hub.output import Reporter
-from hub.publish import ReleaseOutcome, master_key, publish_all, records_folder
-from hub.reidentify import ReidentificationRefused, reidentify
-from hub.release_files import releases_in, verify_release
+from hub.run.publish import ReleaseOutcome, master_key, publish_all, records_folder
+from hub.run.release_files import releases_in, verify_release
 from hub.workspace import Workspace
 from sharing_agreements.pseudonyms import derive_key
 
@@ -339,7 +339,7 @@ KILLER = """
 import os, signal, sys
 from hub.config import load_config
 from hub.output import Reporter
-from hub.publish import publish_all
+from hub.run.publish import publish_all
 from hub.workspace import Workspace
 
 config = load_config(sys.argv[1])

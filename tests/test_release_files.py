@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from hub.release_files import csv_problems, write_view_files
+from hub.run.release_files import csv_problems, write_view_files
 
 VIEW = ("SELECT * FROM (VALUES ('b1', '=SUM(A1)', 3), ('a1', 'Plain, with a comma', NULL)) "
         "v(person_id, forename, score) ORDER BY person_id")  # fmt: skip

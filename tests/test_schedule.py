@@ -18,11 +18,11 @@ from click.testing import CliRunner
 
 from hub.cli import main
 from hub.config import HubConfig, load_config
-from hub.cron import cadence, is_due, next_run
 from hub.output import Reporter
-from hub.schedule import Scheduler
+from hub.run.cron import cadence, is_due, next_run
+from hub.run.schedule import Scheduler
+from hub.run.status import feed_status_rows, render_table
 from hub.state import StateStore
-from hub.status import feed_status_rows, render_table
 from hub.workspace import Workspace
 from tests.sftp_support import MINIMAL_FORMAT, csv_bytes, feed_config
 

@@ -17,7 +17,7 @@ from connectors.config import SftpEndpoint, SftpSource
 from connectors.errors import ConnectorError, HostKeyError
 from connectors.pull import PullReport, pull_feed
 from connectors.sftp import SftpConnector
-from hub.pull import FeedPullOutcome
+from hub.run.pull import FeedPullOutcome
 from hub.state import StateStore
 from tests.sftp_server import OpenSshServer, free_port, generate_key
 from tests.sftp_support import (

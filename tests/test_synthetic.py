@@ -12,8 +12,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from hub.synthetic import FEEDS, GeneratedExtracts, generate_partners
-from hub.synthetic.identifiers import (
+from hub.demo.synthetic import FEEDS, GeneratedExtracts, generate_partners
+from hub.demo.synthetic.identifiers import (
     is_valid_cro,
     is_valid_nhs_number,
     is_valid_pnc,
@@ -355,7 +355,7 @@ def test_smallest_population(tmp_path: Path) -> None:
 
 
 def test_chunks_keep_ids_unique(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from hub.synthetic import generator
+    from hub.demo.synthetic import generator
 
     monkeypatch.setattr(generator, "CHUNK_PEOPLE", 700)
     out = generate_partners(tmp_path / "x", tmp_path / "t.parquet", 3000)

@@ -122,8 +122,8 @@ def build_dpo_workspace(root: Path, key_hex: str) -> Path:
 
     from hub.config import load_config
     from hub.output import Reporter
-    from hub.pipeline import run_once
-    from hub.release_files import new_release_id
+    from hub.run.pipeline import run_once
+    from hub.run.release_files import new_release_id
     from hub.workspace import Workspace
 
     hub_file = write_hub_config(root)

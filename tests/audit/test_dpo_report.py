@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from hub.cli import main
 from hub.config import load_config
-from hub.dpo_html import SECTIONS
-from hub.dpo_report import build_dpo_report
+from hub.governance.dpo_html import SECTIONS
+from hub.governance.dpo_report import build_dpo_report
 
 
 def _report(hub_file: Path, out: Path, *extra: str) -> tuple[int, str]:
@@ -125,7 +125,7 @@ def test_agreement_changes_and_removals_are_logged_by_hash(
 ) -> None:
     from hub.audit import AuditLog
     from hub.output import Reporter
-    from hub.pipeline import run_once
+    from hub.run.pipeline import run_once
 
     agreements = dpo_hub_file.parent / "agreements"
     (agreements / "health-pilot.yaml").unlink()

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from hub.agreement_register import AgreementSummary, status_on
 from hub.audit import AuditLog
 from hub.cli import main
 from hub.config import load_config
-from hub.retention import feed_retention
+from hub.governance.agreement_register import AgreementSummary, status_on
+from hub.governance.retention import feed_retention
 
 
 def _age(workspace: Path, days: int) -> None:
@@ -114,7 +114,7 @@ def test_agreement_status() -> None:
 
 
 def test_files_rejected_on_checksum_follow_their_feed(dpo_hub_file: Path) -> None:
-    from hub.retention import plan_retention
+    from hub.governance.retention import plan_retention
 
     config = load_config(dpo_hub_file)
     rejected = config.workspace / "quarantine" / "police" / "police_nominals_20240103.csv.rejected"

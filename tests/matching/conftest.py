@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from hub.config import load_config
+from hub.demo.synthetic import generate_partners
 from hub.keys import write_new_key
 from hub.output import Reporter
-from hub.pipeline import run_once
+from hub.run.pipeline import run_once
 from hub.state import StateStore
-from hub.synthetic import generate_partners
 from matching.config import EngineConfig, MatchingConfig
 from matching.engine import open_engine
 from matching.model import MatchModel

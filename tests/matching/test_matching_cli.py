@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from conftest import EXAMPLE_CONFIG, ROOT
 
 from hub.cli import main
+from hub.demo.synthetic import generate_partners
 from hub.keys import write_new_key
-from hub.synthetic import generate_partners
 
 
 @pytest.fixture(scope="module")

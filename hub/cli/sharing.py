@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from hub.cli_common import EXIT_PARTIAL, config_option, error_boundary
+from hub.cli.common import EXIT_PARTIAL, config_option, error_boundary
 
 
 @click.group("agreements")
@@ -53,7 +53,7 @@ def agreements_check(options: Any, config_path: Path, today: datetime.datetime |
     """Per recipient: the effective fields and the clause that allows each; warn of reviews and
     expiries within 30 days; fail on a malformed or contradictory agreement (exit 2)."""
     from hub.config import load_config
-    from hub.publish import load_sharing, today_utc
+    from hub.run.publish import load_sharing, today_utc
     from sharing_agreements.policy import agreement_warnings, recipient_policy
     from sharing_agreements.view import VIEW_FIELDS
 
@@ -134,8 +134,8 @@ def publish_command(
 ) -> None:
     """Publish each recipient's release from the matched view: checked, then all or nothing."""
     from hub.config import load_config
-    from hub.pipeline import record_config_changes
-    from hub.publish import publish_all
+    from hub.run.pipeline import record_config_changes
+    from hub.run.publish import publish_all
     from hub.workspace import Workspace
 
     config = load_config(config_path)
@@ -180,7 +180,7 @@ def reidentify_command(
 ) -> None:
     """Map a recipient's pseudonym back to the hub's person (authorised operators; audited)."""
     from hub.config import load_config
-    from hub.reidentify import reidentify
+    from hub.governance.reidentify import reidentify
     from hub.workspace import Workspace
 
     config = load_config(config_path)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from hub.cli_common import Options, config_option, error_boundary
+from hub.cli.common import Options, config_option, error_boundary
 
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime.date | None:
@@ -49,7 +49,7 @@ def report_dpo(
 ) -> None:
     """Agreements, disclosures, re-identifications, quarantine and retention over a period."""
     from hub.config import load_config
-    from hub.dpo_report import build_dpo_report, write_dpo_report
+    from hub.governance.dpo_report import build_dpo_report, write_dpo_report
 
     if out is None and not (as_json or options.json_mode):
         raise click.UsageError("give --out FILE.html (or FILE.json), or --json")
@@ -77,7 +77,7 @@ def report_dpo(
         click.secho(
             f"audit log FAILED verification: {document['audit']['problem']}", fg="red", err=True
         )
-        from hub.cli_common import EXIT_FAILURE
+        from hub.cli.common import EXIT_FAILURE
 
         sys.exit(EXIT_FAILURE)
 
@@ -95,7 +95,7 @@ def retention() -> None:
 def retention_apply(options: Options, config_path: Path, really: bool) -> None:
     """List what is past retention; with --apply erase it and log each erasure."""
     from hub.config import load_config
-    from hub.retention import apply_retention, plan_retention
+    from hub.governance.retention import apply_retention, plan_retention
     from hub.workspace import Workspace
 
     config = load_config(config_path)
@@ -152,7 +152,7 @@ def person_find(
 ) -> None:
     """Every record held for the person behind one partner record, and every release of them."""
     from hub.config import load_config
-    from hub.person_find import find_and_log
+    from hub.governance.person_find import find_and_log
     from hub.workspace import Workspace
 
     config = load_config(config_path)

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from types import FrameType
 
 from hub.config import FeedConfig, HubConfig
-from hub.cron import is_due, local_now, next_run
 from hub.errors import WorkspaceLocked
 from hub.output import Reporter
-from hub.pipeline import RunSummary, run_once
+from hub.run.cron import is_due, local_now, next_run
+from hub.run.pipeline import RunSummary, run_once
 from hub.workspace import Workspace
 
 LOCKED_RETRY_SECONDS = 30.0

@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Any
 from connectors.files import sha256_file
 from hub.audit import AuditLog, Operation
 from hub.config import HubConfig
-from hub.deliver import push_release
 from hub.output import Reporter
-from hub.release_files import (
+from hub.run.deliver import push_release
+from hub.run.release_files import (
     MANIFEST,
     TEMPORARY_PREFIX,
     csv_problems,

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hub.synthetic import errors_model as em
-from hub.synthetic import vocab
-from hub.synthetic.arrays import (
+from hub.demo.synthetic import errors_model as em
+from hub.demo.synthetic import vocab
+from hub.demo.synthetic.arrays import (
     Draws,
     WeightedTable,
     affine_permutation,
@@ -26,9 +26,9 @@ from hub.synthetic.arrays import (
     to_int,
     where,
 )
-from hub.synthetic.identifiers import CRN_SPACE, crn, noms_number
-from hub.synthetic.names import FEMALE_FORENAMES, MALE_FORENAMES, SURNAMES
-from hub.synthetic.population import (
+from hub.demo.synthetic.identifiers import CRN_SPACE, crn, noms_number
+from hub.demo.synthetic.names import FEMALE_FORENAMES, MALE_FORENAMES, SURNAMES
+from hub.demo.synthetic.population import (
     HOSTEL,
     HOUSING_STATUSES,
     NO_FIXED_ABODE,

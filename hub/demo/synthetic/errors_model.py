@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hub.synthetic import vocab
-from hub.synthetic.arrays import Draws, cat, change_digit, date_parts, format_date, where
-from hub.synthetic.identifiers import (
+from hub.demo.synthetic import vocab
+from hub.demo.synthetic.arrays import Draws, cat, change_digit, date_parts, format_date, where
+from hub.demo.synthetic.identifiers import (
     CRO_PLACEHOLDER,
     check_letter_index,
     check_letters,
@@ -23,7 +23,7 @@ from hub.synthetic.identifiers import (
     pnc_no_slash,
     pnc_short,
 )
-from hub.synthetic.population import Address, People
+from hub.demo.synthetic.population import Address, People
 
 DUPLICATE_BOOST = 3.0  # a second record of a person in one extract drifts more
 

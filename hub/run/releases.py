@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.config import HubConfig
-from hub.release_files import read_manifest, releases_in
+from hub.run.release_files import read_manifest, releases_in
 
 PUBLISHED = "published"
 RELEASE_RECORDS = "releases"

@@ -5,7 +5,7 @@ Gathered mainly from the verified audit log (entries after the first bad one are
 the report says so), with the agreement register, the state database (quarantined rows per
 extract), the quarantine folder, the releases on disk (a release with no disclosure entry is
 flagged) and the retention plan. :func:`build_dpo_report` returns a JSON-ready document;
-:mod:`hub.dpo_html` renders it as one self-contained HTML file.
+:mod:`hub.governance.dpo_html` renders it as one self-contained HTML file.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from hub.agreement_register import agreement_register
 from hub.audit import Operation, current_actor
 from hub.config import HubConfig
-from hub.releases import list_releases
-from hub.retention import plan_retention
+from hub.governance.agreement_register import agreement_register
+from hub.governance.retention import plan_retention
+from hub.run.releases import list_releases
 from hub.state import StateStore
 from hub.workspace import Workspace
 
@@ -300,7 +300,7 @@ def write_dpo_report(
     import json
     import os
 
-    from hub.dpo_html import render_html
+    from hub.governance.dpo_html import render_html
 
     document = build_dpo_report(config, since, until, now)
     out.parent.mkdir(parents=True, exist_ok=True)

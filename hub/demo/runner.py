@@ -1,6 +1,6 @@
 """The demo: synthetic partners served over SFTP on loopback, the example feeds, one full run.
 
-The partners' extracts are served by a real SFTP server on 127.0.0.1 (:mod:`hub.demo_sftp`),
+The partners' extracts are served by a real SFTP server on 127.0.0.1 (:mod:`hub.demo.sftp_server`),
 with keys generated for the run and the server's host key pinned, so the demo pulls through
 the same SFTP connector as production.
 """
@@ -18,8 +18,8 @@ from connectors.files import sha256_file
 from hub.config import HubConfig, load_config
 from hub.keys import write_new_key
 from hub.output import Reporter
-from hub.pipeline import run_once
-from hub.publish import ReleaseOutcome
+from hub.run.pipeline import run_once
+from hub.run.publish import ReleaseOutcome
 
 _MARKER = ".iomhub-demo"
 
@@ -55,7 +55,7 @@ def releases_summary(releases: list[ReleaseOutcome], config_path: Path) -> str:
 
 def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> dict[str, Any]:
     """Generate partners, run the hub on them with the example config, print what happened."""
-    from hub.synthetic import generate_partners
+    from hub.demo.synthetic import generate_partners
 
     demo_dir = demo_dir.resolve()
     _fresh_folder(demo_dir)
@@ -72,7 +72,7 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
         "IOMHUB_SECRETS_DIR": str(keys),
         "IOMHUB_OUTBOX_ROOT": str(demo_dir / "outbox"),
     })  # fmt: skip
-    from hub.demo_sftp import sftp_demo_config
+    from hub.demo.sftp_server import sftp_demo_config
 
     folders = {feed: path.parent for feed, path in generated.files.items()}
     for feed in ("police", "probation"):  # these two partners send a .sha256 with each file
@@ -128,7 +128,7 @@ def write_demo_dpo_report(config: HubConfig, demo_dir: Path) -> Path:
     """The DPO's report over the last 30 days, beside the demo's workspace."""
     import datetime
 
-    from hub.dpo_report import write_dpo_report
+    from hub.governance.dpo_report import write_dpo_report
 
     path = demo_dir / "dpo-report.html"
     since = datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=30)

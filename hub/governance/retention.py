@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hub.agreement_register import AgreementSummary, agreement_register
 from hub.audit import AuditLog, Operation
 from hub.config import HubConfig
-from hub.releases import erase_release, list_releases, release_records
+from hub.governance.agreement_register import AgreementSummary, agreement_register
+from hub.run.releases import erase_release, list_releases, release_records
 from hub.state import StateStore
 from hub.workspace import Workspace
 from schemas.errors import ConfigError

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from hub.synthetic.arrays import WeightedTable
-from hub.synthetic.names import (
+from hub.demo.synthetic.arrays import WeightedTable
+from hub.demo.synthetic.names import (
     FEMALE_FORENAMES,
     FEMALE_WEIGHTS,
     MALE_FORENAMES,
@@ -14,7 +14,7 @@ from hub.synthetic.names import (
     SURNAME_WEIGHTS,
     SURNAMES,
 )
-from hub.synthetic.places import INWARD_LETTERS, TOWNS
+from hub.demo.synthetic.places import INWARD_LETTERS, TOWNS
 
 NICK_SLOTS = 4
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from hub.cli_common import Options, config_option, error_boundary
+from hub.cli.common import Options, config_option, error_boundary
 
 
 @click.command("schedule")
@@ -39,7 +39,7 @@ def _schedule(options: Any, config_path: Path, once: bool, max_wait: float) -> N
     import threading
 
     from hub.config import load_config
-    from hub.schedule import Scheduler, stop_on_signals
+    from hub.run.schedule import Scheduler, stop_on_signals
 
     config = load_config(config_path)
     stop = threading.Event()
@@ -54,6 +54,6 @@ def _schedule(options: Any, config_path: Path, once: bool, max_wait: float) -> N
         return
     options.emit(summary.as_dict())
     if summary.failed:
-        from hub.cli_common import EXIT_PARTIAL
+        from hub.cli.common import EXIT_PARTIAL
 
         sys.exit(EXIT_PARTIAL)

@@ -17,11 +17,11 @@ from typing import Any
 from connectors.retry import Sleep
 from hub.audit import AuditLog, Operation
 from hub.config import FeedConfig, HubConfig
-from hub.ingest import ExtractOutcome, ingest_pending
-from hub.match import match_stage
 from hub.output import Reporter
-from hub.publish import ReleaseOutcome, publish_all
-from hub.pull import FeedPullOutcome, pull_all
+from hub.run.ingest import ExtractOutcome, ingest_pending
+from hub.run.match import match_stage
+from hub.run.publish import ReleaseOutcome, publish_all
+from hub.run.pull import FeedPullOutcome, pull_all
 from hub.state import StateStore
 from hub.workspace import Workspace
 from schemas.errors import HubError

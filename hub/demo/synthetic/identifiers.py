@@ -11,7 +11,7 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hub.synthetic.arrays import cat, pad
+from hub.demo.synthetic.arrays import cat, pad
 
 CHECK_LETTERS = "ZABCDEFGHJKLMNPQRTUVWXY"
 _CHECK_ARRAY = pa.array(list(CHECK_LETTERS))

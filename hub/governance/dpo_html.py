@@ -14,7 +14,7 @@ from collections import Counter
 from html import escape
 from typing import Any
 
-from hub.svg_charts import agreement_timeline, columns_by_day, hbar_chart
+from hub.governance.svg_charts import agreement_timeline, columns_by_day, hbar_chart
 
 SECTIONS = (
     ("summary", "Summary"),

@@ -22,15 +22,17 @@ from pathlib import Path
 
 import click
 
-from hub import cli_dpo, cli_match, cli_sharing
-from hub.cli_common import (
+from hub.cli import dpo as cli_dpo
+from hub.cli import match as cli_match
+from hub.cli import sharing as cli_sharing
+from hub.cli.common import (
     EXIT_FAILURE,
     EXIT_PARTIAL,
     Options,
     config_option,
     error_boundary,
 )
-from hub.schedule_cli import schedule_command
+from hub.cli.schedule import schedule_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -89,7 +91,7 @@ def config_schema(options: Options, out: Path) -> None:
 
 def _run(options: Options, config_path: Path, *, pull: bool, command: str) -> None:
     from hub.config import load_config
-    from hub.pipeline import run_once
+    from hub.run.pipeline import run_once
 
     hub_config = load_config(config_path)
     summary = run_once(hub_config, options.reporter(), pull=pull, command=command)
@@ -131,7 +133,7 @@ def ingest_command(options: Options, config_path: Path) -> None:
 def status_command(options: Options, config_path: Path) -> None:
     """Per feed: last success, last error, stale or not, and the current extract."""
     from hub.config import load_config
-    from hub.status import feed_status_rows, render_table
+    from hub.run.status import feed_status_rows, render_table
 
     hub_config = load_config(config_path)
     rows = feed_status_rows(hub_config)
@@ -155,7 +157,7 @@ def status_command(options: Options, config_path: Path) -> None:
 @error_boundary
 def synth_command(options: Options, out: Path, truth: Path, people: int, seed: int) -> None:
     """Write synthetic extracts of the four demo partners (nobody in them is real)."""
-    from hub.synthetic import generate_partners
+    from hub.demo.synthetic import generate_partners
 
     generated = generate_partners(out, truth, people, seed=seed)
     options.emit({"files": {k: str(v) for k, v in generated.files.items()},
@@ -181,7 +183,7 @@ def synth_command(options: Options, out: Path, truth: Path, people: int, seed: i
 @error_boundary
 def demo_command(options: Options, demo_dir: Path, people: int, seed: int) -> None:
     """Run the main job end to end on built-in synthetic partners, and say what happened."""
-    from hub.demo import run_demo
+    from hub.demo.runner import run_demo
 
     summary = run_demo(demo_dir, people=people, seed=seed, reporter=options.reporter())
     options.emit(summary)
@@ -253,6 +255,3 @@ cli_sharing.register(main)
 cli_match.register(main)
 for command in (*cli_dpo.COMMANDS, schedule_command):
     main.add_command(command)
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

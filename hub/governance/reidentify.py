@@ -19,7 +19,7 @@ from typing import Any
 
 from hub.audit import AuditLog, Operation, current_actor
 from hub.config import HubConfig
-from hub.publish import load_sharing, master_key, matched_links, matched_persons, records_folder
+from hub.run.publish import load_sharing, master_key, matched_links, matched_persons, records_folder
 from hub.workspace import Workspace
 from schemas.errors import HubError
 from sharing_agreements.model import TreatmentKind

@@ -22,7 +22,7 @@ from typing import Any
 
 import click
 
-from hub.cli_common import Options, config_option, error_boundary
+from hub.cli.common import Options, config_option, error_boundary
 
 
 def _record_key(text: str) -> tuple[str, str]:
@@ -44,7 +44,7 @@ def match() -> None:
 def match_run(options: Options, config_path: Path) -> None:
     """Match the current extracts now (even when nothing changed)."""
     from hub.config import load_config
-    from hub.match import match_stage
+    from hub.run.match import match_stage
     from hub.workspace import Workspace
 
     config = load_config(config_path)
@@ -83,7 +83,7 @@ def match_train(options: Options, config_path: Path, max_pairs: float, seed: int
                 pin: bool) -> None:  # fmt: skip
     """Estimate the model from the workspace's current records and save a versioned file."""
     from hub.config import load_config
-    from hub.match import MatchedFolder, current_staging_files
+    from hub.run.match import MatchedFolder, current_staging_files
     from hub.workspace import Workspace
     from matching.engine import open_engine
     from matching.errors import MatchingError
@@ -125,7 +125,7 @@ def _pending_review(config_path: Path) -> tuple[Any, list[dict[str, Any]]]:
     import pyarrow.parquet as pq
 
     from hub.config import load_config
-    from hub.match import MatchedFolder
+    from hub.run.match import MatchedFolder
     from hub.workspace import Workspace
     from matching.errors import MatchingError
     from matching.registry import PersonRegistry, pair_key
@@ -227,7 +227,7 @@ def match_explain(options: Options, config_path: Path, left: str | None, right: 
     import pyarrow.parquet as pq
 
     from hub.config import load_config
-    from hub.match import MatchedFolder, load_model
+    from hub.run.match import MatchedFolder, load_model
     from hub.workspace import Workspace
     from matching.engine import open_engine
     from matching.errors import MatchingError, ReviewError
@@ -312,7 +312,7 @@ def links_export(options: Options, config_path: Path, out: Path) -> None:
     import pyarrow.parquet as pq
 
     from hub.config import load_config
-    from hub.match import MatchedFolder
+    from hub.run.match import MatchedFolder
     from hub.workspace import Workspace
     from matching.errors import MatchingError
 

@@ -28,7 +28,7 @@ from paramiko.sftp import SFTP_NO_SUCH_FILE, SFTP_OK
 
 from connectors.hostkeys import fingerprint
 
-EXAMPLE_FEEDS = Path(__file__).resolve().parent.parent / "examples" / "config" / "feeds"
+EXAMPLE_FEEDS = Path(__file__).resolve().parent / "config" / "feeds"
 
 
 def write_ed25519_key(path: Path) -> str:

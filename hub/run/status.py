@@ -11,7 +11,7 @@ import datetime
 from typing import Any
 
 from hub.config import FeedConfig, HubConfig
-from hub.cron import cadence, next_run
+from hub.run.cron import cadence, next_run
 from hub.workspace import Workspace
 
 STALE_FACTOR = 1.5

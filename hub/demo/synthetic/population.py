@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hub.synthetic import vocab
-from hub.synthetic.arrays import (
+from hub.demo.synthetic import vocab
+from hub.demo.synthetic.arrays import (
     Draws,
     WeightedTable,
     affine_permutation,
@@ -23,8 +23,8 @@ from hub.synthetic.arrays import (
     to_int,
     where,
 )
-from hub.synthetic.identifiers import NOMS_SPACE, nhs_test_pool
-from hub.synthetic.places import HOSTEL_NAMES, HOSTEL_PROVIDERS, STREETS, TOWNS
+from hub.demo.synthetic.identifiers import NOMS_SPACE, nhs_test_pool
+from hub.demo.synthetic.places import HOSTEL_NAMES, HOSTEL_PROVIDERS, STREETS, TOWNS
 
 FEEDS: tuple[str, ...] = ("police", "probation", "health", "housing")
 

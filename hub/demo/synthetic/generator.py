@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.synthetic.feeds import FORMATS, Batch, Context
-from hub.synthetic.population import FEEDS, Counters, build_people, nhs_share
-from hub.synthetic.writer import Closing, DelimitedWriter, TruthWriter
+from hub.demo.synthetic.feeds import FORMATS, Batch, Context
+from hub.demo.synthetic.population import FEEDS, Counters, build_people, nhs_share
+from hub.demo.synthetic.writer import Closing, DelimitedWriter, TruthWriter
 
 # People per chunk. Part of the output's identity: changing it changes every file.
 CHUNK_PEOPLE = 200_000

@@ -18,7 +18,7 @@ from typing import Any
 from hub.audit import AuditLog, Operation
 from hub.config import HubConfig
 from hub.errors import WorkspaceError
-from hub.releases import PSEUDONYM_MAP, RELEASE_RECORDS, ReleaseInfo, list_releases
+from hub.run.releases import PSEUDONYM_MAP, RELEASE_RECORDS, ReleaseInfo, list_releases
 from hub.workspace import Workspace
 from schemas.errors import HubError
 

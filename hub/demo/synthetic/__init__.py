@@ -4,7 +4,7 @@
 housing extracts (with the errors real extracts carry) plus a Parquet truth file.
 """
 
-from hub.synthetic.generator import GeneratedExtracts, generate_partners
-from hub.synthetic.population import FEEDS
+from hub.demo.synthetic.generator import GeneratedExtracts, generate_partners
+from hub.demo.synthetic.population import FEEDS
 
 __all__ = ["FEEDS", "GeneratedExtracts", "generate_partners"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from connectors.registry import open_connector
-from hub.release_files import MANIFEST, read_manifest
+from hub.run.release_files import MANIFEST, read_manifest
 from hub.sharing_config import RecipientConfig
 
 
