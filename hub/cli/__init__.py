@@ -36,6 +36,7 @@ from hub.cli.schedule import schedule_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="iom-exchange-hub", message="iomhub %(version)s")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
