@@ -26,6 +26,7 @@ from hub.sharing_config import RecipientConfig, resolve_files, resolve_sharing
 from matching.config import MatchingConfig
 from schemas.errors import ConfigError
 from schemas.feed import FeedFormat
+from schemas.yaml_files import parse_yaml
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _FEED_NAME = r"^[a-z][a-z0-9_]{0,39}$"
@@ -134,7 +135,7 @@ def expand_environment(value: Any, *, where: str) -> Any:
 def read_yaml(path: Path) -> dict[str, Any]:
     """Read one YAML mapping with environment references expanded."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = parse_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise ConfigError(f"{path}: no such file") from error
     except (yaml.YAMLError, UnicodeDecodeError) as error:

@@ -19,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import codecs
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -27,6 +28,33 @@ from schemas.canonical import MAPPABLE_FIELDS, Sex, field_types
 
 OnInvalid = Literal["reject", "flag"]
 CodeValue = str | bool | int
+
+DATE_DIRECTIVES = "aAwdbBmyYHIpMSfzZjUWxX%"
+"""The strptime directives a date format may use (read by DuckDB's ``strptime``)."""
+_DIRECTIVE = re.compile(r"%(-?)(.?)")
+_SPELLED = (("yyyy", "%Y"), ("yy", "%y"), ("mmm", "%b"), ("mon", "%b"), ("mm", "%m"), ("dd", "%d"))
+
+
+def check_date_format(pattern: str) -> str:
+    """``pattern`` if it is a strptime pattern with a year; ValueError saying what to write if not.
+
+    ``dd/mm/yyyy`` (a spreadsheet's spelling) and unknown directives such as ``%Q`` would reject
+    every row of an extract at ingest; they are refused when the configuration is read.
+    """
+    directives = [match.group(2) for match in _DIRECTIVE.finditer(pattern)]
+    unknown = sorted({d for d in directives if d not in DATE_DIRECTIVES or not d})
+    if unknown:
+        shown = ", ".join(f"%{d}" if d else "a lone %" for d in unknown)
+        raise ValueError(f"date_format {pattern!r}: {shown} is not a strptime directive")
+    if not directives:
+        suggestion = pattern.lower()
+        for spelled, directive in _SPELLED:
+            suggestion = suggestion.replace(spelled, directive)
+        hint = f" (did you mean {suggestion!r}?)" if "%" in suggestion else ""
+        raise ValueError(f"date_format {pattern!r} is not a strptime pattern{hint}")
+    if not {"Y", "y"} & set(directives):
+        raise ValueError(f"date_format {pattern!r} reads no year (%Y or %y)")
+    return pattern
 
 
 class ColumnMapping(BaseModel):
@@ -49,6 +77,13 @@ class ColumnMapping(BaseModel):
         "'reject' quarantines the row, 'flag' keeps the row with the field empty and a warning. "
         "Identifiers failing their check are always kept and flagged, never rejected.",
     )
+
+    @field_validator("date_format")
+    @classmethod
+    def _strptime_patterns(cls, value: str | list[str] | None) -> str | list[str] | None:
+        for pattern in [value] if isinstance(value, str) else value or []:
+            check_date_format(pattern)
+        return value
 
     @property
     def date_formats(self) -> list[str]:

@@ -11,33 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from schemas.yaml_files import parse_yaml
 from sharing_agreements.errors import AgreementError
 from sharing_agreements.model import Agreement
 from sharing_agreements.policy import find_contradictions
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """A YAML loader that refuses a key written twice (plain YAML keeps the last silently)."""
-
-
-def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} is written twice", key_node.start_mark
-            )
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
 def _describe(error: ValidationError) -> list[str]:
@@ -52,7 +33,7 @@ def _describe(error: ValidationError) -> list[str]:
 def load_agreement(path: Path) -> Agreement:
     """Read and validate one agreement file; AgreementError names the file and the field."""
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
+        document = parse_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise AgreementError(f"{path}: no such agreement file", file=str(path)) from error
     except (yaml.YAMLError, UnicodeDecodeError) as error:
