@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from connectors.config import SourceConfig
 from hub.sharing_config import RecipientConfig, resolve_files, resolve_sharing
+from hub.web_config import WebConfig
 from matching.config import MatchingConfig
 from schemas.errors import ConfigError
 from schemas.feed import FeedFormat
@@ -77,6 +78,7 @@ class HubConfig(BaseModel):
         default_factory=list, description="Operators (IOMHUB_ACTOR) who may re-identify."
     )
     matching: MatchingConfig = Field(default_factory=MatchingConfig)  # type: ignore[arg-type]
+    web: WebConfig = Field(default_factory=WebConfig)  # type: ignore[arg-type]
     config_path: Path | None = Field(None, exclude=True, description="Set by the loader.")
     config_files: list[Path] = Field(
         default_factory=list, exclude=True, description="Every file loaded (set by the loader)."

@@ -13,3 +13,9 @@ class WorkspaceLocked(WorkspaceError):
     """Another hub run holds the workspace lock."""
 
     exit_code = 3
+
+
+class AccountError(HubError):
+    """An account cannot be created, found or used as asked."""
+
+    exit_code = 2

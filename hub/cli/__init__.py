@@ -25,6 +25,7 @@ import click
 from hub.cli import dpo as cli_dpo
 from hub.cli import match as cli_match
 from hub.cli import sharing as cli_sharing
+from hub.cli import web as cli_web
 from hub.cli.common import (
     EXIT_FAILURE,
     EXIT_PARTIAL,
@@ -254,5 +255,5 @@ def audit_verify(options: Options, config_path: Path) -> None:
 
 cli_sharing.register(main)
 cli_match.register(main)
-for command in (*cli_dpo.COMMANDS, schedule_command):
+for command in (*cli_dpo.COMMANDS, schedule_command, *cli_web.COMMANDS):
     main.add_command(command)

@@ -1,0 +1,50 @@
+"""What every request of the web app shares: the hub's configuration, accounts and sessions."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from hub.accounts import AccountStore
+from hub.audit import AuditLog
+from hub.config import HubConfig
+from hub.run.team_view import ReleaseTables
+from hub.web.sessions import SessionStore
+from hub.workspace import Workspace
+
+ACCOUNTS_DB = "accounts.db"
+
+
+@dataclass
+class WebContext:
+    """The app's long-lived parts, built once by :func:`hub.web.app.create_app`."""
+
+    config: HubConfig
+    workspace: Workspace
+    accounts: AccountStore
+    sessions: SessionStore
+    audit: AuditLog
+    secure_cookies: bool = False
+    """Set when served over TLS: cookies then carry ``Secure``."""
+    tables: ReleaseTables = field(default_factory=ReleaseTables)
+
+    @classmethod
+    def open(
+        cls, config: HubConfig, audit: AuditLog, *, secure_cookies: bool = False
+    ) -> WebContext:
+        """The context of one hub: its workspace's accounts and sessions, and its audit log."""
+        workspace = Workspace(config.workspace)
+        workspace.create()
+        path = workspace.root / ACCOUNTS_DB
+        return cls(
+            config=config,
+            workspace=workspace,
+            accounts=AccountStore(path),
+            sessions=SessionStore(
+                path,
+                idle=datetime.timedelta(minutes=config.web.idle_minutes),
+                lifetime=datetime.timedelta(hours=config.web.session_hours),
+            ),
+            audit=audit,
+            secure_cookies=secure_cookies,
+        )

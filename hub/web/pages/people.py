@@ -1,0 +1,42 @@
+"""One person as the IOM team's view holds them: every value, its treatment and its sources."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from hub.accounts import Role
+from hub.run.team_view import latest_release, person_view
+from hub.web.consultations import record_consultation
+from hub.web.guard import Refused, context, require
+from hub.web.render import render
+
+
+async def person_page(request: Request) -> Response:
+    who = require(request, Role.IOM_OFFICER)
+    ctx = context(request)
+    person_id = request.path_params["person_id"]
+    if not person_id.isalnum() or len(person_id) > 64:
+        raise Refused("that is not a person id of this view")
+    release = latest_release(ctx.config, ctx.config.web.cohort_recipient)
+    person = person_view(ctx.tables, release, person_id)
+    record_consultation(
+        ctx,
+        who,
+        "/people",
+        person_ids=[person_id] if person else [],
+        release_id=release.release_id,
+        recipient=release.recipient,
+    )
+    if person is None:
+        return render(
+            request,
+            "error.html",
+            {"title": "Not in the view", "message": "Nobody with that id is in the current view."},
+            status_code=404,
+        )
+    return render(request, "person.html", {"title": "Person", "person": person})
+
+
+ROUTES = [Route("/people/{person_id:str}", person_page)]

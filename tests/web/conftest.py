@@ -1,0 +1,101 @@
+"""The web app served for real: a demo workspace, uvicorn on a loopback port, Debian's Chromium."""
+
+from __future__ import annotations
+
+import datetime
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from web_support import ACCOUNTS, PASSWORD, Served
+
+from hub.accounts import AccountStore
+from hub.audit import AuditLog
+from hub.config import load_config
+from hub.web.app import create_app
+from hub.web.context import ACCOUNTS_DB, WebContext
+from hub.web.sessions import SessionStore
+from hub.workspace import Workspace
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A demo workspace (one run, two releases) served on 127.0.0.1, idle sign-out after 3 s."""
+    demo = tmp_path_factory.mktemp("web") / "demo"
+    made = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "--quiet", "demo", "--dir", str(demo), "--people", "300"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr[-2000:]
+    import os
+
+    previous = os.environ.get("IOMHUB_OUTBOX_ROOT")
+    os.environ["IOMHUB_OUTBOX_ROOT"] = str(demo / "outbox")
+    try:
+        config = load_config(demo / "config" / "hub.yaml")
+    finally:
+        if previous is None:
+            os.environ.pop("IOMHUB_OUTBOX_ROOT", None)
+        else:
+            os.environ["IOMHUB_OUTBOX_ROOT"] = previous
+    workspace = Workspace(config.workspace)
+    audit = AuditLog(workspace.audit, bytes.fromhex((demo / "keys" / "audit_key").read_text()))
+    path = workspace.root / ACCOUNTS_DB
+    accounts = AccountStore(path)
+    for name, roles in ACCOUNTS.items():
+        accounts.add(name, roles, PASSWORD)
+    context = WebContext(
+        config=config, workspace=workspace, accounts=accounts, audit=audit,
+        sessions=SessionStore(path, idle=datetime.timedelta(seconds=3),
+                              lifetime=datetime.timedelta(hours=1)),
+    )  # fmt: skip
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(context), host="127.0.0.1", port=port,
+                                           log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the web app did not start"
+        time.sleep(0.05)
+    try:
+        yield Served(f"http://127.0.0.1:{port}", context, audit, demo)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail("the web tests need Debian's chromium (run scripts/system-deps)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    """A fresh browser context (no cookies) and page."""
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
