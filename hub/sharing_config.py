@@ -64,8 +64,10 @@ class RecipientConfig(BaseModel):
         return value
 
     def delivery_folder(self, workspace: Path) -> Path:
-        """Where this recipient's releases are placed."""
-        return self.folder or workspace / "published" / self.name
+        """Where this recipient's releases are placed (``workspace`` is the workspace folder)."""
+        from hub.workspace import Workspace
+
+        return self.folder or Workspace(workspace).default_delivery_folder(self.name)
 
 
 def resolve_files(base: Path, entries: Any, *, key: str, where: Path) -> list[Path]:
