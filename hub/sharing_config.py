@@ -24,6 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors.config import SourceConfig
+from hub.workspace import Workspace
 from schemas.errors import ConfigError
 
 RECIPIENT_NAME = r"^[a-z][a-z0-9_]{0,39}$"
@@ -65,8 +66,6 @@ class RecipientConfig(BaseModel):
 
     def delivery_folder(self, workspace: Path) -> Path:
         """Where this recipient's releases are placed (``workspace`` is the workspace folder)."""
-        from hub.workspace import Workspace
-
         return self.folder or Workspace(workspace).default_delivery_folder(self.name)
 
 

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from connectors.pull import REJECTED_SUFFIX
 from hub.audit import AuditLog
@@ -162,7 +163,7 @@ class Workspace:
         """A DuckDB spill folder under ``tmp/`` (``duckdb`` or ``duckdb-<purpose>``)."""
         return self.tmp / ("duckdb" if purpose is None else f"duckdb-{purpose}")
 
-    def ingest_work_file(self, extract_id: str, kind: str) -> Path:
+    def ingest_work_file(self, extract_id: str, kind: Literal["staging", "quarantine"]) -> Path:
         """Where an extract's ``staging`` or ``quarantine`` rows are written before moving."""
         return self.tmp / f"{extract_id}.{kind}.parquet"
 
