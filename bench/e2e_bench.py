@@ -223,22 +223,20 @@ def child_splink(
     workspace: str, memory_limit: str, threads: str, chunk_records: str, result_path: str
 ) -> None:
     """Bare Splink predict and cluster on the records the hub matched, same model and limits."""
-    import duckdb
     from splink import DuckDBAPI, Linker
     from splink.clustering import cluster_pairwise_predictions_at_threshold
 
+    from hub.workspace import Workspace
     from matching.model import MatchModel, default_model_path
     from matching.score import prediction_chunks, quiet_splink
+    from schemas.duckdb_session import DuckDBSettings, connect
+    from schemas.sql import quote_literal
 
-    frame = Path(workspace) / "matched" / "frame.parquet"
+    frame = Workspace(Path(workspace)).matched.frame
     spill = Path(workspace) / "tmp" / "bare-splink"
-    spill.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    con.execute(f"SET memory_limit = '{memory_limit}'")
-    con.execute(f"SET temp_directory = '{spill}'")
-    con.execute(f"SET threads = {int(threads)}")
+    con = connect(DuckDBSettings(memory_limit, int(threads), spill))
     con.execute("SET preserve_insertion_order = false")
-    con.execute(f"CREATE TABLE frame AS SELECT * FROM read_parquet('{frame}')")
+    con.execute(f"CREATE TABLE frame AS SELECT * FROM read_parquet({quote_literal(frame)})")
     records = _scalar(con, "SELECT count(*) FROM frame")
     model = MatchModel.load(default_model_path())
     quiet_splink()

@@ -32,6 +32,8 @@ from schemas.errors import HubError
 
 TEMPORARY_SUFFIXES = (".part", ".filepart", ".tmp", ".partial", ".crdownload")
 SIDECAR_SUFFIX = ".sha256"
+REJECTED_SUFFIX = ".rejected"
+"""A whole file rejected on checksum, kept in the quarantine folder under this suffix."""
 CHUNK_BYTES = 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -304,7 +306,7 @@ def _tidy(connector: Connector, source: SourceBase, name: str, has_sidecar: bool
 
 def _quarantine_file(temporary: Path, folder: Path, name: str, sha256: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{name}.{sha256[:12]}.rejected"
+    target = folder / f"{name}.{sha256[:12]}{REJECTED_SUFFIX}"
     os.chmod(temporary, 0o444)
     os.replace(temporary, target)
     return target

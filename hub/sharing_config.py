@@ -24,6 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors.config import SourceConfig
+from hub.workspace import Workspace
 from schemas.errors import ConfigError
 
 RECIPIENT_NAME = r"^[a-z][a-z0-9_]{0,39}$"
@@ -64,8 +65,8 @@ class RecipientConfig(BaseModel):
         return value
 
     def delivery_folder(self, workspace: Path) -> Path:
-        """Where this recipient's releases are placed."""
-        return self.folder or workspace / "published" / self.name
+        """Where this recipient's releases are placed (``workspace`` is the workspace folder)."""
+        return self.folder or Workspace(workspace).default_delivery_folder(self.name)
 
 
 def resolve_files(base: Path, entries: Any, *, key: str, where: Path) -> list[Path]:

@@ -3,12 +3,20 @@
 Layout::
 
     state.db                                run state (files seen, extracts, runs, feed status)
+    run.lock                                held while a run uses the workspace
     landing/<feed>/<YYYY-MM-DD>/<file>      raw partner files, byte for byte, read-only
     staging/<feed>/<extract_id>.parquet     canonical person records
     quarantine/<feed>/<extract_id>.parquet  rejected rows with row number, column and reason
     quarantine/<feed>/*.rejected            whole files rejected on checksum
+    matched/                                matching's outputs (:class:`MatchedFolder`)
+    published/<recipient>/<release_id>/     releases, in a recipient's default delivery folder
+    releases/<recipient>/<release_id>/      what the hub keeps of each release (never published):
+                                            pseudonyms.parquet, decisions.json
     audit/audit.jsonl                       the append-only, hash-chained audit log
     tmp/                                    work in progress; never read as output
+    tmp/duckdb*/                            DuckDB's spill folders
+
+Every path of this layout is asked of :class:`Workspace`; no other module joins these names.
 """
 
 from __future__ import annotations
@@ -19,11 +27,60 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
+from connectors.pull import REJECTED_SUFFIX
 from hub.audit import AuditLog
 from hub.errors import WorkspaceError, WorkspaceLocked
 from hub.secrets import require_secret, secret_bytes
 from hub.state import StateStore
+from matching.outputs import MatchOutputs
+
+PSEUDONYM_MAP = "pseudonyms.parquet"
+"""A release's pseudonym map (field, pseudonym, person_id), kept under ``releases/``."""
+
+
+@dataclass(frozen=True)
+class MatchedFolder(MatchOutputs):
+    """``matched/``: matching's outputs, the person-id registry and the models trained here.
+
+    Beside the outputs of :class:`~matching.outputs.MatchOutputs`::
+
+        registry.db       person ids, their history (merges, splits), review decisions
+        assignments/      every record's person id, one snapshot per run (see the registry)
+        models/           models trained here; PINNED names the one runs use
+    """
+
+    workspace: Workspace
+
+    @property
+    def registry(self) -> Path:
+        return self.root / "registry.db"
+
+    @property
+    def models(self) -> Path:
+        return self.root / "models"
+
+    @property
+    def pin(self) -> Path:
+        return self.models / "PINNED"
+
+
+@dataclass(frozen=True)
+class ReleaseRecord:
+    """``releases/<recipient>/<release_id>/``: what the hub keeps of one release."""
+
+    root: Path
+
+    @property
+    def pseudonyms(self) -> Path:
+        """The pseudonym map: field, pseudonym, person_id."""
+        return self.root / PSEUDONYM_MAP
+
+    @property
+    def decisions(self) -> Path:
+        """The policy's decisions and what was withheld, with the key version used."""
+        return self.root / "decisions.json"
 
 
 @dataclass(frozen=True)
@@ -55,6 +112,60 @@ class Workspace:
     @property
     def state_path(self) -> Path:
         return self.root / "state.db"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / "run.lock"
+
+    @property
+    def matched(self) -> MatchedFolder:
+        """Matching's outputs, registry and models."""
+        return MatchedFolder(self.root / "matched", self)
+
+    @property
+    def published(self) -> Path:
+        """The parent of recipients' default delivery folders."""
+        return self.root / "published"
+
+    @property
+    def releases(self) -> Path:
+        """Where the hub keeps what it must know of each release (never published)."""
+        return self.root / "releases"
+
+    def default_delivery_folder(self, recipient: str) -> Path:
+        """Where a recipient's releases are placed unless its config names a folder."""
+        return self.published / recipient
+
+    def release_records(self, recipient: str) -> Path:
+        """The folder holding a recipient's :class:`ReleaseRecord` folders."""
+        return self.releases / recipient
+
+    def release_record(self, recipient: str, release_id: str) -> ReleaseRecord:
+        """What the hub keeps of one release."""
+        return ReleaseRecord(self.release_records(recipient) / release_id)
+
+    def pseudonym_maps(self, recipient: str) -> list[Path]:
+        """The pseudonym maps of a recipient's releases, oldest first."""
+        folder = self.release_records(recipient)
+        return sorted(folder.glob(f"*/{PSEUDONYM_MAP}")) if folder.is_dir() else []
+
+    def all_pseudonym_maps(self) -> list[Path]:
+        """The pseudonym maps of every recipient's releases."""
+        return sorted(self.releases.glob(f"*/*/{PSEUDONYM_MAP}"))
+
+    def rejected_files(self) -> list[Path]:
+        """Whole files rejected on checksum, by feed."""
+        if not self.quarantine.is_dir():
+            return []
+        return sorted(self.quarantine.glob(f"*/*{REJECTED_SUFFIX}"))
+
+    def spill_folder(self, purpose: str | None = None) -> Path:
+        """A DuckDB spill folder under ``tmp/`` (``duckdb`` or ``duckdb-<purpose>``)."""
+        return self.tmp / ("duckdb" if purpose is None else f"duckdb-{purpose}")
+
+    def ingest_work_file(self, extract_id: str, kind: Literal["staging", "quarantine"]) -> Path:
+        """Where an extract's ``staging`` or ``quarantine`` rows are written before moving."""
+        return self.tmp / f"{extract_id}.{kind}.parquet"
 
     def staging_file(self, feed: str, extract_id: str) -> Path:
         """Where an extract's canonical rows are kept."""
@@ -89,7 +200,7 @@ class Workspace:
     def lock(self) -> Iterator[None]:
         """Hold the workspace lock so runs never overlap; raise WorkspaceLocked if held."""
         self.create()
-        descriptor = os.open(self.root / "run.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        descriptor = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -6,6 +6,7 @@ Modules, in the order a run uses them: :mod:`~matching.engine` (the SQL engine s
 comparisons, blocking rules, the model file), :mod:`~matching.train`, :mod:`~matching.score`
 (prediction and evidence), :mod:`~matching.guards` and :mod:`~matching.relations` (the rules that
 stop false merges), :mod:`~matching.cluster`, :mod:`~matching.registry` (person ids, decisions),
-:mod:`~matching.survivorship`, :mod:`~matching.review`, :mod:`~matching.report`, and
-:mod:`~matching.run`, which ties them together. Nothing here imports ``hub``.
+:mod:`~matching.survivorship` (the person view's columns), :mod:`~matching.review`,
+:mod:`~matching.report`, and :mod:`~matching.run`, which ties them together and writes the
+files of :mod:`~matching.outputs`. Nothing here imports ``hub``.
 """

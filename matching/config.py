@@ -13,10 +13,13 @@ Every setting has a default, so a hub file without the section matches with the 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from schemas.duckdb_session import DuckDBSettings
 
 
 class EngineConfig(BaseModel):
@@ -36,6 +39,11 @@ class EngineConfig(BaseModel):
         description="Prediction scores the candidate pairs of at most this many records at a "
         "time (Splink's chunked predict), so the engine holds one chunk's pairs at once.",
     )  # fmt: skip
+
+    def session(self, spill_folder: Path) -> DuckDBSettings:
+        """The bounds of a DuckDB session under these settings, spilling to ``spill_folder``."""
+        threads = self.threads or os.cpu_count() or 1
+        return DuckDBSettings(self.memory_limit, threads, spill_folder)
 
 
 class SurvivorshipConfig(BaseModel):

@@ -12,7 +12,6 @@ sqlglot), registered in :data:`ENGINES`; nothing else changes.
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,6 +19,8 @@ from typing import TYPE_CHECKING, Any, final
 
 from matching.config import EngineConfig
 from matching.errors import MatchingError
+from schemas.duckdb_session import connect
+from schemas.sql import literal_list, quote_literal
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -103,15 +104,8 @@ class DuckDBEngine(Engine):
     dialect = "duckdb"
 
     def __init__(self, config: EngineConfig, temp_directory: Path) -> None:
-        import duckdb
-
-        temp_directory.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(":memory:")
-        self._con.execute(f"SET memory_limit = '{config.memory_limit}'")
-        self._con.execute(f"SET temp_directory = '{_quote(str(temp_directory))}'")
+        self._con = connect(config.session(temp_directory))
         self._con.execute("SET preserve_insertion_order = false")
-        threads = config.threads or os.cpu_count() or 1
-        self._con.execute(f"SET threads = {int(threads)}")
         self._api: Any = None
 
     @property
@@ -127,9 +121,8 @@ class DuckDBEngine(Engine):
         return self._api
 
     def load_parquet(self, table: str, paths: Sequence[Path]) -> None:
-        files = ", ".join(f"'{_quote(str(p))}'" for p in paths)
-        self._run(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet([{files}], "
-                  "union_by_name = true)")  # fmt: skip
+        self._run(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM "
+                  f"read_parquet({literal_list(paths)}, union_by_name = true)")  # fmt: skip
 
     def register_arrow(self, table: str, data: pa.Table) -> None:
         self._con.register(table, data)
@@ -141,7 +134,7 @@ class DuckDBEngine(Engine):
         return self._guard(lambda: self._con.sql(sql).to_arrow_table())
 
     def _write_parquet(self, sql: str, path: Path) -> None:
-        self._run(f"COPY ({sql}) TO '{_quote(str(path))}' (FORMAT parquet, COMPRESSION zstd)")
+        self._run(f"COPY ({sql}) TO {quote_literal(path)} (FORMAT parquet, COMPRESSION zstd)")
 
     def physical_name(self, splink_frame: Any) -> str:
         return str(splink_frame.physical_name)
@@ -180,7 +173,3 @@ def open_engine(config: EngineConfig, temp_directory: Path) -> Engine:
     except KeyError as error:
         raise MatchingError(f"no matching engine named {config.backend!r}") from error
     return factory(config, temp_directory)
-
-
-def _quote(text: str) -> str:
-    return text.replace("'", "''")

@@ -8,11 +8,12 @@ returns and retirements, which are few) come back as Python values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import pyarrow as pa
+
+from schemas.duckdb_session import DuckDBSettings, connect
 
 ID_PREFIX = "IOM-"
 ID_FORMAT = ID_PREFIX + "%06d"
@@ -69,23 +70,17 @@ def _id_number(column: str) -> str:
 def decide(
     overlap: pa.Table, clusters: pa.Array | pa.ChunkedArray, *, active: pa.Array,
     retired_before: pa.Array, absent: pa.Array | None, next_number: int,
-    memory_limit: str | None = None, temp_directory: Path | None = None,
+    session: DuckDBSettings | None = None,
 ) -> Reconciliation:  # fmt: skip
     """Decide each current cluster's person id.
 
     ``overlap`` (:data:`OVERLAP_SCHEMA`); ``clusters`` every current cluster key; ``active``
     the ids of persons active before this run, ``retired_before`` those retired; ``absent``
     the persons to retire unless kept (None: every active person with no record in
-    ``overlap``). ``memory_limit`` and ``temp_directory`` bound DuckDB as the matching
-    engine's settings do.
+    ``overlap``). ``session`` bounds DuckDB (memory, spill folder) as the matching engine's
+    settings do; the decisions run on one thread.
     """
-    settings: dict[str, str | int] = {"threads": 1}
-    if memory_limit:
-        settings["memory_limit"] = memory_limit
-    if temp_directory:
-        temp_directory.mkdir(parents=True, exist_ok=True)
-        settings["temp_directory"] = str(temp_directory)
-    con = duckdb.connect(config=settings)
+    con = connect(replace(session or DuckDBSettings(), threads=1))
     try:
         con.register("overlap_in", overlap.cast(OVERLAP_SCHEMA))
         con.register("clusters_in", pa.table({"cluster_key": pa.chunked_array(

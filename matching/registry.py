@@ -37,14 +37,15 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from matching.errors import MatchingError, ReviewError
 from matching.reconcile import ID_FORMAT, ID_PREFIX, OVERLAP_SCHEMA, Reconciliation, decide
+from schemas.duckdb_session import DuckDBSettings
+from schemas.sqlite_store import open_database, transaction
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -143,10 +144,7 @@ class PersonRegistry:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_database(path, _SCHEMA)
         self.snapshots = path.parent / SNAPSHOT_FOLDER
         self._based_on: tuple[str | None] | None = None
         """The snapshot name :meth:`assignment_snapshot` handed out (None: not asked)."""
@@ -161,16 +159,6 @@ class PersonRegistry:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
     # --- reading -------------------------------------------------------------------------
 
@@ -236,7 +224,7 @@ class PersonRegistry:
             raise ReviewError("a record cannot be reviewed against itself")
         a, b = pair_key(left, right)
         decision = Decision(a, b, same, utc_now(), by, note)
-        with self._transaction() as db:
+        with transaction(self._db) as db:
             db.execute(
                 "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (a[0], a[1], b[0], b[1], "same" if same else "different",
@@ -247,7 +235,7 @@ class PersonRegistry:
     def withdraw(self, left: RecordKey, right: RecordKey) -> bool:
         """Remove a decision; the model decides the pair again. True if there was one."""
         a, b = pair_key(left, right)
-        with self._transaction() as db:
+        with transaction(self._db) as db:
             cursor = db.execute(
                 "DELETE FROM decisions WHERE source_l=? AND record_l=? AND source_r=? "
                 "AND record_r=?", (a[0], a[1], b[0], b[1])
@@ -258,16 +246,15 @@ class PersonRegistry:
 
     def reconcile(
         self, overlap: pa.Table | list[tuple[int, str, int]], clusters: pa.Array | list[int],
-        absent_persons: set[str] | None = None, *, memory_limit: str | None = None,
-        temp_directory: Path | None = None,
+        absent_persons: set[str] | None = None, *, session: DuckDBSettings | None = None,
     ) -> Reconciliation:  # fmt: skip
         """Decide each cluster's person id (the rules in this module's docstring).
 
         ``overlap`` holds (cluster key, previous person id, shared records) rows, as a table of
         :data:`~matching.reconcile.OVERLAP_SCHEMA` or a list; ``clusters`` every current cluster
         key; ``absent_persons`` the persons to retire unless kept (None: every active person
-        with no record in ``overlap``); ``memory_limit`` and ``temp_directory`` bound the
-        SQL that decides. Nothing is written: :meth:`commit` does that.
+        with no record in ``overlap``); ``session`` bounds the SQL that decides. Nothing is
+        written: :meth:`commit` does that.
         """
         import pyarrow as pa
 
@@ -282,7 +269,7 @@ class PersonRegistry:
         return decide(
             overlap, clusters, active=self._ids("active"), retired_before=self._ids("retired"),
             absent=absent, next_number=self._next_number(),
-            memory_limit=memory_limit, temp_directory=temp_directory,
+            session=session,
         )  # fmt: skip
 
     def _ids(self, status: str) -> pa.Array:
@@ -303,7 +290,7 @@ class PersonRegistry:
         one transaction; then snapshots older than the previous one are removed.
         """
         name = self._place_snapshot(run_id, snapshot)
-        with self._transaction() as db:
+        with transaction(self._db) as db:
             before = self._snapshot_name(db)
             if self._based_on is not None and self._based_on[0] != before:
                 raise MatchingError("the person registry changed while this run was matching",
@@ -397,7 +384,7 @@ class PersonRegistry:
         exists = "SELECT 1 FROM sqlite_master WHERE type='table' AND name='records'"
         if self._db.execute(exists).fetchone() is None:
             return
-        with self._transaction() as db:
+        with transaction(self._db) as db:
             if db.execute(exists).fetchone() is None:
                 return
             has_rows = db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is not None

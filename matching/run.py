@@ -33,15 +33,14 @@ from matching.config import MatchingConfig
 from matching.engine import Engine, open_engine
 from matching.errors import MatchingError
 from matching.model import MatchModel
+from matching.outputs import MatchOutputs
 from matching.registry import EMPTY_SNAPSHOT_SQL, SNAPSHOT_COLUMNS, PersonRegistry, snapshot_sql
 from matching.report import ReportData, render_report
 from matching.review import build_review
 from matching.score import linker_for, score
 from matching.standardise import build_frame, duplicate_records
 from matching.survivorship import persons_sql
-
-OUTPUT_FILES = ("record_links.parquet", "persons.parquet", "review.parquet", "frame.parquet",
-                "report.html", "run.json")  # fmt: skip
+from schemas.duckdb_session import DuckDBSettings
 
 
 @dataclass
@@ -87,8 +86,9 @@ class MatchPaths:
     tmp_dir: Path
 
     @property
-    def report(self) -> Path:
-        return self.output_dir / "report.html"
+    def outputs(self) -> MatchOutputs:
+        """The run's outputs, in place."""
+        return MatchOutputs(self.output_dir)
 
 
 Progress = Callable[[str], None]
@@ -106,10 +106,11 @@ def run_matching(
     review_weight = min(link_weight, config.review_weight if config.review_weight is not None
                         else model.review_weight)  # fmt: skip
     counts = MatchCounts(run_id, model.version)
-    incoming = paths.output_dir / f".incoming-{run_id}"
-    shutil.rmtree(incoming, ignore_errors=True)
-    incoming.mkdir(parents=True)
-    engine = open_engine(config.engine, paths.tmp_dir / f"duckdb-{run_id}")
+    incoming = MatchOutputs(paths.output_dir / f".incoming-{run_id}")
+    shutil.rmtree(incoming.root, ignore_errors=True)
+    incoming.root.mkdir(parents=True)
+    spill = paths.tmp_dir / f"duckdb-{run_id}"
+    engine = open_engine(config.engine, spill)
     try:
         with PersonRegistry(paths.registry) as registry:
             timer = _Timer(counts)
@@ -125,8 +126,9 @@ def run_matching(
             stats = cluster_records(engine, link_weight)
             timer.lap("cluster")
             counts.links = stats.links
-            result = _reconcile(engine, registry, counts, config.engine.memory_limit,
-                                paths.tmp_dir / f"duckdb-{run_id}")  # fmt: skip
+            result = _reconcile(
+                engine, registry, counts, config.engine.session(spill / "reconcile")
+            )
             timer.lap("reconcile")
             review = build_review(engine, model, counts.records, link_weight)
             counts.review_pairs = review.num_rows
@@ -135,19 +137,20 @@ def run_matching(
                 f"{counts.review_pairs:,} pairs for review")  # fmt: skip
             _write_outputs(engine, incoming, review, config)
             report = _report_data(engine, model, counts, link_weight, review_weight, review)
-            (incoming / "report.html").write_text(render_report(report), encoding="utf-8")
-            (incoming / "run.json").write_text(json.dumps(counts.as_dict(), indent=2) + "\n")
+            incoming.report.write_text(render_report(report), encoding="utf-8")
+            incoming.run_record.write_text(json.dumps(counts.as_dict(), indent=2) + "\n")
             timer.lap("write")
-            engine.write_parquet(result["snapshot"], incoming / "assignment.parquet")
-            registry.commit(run_id, result["reconciliation"], incoming / "assignment.parquet",
+            snapshot = incoming.root / "assignment.parquet"
+            engine.write_parquet(result["snapshot"], snapshot)
+            registry.commit(run_id, result["reconciliation"], snapshot,
                             counts.as_dict(), model.version)  # fmt: skip
-        for name in OUTPUT_FILES:
-            os.replace(incoming / name, paths.output_dir / name)
+        for made, final in zip(incoming.files(), paths.outputs.files(), strict=True):
+            os.replace(made, final)
         return counts
     finally:
         engine.close()
-        shutil.rmtree(incoming, ignore_errors=True)
-        shutil.rmtree(paths.tmp_dir / f"duckdb-{run_id}", ignore_errors=True)
+        shutil.rmtree(incoming.root, ignore_errors=True)
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 class _Timer:
@@ -174,8 +177,7 @@ def _load_decisions(engine: Engine, registry: PersonRegistry) -> int:
 
 
 def _reconcile(
-    engine: Engine, registry: PersonRegistry, counts: MatchCounts, memory_limit: str,
-    temp_directory: Path,
+    engine: Engine, registry: PersonRegistry, counts: MatchCounts, session: DuckDBSettings,
 ) -> dict[str, Any]:  # fmt: skip
     snapshot = registry.assignment_snapshot()
     if snapshot is None:
@@ -194,8 +196,7 @@ def _reconcile(
         GROUP BY ALL
     """)  # fmt: skip
     cluster_keys = engine.to_arrow("SELECT DISTINCT cluster_key FROM current_records")
-    result = registry.reconcile(overlap, cluster_keys.column(0), memory_limit=memory_limit,
-                                temp_directory=temp_directory / "reconcile")  # fmt: skip
+    result = registry.reconcile(overlap, cluster_keys.column(0), session=session)
     engine.register_arrow("assigned_arrow", result.table)
     engine.create_table("assignment", """
         SELECT c.source, c.source_record_id, c.extract_id, a.person_id,
@@ -211,7 +212,9 @@ def _reconcile(
     return {"reconciliation": result, "snapshot": snapshot_sql(counts.run_id)}
 
 
-def _write_outputs(engine: Engine, folder: Path, review: pa.Table, config: MatchingConfig) -> None:
+def _write_outputs(
+    engine: Engine, outputs: MatchOutputs, review: pa.Table, config: MatchingConfig
+) -> None:
     """Write the outputs; the bulk ones go from the engine straight to Parquet (never through
     Python), so memory stays within the engine's limit however many records there are."""
     import pyarrow.parquet as pq
@@ -220,13 +223,13 @@ def _write_outputs(engine: Engine, folder: Path, review: pa.Table, config: Match
         "SELECT source, source_record_id, extract_id, person_id, "
         "CAST(match_probability AS DOUBLE) AS match_probability FROM assignment "
         "ORDER BY person_id, source, source_record_id",
-        folder / "record_links.parquet",
+        outputs.record_links,
     )
     engine.write_parquet(persons_sql("records", "assignment", config.survivorship),
-                         folder / "persons.parquet")  # fmt: skip
-    pq.write_table(review, folder / "review.parquet", compression="zstd")
+                         outputs.persons)  # fmt: skip
+    pq.write_table(review, outputs.review, compression="zstd")
     # Looked up by unique_id only ('iomhub match explain'): written unsorted.
-    engine.write_parquet("SELECT * FROM frame", folder / "frame.parquet")
+    engine.write_parquet("SELECT * FROM frame", outputs.frame)
 
 
 def _report_data(

@@ -13,6 +13,9 @@ Only records with a value in the group compete. Each field ``F`` comes with ``F_
 feed its value came from (null when no record has one), because sharing agreements decide by
 source. Identifiers are shown in canonical form, and only valid ones. ``docs/matching.md``
 lists the rules field by field.
+
+The view's columns are defined here once (:data:`VIEW_FIELDS`, :data:`PERSON_ID`,
+:data:`SOURCES`, :func:`source_column`); the sharing layer reads the view by these names.
 """
 
 from __future__ import annotations
@@ -20,6 +23,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from matching.config import SurvivorshipConfig
+from schemas.sql import quote_literal
+
+PERSON_ID = "person_id"
+"""The column holding the hub's person id."""
+SOURCES = "sources"
+"""The column listing the feeds that hold a record of the person."""
+SOURCE_SUFFIX = "__source"
+
+
+def source_column(field: str) -> str:
+    """The column naming the feed a field's value came from."""
+    return f"{field}{SOURCE_SUFFIX}"
 
 
 @dataclass(frozen=True)
@@ -77,6 +92,7 @@ GROUPS: tuple[Group, ...] = (
 """Every field of the person view, in output order."""
 
 VIEW_FIELDS: tuple[str, ...] = tuple(f for group in GROUPS for f in group.fields)
+"""The fields of the person view, in column order (each with its :func:`source_column`)."""
 
 
 def source_order(group: Group, config: SurvivorshipConfig) -> tuple[str, ...]:
@@ -91,7 +107,7 @@ def source_order(group: Group, config: SurvivorshipConfig) -> tuple[str, ...]:
 def _rank_sql(sources: tuple[str, ...]) -> str:
     if not sources:
         return "0"
-    cases = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(sources))
+    cases = " ".join(f"WHEN {quote_literal(s)} THEN {i}" for i, s in enumerate(sources))
     return f"CASE source {cases} ELSE {len(sources)} END"
 
 
@@ -131,7 +147,7 @@ def persons_sql(records: str, assignment: str, config: SurvivorshipConfig) -> st
             selects.append(f"g_{group.name}.{field} AS {field}")
             selects.append(
                 f"CASE WHEN g_{group.name}.{field} IS NOT NULL THEN g_{group.name}._source "
-                f"END AS {field}__source"
+                f"END AS {source_column(field)}"
             )
     return f"""
 WITH sized AS (
@@ -153,7 +169,7 @@ picked AS (
     FROM joined WHERE record_count > 1
     GROUP BY person_id
 )
-SELECT person_id, CAST(record_count AS BIGINT) AS record_count, sources,
-    {", ".join(selects)}
+SELECT person_id AS {PERSON_ID}, CAST(record_count AS BIGINT) AS record_count,
+    sources AS {SOURCES}, {", ".join(selects)}
 FROM picked
 """

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from schemas.canonical import DISTINCT_PER_ROW_FIELDS, QUARANTINE_SCHEMA, arrow_schema
+from schemas.duckdb_session import DuckDBSettings, connect
 from schemas.errors import FeedFormatError
 from schemas.extract_reader import (
     BLOCK_BYTES,
@@ -35,12 +36,8 @@ from schemas.extract_reader import (
     read_header,
 )
 from schemas.feed import FeedFormat
-from schemas.mapping_sql import (
-    CompiledMapping,
-    compile_mapping,
-    quote_identifier,
-    quote_literal,
-)
+from schemas.mapping_sql import CompiledMapping, compile_mapping
+from schemas.sql import quote_identifier, quote_literal
 
 __all__ = ["BLOCK_BYTES", "IngestResult", "Progress", "ingest_file", "use_jemalloc_pool"]
 
@@ -175,7 +172,7 @@ class _BlockStream:
 @functools.cache
 def _database() -> duckdb.DuckDBPyConnection:
     """One in-memory DuckDB per process; each ingest works on a cursor of its own."""
-    return duckdb.connect(config={"threads": 2})
+    return connect(DuckDBSettings(threads=2))
 
 
 @dataclass(frozen=True)

@@ -18,21 +18,12 @@ from schemas.canonical import (
 )
 from schemas.feed import ColumnMapping, FeedFormat
 from schemas.identifiers import SQL_PLANS
+from schemas.sql import quote_identifier, quote_literal
 
 _DEFAULT_BOOLEAN_CODES: dict[str, bool] = {
     "Y": True, "YES": True, "TRUE": True, "1": True, "N": False, "NO": False, "FALSE": False,
     "0": False,
 }  # fmt: skip
-
-
-def quote_identifier(name: str) -> str:
-    """Quote a column name for DuckDB."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(value: str) -> str:
-    """Quote a string literal for DuckDB."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 MAX_PROBLEMS = 62

@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from schemas.identifiers import SQL_PLANS
+from schemas.sql import quote_identifier as ident
+from schemas.sql import quote_literal as quote
 from sharing_agreements.model import Generalisation, TreatmentKind
 from sharing_agreements.policy import RecipientPolicy
 from sharing_agreements.pseudonyms import PSEUDONYM_PATTERN
 from sharing_agreements.view import PERSON_ID
 from sharing_agreements.view_builder import (
     canonical_column,
-    ident,
     pseudonym_input_sql,
-    quote,
     with_canonical_columns,
 )
 

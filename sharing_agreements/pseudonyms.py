@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from schemas.duckdb_session import connect
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -81,9 +83,7 @@ def pseudonymise(
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> pa.ChunkedArray:
     """Pseudonyms of a column of text values, in order (nulls stay null)."""
-    import duckdb
-
-    connection = con or duckdb.connect()
+    connection = con or connect()
     try:
         inner, outer = key.pads(domain)
         connection.register("pseudonym_input", pa.table({"v": values}))

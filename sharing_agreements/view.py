@@ -2,51 +2,27 @@
 
 The matched view (``matched/persons.parquet``) has one row per internal ``person_id``, the
 ``sources`` (feed names) holding a record of the person, and for every field ``F`` below a value
-column ``F`` and ``F__source`` naming the feed the value came from.
+column ``F`` and ``F__source`` naming the feed the value came from. Matching writes the view,
+so its columns are defined there (:mod:`matching.survivorship`); this module adds what sharing
+needs to know about each field.
 """
 
 from __future__ import annotations
 
+from matching.survivorship import PERSON_ID, SOURCE_SUFFIX, SOURCES, VIEW_FIELDS, source_column
 from schemas.canonical import field_types
 
-PERSON_ID = "person_id"
-SOURCES = "sources"
-SOURCE_SUFFIX = "__source"
-
-VIEW_FIELDS: tuple[str, ...] = (
-    "forename",
-    "middle_names",
-    "surname",
-    "date_of_birth",
-    "sex",
-    "address",
-    "town",
-    "postcode",
-    "pnc_id",
-    "cro_number",
-    "nhs_number",
-    "crn",
-    "nomis_number",
-    "offence_type",
-    "offence_date",
-    "offence_count_12m",
-    "rfg_score",
-    "da_flag",
-    "ogrs_score",
-    "rosh_level",
-    "sentence_type",
-    "sentence_end_date",
-    "offender_manager",
-    "offender_manager_team",
-    "health_service",
-    "referral_date",
-    "treatment_status",
-    "primary_substance",
-    "accommodation_status",
-    "housing_provider",
-    "tenancy_start_date",
-)
-"""Fields of the unified view that an agreement may name."""
+__all__ = [
+    "DIRECT_IDENTIFIERS",
+    "FIELD_KINDS",
+    "OFFENCE_FIELDS",
+    "PERSON_ID",
+    "SOURCES",
+    "SOURCE_SUFFIX",
+    "SPECIAL_CATEGORY_FIELDS",
+    "VIEW_FIELDS",
+    "source_column",
+]
 
 FIELD_KINDS: dict[str, str] = {name: field_types()[name] for name in VIEW_FIELDS}
 """Field -> 'text', 'integer', 'boolean', 'date' or 'sex' (from the canonical record)."""
@@ -79,8 +55,3 @@ OFFENCE_FIELDS = frozenset(
 
 DIRECT_IDENTIFIERS = frozenset({"pnc_id", "cro_number", "nhs_number", "crn", "nomis_number"})
 """Reference numbers that identify a person on their own."""
-
-
-def source_column(field: str) -> str:
-    """The column naming the feed a field's value came from."""
-    return f"{field}{SOURCE_SUFFIX}"

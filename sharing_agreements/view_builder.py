@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from schemas.identifiers import SQL_CANONICALISERS, SQL_PLANS
+from schemas.sql import quote_identifier as ident
+from schemas.sql import quote_literal as quote
 from sharing_agreements.errors import PolicyError
 from sharing_agreements.model import Generalisation, TreatmentKind
 from sharing_agreements.policy import OUTSIDE_CONDITIONS, ColumnRule, Grant, RecipientPolicy
@@ -29,16 +31,6 @@ if TYPE_CHECKING:
 
 INTERNAL_ID = "__internal_person_id"
 NO_SOURCE = "no_source"
-
-
-def quote(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def ident(name: str) -> str:
-    """A SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def canonical_sql(field: str) -> str | None:
@@ -372,6 +364,6 @@ def open_persons(
     else:
         kind = "TEMP TABLE" if in_memory else "VIEW"
         con.execute(
-            f"CREATE OR REPLACE {kind} {name} AS SELECT * FROM read_parquet({quote(str(source))})"
+            f"CREATE OR REPLACE {kind} {name} AS SELECT * FROM read_parquet({quote(source)})"
         )
     return name

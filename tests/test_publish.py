@@ -21,7 +21,7 @@ from hub.config import HubConfig, load_config
 from hub.governance.reidentify import ReidentificationRefused, reidentify
 from hub.keys import write_new_key
 from hub.output import Reporter
-from hub.run.publish import ReleaseOutcome, master_key, publish_all, records_folder
+from hub.run.publish import ReleaseOutcome, master_key, publish_all
 from hub.run.release_files import releases_in, verify_release
 from hub.workspace import Workspace
 from sharing_agreements.pseudonyms import derive_key
@@ -100,7 +100,7 @@ def test_release_is_written_checked_placed_recorded_and_pushed(hub: HubConfig) -
     assert "nhs_number" not in table.column_names
     assert pa.types.is_integer(table.schema.field("date_of_birth").type)
 
-    record = records_folder(Workspace(hub.workspace), "iom_team") / release.name
+    record = Workspace(hub.workspace).release_records("iom_team") / release.name
     mapping = pq.read_table(record / "pseudonyms.parquet")
     assert set(mapping.column("field").to_pylist()) == {"person_id", "pnc_id"}
     decisions = json.loads((record / "decisions.json").read_text())
@@ -284,7 +284,7 @@ def test_reidentify_maps_a_pseudonym_back_and_records_it(hub: HubConfig) -> None
 def test_reidentify_recomputes_when_no_map_is_kept(hub: HubConfig) -> None:
     (team, _) = publish(hub)
     pseudonym = pq.read_table(Path(str(team.path)) / "view.parquet").column("person_id")[3]
-    for mapping in records_folder(Workspace(hub.workspace), "iom_team").glob("*/pseudonyms.*"):
+    for mapping in Workspace(hub.workspace).release_records("iom_team").glob("*/pseudonyms.*"):
         mapping.unlink()
     audit = Workspace(hub.workspace).open_audit()
     found = reidentify(hub, "iom_team", pseudonym.as_py(), "Audit sample check 7", audit)

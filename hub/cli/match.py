@@ -83,7 +83,7 @@ def match_train(options: Options, config_path: Path, max_pairs: float, seed: int
                 pin: bool) -> None:  # fmt: skip
     """Estimate the model from the workspace's current records and save a versioned file."""
     from hub.config import load_config
-    from hub.run.match import MatchedFolder, current_staging_files
+    from hub.run.match import current_staging_files
     from hub.workspace import Workspace
     from matching.engine import open_engine
     from matching.errors import MatchingError
@@ -92,7 +92,7 @@ def match_train(options: Options, config_path: Path, max_pairs: float, seed: int
 
     config = load_config(config_path)
     workspace = Workspace(config.workspace)
-    folder = MatchedFolder(workspace)
+    folder = workspace.matched
     reporter = options.reporter()
     with workspace.lock():
         state = workspace.open_state()
@@ -103,7 +103,7 @@ def match_train(options: Options, config_path: Path, max_pairs: float, seed: int
         if not files:
             raise MatchingError("no ingested extracts to train on", hint="run 'iomhub run' first")
         reporter.step(f"Training on {len(files)} current extract(s)")
-        engine = open_engine(config.matching.engine, workspace.tmp / "duckdb-train")
+        engine = open_engine(config.matching.engine, workspace.spill_folder("train"))
         try:
             records = build_frame(engine, files)
             reporter.done(f"{records:,} records standardised; estimating (this takes a while)")
@@ -125,13 +125,12 @@ def _pending_review(config_path: Path) -> tuple[Any, list[dict[str, Any]]]:
     import pyarrow.parquet as pq
 
     from hub.config import load_config
-    from hub.run.match import MatchedFolder
     from hub.workspace import Workspace
     from matching.errors import MatchingError
     from matching.registry import PersonRegistry, pair_key
 
     config = load_config(config_path)
-    folder = MatchedFolder(Workspace(config.workspace))
+    folder = Workspace(config.workspace).matched
     if not folder.review.exists():
         raise MatchingError("no match has run in this workspace yet", hint="run 'iomhub run'")
     rows = pq.read_table(folder.review).to_pylist()
@@ -227,15 +226,16 @@ def match_explain(options: Options, config_path: Path, left: str | None, right: 
     import pyarrow.parquet as pq
 
     from hub.config import load_config
-    from hub.run.match import MatchedFolder, load_model
+    from hub.run.match import load_model
     from hub.workspace import Workspace
     from matching.engine import open_engine
     from matching.errors import MatchingError, ReviewError
     from matching.score import evidence_in_words, explain_pairs
+    from schemas.sql import quote_literal
 
     config = load_config(config_path)
     workspace = Workspace(config.workspace)
-    folder = MatchedFolder(workspace)
+    folder = workspace.matched
     if pair:
         rows = [r for r in pq.read_table(folder.review).to_pylist() if r["pair_id"] == pair] \
             if folder.review.exists() else []  # fmt: skip
@@ -250,7 +250,7 @@ def match_explain(options: Options, config_path: Path, left: str | None, right: 
     if not folder.frame.exists():
         raise MatchingError("no match has run in this workspace yet", hint="run 'iomhub run'")
     model = load_model(config, workspace)
-    engine = open_engine(config.matching.engine, workspace.tmp / "duckdb-explain")
+    engine = open_engine(config.matching.engine, workspace.spill_folder("explain"))
     try:
         engine.load_parquet("frame_file", [folder.frame])
         engine.create_table("frame", "SELECT * FROM frame_file")
@@ -258,9 +258,9 @@ def match_explain(options: Options, config_path: Path, left: str | None, right: 
         ids = []
         for source, record in keys:
             found = engine.to_arrow(
-                "SELECT unique_id FROM frame WHERE source = '" + source.replace("'", "''")
-                + "' AND source_record_id = '" + record.replace("'", "''") + "'"
-            )  # fmt: skip
+                f"SELECT unique_id FROM frame WHERE source = {quote_literal(source)} "
+                f"AND source_record_id = {quote_literal(record)}"
+            )
             if not found.num_rows:
                 raise ReviewError(f"no current record {source}:{record}")
             ids.append(found.column(0)[0].as_py())
@@ -312,7 +312,6 @@ def links_export(options: Options, config_path: Path, out: Path) -> None:
     import pyarrow.parquet as pq
 
     from hub.config import load_config
-    from hub.run.match import MatchedFolder
     from hub.workspace import Workspace
     from matching.errors import MatchingError
 
@@ -320,7 +319,7 @@ def links_export(options: Options, config_path: Path, out: Path) -> None:
     if suffix not in (".csv", ".parquet", ".pq"):
         raise click.UsageError(f"{out}: the file name must end in .csv or .parquet")
     config = load_config(config_path)
-    folder = MatchedFolder(Workspace(config.workspace))
+    folder = Workspace(config.workspace).matched
     if not folder.record_links.exists():
         raise MatchingError("no links yet: no match has run in this workspace",
                             hint="run 'iomhub run'")  # fmt: skip

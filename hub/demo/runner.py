@@ -20,6 +20,7 @@ from hub.keys import write_new_key
 from hub.output import Reporter
 from hub.run.pipeline import run_once
 from hub.run.publish import ReleaseOutcome
+from hub.workspace import Workspace
 
 _MARKER = ".iomhub-demo"
 
@@ -87,7 +88,7 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
         summary = run_once(config, reporter, command="demo")
         dpo_report = write_demo_dpo_report(config, demo_dir)
     totals = summary.totals()
-    report = config.workspace / "matched" / "report.html"
+    report = Workspace(config.workspace).matched.report
     if not reporter.json_mode:
         match = summary.match or {}
         people = (

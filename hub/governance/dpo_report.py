@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from connectors.pull import REJECTED_SUFFIX
 from hub.audit import Operation, current_actor
 from hub.config import HubConfig
 from hub.governance.agreement_register import agreement_register
@@ -182,7 +183,7 @@ def _quarantine(workspace: Workspace, since: datetime.datetime) -> list[dict[str
                 if path.is_file():
                     row["quarantine_files"] += 1
                     row["quarantine_bytes"] += path.stat().st_size
-                    if path.suffix == ".rejected":
+                    if path.suffix == REJECTED_SUFFIX:
                         row["files_rejected_on_checksum"] += 1
     rows = []
     for row in sorted(per_feed.values(), key=lambda r: r["feed"]):

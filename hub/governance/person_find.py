@@ -18,11 +18,11 @@ from typing import Any
 from hub.audit import AuditLog, Operation
 from hub.config import HubConfig
 from hub.errors import WorkspaceError
-from hub.run.releases import PSEUDONYM_MAP, RELEASE_RECORDS, ReleaseInfo, list_releases
+from hub.run.releases import ReleaseInfo, list_releases
 from hub.workspace import Workspace
+from schemas.duckdb_session import DuckDBSettings, connect
 from schemas.errors import HubError
-
-RECORD_LINKS = Path("matched") / "record_links.parquet"
+from schemas.sql import literal_list, quote_literal
 
 
 class PersonNotFound(HubError):
@@ -64,25 +64,15 @@ class PersonHoldings:
         }
 
 
-def _connect() -> Any:
-    import duckdb
-
-    return duckdb.connect(config={"threads": 2})
-
-
-def _quoted(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def find_person(config: HubConfig, source: str, record_id: str) -> PersonHoldings:
     """Every record and release held for the person behind ``source``/``record_id``."""
     workspace = Workspace(config.workspace)
-    links = workspace.root / RECORD_LINKS
-    con = _connect()
+    links = workspace.matched.record_links
+    con = connect(DuckDBSettings(threads=2))
     try:
         if not links.exists():
             return _unlinked(workspace, con, source, record_id)
-        table = f"read_parquet({_quoted(links)})"
+        table = f"read_parquet({quote_literal(links)})"
         found = con.execute(
             f"SELECT DISTINCT person_id FROM {table} WHERE source = ? AND source_record_id = ?",
             [source, record_id],
@@ -121,9 +111,9 @@ def _unlinked(workspace: Workspace, con: Any, source: str, record_id: str) -> Pe
     files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
     if not files:
         raise PersonNotFound(f"no staged extract of feed {source!r} is held")
-    listing = "[" + ", ".join(_quoted(p) for p in files) + "]"
     rows = con.execute(
-        f"SELECT DISTINCT extract_id FROM read_parquet({listing}) WHERE source_record_id = ? "
+        f"SELECT DISTINCT extract_id FROM read_parquet({literal_list(files)}) "
+        "WHERE source_record_id = ? "
         "ORDER BY extract_id",
         [record_id],
     ).fetchall()
@@ -141,12 +131,11 @@ def _unlinked(workspace: Workspace, con: Any, source: str, record_id: str) -> Pe
 
 
 def _releases_with(config: HubConfig, con: Any, person_ids: list[str]) -> list[dict[str, Any]]:
-    records = config.workspace / RELEASE_RECORDS
-    if not any(records.glob(f"*/*/{PSEUDONYM_MAP}")):
+    maps = Workspace(config.workspace).all_pseudonym_maps()
+    if not maps:
         return []
-    pattern = _quoted(records / "*" / "*" / PSEUDONYM_MAP)
     hits = con.execute(
-        f"SELECT DISTINCT filename FROM read_parquet({pattern}, filename = true) "
+        f"SELECT DISTINCT filename FROM read_parquet({literal_list(maps)}, filename = true) "
         "WHERE person_id IN (SELECT unnest(?))",
         [person_ids],
     ).fetchall()

@@ -19,13 +19,15 @@ from typing import Any
 
 from hub.audit import AuditLog, Operation, current_actor
 from hub.config import HubConfig
-from hub.run.publish import load_sharing, master_key, matched_links, matched_persons, records_folder
+from hub.run.publish import load_sharing, master_key
 from hub.workspace import Workspace
+from schemas.duckdb_session import connect
 from schemas.errors import HubError
+from schemas.sql import literal_list, quote_identifier, quote_literal
 from sharing_agreements.model import TreatmentKind
 from sharing_agreements.pseudonyms import PSEUDONYM_PATTERN, derive_key, hmac_sql
 from sharing_agreements.view import PERSON_ID
-from sharing_agreements.view_builder import ident, open_persons, pseudonym_input_sql, quote
+from sharing_agreements.view_builder import open_persons, pseudonym_input_sql
 
 
 class ReidentificationRefused(HubError):
@@ -114,12 +116,10 @@ def reidentify(
 def _look_up(
     config: HubConfig, recipient: str, pseudonym: str, audit: AuditLog, reason: str
 ) -> Reidentification:
-    import duckdb
-
     settings = config.recipient(recipient)
     master = master_key()
     workspace = Workspace(config.workspace)
-    con = duckdb.connect()
+    con = connect()
     try:
         result = _from_maps(con, workspace, recipient, pseudonym)
         if result.found:
@@ -136,14 +136,13 @@ def _look_up(
 
 
 def _from_maps(con: Any, workspace: Workspace, recipient: str, pseudonym: str) -> Reidentification:
-    folder = records_folder(workspace, recipient)
-    maps = sorted(folder.glob("*/pseudonyms.parquet")) if folder.is_dir() else []
+    maps = workspace.pseudonym_maps(recipient)
     result = Reidentification(recipient, pseudonym, False)
     if not maps:
         return result
-    files = "[" + ", ".join(quote(str(m)) for m in maps) + "]"
     rows = con.sql(
-        f"SELECT field, person_id, filename FROM read_parquet({files}, filename = true) "
+        f"SELECT field, person_id, filename FROM read_parquet({literal_list(maps)}, "
+        "filename = true) "
         "WHERE pseudonym = $p ORDER BY filename",
         params={"p": pseudonym},
     ).fetchall()
@@ -163,7 +162,7 @@ def _check_key(
     current_version: int,
 ) -> None:
     """The master key held now must be the one that made the pseudonym."""
-    path = records_folder(workspace, result.recipient) / result.releases[-1] / "decisions.json"
+    path = workspace.release_record(result.recipient, result.releases[-1]).decisions
     try:
         decisions = json.loads(path.read_text(encoding="utf-8"))
         version, key_id = int(decisions["key_version"]), str(decisions["key_id"])
@@ -198,7 +197,7 @@ def _recompute(
     con: Any, workspace: Workspace, recipient: str, pseudonym: str, key: Any, fields: list[str]
 ) -> Reidentification:
     result = Reidentification(recipient, pseudonym, False, method="recomputed")
-    persons = matched_persons(workspace)
+    persons = workspace.matched.persons
     if not persons.is_file():
         return result
     open_persons(con, persons)
@@ -207,7 +206,7 @@ def _recompute(
     for domain in domains:
         inner, outer = key.pads(domain)
         rows = con.sql(
-            f"SELECT CAST({ident(PERSON_ID)} AS VARCHAR) FROM persons WHERE "
+            f"SELECT CAST({quote_identifier(PERSON_ID)} AS VARCHAR) FROM persons WHERE "
             f"{hmac_sql(pseudonym_input_sql(domain), 'i', 'o')} = $p LIMIT 1",
             params={"i": inner, "o": outer, "p": pseudonym},
         ).fetchall()
@@ -218,11 +217,11 @@ def _recompute(
 
 
 def _records(con: Any, workspace: Workspace, person_id: str) -> list[dict[str, str]]:
-    links = matched_links(workspace)
+    links = workspace.matched.record_links
     if not links.is_file():
         return []
     rows = con.sql(
-        f"SELECT source, source_record_id FROM read_parquet({quote(str(links))}) "
+        f"SELECT source, source_record_id FROM read_parquet({quote_literal(links)}) "
         "WHERE CAST(person_id AS VARCHAR) = $p ORDER BY source, source_record_id",
         params={"p": person_id},
     ).fetchall()

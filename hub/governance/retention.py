@@ -27,7 +27,7 @@ from typing import Any
 from hub.audit import AuditLog, Operation
 from hub.config import HubConfig
 from hub.governance.agreement_register import AgreementSummary, agreement_register
-from hub.run.releases import erase_release, list_releases, release_records
+from hub.run.releases import erase_release, list_releases
 from hub.state import StateStore
 from hub.workspace import Workspace
 from schemas.errors import ConfigError
@@ -175,28 +175,27 @@ def plan_retention(
                     reason,
                 )
             )
-    if workspace.quarantine.is_dir():
-        for rejected in sorted(workspace.quarantine.glob("*/*.rejected")):
-            feed = rejected.parent.name
-            held = datetime.datetime.fromtimestamp(rejected.stat().st_mtime, datetime.UTC)
-            age = (now - held).days
-            retention, basis = feed_retention(config, feed, agreements)
-            action, reason = _decide(age, retention, basis)
-            items.append(
-                RetentionItem(
-                    "rejected_file",
-                    rejected.name,
-                    feed,
-                    [rejected],
-                    _size([rejected]),
-                    held,
-                    age,
-                    retention,
-                    basis,
-                    action,
-                    reason,
-                )
+    for rejected in workspace.rejected_files():
+        feed = rejected.parent.name
+        held = datetime.datetime.fromtimestamp(rejected.stat().st_mtime, datetime.UTC)
+        age = (now - held).days
+        retention, basis = feed_retention(config, feed, agreements)
+        action, reason = _decide(age, retention, basis)
+        items.append(
+            RetentionItem(
+                "rejected_file",
+                rejected.name,
+                feed,
+                [rejected],
+                _size([rejected]),
+                held,
+                age,
+                retention,
+                basis,
+                action,
+                reason,
             )
+        )
     items.extend(_plan_releases(config, workspace, agreements, now))
     return items
 
@@ -209,7 +208,7 @@ def _plan_releases(
     items = []
     for release in list_releases(config):
         age = (now - release.created_at).days
-        records = release_records(workspace.root, release.recipient, release.release_id)
+        records = workspace.release_record(release.recipient, release.release_id).root
         paths = [p for folder in (release.folder, records) if folder.is_dir()
                  for p in sorted(folder.rglob("*")) if p.is_file()]  # fmt: skip
         ids = list(release.agreements)
@@ -285,7 +284,7 @@ def _erase(
             (r for r in list_releases(config) if f"{r.recipient}/{r.release_id}" == item.item_id),
             None,
         )
-        return erase_release(workspace.root, release) if release else (0, 0)
+        return erase_release(workspace, release) if release else (0, 0)
     files, size = 0, 0
     for path in item.paths:
         if path.exists():

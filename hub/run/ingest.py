@@ -65,8 +65,8 @@ def ingest_extract(
     """Ingest one extract and record the outcome."""
     staging = workspace.staging_file(extract.feed, extract.extract_id)
     quarantine = workspace.quarantine_file(extract.feed, extract.extract_id)
-    tmp_staging = workspace.tmp / f"{extract.extract_id}.staging.parquet"
-    tmp_quarantine = workspace.tmp / f"{extract.extract_id}.quarantine.parquet"
+    tmp_staging = workspace.ingest_work_file(extract.extract_id, "staging")
+    tmp_quarantine = workspace.ingest_work_file(extract.extract_id, "quarantine")
     outcome = ExtractOutcome(extract.feed, extract.extract_id, extract.name, "ingested")
     label = f"ingest {extract.feed}/{extract.name}"
     try:

@@ -1,84 +1,25 @@
 """The matching stage: every feed's current extract in, people out, under ``matched/``.
 
-Layout inside the workspace::
-
-    matched/record_links.parquet    source, source_record_id, extract_id, person_id, probability
-    matched/persons.parquet         one row per person, each value with the feed it came from
-    matched/review.parquet          pairs for review, with their evidence
-    matched/frame.parquet           standardised records (for 'iomhub match explain')
-    matched/report.html             the match report (self-contained)
-    matched/run.json                the last run's counts and what it matched
-    matched/registry.db             person ids, their history (merges, splits), review decisions
-    matched/assignments/            every record's person id, one snapshot per run (see registry)
-    matched/models/                 models trained here; PINNED names the one runs use
-
-The stage runs when the current extracts, the model, the thresholds or the review decisions
-have changed since the last match (``force`` runs it regardless).
+The folder's layout is the workspace's (:class:`hub.workspace.MatchedFolder`). The stage runs
+when the current extracts, the model, the thresholds or the review decisions have changed since
+the last match (``force`` runs it regardless).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hub.config import HubConfig
 from hub.output import Reporter
 from hub.state import StateStore
-from hub.workspace import Workspace
+from hub.workspace import MatchedFolder, Workspace
 
 if TYPE_CHECKING:
     from matching.model import MatchModel
     from matching.run import MatchCounts
-
-
-@dataclass(frozen=True)
-class MatchedFolder:
-    """Paths of the matching outputs inside a workspace."""
-
-    workspace: Workspace
-
-    @property
-    def root(self) -> Path:
-        return self.workspace.root / "matched"
-
-    @property
-    def registry(self) -> Path:
-        return self.root / "registry.db"
-
-    @property
-    def models(self) -> Path:
-        return self.root / "models"
-
-    @property
-    def pin(self) -> Path:
-        return self.models / "PINNED"
-
-    @property
-    def record_links(self) -> Path:
-        return self.root / "record_links.parquet"
-
-    @property
-    def persons(self) -> Path:
-        return self.root / "persons.parquet"
-
-    @property
-    def review(self) -> Path:
-        return self.root / "review.parquet"
-
-    @property
-    def frame(self) -> Path:
-        return self.root / "frame.parquet"
-
-    @property
-    def report(self) -> Path:
-        return self.root / "report.html"
-
-    @property
-    def run_record(self) -> Path:
-        return self.root / "run.json"
 
 
 def resolve_model_path(config: HubConfig, workspace: Workspace) -> Path:
@@ -90,7 +31,7 @@ def resolve_model_path(config: HubConfig, workspace: Workspace) -> Path:
         if not model.is_absolute() and config.config_path is not None:
             model = config.config_path.parent / model
         return model
-    pin = MatchedFolder(workspace).pin
+    pin = workspace.matched.pin
     if pin.exists():
         return pin.parent / pin.read_text(encoding="utf-8").strip()
     return default_model_path()
@@ -149,7 +90,7 @@ def match_stage(
     from hub.audit_events import record_match_run
     from matching.run import MatchCounts, MatchPaths, run_matching
 
-    folder = MatchedFolder(workspace)
+    folder = workspace.matched
     files = current_staging_files(config, workspace, state)
     if not files:
         reporter.done("no ingested extracts to match yet")

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,35 +49,22 @@ from hub.run.release_files import (
 from hub.secrets import require_secret, secret_bytes
 from hub.sharing_config import RecipientConfig
 from hub.state import StateStore, utc_now
-from hub.workspace import Workspace
+from hub.workspace import ReleaseRecord, Workspace
+from schemas.duckdb_session import connect
 from schemas.errors import HubError
+from schemas.sql import quote_literal
 from sharing_agreements.checks import check_release
 from sharing_agreements.errors import ReleaseCheckFailed
 from sharing_agreements.load import AgreementSet, load_agreements
 from sharing_agreements.policy import RecipientPolicy, recipient_policy
 from sharing_agreements.pseudonyms import PseudonymKey, derive_key
-from sharing_agreements.view_builder import ViewResult, build_view, open_persons, quote
+from sharing_agreements.view_builder import ViewResult, build_view, open_persons
 
 if TYPE_CHECKING:
     import duckdb
 
 Step = Callable[[str], None]
 PSEUDONYM_SCHEME = "HMAC-SHA256, first 128 bits in hex; key per recipient by HKDF-SHA256"
-
-
-def matched_persons(workspace: Workspace) -> Path:
-    """The unified person view written by matching."""
-    return workspace.root / "matched" / "persons.parquet"
-
-
-def matched_links(workspace: Workspace) -> Path:
-    """Which partner records make up each person, written by matching."""
-    return workspace.root / "matched" / "record_links.parquet"
-
-
-def records_folder(workspace: Workspace, recipient: str) -> Path:
-    """Where a recipient's pseudonym maps and decisions are kept (inside the workspace)."""
-    return workspace.root / "releases" / recipient
 
 
 def master_key() -> bytes:
@@ -149,23 +135,18 @@ def publish_all(
     on_step: Step | None = None,
 ) -> list[ReleaseOutcome]:
     """Publish a release for every configured recipient (or those named) whose data changed."""
-    import duckdb
-
     if not config.recipients:
         return []
     chosen = [config.recipient(name) for name in recipients] if recipients else config.recipients
     reporter.step("Publishing releases under the sharing agreements")
-    persons = matched_persons(workspace)
+    persons = workspace.matched.persons
     if not persons.is_file():
         reporter.note("no matched view yet (matched/persons.parquet): nothing to publish")
         return []
     agreements = load_sharing(config)
     workspace.create()
-    engine = config.matching.engine  # one memory budget for the hub's DuckDB sessions
-    con = duckdb.connect()
-    con.execute(f"SET memory_limit = {quote(engine.memory_limit)}")
-    con.execute(f"SET temp_directory = {quote(str(workspace.tmp / 'duckdb'))}")
-    con.execute(f"SET threads = {int(engine.threads or os.cpu_count() or 1)}")
+    # one memory budget for the hub's DuckDB sessions
+    con = connect(config.matching.engine.session(workspace.spill_folder()))
     try:
         open_persons(con, persons, in_memory=True)  # read once, queried per recipient
         context = PublishContext(
@@ -281,7 +262,7 @@ def write_release(
 ) -> Path:
     """Write, check and place one release, then record it; return its folder."""
     folder = recipient.delivery_folder(context.workspace.root)
-    records = records_folder(context.workspace, recipient.name)
+    records = context.workspace.release_records(recipient.name)
     folder.mkdir(parents=True, exist_ok=True)
     records.mkdir(parents=True, exist_ok=True)
     temporary = folder / f"{TEMPORARY_PREFIX}{release_id}"
@@ -320,10 +301,11 @@ def write_release(
             [file_entry(f, view.rows) for f in files],
         )
         write_json(temporary / MANIFEST, manifest)
-        pseudonyms = temporary_record / "pseudonyms.parquet"
-        context.con.execute(f"COPY ({view.pseudonym_map_sql()}) TO {quote(str(pseudonyms))} "
+        kept = ReleaseRecord(temporary_record)
+        pseudonyms = quote_literal(kept.pseudonyms)
+        context.con.execute(f"COPY ({view.pseudonym_map_sql()}) TO {pseudonyms} "
                             "(FORMAT parquet, COMPRESSION zstd)")  # fmt: skip
-        write_json(temporary_record / "decisions.json", _decisions(policy, view, key, manifest))
+        write_json(kept.decisions, _decisions(policy, view, key, manifest))
         move_into_place(temporary_record, records / release_id)
         final = folder / release_id
         move_into_place(temporary, final)
@@ -345,7 +327,7 @@ def _check(
     problems = []
     for path in files:
         if path.suffix == ".parquet":
-            written = f"read_parquet({quote(str(path))})"
+            written = f"read_parquet({quote_literal(path)})"
             problems += check_release(context.con, written, policy, "persons", view.persons_out)
         else:
             described = context.con.sql(f"DESCRIBE {view.view_sql()}").fetchall()
@@ -466,7 +448,7 @@ def record_release(
 
 
 def _read_decisions(workspace: Workspace, recipient: str, release_id: str) -> dict[str, Any]:
-    path = records_folder(workspace, recipient) / release_id / "decisions.json"
+    path = workspace.release_record(recipient, release_id).decisions
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -478,7 +460,7 @@ def recover(context: PublishContext, recipient: RecipientConfig) -> list[str]:
     """Tidy after a killed run: remove temporary folders, record releases placed unrecorded."""
     folder = recipient.delivery_folder(context.workspace.root)
     for name in remove_leftovers(folder) + remove_leftovers(
-        records_folder(context.workspace, recipient.name)
+        context.workspace.release_records(recipient.name)
     ):
         context.reporter.note(f"{recipient.name}: removed {name} left by an interrupted run")
     recovered = []

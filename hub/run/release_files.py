@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connectors.files import fsync_path, sha256_file
+from schemas.sql import quote_identifier, quote_literal
 
 if TYPE_CHECKING:
     import duckdb
@@ -50,7 +51,7 @@ def is_release_id(name: str) -> bool:
 
 def neutralised_sql(column: str) -> str:
     """SQL for a text column with cells a spreadsheet would run as a formula prefixed by '."""
-    quote = _literal("'")
+    quote = quote_literal("'")
     return (
         f"CASE WHEN regexp_matches({column}, '{FORMULA_START}') THEN {quote} || {column} "
         f"ELSE {column} END"
@@ -76,16 +77,19 @@ def write_view_files(
     written = []
     if "parquet" in formats:
         path = folder / f"{VIEW_STEM}.parquet"
-        con.execute(f"COPY ({view_sql}) TO {_literal(path)} (FORMAT parquet, COMPRESSION zstd)")
+        con.execute(
+            f"COPY ({view_sql}) TO {quote_literal(path)} (FORMAT parquet, COMPRESSION zstd)"
+        )
         written.append(path)
     if "csv" in formats:
         path = folder / f"{VIEW_STEM}.csv"
         columns = [
-            neutralised_sql(_ident(name)) + f" AS {_ident(name)}" if kind == "VARCHAR"
-            else _ident(name)
+            f"{neutralised_sql(quote_identifier(name))} AS {quote_identifier(name)}"
+            if kind == "VARCHAR" else quote_identifier(name)
             for name, kind, *_ in con.sql(f"DESCRIBE {view_sql}").fetchall()
         ]  # fmt: skip
-        con.execute(f"COPY (SELECT {', '.join(columns)} FROM ({view_sql})) TO {_literal(path)} "
+        con.execute(f"COPY (SELECT {', '.join(columns)} FROM ({view_sql})) "
+                    f"TO {quote_literal(path)} "
                     "(FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"')")  # fmt: skip
         written.append(path)
     return written
@@ -103,12 +107,12 @@ def csv_problems(
     names = [name for name, _ in columns]
     if header != names:
         return [f"{path.name}: columns differ from the view"]
-    typed = "{" + ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in names) + "}"
-    source = (f"read_csv({_literal(path)}, header = true, auto_detect = false, delim = ',', "
+    typed = "{" + ", ".join(f"{quote_literal(name)}: 'VARCHAR'" for name in names) + "}"
+    source = (f"read_csv({quote_literal(path)}, header = true, auto_detect = false, delim = ',', "
               f"quote = '\"', escape = '\"', columns = {typed})")  # fmt: skip
     text = [name for name, kind in columns if kind == "VARCHAR"]
     counts = ["count(*)"] + [
-        f"count(*) FILTER (WHERE regexp_matches({_ident(name)}, '{FORMULA_START}'))"
+        f"count(*) FILTER (WHERE regexp_matches({quote_identifier(name)}, '{FORMULA_START}'))"
         for name in text
     ]
     ((rows, *risky),) = con.sql(f"SELECT {', '.join(counts)} FROM {source}").fetchall()
@@ -119,14 +123,6 @@ def csv_problems(
         if count:
             problems.append(f"{path.name}: {name}: {count} cell(s) could run as a formula")
     return problems
-
-
-def _literal(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def file_entry(path: Path, rows: int) -> dict[str, Any]:

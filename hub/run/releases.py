@@ -18,10 +18,7 @@ from typing import Any
 
 from hub.config import HubConfig
 from hub.run.release_files import read_manifest, releases_in
-
-PUBLISHED = "published"
-RELEASE_RECORDS = "releases"
-PSEUDONYM_MAP = "pseudonyms.parquet"
+from hub.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -90,9 +87,8 @@ def read_release(folder: Path, recipient: str) -> ReleaseInfo:
 
 def delivery_folders(config: HubConfig) -> dict[str, Path]:
     """Each recipient's delivery folder: configured ones, and any other under ``published/``."""
-    root = config.workspace
-    folders = {r.name: r.delivery_folder(root) for r in config.recipients}
-    published = root / PUBLISHED
+    folders = {r.name: r.delivery_folder(config.workspace) for r in config.recipients}
+    published = Workspace(config.workspace).published
     if published.is_dir():
         for folder in sorted(published.iterdir()):
             if folder.is_dir() and folder.name not in folders:
@@ -110,14 +106,9 @@ def list_releases(config: HubConfig) -> list[ReleaseInfo]:
     return sorted(releases, key=lambda r: (r.created_at, r.recipient, r.release_id))
 
 
-def release_records(workspace_root: Path, recipient: str, release_id: str) -> Path:
-    """Where a release's pseudonym map and decisions are kept."""
-    return workspace_root / RELEASE_RECORDS / recipient / release_id
-
-
-def erase_release(workspace_root: Path, release: ReleaseInfo) -> tuple[int, int]:
+def erase_release(workspace: Workspace, release: ReleaseInfo) -> tuple[int, int]:
     """Delete a release folder and its records (pseudonym map); return (files, bytes)."""
-    records = release_records(workspace_root, release.recipient, release.release_id)
+    records = workspace.release_record(release.recipient, release.release_id).root
     targets = [p for folder in (release.folder, records) if folder.is_dir()
                for p in folder.rglob("*") if p.is_file()]  # fmt: skip
     size = sum(p.stat().st_size for p in targets)
