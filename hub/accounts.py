@@ -21,6 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from hub.errors import AccountError
+from schemas.sqlite_store import open_database, transaction
 
 MAX_FAILURES = 5
 """Failed sign-ins in a row before the account is locked."""
@@ -99,12 +100,12 @@ class AccountStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        with self._transaction() as db:
-            db.executescript(_SCHEMA)
+        with self._transaction():
+            pass  # creates the tables
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=30)) as db, db:
+        with closing(open_database(self.path, _SCHEMA)) as db, transaction(db):
             yield db
 
     # --- administration ---------------------------------------------------------------------

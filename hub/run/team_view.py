@@ -21,6 +21,7 @@ from hub.config import HubConfig
 from hub.errors import WorkspaceError
 from hub.run.release_files import read_manifest
 from hub.run.releases import ReleaseInfo, list_releases
+from schemas.duckdb_session import DuckDBSettings, connect
 
 PAGE_SIZE = 50
 NAME_FIELDS = ("forename", "middle_names", "surname")
@@ -135,7 +136,7 @@ class ReleaseTables:
     """Each release's view loaded once into an in-memory DuckDB, shared by every request."""
 
     def __init__(self) -> None:
-        self._con = duckdb.connect(":memory:", config={"threads": 2})
+        self._con = connect(DuckDBSettings(threads=2))
         self._loaded: dict[str, tuple[str, tuple[str, ...]]] = {}
         self._lock = threading.Lock()
 

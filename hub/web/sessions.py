@@ -16,6 +16,8 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from schemas.sqlite_store import open_database, transaction
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT PRIMARY KEY,
@@ -55,12 +57,12 @@ class SessionStore:
         self.path = path
         self.idle = idle
         self.lifetime = lifetime
-        with self._transaction() as db:
-            db.executescript(_SCHEMA)
+        with self._transaction():
+            pass  # creates the tables
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=30)) as db, db:
+        with closing(open_database(self.path, _SCHEMA)) as db, transaction(db):
             yield db
 
     def start(self, account: str) -> str:
