@@ -91,6 +91,18 @@ def test_review_lists_pairs_and_records_a_decision(hub_env, matched) -> None:
     assert not rerun["match"]["skipped"] and rerun["match"]["decisions_applied"] == 1
 
 
+def test_interactive_review_records_what_is_decided_and_stops_on_quit(hub_env, matched) -> None:
+    before = json.loads(invoke(hub_env, "--json", "match", "review").stdout)["pending"]
+    if before < 2:
+        pytest.skip("too few pairs to review in this small population")
+    result = invoke(hub_env, "match", "review", "--interactive", "--by", "tester",
+                    input="s\nq\n")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "1 decision(s) recorded" in result.output
+    after = json.loads(invoke(hub_env, "--json", "match", "review").stdout)["pending"]
+    assert after == before - 1
+
+
 def test_explain_one_pair_in_words(hub_env, matched) -> None:
     links = pq.read_table(Path(hub_env["IOMHUB_WORKSPACE"]) / "matched" /
                           "record_links.parquet").to_pylist()  # fmt: skip
