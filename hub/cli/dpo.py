@@ -53,8 +53,6 @@ def report_dpo(
 
     if out is None and not (as_json or options.json_mode):
         raise click.UsageError("give --out FILE.html (or FILE.json), or --json")
-    today = datetime.datetime.now(datetime.UTC).date()
-    since = since or today - datetime.timedelta(days=30)
     config = load_config(config_path)
     if out is not None:
         document = write_dpo_report(config, out, since, until)
