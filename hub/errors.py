@@ -13,3 +13,9 @@ class WorkspaceLocked(WorkspaceError):
     """Another hub run holds the workspace lock."""
 
     exit_code = 3
+
+
+class InvalidRequest(HubError):
+    """A request the hub cannot act on as given (a wrong file type, a missing choice)."""
+
+    exit_code = 2

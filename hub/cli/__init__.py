@@ -1,5 +1,9 @@
 """The ``iomhub`` command line: thin commands over the hub's functions, one error boundary.
 
+The cli room only parses options, calls one function of ``hub.run`` or ``hub.governance`` (or
+the core), and prints its typed result; it holds no logic another front door would lack. It may
+import every room (``hub.run``, ``hub.governance``, ``hub.demo``) and the core.
+
 Exit codes:
 
 ====  ==============================================================================
@@ -136,9 +140,8 @@ def status_command(options: Options, config_path: Path) -> None:
     from hub.config import load_config
     from hub.run.status import feed_status_rows, render_table
 
-    hub_config = load_config(config_path)
-    rows = feed_status_rows(hub_config)
-    options.emit({"feeds": rows})
+    rows = feed_status_rows(load_config(config_path))
+    options.emit({"feeds": [row.as_dict() for row in rows]})
     if not options.json_mode:
         click.echo(render_table(rows))
 
@@ -223,19 +226,13 @@ def audit() -> None:
 @error_boundary
 def audit_verify(options: Options, config_path: Path) -> None:
     """Check every entry's chain, hash and HMAC; name the first bad entry; exit 1 if any."""
-    from hub.config import load_config
-    from hub.workspace import Workspace
+    from dataclasses import asdict
 
-    result = Workspace(load_config(config_path).workspace).open_audit().verify()
-    options.emit(
-        {
-            "ok": result.ok,
-            "entries": result.entries,
-            "first_bad_sequence": result.first_bad_sequence,
-            "problem": result.problem,
-            "last_hash": result.last_hash,
-        }
-    )
+    from hub.config import load_config
+    from hub.governance.audit_verify import verify_audit_log
+
+    result = verify_audit_log(load_config(config_path))
+    options.emit(asdict(result))
     if not options.json_mode:
         if result.ok:
             click.secho(f"audit log intact: {result.entries} entries verified", fg="green")

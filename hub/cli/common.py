@@ -1,6 +1,6 @@
 """What every ``iomhub`` command shares: global options, the one error boundary, exit codes.
 
-Command modules (``hub/cli_*.py``) import from here; ``hub/cli.py`` assembles the commands.
+Command modules (``hub/cli/*.py``) import from here; ``hub/cli/__init__.py`` assembles them.
 """
 
 from __future__ import annotations

@@ -53,8 +53,6 @@ def report_dpo(
 
     if out is None and not (as_json or options.json_mode):
         raise click.UsageError("give --out FILE.html (or FILE.json), or --json")
-    today = datetime.datetime.now(datetime.UTC).date()
-    since = since or today - datetime.timedelta(days=30)
     config = load_config(config_path)
     if out is not None:
         document = write_dpo_report(config, out, since, until)
@@ -95,25 +93,12 @@ def retention() -> None:
 def retention_apply(options: Options, config_path: Path, really: bool) -> None:
     """List what is past retention; with --apply erase it and log each erasure."""
     from hub.config import load_config
-    from hub.governance.retention import apply_retention, plan_retention
-    from hub.workspace import Workspace
+    from hub.governance.retention import run_retention
 
     config = load_config(config_path)
-    workspace = Workspace(config.workspace)
-    with workspace.lock():
-        audit = workspace.open_audit() if really else None
-        plan = plan_retention(config)
-        erased = apply_retention(config, plan, audit) if audit is not None else []
-    due = [item for item in plan if item.due]
-    held = [item for item in plan if not item.due and item.reason.startswith("held beyond")]
-    options.emit(
-        {
-            "applied": really,
-            "due": [i.as_dict(workspace.root) for i in due],
-            "erased": [i.as_dict(workspace.root) for i in erased],
-            "held_beyond_retention": [i.as_dict(workspace.root) for i in held],
-        }
-    )
+    outcome = run_retention(config, apply=really)
+    options.emit(outcome.as_dict(config.workspace))
+    due, held = outcome.due, outcome.held_beyond_retention
     if options.json_mode or options.quiet:
         return
     verb = "erased" if really else "would erase"

@@ -26,6 +26,8 @@ from hub.state import StateStore
 from hub.workspace import Workspace
 
 REPORT_VERSION = 1
+DEFAULT_PERIOD_DAYS = 30
+"""The period a report covers when no first day is given."""
 
 
 def _moment(entry: dict[str, Any]) -> datetime.datetime:
@@ -209,13 +211,15 @@ def _collection(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def build_dpo_report(
     config: HubConfig,
-    since: datetime.date,
+    since: datetime.date | None = None,
     until: datetime.date | None = None,
     now: datetime.datetime | None = None,
 ) -> dict[str, Any]:
-    """The DPO's report over [since, until] (whole UTC days; ``until`` defaults to today)."""
+    """The DPO's report over [since, until] (whole UTC days; ``until`` defaults to today,
+    ``since`` to :data:`DEFAULT_PERIOD_DAYS` before today)."""
     now = now or datetime.datetime.now(datetime.UTC)
     until = until or now.date()
+    since = since or now.date() - datetime.timedelta(days=DEFAULT_PERIOD_DAYS)
     start = datetime.datetime.combine(since, datetime.time(), datetime.UTC)
     end = datetime.datetime.combine(
         until + datetime.timedelta(days=1), datetime.time(), datetime.UTC
@@ -293,7 +297,7 @@ def build_dpo_report(
 def write_dpo_report(
     config: HubConfig,
     out: Path,
-    since: datetime.date,
+    since: datetime.date | None = None,
     until: datetime.date | None = None,
     now: datetime.datetime | None = None,
 ) -> dict[str, Any]:

@@ -90,6 +90,7 @@ def match_stage(
     from hub.audit_events import record_match_run
     from matching.run import MatchCounts, MatchPaths, run_matching
 
+    reporter.step("Matching people across partners")
     folder = workspace.matched
     files = current_staging_files(config, workspace, state)
     if not files:

@@ -1,4 +1,4 @@
-"""One hub run, reading like its flow: pull, ingest, match, publish.
+"""One hub run, reading like its flow: pull, ingest, match, publish; and publishing alone.
 
 Each stage reads the previous stage's files and writes its own, so a stage can be re-run alone
 and a crash leaves the last good state in place. Runs never overlap: the workspace lock is held
@@ -19,6 +19,7 @@ from hub.audit import AuditLog, Operation
 from hub.config import FeedConfig, HubConfig
 from hub.output import Reporter
 from hub.run.ingest import ExtractOutcome, ingest_pending
+from hub.run.lifecycle import tracked_run
 from hub.run.match import match_stage
 from hub.run.publish import ReleaseOutcome, publish_all
 from hub.run.pull import FeedPullOutcome, pull_all
@@ -128,44 +129,54 @@ def run_once(
     """
     workspace = Workspace(config.workspace)
     stop = should_stop or (lambda: False)
+    with tracked_run(workspace, command) as run:
+        state = run.state
+        summary = RunSummary(run.run_id)
+        run.totals = summary.totals
+        audit = workspace.open_audit()
+        record_config_changes(config, state, audit)
+        if pull:
+            reporter.step("Pulling partner extracts")
+            with _stage(summary, "pull", on_stage):
+                summary.pulls = pull_all(config, workspace, state, audit, reporter, feeds,
+                                         sleep=sleep, should_stop=stop)  # fmt: skip
+        nothing_new = not any(p.landed for p in summary.pulls) and not state.extracts(
+            status="pending")  # fmt: skip
+        if stop() or (only_if_new and nothing_new):
+            run.finish("stopped" if stop() else "ok")
+            return summary
+        reporter.step("Ingesting landed extracts")
+        with _stage(summary, "ingest", on_stage):
+            summary.extracts = ingest_pending(config, workspace, state, audit, reporter)
+        if not summary.extracts:
+            reporter.done("nothing new to ingest")
+        if config.matching.enabled:
+            try:
+                with _stage(summary, "match", on_stage):
+                    counts = match_stage(config, workspace, state, reporter, run_id=run.run_id)
+                summary.match = counts.as_dict() if counts else None
+            except HubError as error:
+                summary.match_error = error.message
+                reporter.problem(f"matching: {error.message}")
+        with _stage(summary, "publish", on_stage):
+            summary.releases = publish_all(config, workspace, state, audit, reporter)
+        run.finish("failed" if summary.failed else "ok")
+    return summary
+
+
+def publish_now(
+    config: HubConfig, reporter: Reporter, *, recipients: list[str] | None = None,
+    force: bool = False,
+) -> list[ReleaseOutcome]:  # fmt: skip
+    """Publish each recipient's release (or only ``recipients``) from the matched view, as
+    a run does after matching: configuration changes are logged first."""
+    workspace = Workspace(config.workspace)
     with workspace.lock():
         state = workspace.open_state()
-        summary = RunSummary(state.start_run(command))
         try:
             audit = workspace.open_audit()
             record_config_changes(config, state, audit)
-            if pull:
-                reporter.step("Pulling partner extracts")
-                with _stage(summary, "pull", on_stage):
-                    summary.pulls = pull_all(config, workspace, state, audit, reporter, feeds,
-                                             sleep=sleep, should_stop=stop)  # fmt: skip
-            nothing_new = not any(p.landed for p in summary.pulls) and not state.extracts(
-                status="pending")  # fmt: skip
-            if stop() or (only_if_new and nothing_new):
-                state.finish_run(summary.run_id, "stopped" if stop() else "ok", summary.totals())
-                return summary
-            reporter.step("Ingesting landed extracts")
-            with _stage(summary, "ingest", on_stage):
-                summary.extracts = ingest_pending(config, workspace, state, audit, reporter)
-            if not summary.extracts:
-                reporter.done("nothing new to ingest")
-            if config.matching.enabled:
-                reporter.step("Matching people across partners")
-                try:
-                    with _stage(summary, "match", on_stage):
-                        counts = match_stage(config, workspace, state, reporter,
-                                             run_id=summary.run_id)  # fmt: skip
-                    summary.match = counts.as_dict() if counts else None
-                except HubError as error:
-                    summary.match_error = error.message
-                    reporter.problem(f"matching: {error.message}")
-            with _stage(summary, "publish", on_stage):
-                summary.releases = publish_all(config, workspace, state, audit, reporter)
-            state.finish_run(summary.run_id, "failed" if summary.failed else "ok",
-                             summary.totals())  # fmt: skip
-        except BaseException:
-            state.finish_run(summary.run_id, "crashed", summary.totals())
-            raise
+            return publish_all(config, workspace, state, audit, reporter,
+                               recipients=recipients, force=force)  # fmt: skip
         finally:
             state.close()
-    return summary

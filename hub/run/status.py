@@ -8,6 +8,7 @@ its ``stale_after_hours`` when that is set. A feed never pulled successfully is 
 from __future__ import annotations
 
 import datetime
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from hub.config import FeedConfig, HubConfig
@@ -17,6 +18,32 @@ from hub.workspace import Workspace
 STALE_FACTOR = 1.5
 
 
+@dataclass(frozen=True)
+class FeedStatus:
+    """One configured feed's status (times are ISO 8601 in UTC; no personal data)."""
+
+    feed: str
+    source: str
+    schedule: str
+    last_success: str | None
+    last_error: str | None
+    last_error_at: str | None
+    failing: bool
+    """Whether the last error is newer than the last success."""
+    stale: bool
+    stale_after_hours: float
+    hours_since_success: float | None
+    next_pull: str
+    current_extract: str | None
+    rows: int | None
+    quarantined: int | None
+    last_rejected_extract: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
 def stale_after(feed: FeedConfig, now: datetime.datetime) -> datetime.timedelta:
     """How old a feed's last success may be before the feed counts as stale."""
     if feed.stale_after_hours is not None:
@@ -24,9 +51,7 @@ def stale_after(feed: FeedConfig, now: datetime.datetime) -> datetime.timedelta:
     return cadence(feed.schedule, now) * STALE_FACTOR
 
 
-def feed_status_rows(
-    config: HubConfig, now: datetime.datetime | None = None
-) -> list[dict[str, Any]]:
+def feed_status_rows(config: HubConfig, now: datetime.datetime | None = None) -> list[FeedStatus]:
     """One row per configured feed."""
     now = now or datetime.datetime.now(datetime.UTC)
     workspace = Workspace(config.workspace)
@@ -52,35 +77,35 @@ def feed_status_rows(
         due = next_run(feed.schedule, datetime.datetime.fromisoformat(last_attempt)) if (
             last_attempt) else now  # fmt: skip
         extract = current.get(feed.name)
-        rows.append({
-            "feed": feed.name,
-            "source": feed.source.describe(),
-            "schedule": feed.schedule,
-            "last_success": last_success,
-            "last_error": status.get("last_error"),
-            "last_error_at": status.get("last_error_at"),
-            "failing": bool(status.get("last_error_at")) and (
+        rows.append(FeedStatus(
+            feed=feed.name,
+            source=feed.source.describe(),
+            schedule=feed.schedule,
+            last_success=last_success,
+            last_error=status.get("last_error"),
+            last_error_at=status.get("last_error_at"),
+            failing=bool(status.get("last_error_at")) and (
                 not last_success or status["last_error_at"] >= last_success),
-            "stale": stale,
-            "stale_after_hours": round(limit.total_seconds() / 3600, 1),
-            "hours_since_success": age_hours,
-            "next_pull": max(due, now).astimezone(datetime.UTC).isoformat(timespec="seconds"),
-            "current_extract": extract.name if extract else None,
-            "rows": extract.rows_accepted if extract else None,
-            "quarantined": extract.rows_rejected if extract else None,
-            "last_rejected_extract": rejected[feed.name].name if feed.name in rejected else None,
-        })  # fmt: skip
+            stale=stale,
+            stale_after_hours=round(limit.total_seconds() / 3600, 1),
+            hours_since_success=age_hours,
+            next_pull=max(due, now).astimezone(datetime.UTC).isoformat(timespec="seconds"),
+            current_extract=extract.name if extract else None,
+            rows=extract.rows_accepted if extract else None,
+            quarantined=extract.rows_rejected if extract else None,
+            last_rejected_extract=rejected[feed.name].name if feed.name in rejected else None,
+        ))  # fmt: skip
     return rows
 
 
-def render_table(rows: list[dict[str, Any]]) -> str:
+def render_table(rows: list[FeedStatus]) -> str:
     """A plain-text table for the terminal."""
     headers = ["feed", "last success", "stale", "next pull", "current extract", "rows",
                "quarantined", "last error"]  # fmt: skip
     body = [
-        [row["feed"], _when(row["last_success"]) or "never",
-         "yes" if row["stale"] else "no", _when(row["next_pull"]),
-         row["current_extract"] or "-", _count(row["rows"]), _count(row["quarantined"]),
+        [row.feed, _when(row.last_success) or "never",
+         "yes" if row.stale else "no", _when(row.next_pull),
+         row.current_extract or "-", _count(row.rows), _count(row.quarantined),
          _error(row)]
         for row in rows
     ]  # fmt: skip
@@ -94,13 +119,13 @@ def _when(value: str | None) -> str:
     return value.replace("T", " ").replace("+00:00", "Z") if value else ""
 
 
-def _error(row: dict[str, Any]) -> str:
-    if not row["last_error"]:
+def _error(row: FeedStatus) -> str:
+    if not row.last_error:
         return "-"
-    text = " ".join(row["last_error"].split())
+    text = " ".join(row.last_error.split())
     text = text if len(text) <= 70 else text[:69] + "…"
-    state = "" if row["failing"] else " (since recovered)"
-    return f"{_when(row['last_error_at'])}: {text}{state}"
+    state = "" if row.failing else " (since recovered)"
+    return f"{_when(row.last_error_at)}: {text}{state}"
 
 
 def _count(value: int | None) -> str:

@@ -3,10 +3,8 @@ one model trained on it once per test run (training is the slow part)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
+from matching_shared import ENGINE, EXAMPLE_CONFIG, PEOPLE, Population
 
 from hub.config import load_config
 from hub.demo.synthetic import generate_partners
@@ -14,25 +12,11 @@ from hub.keys import write_new_key
 from hub.output import Reporter
 from hub.run.pipeline import run_once
 from hub.state import StateStore
-from matching.config import EngineConfig, MatchingConfig
+from matching.config import MatchingConfig
 from matching.engine import open_engine
 from matching.model import MatchModel
 from matching.standardise import build_frame
 from matching.train import train
-
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE_CONFIG = ROOT / "examples" / "config" / "hub.yaml"
-PEOPLE = 1500
-ENGINE = EngineConfig(memory_limit="1GB", threads=2)
-
-
-@dataclass(frozen=True)
-class Population:
-    """A synthetic population ingested into a workspace."""
-
-    workspace: Path
-    staging_files: list[Path]
-    truth: Path
 
 
 @pytest.fixture(scope="session")

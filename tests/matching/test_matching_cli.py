@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLE_CONFIG, ROOT
+from matching_shared import EXAMPLE_CONFIG, ROOT
 
 from hub.cli import main
 from hub.demo.synthetic import generate_partners
@@ -89,6 +89,18 @@ def test_review_lists_pairs_and_records_a_decision(hub_env, matched) -> None:
     assert unknown.exit_code == 2
     rerun = json.loads(invoke(hub_env, "--json", "run").stdout)
     assert not rerun["match"]["skipped"] and rerun["match"]["decisions_applied"] == 1
+
+
+def test_interactive_review_records_what_is_decided_and_stops_on_quit(hub_env, matched) -> None:
+    before = json.loads(invoke(hub_env, "--json", "match", "review").stdout)["pending"]
+    if before < 2:
+        pytest.skip("too few pairs to review in this small population")
+    result = invoke(hub_env, "match", "review", "--interactive", "--by", "tester",
+                    input="s\nq\n")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "1 decision(s) recorded" in result.output
+    after = json.loads(invoke(hub_env, "--json", "match", "review").stdout)["pending"]
+    assert after == before - 1
 
 
 def test_explain_one_pair_in_words(hub_env, matched) -> None:
