@@ -22,10 +22,10 @@ from hub.config import HubConfig
 from hub.run.publish import load_sharing, master_key, matched_links, matched_persons, records_folder
 from hub.workspace import Workspace
 from schemas.errors import HubError
-from sharing_agreements.model import TreatmentKind
 from sharing_agreements.pseudonyms import PSEUDONYM_PATTERN, derive_key, hmac_sql
+from sharing_agreements.treatments.pseudonymise import pseudonym_input_sql
 from sharing_agreements.view import PERSON_ID
-from sharing_agreements.view_builder import ident, open_persons, pseudonym_input_sql, quote
+from sharing_agreements.view_builder import ident, open_persons, quote
 
 
 class ReidentificationRefused(HubError):
@@ -189,7 +189,7 @@ def _pseudonymised_fields(config: HubConfig, recipient: str) -> list[str]:
         name
         for agreement in load_sharing(config).naming(recipient)
         for name, clause in agreement.fields.items()
-        if clause.treatment is TreatmentKind.PSEUDONYMISE
+        if clause.treatment.pseudonymous
     }
     return sorted(names)
 
