@@ -56,9 +56,14 @@ def test_each_treatment_is_found_by_its_word() -> None:
     ("name", "options", "expected"),
     [
         ("shred", {}, "unknown treatment 'shred' (known: keep, pseudonymise, generalise, drop)"),
-        ("keep", {"to": "year"}, "'to:' does not go with keep"),
+        ("keep", {"to": "year"}, "'to:' does not go with keep (it takes no options)"),
         ("pseudonymise", {"to": "year"}, "'to:' does not go with pseudonymise"),
         ("drop", {"to": "year"}, "'to:' does not go with drop"),
+        (
+            "generalise",
+            {"to": "year", "k": 5},
+            "'k:' does not go with generalise (its options: to)",
+        ),
         ("generalise", {}, "generalise needs 'to:' (year, month, five_year_band, district, sec"),
         ("generalise", {"to": "decade"}, "to: Input should be 'year', 'month'"),
     ],

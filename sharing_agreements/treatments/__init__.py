@@ -43,10 +43,12 @@ PERSON_ID_TREATMENT: Treatment = Pseudonymise()
 """Every release's person_id is the recipient's pseudonym of the hub's person id."""
 
 
-def _option_problem(name: str, error: ErrorDetails) -> str:
+def _option_problem(kind: type[Treatment], error: ErrorDetails) -> str:
     where = ".".join(str(part) for part in error["loc"])
     if error["type"] == "extra_forbidden":
-        return f"'{where}:' does not go with {name}"
+        options = ", ".join(kind.model_fields)
+        takes = f"its options: {options}" if options else "it takes no options"
+        return f"'{where}:' does not go with {kind.name} ({takes})"
     message = error["msg"].removeprefix("Value error, ")
     return f"{where}: {message}" if where else message
 
@@ -59,5 +61,5 @@ def parse_treatment(name: object, options: Mapping[str, object]) -> Treatment:
     try:
         return kind.model_validate(dict(options))
     except ValidationError as error:
-        problems = [_option_problem(kind.name, e) for e in error.errors()]
+        problems = [_option_problem(kind, e) for e in error.errors()]
         raise ValueError("; ".join(problems)) from None
