@@ -24,10 +24,10 @@ from hub.workspace import Workspace
 from schemas.duckdb_session import connect
 from schemas.errors import HubError
 from schemas.sql import literal_list, quote_identifier, quote_literal
-from sharing_agreements.model import TreatmentKind
 from sharing_agreements.pseudonyms import PSEUDONYM_PATTERN, derive_key, hmac_sql
+from sharing_agreements.treatments.pseudonymise import pseudonym_input_sql
 from sharing_agreements.view import PERSON_ID
-from sharing_agreements.view_builder import open_persons, pseudonym_input_sql
+from sharing_agreements.view_builder import open_persons
 
 
 class ReidentificationRefused(HubError):
@@ -188,7 +188,7 @@ def _pseudonymised_fields(config: HubConfig, recipient: str) -> list[str]:
         name
         for agreement in load_sharing(config).naming(recipient)
         for name, clause in agreement.fields.items()
-        if clause.treatment is TreatmentKind.PSEUDONYMISE
+        if clause.treatment.pseudonymous
     }
     return sorted(names)
 

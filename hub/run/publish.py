@@ -58,6 +58,7 @@ from sharing_agreements.errors import ReleaseCheckFailed
 from sharing_agreements.load import AgreementSet, load_agreements
 from sharing_agreements.policy import RecipientPolicy, recipient_policy
 from sharing_agreements.pseudonyms import PseudonymKey, derive_key
+from sharing_agreements.treatments import PERSON_ID_TREATMENT
 from sharing_agreements.view_builder import ViewResult, build_view, open_persons
 
 if TYPE_CHECKING:
@@ -352,7 +353,7 @@ def build_manifest(
     fields = [
         {
             "name": "person_id",
-            "treatment": "pseudonymise",
+            "treatment": str(PERSON_ID_TREATMENT),
             "note": "this recipient's pseudonym of the hub's person id",
         }
     ]
