@@ -146,13 +146,13 @@ def _pending_review(config_path: Path) -> tuple[Any, list[dict[str, Any]]]:
 
 
 def _decide(folder: Any, row: dict[str, Any], same: bool, note: str | None, by: str) -> None:
-    from hub.audit_events import record_review_decision
+    from hub.audit_events import ReviewDecision
     from matching.registry import PersonRegistry
 
     with PersonRegistry(folder.registry) as registry:
         registry.decide((row["source_l"], row["record_id_l"]),
                         (row["source_r"], row["record_id_r"]), same, by=by, note=note)  # fmt: skip
-    record_review_decision(folder.workspace, row, same, note, by)
+    folder.workspace.open_audit().record(ReviewDecision.of_pair(row, same, note, by))
 
 
 @match.command("review")
