@@ -35,7 +35,7 @@ from hub.audit_chain import (
     write_all,
     write_head,
 )
-from hub.audit_codec import entry_fields, parse_entry
+from hub.audit_codec import entry_fields, parse_entry, parse_event
 from hub.audit_events import AuditEntry, AuditEvent
 from hub.errors import AuditError
 
@@ -138,8 +138,12 @@ class AuditLog:
         )
 
     def record(self, event: AuditEvent, *, actor: str | None = None) -> AuditEntry:
-        """Append one entry for ``event`` and return it as read back."""
+        """Append one entry for ``event`` and return it. An event that would not read back as
+        itself (an attribute of the wrong type) is refused before anything is written."""
         fields = entry_fields(event)
+        if parse_event(fields) != event:
+            raise AuditError(f"a {event.action} event would not read back as written (an "
+                             "attribute of the wrong type)")  # fmt: skip
         if fields["reason"] is not None and len(fields["reason"]) > MAX_REASON_CHARS:
             raise AuditError(f"an audit reason is limited to {MAX_REASON_CHARS} characters")
         try:

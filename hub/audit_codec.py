@@ -130,7 +130,7 @@ def parse_event(entry: dict[str, Any]) -> AuditEvent:
             f"audit entry {sequence} records the action {action!r}, which no event type records",
             hint="this hub is older than the log, or the log was written by something else",
         )
-    where = f"audit entry {sequence} ({action})"
+    where = f"audit entry {sequence} ({action})" if sequence else f"a new {action} entry"
     if entry.get("operation") != event_type.operation:
         raise AuditEntryInvalid(
             f"{where} is a {entry.get('operation')!r} operation, not {str(event_type.operation)!r}"
