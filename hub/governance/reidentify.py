@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.audit import AuditLog, Operation, current_actor
+from hub.audit import AuditLog, current_actor
+from hub.audit_events import Reidentified, ReidentifyFailed, ReidentifyRefused
 from hub.config import HubConfig
 from hub.run.publish import load_sharing, master_key
 from hub.workspace import Workspace
@@ -53,10 +54,9 @@ class Reidentification:
 
 def _refuse(audit: AuditLog, recipient: str, pseudonym: str, why: str, reason: str) -> None:
     audit.record(
-        Operation.CONSULTATION,
-        "reidentify_refused",
-        objects={"recipient": recipient, "pseudonym": pseudonym, "refused": why},
-        reason=reason or None,
+        ReidentifyRefused(
+            recipient=recipient, pseudonym=pseudonym, refused=why, reason=reason or None
+        )
     )
     raise ReidentificationRefused(f"re-identification refused: {why}")
 
@@ -89,26 +89,23 @@ def reidentify(
         raise
     except (HubError, OSError) as error:
         audit.record(
-            Operation.CONSULTATION,
-            "reidentify_failed",
-            objects={"recipient": recipient, "pseudonym": pseudonym, "error": type(error).__name__},
-            reason=reason,
+            ReidentifyFailed(
+                recipient=recipient, pseudonym=pseudonym, error=type(error).__name__, reason=reason
+            )
         )
         raise
     audit.record(
-        Operation.CONSULTATION,
-        "reidentify",
-        objects={
-            "recipient": recipient,
-            "pseudonym": pseudonym,
-            "found": result.found,
-            "person_id": result.person_id,
-            "field": result.field,
-            "releases": result.releases,
-            "method": result.method,
-        },
-        counts={"records": len(result.records)},
-        reason=reason,
+        Reidentified(
+            recipient=recipient,
+            pseudonym=pseudonym,
+            found=result.found,
+            person_id=result.person_id,
+            field=result.field,
+            releases=tuple(result.releases),
+            method=result.method,
+            records=len(result.records),
+            reason=reason,
+        )
     )
     return result
 

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hub.audit import AuditLog, Operation
+from hub.audit import AuditLog
+from hub.audit_events import ERASURES
 from hub.config import HubConfig
 from hub.governance.agreement_register import AgreementSummary, agreement_register
 from hub.run.releases import erase_release, list_releases
@@ -286,22 +287,19 @@ def apply_retention(
     try:
         for item in (i for i in plan if i.due):
             files, size = _erase(config, workspace, item, state)
+            owner = {"feed" if item.kind != "release" else "recipient": item.owner}
             audit.record(
-                Operation.ERASURE,
-                f"erase_{item.kind}",
-                objects={
-                    "feed" if item.kind != "release" else "recipient": item.owner,
-                    "id": item.item_id,
-                    "files": [_relative(p, workspace.root) for p in item.paths],
-                },
-                counts={
-                    "files": files,
-                    "bytes": size,
-                    "age_days": item.age_days,
-                    "retention_days": item.retention_days or 0,
-                },
-                agreement_id=item.agreement_ids[0] if item.agreement_ids else None,
-                reason=item.reason,
+                ERASURES[item.kind](
+                    **owner,
+                    item_id=item.item_id,
+                    paths=tuple(_relative(p, workspace.root) for p in item.paths),
+                    files=files,
+                    bytes=size,
+                    age_days=item.age_days,
+                    retention_days=item.retention_days or 0,
+                    agreement_id=item.agreement_ids[0] if item.agreement_ids else None,
+                    reason=item.reason,
+                )
             )
             erased.append(item)
     finally:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from hub.audit import AuditLog, Operation
+from hub.audit import AuditLog
+from hub.audit_events import Ingest, IngestRejected
 from hub.config import HubConfig
 from hub.output import Reporter
 from hub.state import Extract, StateStore
@@ -81,10 +82,8 @@ def ingest_extract(
         outcome.status, outcome.error = "rejected", str(error)
         state.finish_extract(extract.extract_id, "rejected", rows=None,
                              detail={"error": str(error)})  # fmt: skip
-        audit.record(
-            Operation.ALTERATION, "ingest_rejected",
-            objects={"feed": extract.feed, "extract_id": extract.extract_id}, reason=error.message,
-        )  # fmt: skip
+        audit.record(IngestRejected(feed=extract.feed, extract_id=extract.extract_id,
+                                    reason=error.message))  # fmt: skip
         reporter.problem(f"{label}: rejected: {error}")
         return outcome
     for temporary, final in ((tmp_staging, staging), (tmp_quarantine, quarantine)):
@@ -98,12 +97,11 @@ def ingest_extract(
                 "unknown_columns": outcome.unknown_columns,
                 "duplicate_record_ids": outcome.duplicate_record_ids},
     )  # fmt: skip
-    audit.record(
-        Operation.ALTERATION, "ingest",
-        objects={"feed": extract.feed, "extract_id": extract.extract_id},
-        counts={"rows_read": result.rows_read, "rows_accepted": result.rows_accepted,
-                "rows_quarantined": result.rows_rejected},
-    )  # fmt: skip
+    audit.record(Ingest(
+        feed=extract.feed, extract_id=extract.extract_id,
+        rows_read=result.rows_read, rows_accepted=result.rows_accepted,
+        rows_quarantined=result.rows_rejected,
+    ))  # fmt: skip
     reporter.done(
         f"{label}: {result.rows_accepted:,} rows ingested, {result.rows_rejected:,} quarantined "
         f"({result.rows_read / max(result.seconds, 1e-9):,.0f} rows/s)"

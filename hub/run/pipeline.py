@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from connectors.retry import Sleep
-from hub.audit import AuditLog, Operation
+from hub.audit import AuditLog
+from hub.audit_events import ConfigChanged, ConfigRemoved
 from hub.config import FeedConfig, HubConfig
 from hub.output import Reporter
 from hub.run.ingest import ExtractOutcome, ingest_pending
@@ -87,13 +88,11 @@ def record_config_changes(config: HubConfig, state: StateStore, audit: AuditLog)
         seen.add(key)
         if state.fact(key) != digest:
             kind = "agreement" if path.resolve() in agreements else "configuration"
-            audit.record(Operation.CONFIGURATION, "config_changed",
-                         objects={"file": str(path), "sha256": digest, "kind": kind})  # fmt: skip
+            audit.record(ConfigChanged(file=str(path), sha256=digest, kind=kind))
             state.set_fact(key, digest)
     for key, value in state.facts("config:").items():
         if key not in seen and value != "removed":
-            removed = {"file": key.removeprefix("config:"), "sha256": value}
-            audit.record(Operation.CONFIGURATION, "config_removed", objects=removed)
+            audit.record(ConfigRemoved(file=key.removeprefix("config:"), sha256=value))
             state.set_fact(key, "removed")
 
 

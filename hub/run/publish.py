@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connectors.files import sha256_file
-from hub.audit import AuditLog, Operation
+from hub.audit import AuditLog
+from hub.audit_events import Release, ReleaseDelivered, ReleaseRejected, ReleaseWithheld
 from hub.config import HubConfig
 from hub.output import Reporter
 from hub.run.deliver import push_release
@@ -190,12 +191,7 @@ def _publish(context: PublishContext, recipient: RecipientConfig, outcome: Relea
     if not policy.columns:
         reason = "; ".join(sorted({d.reason for d in policy.decisions})[:3])
         if context.state.fact(f"withheld:{recipient.name}") != reason:
-            context.audit.record(
-                Operation.DISCLOSURE,
-                "release_withheld",
-                objects={"recipient": recipient.name},
-                reason=reason,
-            )
+            context.audit.record(ReleaseWithheld(recipient=recipient.name, reason=reason))
             context.state.set_fact(f"withheld:{recipient.name}", reason)
         outcome.status = "withheld"
         context.reporter.note(
@@ -276,14 +272,12 @@ def write_release(
         problems = _check(context, policy, view, files)
         if problems:
             context.audit.record(
-                Operation.DISCLOSURE,
-                "release_rejected",
-                objects={
-                    "recipient": recipient.name,
-                    "release_id": release_id,
-                    "problems": problems,
-                },
-                reason="the release failed its checks; nothing was published",
+                ReleaseRejected(
+                    recipient=recipient.name,
+                    release_id=release_id,
+                    problems=tuple(problems),
+                    reason="the release failed its checks; nothing was published",
+                )
             )
             raise ReleaseCheckFailed(
                 f"release {release_id} for {recipient.name} failed its checks: "
@@ -424,26 +418,23 @@ def record_release(
     decisions = _read_decisions(context.workspace, recipient, release.name)
     withheld: dict[str, int] = {}
     for entry in decisions.get("withheld", []):
-        code = f"withheld_{entry['code']}"
-        withheld[code] = withheld.get(code, 0) + int(entry["count"])
-    objects: dict[str, Any] = {
-        "recipient": recipient,
-        "release_id": release.name,
-        "path": str(release),
-        "agreements": [f"{a['id']} v{a['version']}" for a in manifest.get("agreements", [])],
-        "fields": [f["name"] for f in manifest.get("fields", [])],
-        "key_id": manifest.get("key_id"),
-        "manifest_sha256": sha256_file(release / MANIFEST),
-    }
-    if recovered:
-        objects["recovered"] = True
+        withheld[entry["code"]] = withheld.get(entry["code"], 0) + int(entry["count"])
+    agreements = manifest.get("agreements", [])
     context.audit.record(
-        Operation.DISCLOSURE,
-        "release",
-        objects=objects,
-        counts={"rows": int(manifest.get("row_count", 0)), **withheld},
-        agreement_id=",".join(a["id"] for a in manifest.get("agreements", [])),
-        reason="; ".join(a["title"] for a in manifest.get("agreements", [])),
+        Release(
+            recipient=recipient,
+            release_id=release.name,
+            path=str(release),
+            agreements=tuple(f"{a['id']} v{a['version']}" for a in agreements),
+            fields=tuple(f["name"] for f in manifest.get("fields", [])),
+            key_id=manifest.get("key_id"),
+            manifest_sha256=sha256_file(release / MANIFEST),
+            recovered=recovered,
+            rows=int(manifest.get("row_count", 0)),
+            withheld=withheld,
+            agreement_id=",".join(a["id"] for a in agreements),
+            reason="; ".join(a["title"] for a in agreements),
+        )
     )
     context.state.set_fact(f"release:{recipient}:{release.name}", utc_now())
 
@@ -499,9 +490,7 @@ def _deliver_latest(
         return
     location = push_release(recipient, latest)
     context.audit.record(
-        Operation.DISCLOSURE,
-        "deliver",
-        objects={"recipient": recipient.name, "release_id": latest.name, "to": location},
+        ReleaseDelivered(recipient=recipient.name, release_id=latest.name, to=location)
     )
     context.state.set_fact(key, utc_now())
     context.on_step("delivered")

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from connectors.pull import PullReport, pull_feed
 from connectors.registry import open_connector
 from connectors.retry import Retrier, Sleep
-from hub.audit import AuditLog, Operation
+from hub.audit import AuditLog
+from hub.audit_events import Pull
 from hub.config import FeedConfig, HubConfig
 from hub.output import Reporter
 from hub.state import StateStore
@@ -111,12 +112,8 @@ def _fill(outcome: FeedPullOutcome, report: PullReport, retrier: Retrier) -> Non
 def _audit_landed(audit: AuditLog, report: PullReport, location: str) -> None:
     """Record every file landed by this pull (collection), with ids and sizes only."""
     for landed in report.landed:
-        audit.record(
-            Operation.COLLECTION, "pull",
-            objects={"feed": report.feed, "file": landed.name, "sha256": landed.sha256,
-                     "source": location},
-            counts={"bytes": landed.size},
-        )  # fmt: skip
+        audit.record(Pull(feed=report.feed, file=landed.name, sha256=landed.sha256,
+                          source=location, bytes=landed.size))  # fmt: skip
 
 
 def _failed(

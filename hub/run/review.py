@@ -120,12 +120,17 @@ def decide_pair(
 def record_decision(
     config: HubConfig, pair: ReviewPair, *, same: bool, decided_by: str, note: str | None = None
 ) -> ReviewDecision:
-    """Record a decision on a pair already read from the review list, and log it."""
-    from hub.audit_events import record_review_decision
+    """Log a decision on a pair already read from the review list, then record it.
+
+    The audit entry comes first: without an audit key, or with a log that cannot be written,
+    the decision never takes effect.
+    """
+    from hub.audit_events import ReviewDecision as ReviewDecisionEvent
     from matching.registry import PersonRegistry
 
     workspace = Workspace(config.workspace)
+    audit = workspace.open_audit()
+    audit.record(ReviewDecisionEvent.of_pair(pair.as_row(), same, note, decided_by))
     with PersonRegistry(workspace.matched.registry) as registry:
         registry.decide(pair.left, pair.right, same, by=decided_by, note=note)
-    record_review_decision(workspace, pair.as_row(), same, note, decided_by)
     return ReviewDecision(pair.pair_id, same, decided_by, note)
