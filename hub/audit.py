@@ -22,7 +22,6 @@ import datetime
 import enum
 import fcntl
 import functools
-import getpass
 import hashlib
 import hmac
 import json
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.files import fsync_path
+from hub.settings import HubSettings
 from schemas.errors import HubError
 
 GENESIS = "0" * 64
@@ -69,9 +69,12 @@ class VerifyResult:
     """Hash of the last good entry: write it down elsewhere to anchor the log at this point."""
 
 
-def current_actor() -> str:
-    """The operating-system user or service account running the hub."""
-    return os.environ.get("IOMHUB_ACTOR") or getpass.getuser()
+def current_actor(settings: HubSettings | None = None) -> str:
+    """The operator or service account running the hub (``IOMHUB_ACTOR``, else the OS user).
+
+    Read from ``settings``; without them, from the environment here (library callers only).
+    """
+    return (settings or HubSettings()).actor_name
 
 
 def _canonical(entry: dict[str, Any]) -> bytes:
@@ -110,8 +113,10 @@ def _check_no_personal_data(
 class AuditLog:
     """Append to and verify ``<workspace>/audit/audit.jsonl``."""
 
-    def __init__(self, folder: Path, key: bytes) -> None:
+    def __init__(self, folder: Path, key: bytes, *, actor: str | None = None) -> None:
         self.folder = folder
+        self.actor = actor
+        """Who entries are recorded for when ``record`` names nobody (default: current_actor)."""
         self.path = folder / "audit.jsonl"
         self.head_path = folder / "head.json"
         self._key = key
@@ -277,7 +282,7 @@ class AuditLog:
                 entry: dict[str, Any] = {
                     "sequence": sequence + 1,
                     "time": datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds"),
-                    "actor": actor or current_actor(),
+                    "actor": actor or self.actor or current_actor(),
                     "operation": str(Operation(operation)),
                     "action": action,
                     "objects": objects,

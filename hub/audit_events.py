@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from hub.audit import Operation
-from hub.workspace import Workspace
+from hub.audit import AuditLog, Operation
 
 if TYPE_CHECKING:
     from matching.run import MatchCounts
@@ -17,12 +16,12 @@ MATCH_COUNTS = ("records", "persons", "persons_with_links", "links", "scored_pai
                 "merges", "splits", "retired", "review_pairs", "decisions_applied")  # fmt: skip
 
 
-def record_match_run(workspace: Workspace, counts: MatchCounts) -> None:
+def record_match_run(audit: AuditLog, counts: MatchCounts) -> None:
     """Log a match run that produced new results (a skipped, unchanged run is not one)."""
     if counts.skipped:
         return
     document = counts.as_dict()
-    workspace.open_audit().record(
+    audit.record(
         Operation.COMBINATION, "match_run",
         objects={"run_id": counts.run_id, "model_version": counts.model_version},
         counts={name: int(document[name]) for name in MATCH_COUNTS if name in document},
@@ -30,10 +29,10 @@ def record_match_run(workspace: Workspace, counts: MatchCounts) -> None:
 
 
 def record_review_decision(
-    workspace: Workspace, row: dict[str, Any], same: bool, note: str | None, by: str
+    audit: AuditLog, row: dict[str, Any], same: bool, note: str | None, by: str
 ) -> None:
     """Log a reviewer's decision on a pair of records (it overrides the model from then on)."""
-    workspace.open_audit().record(
+    audit.record(
         Operation.ALTERATION, "review_decision",
         objects={"pair_id": row.get("pair_id"),
                  "left": f"{row['source_l']}:{row['record_id_l']}",

@@ -11,6 +11,7 @@ from typing import Any
 from hub.config import FeedConfig
 from hub.output import Reporter
 from hub.run.pull import FeedPullOutcome, pull_one
+from hub.settings import HubSettings
 from hub.workspace import Workspace
 
 RSA_PASSPHRASE = "correct horse battery staple"
@@ -46,7 +47,7 @@ class Puller:
         state = self.workspace.open_state()
         try:
             return pull_one(
-                feed, self.workspace, state, self.workspace.open_audit(),
+                feed, self.workspace, state, self.workspace.open_audit(HubSettings()),
                 Reporter(stream=self.output), sleep=self._sleep,
             )  # fmt: skip
         finally:

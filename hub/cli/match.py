@@ -43,11 +43,10 @@ def match() -> None:
 @error_boundary
 def match_run(options: Options, config_path: Path) -> None:
     """Match the current extracts now (even when nothing changed)."""
-    from hub.config import load_config
     from hub.run.match import match_stage
     from hub.workspace import Workspace
 
-    config = load_config(config_path)
+    config = options.load_config(config_path)
     workspace = Workspace(config.workspace)
     reporter = options.reporter()
     with workspace.lock():
@@ -82,7 +81,6 @@ def match_run(options: Options, config_path: Path) -> None:
 def match_train(options: Options, config_path: Path, max_pairs: float, seed: int,
                 pin: bool) -> None:  # fmt: skip
     """Estimate the model from the workspace's current records and save a versioned file."""
-    from hub.config import load_config
     from hub.run.match import MatchedFolder, current_staging_files
     from hub.workspace import Workspace
     from matching.engine import open_engine
@@ -90,7 +88,7 @@ def match_train(options: Options, config_path: Path, max_pairs: float, seed: int
     from matching.standardise import build_frame
     from matching.train import train
 
-    config = load_config(config_path)
+    config = options.load_config(config_path)
     workspace = Workspace(config.workspace)
     folder = MatchedFolder(workspace)
     reporter = options.reporter()
@@ -121,16 +119,16 @@ def match_train(options: Options, config_path: Path, max_pairs: float, seed: int
             click.echo("  note: matching.model in the hub file takes precedence over the pin")
 
 
-def _pending_review(config_path: Path) -> tuple[Any, list[dict[str, Any]]]:
+def _pending_review(options: Options, config_path: Path) -> tuple[Any, Any, list[dict[str, Any]]]:
+    """The hub config, its matched folder, and the pairs still waiting for a decision."""
     import pyarrow.parquet as pq
 
-    from hub.config import load_config
     from hub.run.match import MatchedFolder
     from hub.workspace import Workspace
     from matching.errors import MatchingError
     from matching.registry import PersonRegistry, pair_key
 
-    config = load_config(config_path)
+    config = options.load_config(config_path)
     folder = MatchedFolder(Workspace(config.workspace))
     if not folder.review.exists():
         raise MatchingError("no match has run in this workspace yet", hint="run 'iomhub run'")
@@ -142,17 +140,19 @@ def _pending_review(config_path: Path) -> tuple[Any, list[dict[str, Any]]]:
         if pair_key((row["source_l"], row["record_id_l"]), (row["source_r"], row["record_id_r"]))
         not in decided
     ]  # fmt: skip
-    return folder, pending
+    return config, folder, pending
 
 
-def _decide(folder: Any, row: dict[str, Any], same: bool, note: str | None, by: str) -> None:
+def _decide(
+    config: Any, folder: Any, row: dict[str, Any], same: bool, note: str | None, by: str
+) -> None:
     from hub.audit_events import record_review_decision
     from matching.registry import PersonRegistry
 
     with PersonRegistry(folder.registry) as registry:
         registry.decide((row["source_l"], row["record_id_l"]),
                         (row["source_r"], row["record_id_r"]), same, by=by, note=note)  # fmt: skip
-    record_review_decision(folder.workspace, row, same, note, by)
+    record_review_decision(folder.workspace.open_audit(config.settings), row, same, note, by)
 
 
 @match.command("review")
@@ -173,7 +173,7 @@ def match_review(options: Options, config_path: Path, pair: str | None, decision
     from matching.errors import ReviewError
     from matching.review import describe_pair
 
-    folder, pending = _pending_review(config_path)
+    config, folder, pending = _pending_review(options, config_path)
     by = reviewer or getpass.getuser()
     if pair or decision:
         if not (pair and decision):
@@ -182,7 +182,7 @@ def match_review(options: Options, config_path: Path, pair: str | None, decision
         if not matches:
             raise ReviewError(f"no pair {pair} waits for review",
                               hint="list pairs with 'iomhub match review'")  # fmt: skip
-        _decide(folder, matches[0], decision == "same", note, by)
+        _decide(config, folder, matches[0], decision == "same", note, by)
         options.emit({"pair": pair, "decision": decision})
         if not options.json_mode:
             click.echo(f"pair {pair}: {decision}; applies from the next run "
@@ -197,7 +197,7 @@ def match_review(options: Options, config_path: Path, pair: str | None, decision
             if answer == "q":
                 break
             if answer in ("s", "d"):
-                _decide(folder, row, answer == "s", None, by)
+                _decide(config, folder, row, answer == "s", None, by)
                 decided += 1
         click.echo(f"{decided} decision(s) recorded; they apply from the next run")
         return
@@ -226,14 +226,13 @@ def match_explain(options: Options, config_path: Path, left: str | None, right: 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from hub.config import load_config
     from hub.run.match import MatchedFolder, load_model
     from hub.workspace import Workspace
     from matching.engine import open_engine
     from matching.errors import MatchingError, ReviewError
     from matching.score import evidence_in_words, explain_pairs
 
-    config = load_config(config_path)
+    config = options.load_config(config_path)
     workspace = Workspace(config.workspace)
     folder = MatchedFolder(workspace)
     if pair:
@@ -311,7 +310,6 @@ def links_export(options: Options, config_path: Path, out: Path) -> None:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    from hub.config import load_config
     from hub.run.match import MatchedFolder
     from hub.workspace import Workspace
     from matching.errors import MatchingError
@@ -319,7 +317,7 @@ def links_export(options: Options, config_path: Path, out: Path) -> None:
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet", ".pq"):
         raise click.UsageError(f"{out}: the file name must end in .csv or .parquet")
-    config = load_config(config_path)
+    config = options.load_config(config_path)
     folder = MatchedFolder(Workspace(config.workspace))
     if not folder.record_links.exists():
         raise MatchingError("no links yet: no match has run in this workspace",

@@ -38,10 +38,9 @@ def schedule_command(options: Options, config_path: Path, once: bool, max_wait: 
 def _schedule(options: Any, config_path: Path, once: bool, max_wait: float) -> None:
     import threading
 
-    from hub.config import load_config
     from hub.run.schedule import Scheduler, stop_on_signals
 
-    config = load_config(config_path)
+    config = options.load_config(config_path)
     stop = threading.Event()
     stop_on_signals(stop)
     scheduler = Scheduler(config, options.reporter(), stop=stop, max_wait_seconds=max_wait)

@@ -52,12 +52,11 @@ def _conditions(policy: Any) -> list[str]:
 def agreements_check(options: Any, config_path: Path, today: datetime.datetime | None) -> None:
     """Per recipient: the effective fields and the clause that allows each; warn of reviews and
     expiries within 30 days; fail on a malformed or contradictory agreement (exit 2)."""
-    from hub.config import load_config
     from hub.run.publish import load_sharing, today_utc
     from sharing_agreements.policy import agreement_warnings, recipient_policy
     from sharing_agreements.view import VIEW_FIELDS
 
-    config = load_config(config_path)
+    config = options.load_config(config_path)
     agreements = load_sharing(config)
     day = today.date() if today else today_utc()
     feeds = [feed.name for feed in config.feeds]
@@ -133,17 +132,16 @@ def publish_command(
     options: Any, config_path: Path, recipients: tuple[str, ...], force: bool
 ) -> None:
     """Publish each recipient's release from the matched view: checked, then all or nothing."""
-    from hub.config import load_config
     from hub.run.pipeline import record_config_changes
     from hub.run.publish import publish_all
     from hub.workspace import Workspace
 
-    config = load_config(config_path)
+    config = options.load_config(config_path)
     workspace = Workspace(config.workspace)
     with workspace.lock():
         state = workspace.open_state()
         try:
-            audit = workspace.open_audit()
+            audit = workspace.open_audit(config.settings)
             record_config_changes(config, state, audit)
             outcomes = publish_all(
                 config,
@@ -179,12 +177,11 @@ def reidentify_command(
     options: Any, config_path: Path, recipient: str, pseudonym: str, reason: str
 ) -> None:
     """Map a recipient's pseudonym back to the hub's person (authorised operators; audited)."""
-    from hub.config import load_config
     from hub.governance.reidentify import reidentify
     from hub.workspace import Workspace
 
-    config = load_config(config_path)
-    audit = Workspace(config.workspace).open_audit()
+    config = options.load_config(config_path)
+    audit = Workspace(config.workspace).open_audit(config.settings)
     result = reidentify(config, recipient, pseudonym, reason, audit)
     options.emit(result.__dict__)
     if options.json_mode:

@@ -220,7 +220,7 @@ def build_dpo_report(
         until + datetime.timedelta(days=1), datetime.time(), datetime.UTC
     )
     workspace = Workspace(config.workspace)
-    audit = workspace.open_audit()
+    audit = workspace.open_audit(config.settings)
     result, verified = audit.verified_entries()
     entries = [e for e in verified if start <= _moment(e) < end]
     by_operation: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -247,7 +247,7 @@ def build_dpo_report(
         "report": "dpo",
         "version": REPORT_VERSION,
         "generated_at": now.isoformat(timespec="seconds"),
-        "generated_by": current_actor(),
+        "generated_by": current_actor(config.settings),
         "period": {"since": since.isoformat(), "until": until.isoformat()},
         "workspace": str(config.workspace),
         "audit": {

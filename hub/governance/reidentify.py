@@ -19,7 +19,7 @@ from typing import Any
 
 from hub.audit import AuditLog, Operation, current_actor
 from hub.config import HubConfig
-from hub.run.publish import load_sharing, master_key, matched_links, matched_persons, records_folder
+from hub.run.publish import load_sharing, matched_links, matched_persons, records_folder
 from hub.workspace import Workspace
 from schemas.errors import HubError
 from sharing_agreements.model import TreatmentKind
@@ -65,7 +65,7 @@ def reidentify(
     """Map one of ``recipient``'s pseudonyms back to the internal person, and record it."""
     reason = reason.strip()
     pseudonym = pseudonym.strip().lower()
-    actor = current_actor()
+    actor = current_actor(config.settings)
     if not re.match(PSEUDONYM_PATTERN, pseudonym):
         # Whatever was typed is not recorded: it might be a name rather than a pseudonym.
         _refuse(
@@ -117,7 +117,7 @@ def _look_up(
     import duckdb
 
     settings = config.recipient(recipient)
-    master = master_key()
+    master = config.settings.master_key_bytes()
     workspace = Workspace(config.workspace)
     con = duckdb.connect()
     try:

@@ -172,7 +172,7 @@ def match_stage(
     record["fingerprint"] = fingerprint
     record["extracts"] = [f.stem for f in files]
     folder.run_record.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    record_match_run(workspace, counts)
+    record_match_run(workspace.open_audit(config.settings), counts)
     reporter.done(f"report: {folder.report}")
     return counts
 

@@ -132,7 +132,7 @@ def run_once(
         state = workspace.open_state()
         summary = RunSummary(state.start_run(command))
         try:
-            audit = workspace.open_audit()
+            audit = workspace.open_audit(config.settings)
             record_config_changes(config, state, audit)
             if pull:
                 reporter.step("Pulling partner extracts")

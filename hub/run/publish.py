@@ -47,7 +47,6 @@ from hub.run.release_files import (
     write_json,
     write_view_files,
 )
-from hub.secrets import require_secret, secret_bytes
 from hub.sharing_config import RecipientConfig
 from hub.state import StateStore, utc_now
 from hub.workspace import Workspace
@@ -79,12 +78,6 @@ def matched_links(workspace: Workspace) -> Path:
 def records_folder(workspace: Workspace, recipient: str) -> Path:
     """Where a recipient's pseudonym maps and decisions are kept (inside the workspace)."""
     return workspace.root / "releases" / recipient
-
-
-def master_key() -> bytes:
-    """The master key that every recipient's pseudonym key is derived from."""
-    secret = require_secret("master_key", "every recipient's pseudonym key is derived from it")
-    return secret_bytes(secret)
 
 
 def load_sharing(config: HubConfig) -> AgreementSet:
@@ -175,7 +168,7 @@ def publish_all(
             audit,
             reporter,
             agreements,
-            master_key(),
+            config.settings.master_key_bytes(),
             today or today_utc(),
             con,
             sha256_file(persons),
