@@ -507,7 +507,7 @@ def _deliver_latest(
     key = f"delivered:{recipient.name}:{latest.name}"
     if context.state.fact(key):
         return
-    location = push_release(recipient, latest)
+    location = push_release(recipient, latest, context.config.environment)
     context.audit.record(
         Operation.DISCLOSURE,
         "deliver",
