@@ -128,3 +128,9 @@ def test_the_audit_log_is_keyed_and_signed_by_the_settings_passed(tmp_path: Path
     assert Workspace(tmp_path / "ws").open_audit(settings).verify().ok
     other = HubSettings(audit_key=_key())
     assert not Workspace(tmp_path / "ws").open_audit(other).verify().ok
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (EXAMPLE_CONFIG.parents[2] / "README.md").read_text(encoding="utf-8")
+    for name in HubSettings.model_fields:
+        assert f"`IOMHUB_{name.upper()}`" in readme, name
