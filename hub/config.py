@@ -84,11 +84,12 @@ class HubConfig(BaseModel):
         default_factory=list, exclude=True, description="Every file loaded (set by the loader)."
     )
     settings: SkipJsonSchema[HubSettings] = Field(
-        default_factory=HubSettings, exclude=True, repr=False,
-        description="Secrets and the operator's name from the environment (set by the loader).",
+        default_factory=HubSettings.model_construct, exclude=True, repr=False,
+        description="Secrets and the operator's name from the environment (set by the loader; "
+        "a config built in code has none unless given).",
     )  # fmt: skip
     environment: SkipJsonSchema[Mapping[str, str]] = Field(
-        default_factory=lambda: dict(os.environ), exclude=True, repr=False,
+        default_factory=dict, exclude=True, repr=False,
         description="The environment the config was read with: ${NAME} references and the "
         "variables sources name for their secrets (set by the loader).",
     )  # fmt: skip
