@@ -5,6 +5,10 @@ file describes one partner feed. Any string value may reference the environment 
 or ``${NAME:-default}``, so one config serves tests, the demo and production. Secrets are never
 written in YAML: settings that need one name a file or an environment variable instead.
 
+:func:`load_config` is an edge: it takes the environment mapping and the hub's settings
+(:mod:`hub.settings`) as given (the CLI reads them once) or reads them from the process, and the
+loaded config carries both down, so nothing deeper reads ``os.environ``.
+
 Errors name the file, the feed and the field::
 
     examples/config/feeds/police.yaml: feed 'police': format.fields.date_of_birth: ...
