@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime
 import fcntl
-import getpass
 import json
 import os
 from collections.abc import Iterator
@@ -38,21 +37,27 @@ from hub.audit_chain import (
 from hub.audit_codec import entry_fields, parse_entry, parse_event
 from hub.audit_events import AuditEntry, AuditEvent
 from hub.errors import AuditError
+from hub.settings import HubSettings
 
 MAX_REASON_CHARS = 1000
 _TAIL_BLOCK = 64 * 1024
 
 
-def current_actor() -> str:
-    """The operating-system user or service account running the hub."""
-    return os.environ.get("IOMHUB_ACTOR") or getpass.getuser()
+def current_actor(settings: HubSettings | None = None) -> str:
+    """The operator or service account running the hub (``IOMHUB_ACTOR``, else the OS user).
+
+    Read from ``settings``; without them, from the environment here (library callers only).
+    """
+    return (settings or HubSettings()).actor_name
 
 
 class AuditLog:
     """Append events to, read them back from, and verify ``<workspace>/audit/audit.jsonl``."""
 
-    def __init__(self, folder: Path, key: bytes) -> None:
+    def __init__(self, folder: Path, key: bytes, *, actor: str | None = None) -> None:
         self.folder = folder
+        self.actor = actor
+        """Who entries are recorded for when ``record`` names nobody (default: current_actor)."""
         self.path = folder / "audit.jsonl"
         self.head_path = folder / "head.json"
         self._key = AuditKey(key)
@@ -152,7 +157,7 @@ class AuditLog:
                 entry: dict[str, Any] = {
                     "sequence": sequence + 1,
                     "time": datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds"),
-                    "actor": actor or current_actor(),
+                    "actor": actor or self.actor or current_actor(),
                     **fields,
                     "previous_hash": previous,
                 }

@@ -32,7 +32,7 @@ from typing import Literal
 from connectors.pull import REJECTED_SUFFIX
 from hub.audit import AuditLog
 from hub.errors import WorkspaceError, WorkspaceLocked
-from hub.secrets import require_secret, secret_bytes
+from hub.settings import HubSettings
 from hub.state import StateStore
 from matching.outputs import MatchOutputs
 
@@ -191,10 +191,9 @@ class Workspace:
         self.create()
         return StateStore(self.state_path)
 
-    def open_audit(self) -> AuditLog:
+    def open_audit(self, settings: HubSettings) -> AuditLog:
         """The workspace's audit log, keyed by the audit key (kept outside the workspace)."""
-        key = require_secret("audit_key", "it authenticates the audit log")
-        return AuditLog(self.audit, secret_bytes(key))
+        return AuditLog(self.audit, settings.audit_key_bytes(), actor=settings.actor_name)
 
     @contextmanager
     def lock(self) -> Iterator[None]:

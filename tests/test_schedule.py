@@ -22,6 +22,7 @@ from hub.output import Reporter
 from hub.run.cron import cadence, is_due, next_run
 from hub.run.schedule import Scheduler
 from hub.run.status import feed_status_rows, render_table
+from hub.settings import HubSettings
 from hub.state import StateStore
 from hub.workspace import Workspace
 from tests.sftp_support import MINIMAL_FORMAT, csv_bytes, feed_config
@@ -64,7 +65,8 @@ def folder_config(tmp_path: Path, **feed: Any) -> HubConfig:
         "pattern": "*.csv",
         "completeness": {"stable_seconds": 0, "min_age_seconds": 0},
     }
-    return HubConfig(workspace=tmp_path / "ws", feeds=[feed_config("police", source, **feed)])
+    feeds = [feed_config("police", source, **feed)]
+    return HubConfig(workspace=tmp_path / "ws", feeds=feeds, settings=HubSettings())
 
 
 def test_status_says_when_a_feed_is_stale_and_what_failed_last(tmp_path):

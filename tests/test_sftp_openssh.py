@@ -114,6 +114,19 @@ def test_password_from_a_secrets_file(server, tmp_path):
     assert outcome.error is None and outcome.landed == ["a.csv"]
 
 
+def test_password_from_the_environment_the_hub_hands_down(server, tmp_path, monkeypatch):
+    server.accounts["pw_partner"].write("a.csv", csv_bytes(1))
+    monkeypatch.delenv("IOMHUB_TEST_PW", raising=False)  # not in the process environment
+    source = server.source_settings(
+        "pw_partner", private_key_file=None, password_env="IOMHUB_TEST_PW"
+    )
+    handed_down = {"IOMHUB_TEST_PW": PARTNER_PASSWORD}
+
+    outcome = Puller(tmp_path).pull(feed_config("pw_partner", source), environment=handed_down)
+
+    assert outcome.error is None and outcome.landed == ["a.csv"]
+
+
 def test_hashed_known_hosts_file_pins_the_server(server, tmp_path):
     known_hosts = tmp_path / "known_hosts"
     known_hosts.write_text(f"[other.example]:22 {server.host_public_key}\n{server.host_key_line}\n")

@@ -61,9 +61,8 @@ def config() -> None:
 @error_boundary
 def config_check(options: Options, config_path: Path) -> None:
     """Validate the hub file and every feed file, without contacting any partner."""
-    from hub.config import load_config
 
-    hub_config = load_config(config_path)
+    hub_config = options.load_config(config_path)
     document = {
         "config": str(config_path),
         "workspace": str(hub_config.workspace),
@@ -95,10 +94,9 @@ def config_schema(options: Options, out: Path) -> None:
 
 
 def _run(options: Options, config_path: Path, *, pull: bool, command: str) -> None:
-    from hub.config import load_config
     from hub.run.pipeline import run_once
 
-    hub_config = load_config(config_path)
+    hub_config = options.load_config(config_path)
     summary = run_once(hub_config, options.reporter(), pull=pull, command=command)
     options.emit(summary.as_dict())
     if not options.json_mode and not options.quiet:
@@ -137,10 +135,9 @@ def ingest_command(options: Options, config_path: Path) -> None:
 @error_boundary
 def status_command(options: Options, config_path: Path) -> None:
     """Per feed: last success, last error, stale or not, and the current extract."""
-    from hub.config import load_config
     from hub.run.status import feed_status_rows, render_table
 
-    rows = feed_status_rows(load_config(config_path))
+    rows = feed_status_rows(options.load_config(config_path))
     options.emit({"feeds": [row.as_dict() for row in rows]})
     if not options.json_mode:
         click.echo(render_table(rows))
@@ -189,7 +186,14 @@ def demo_command(options: Options, demo_dir: Path, people: int, seed: int) -> No
     """Run the main job end to end on built-in synthetic partners, and say what happened."""
     from hub.demo.runner import run_demo
 
-    summary = run_demo(demo_dir, people=people, seed=seed, reporter=options.reporter())
+    summary = run_demo(
+        demo_dir,
+        people=people,
+        seed=seed,
+        reporter=options.reporter(),
+        settings=options.settings,
+        environment=options.environment,
+    )
     options.emit(summary)
     if summary.get("failed"):
         sys.exit(EXIT_PARTIAL)
@@ -228,10 +232,9 @@ def audit_verify(options: Options, config_path: Path) -> None:
     """Check every entry's chain, hash and HMAC; name the first bad entry; exit 1 if any."""
     from dataclasses import asdict
 
-    from hub.config import load_config
     from hub.governance.audit_verify import verify_audit_log
 
-    result = verify_audit_log(load_config(config_path))
+    result = verify_audit_log(options.load_config(config_path))
     options.emit(asdict(result))
     if not options.json_mode:
         if result.ok:

@@ -1,20 +1,27 @@
 """What every ``iomhub`` command shares: global options, the one error boundary, exit codes.
 
-Command modules (``hub/cli/*.py``) import from here; ``hub/cli/__init__.py`` assembles them.
+The environment is read here, once per command: :class:`Options` holds the settings (secrets,
+operator) and the environment mapping, and passes them to the config loader, which carries them
+down. Command modules (``hub/cli/*.py``) import from here; ``hub/cli/__init__.py`` assembles them.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Callable
-from functools import wraps
+from collections.abc import Callable, Mapping
+from functools import cached_property, wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from schemas.errors import HubError
+
+if TYPE_CHECKING:
+    from hub.config import HubConfig
+    from hub.settings import HubSettings
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_LOCKED, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,6 +34,21 @@ class Options:
         self.quiet = quiet
         self.json_mode = json_mode
         self.debug = debug
+        self.environment: Mapping[str, str] = dict(os.environ)
+        """The process environment, read once: ``${NAME}`` in the config and source secrets."""
+
+    @cached_property
+    def settings(self) -> HubSettings:
+        """The hub's settings (secrets, operator), read once from the environment."""
+        from hub.settings import HubSettings
+
+        return HubSettings()
+
+    def load_config(self, config_path: Path) -> HubConfig:
+        """The hub config, carrying this command's settings and environment."""
+        from hub.config import load_config
+
+        return load_config(config_path, settings=self.settings, environment=self.environment)
 
     def reporter(self) -> Any:
         from hub.output import Reporter

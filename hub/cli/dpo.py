@@ -48,12 +48,11 @@ def report_dpo(
     as_json: bool,
 ) -> None:
     """Agreements, disclosures, re-identifications, quarantine and retention over a period."""
-    from hub.config import load_config
     from hub.governance.dpo_report import build_dpo_report, write_dpo_report
 
     if out is None and not (as_json or options.json_mode):
         raise click.UsageError("give --out FILE.html (or FILE.json), or --json")
-    config = load_config(config_path)
+    config = options.load_config(config_path)
     if out is not None:
         document = write_dpo_report(config, out, since, until)
     else:
@@ -92,10 +91,9 @@ def retention() -> None:
 @error_boundary
 def retention_apply(options: Options, config_path: Path, really: bool) -> None:
     """List what is past retention; with --apply erase it and log each erasure."""
-    from hub.config import load_config
     from hub.governance.retention import run_retention
 
-    config = load_config(config_path)
+    config = options.load_config(config_path)
     outcome = run_retention(config, apply=really)
     options.emit(outcome.as_dict(config.workspace))
     due, held = outcome.due, outcome.held_beyond_retention
@@ -136,12 +134,11 @@ def person_find(
     options: Options, config_path: Path, source: str, record_id: str, reason: str
 ) -> None:
     """Every record held for the person behind one partner record, and every release of them."""
-    from hub.config import load_config
     from hub.governance.person_find import find_and_log
     from hub.workspace import Workspace
 
-    config = load_config(config_path)
-    audit = Workspace(config.workspace).open_audit()
+    config = options.load_config(config_path)
+    audit = Workspace(config.workspace).open_audit(config.settings)
     holdings = find_and_log(config, audit, source, record_id, reason)
     options.emit(holdings.as_dict())
     if options.json_mode:

@@ -42,10 +42,9 @@ def match() -> None:
 @error_boundary
 def match_run(options: Options, config_path: Path) -> None:
     """Match the current extracts now (even when nothing changed)."""
-    from hub.config import load_config
     from hub.run.match_run import match_now
 
-    result = match_now(load_config(config_path), options.reporter())
+    result = match_now(options.load_config(config_path), options.reporter())
     options.emit(result.as_dict())
     counts = result.counts
     if counts and not options.json_mode and not options.quiet:
@@ -65,10 +64,9 @@ def match_run(options: Options, config_path: Path) -> None:
 def match_train(options: Options, config_path: Path, max_pairs: float, seed: int,
                 pin: bool) -> None:  # fmt: skip
     """Estimate the model from the workspace's current records and save a versioned file."""
-    from hub.config import load_config
     from hub.run.match_run import train_model
 
-    model = train_model(load_config(config_path), options.reporter(), max_pairs=max_pairs,
+    model = train_model(options.load_config(config_path), options.reporter(), max_pairs=max_pairs,
                         seed=seed, pin=pin)  # fmt: skip
     options.emit(model.as_dict())
     if not options.json_mode:
@@ -92,11 +90,10 @@ def match_review(options: Options, config_path: Path, pair: str | None, decision
                  note: str | None, reviewer: str | None, interactive: bool,
                  limit: int) -> None:  # fmt: skip
     """Show pairs the model could not settle, with the evidence; record decisions."""
-    from hub.config import load_config
     from hub.run.review import decide_pair, pending_reviews, record_decision
     from matching.review import describe_pair
 
-    config = load_config(config_path)
+    config = options.load_config(config_path)
     by = reviewer or getpass.getuser()
     if pair or decision:
         if not (pair and decision):
@@ -142,11 +139,10 @@ def match_review(options: Options, config_path: Path, pair: str | None, decision
 def match_explain(options: Options, config_path: Path, left: str | None, right: str | None,
                   pair: str | None) -> None:  # fmt: skip
     """Explain the score of one pair of records (FEED:RECORD_ID FEED:RECORD_ID)."""
-    from hub.config import load_config
     from hub.run.explain import explain_records, explain_review_pair
     from matching.score import evidence_in_words
 
-    config = load_config(config_path)
+    config = options.load_config(config_path)
     if pair:
         explained = explain_review_pair(config, pair)
     elif left and right:
@@ -174,10 +170,9 @@ def links() -> None:
 @error_boundary
 def links_export(options: Options, config_path: Path, out: Path) -> None:
     """Write the links (source, source_record_id, person_id) as CSV or Parquet."""
-    from hub.config import load_config
     from hub.run.match_run import export_links
 
-    exported = export_links(load_config(config_path), out)
+    exported = export_links(options.load_config(config_path), out)
     options.emit({"out": str(exported.out), "links": exported.links})
     if not options.json_mode and not options.quiet:
         click.echo(f"{exported.links:,} links -> {exported.out}")

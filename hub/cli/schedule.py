@@ -31,10 +31,9 @@ def schedule_command(options: Options, config_path: Path, once: bool, max_wait: 
     Runs until SIGTERM or Ctrl-C, which stop it after the step in hand (exit 0). Runs never
     overlap with each other or with `iomhub run`: they share the workspace lock.
     """
-    from hub.config import load_config
     from hub.run.schedule import run_schedule
 
-    summary = run_schedule(load_config(config_path), options.reporter(), once=once,
+    summary = run_schedule(options.load_config(config_path), options.reporter(), once=once,
                            max_wait_seconds=max_wait)  # fmt: skip
     if not once:
         return

@@ -34,10 +34,9 @@ def agreements_group() -> None:
 def agreements_check(options: Any, config_path: Path, today: datetime.datetime | None) -> None:
     """Per recipient: the effective fields and the clause that allows each; warn of reviews and
     expiries within 30 days; fail on a malformed or contradictory agreement (exit 2)."""
-    from hub.config import load_config
     from hub.governance.agreements_check import check_agreements
 
-    check = check_agreements(load_config(config_path), today.date() if today else None)
+    check = check_agreements(options.load_config(config_path), today.date() if today else None)
     options.emit(check.as_dict())
     if options.json_mode:
         return
@@ -81,11 +80,10 @@ def publish_command(
     options: Any, config_path: Path, recipients: tuple[str, ...], force: bool
 ) -> None:
     """Publish each recipient's release from the matched view: checked, then all or nothing."""
-    from hub.config import load_config
     from hub.run.pipeline import publish_now
 
     outcomes = publish_now(
-        load_config(config_path), options.reporter(), recipients=list(recipients) or None,
+        options.load_config(config_path), options.reporter(), recipients=list(recipients) or None,
         force=force,
     )  # fmt: skip
     options.emit({"releases": [outcome.__dict__ for outcome in outcomes]})
@@ -111,12 +109,11 @@ def reidentify_command(
     options: Any, config_path: Path, recipient: str, pseudonym: str, reason: str
 ) -> None:
     """Map a recipient's pseudonym back to the hub's person (authorised operators; audited)."""
-    from hub.config import load_config
     from hub.governance.reidentify import reidentify
     from hub.workspace import Workspace
 
-    config = load_config(config_path)
-    audit = Workspace(config.workspace).open_audit()
+    config = options.load_config(config_path)
+    audit = Workspace(config.workspace).open_audit(config.settings)
     result = reidentify(config, recipient, pseudonym, reason, audit)
     options.emit(result.__dict__)
     if options.json_mode:

@@ -9,4 +9,4 @@ from hub.workspace import Workspace
 
 def verify_audit_log(config: HubConfig) -> VerifyResult:
     """Check the whole log; the result names the first bad entry, or the last good hash."""
-    return Workspace(config.workspace).open_audit().verify()
+    return Workspace(config.workspace).open_audit(config.settings).verify()

@@ -214,7 +214,7 @@ def build_dpo_report(
         until + datetime.timedelta(days=1), datetime.time(), datetime.UTC
     )
     workspace = Workspace(config.workspace)
-    audit = workspace.open_audit()
+    audit = workspace.open_audit(config.settings)
     result, verified = audit.verified_events()
     entries = [e for e in verified if start <= e.time < end]
     by_operation: dict[Operation, list[AuditEntry]] = defaultdict(list)
@@ -238,7 +238,7 @@ def build_dpo_report(
         "report": "dpo",
         "version": REPORT_VERSION,
         "generated_at": now.isoformat(timespec="seconds"),
-        "generated_by": current_actor(),
+        "generated_by": current_actor(config.settings),
         "period": {"since": since.isoformat(), "until": until.isoformat()},
         "workspace": str(config.workspace),
         "audit": {

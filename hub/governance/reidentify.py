@@ -20,7 +20,7 @@ from typing import Any
 from hub.audit import AuditLog, current_actor
 from hub.audit_events import Reidentified, ReidentifyFailed, ReidentifyRefused
 from hub.config import HubConfig
-from hub.run.publish import load_sharing, master_key
+from hub.run.publish import load_sharing
 from hub.workspace import Workspace
 from schemas.duckdb_session import connect
 from schemas.errors import HubError
@@ -67,7 +67,7 @@ def reidentify(
     """Map one of ``recipient``'s pseudonyms back to the internal person, and record it."""
     reason = reason.strip()
     pseudonym = pseudonym.strip().lower()
-    actor = current_actor()
+    actor = current_actor(config.settings)
     if not re.match(PSEUDONYM_PATTERN, pseudonym):
         # Whatever was typed is not recorded: it might be a name rather than a pseudonym.
         _refuse(
@@ -114,7 +114,7 @@ def _look_up(
     config: HubConfig, recipient: str, pseudonym: str, audit: AuditLog, reason: str
 ) -> Reidentification:
     settings = config.recipient(recipient)
-    master = master_key()
+    master = config.settings.master_key_bytes()
     workspace = Workspace(config.workspace)
     con = connect()
     try:

@@ -103,7 +103,7 @@ def run_retention(config: HubConfig, *, apply: bool) -> RetentionRun:
     """Plan retention under the workspace lock; with ``apply``, erase what is due and log it."""
     workspace = Workspace(config.workspace)
     with workspace.lock():
-        audit = workspace.open_audit() if apply else None
+        audit = workspace.open_audit(config.settings) if apply else None
         plan = plan_retention(config)
         erased = apply_retention(config, plan, audit) if audit is not None else []
     due = tuple(item for item in plan if item.due)

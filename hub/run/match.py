@@ -114,7 +114,7 @@ def match_stage(
     record["fingerprint"] = fingerprint
     record["extracts"] = [f.stem for f in files]
     folder.run_record.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    workspace.open_audit().record(MatchRun.of_counts(counts))
+    workspace.open_audit(config.settings).record(MatchRun.of_counts(counts))
     reporter.done(f"report: {folder.report}")
     return counts
 

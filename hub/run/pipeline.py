@@ -132,7 +132,7 @@ def run_once(
         state = run.state
         summary = RunSummary(run.run_id)
         run.totals = summary.totals
-        audit = workspace.open_audit()
+        audit = workspace.open_audit(config.settings)
         record_config_changes(config, state, audit)
         if pull:
             reporter.step("Pulling partner extracts")
@@ -173,7 +173,7 @@ def publish_now(
     with workspace.lock():
         state = workspace.open_state()
         try:
-            audit = workspace.open_audit()
+            audit = workspace.open_audit(config.settings)
             record_config_changes(config, state, audit)
             return publish_all(config, workspace, state, audit, reporter,
                                recipients=recipients, force=force)  # fmt: skip

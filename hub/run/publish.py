@@ -47,7 +47,6 @@ from hub.run.release_files import (
     write_json,
     write_view_files,
 )
-from hub.secrets import require_secret, secret_bytes
 from hub.sharing_config import RecipientConfig
 from hub.state import StateStore, utc_now
 from hub.workspace import ReleaseRecord, Workspace
@@ -69,10 +68,6 @@ Step = Callable[[str], None]
 PSEUDONYM_SCHEME = "HMAC-SHA256, first 128 bits in hex; key per recipient by HKDF-SHA256"
 
 
-def master_key() -> bytes:
-    """The master key that every recipient's pseudonym key is derived from."""
-    secret = require_secret("master_key", "every recipient's pseudonym key is derived from it")
-    return secret_bytes(secret)
 
 
 def load_sharing(config: HubConfig) -> AgreementSet:
@@ -158,7 +153,7 @@ def publish_all(
             audit,
             reporter,
             agreements,
-            master_key(),
+            config.settings.master_key_bytes(),
             today or today_utc(),
             con,
             sha256_file(persons),
@@ -488,7 +483,7 @@ def _deliver_latest(
     key = f"delivered:{recipient.name}:{latest.name}"
     if context.state.fact(key):
         return
-    location = push_release(recipient, latest)
+    location = push_release(recipient, latest, context.config.environment)
     context.audit.record(
         ReleaseDelivered(recipient=recipient.name, release_id=latest.name, to=location)
     )

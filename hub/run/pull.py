@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from connectors.pull import PullReport, pull_feed
@@ -45,16 +45,19 @@ def pull_all(
     for feed in feeds if feeds is not None else config.feeds:
         if should_stop is not None and should_stop():
             break
-        outcomes.append(pull_one(feed, workspace, state, audit, reporter, sleep=sleep))
+        outcomes.append(pull_one(feed, workspace, state, audit, reporter, sleep=sleep,
+                                 environment=config.environment))  # fmt: skip
     return outcomes
 
 
 def pull_one(
     feed: FeedConfig, workspace: Workspace, state: StateStore, audit: AuditLog,
     reporter: Reporter,
-    *, sleep: Sleep | None = None,
+    *, sleep: Sleep | None = None, environment: Mapping[str, str] | None = None,
 ) -> FeedPullOutcome:  # fmt: skip
     """Pull one feed; errors are recorded and reported, not raised.
+
+    ``environment`` holds the variables the source names for its secrets (the config's).
 
     Transient errors (refused, timed out, dropped) are retried with backoff and jitter within
     the source's ``retry`` budget; an interrupted download resumes where it stopped. Terminal
@@ -70,7 +73,7 @@ def pull_one(
     while True:
         report = PullReport(feed.name, landed=report.landed)  # files landed so far are kept
         try:
-            with open_connector(feed.source, feed.name) as connector:
+            with open_connector(feed.source, feed.name, environment) as connector:
                 pull_feed(
                     connector, feed.name, feed.source, landing=workspace.landing,
                     quarantine=workspace.quarantine, ledger=state, retrier=retrier,

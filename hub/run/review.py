@@ -129,7 +129,7 @@ def record_decision(
     from matching.registry import PersonRegistry
 
     workspace = Workspace(config.workspace)
-    audit = workspace.open_audit()
+    audit = workspace.open_audit(config.settings)
     audit.record(ReviewDecisionEvent.of_pair(pair.as_row(), same, note, decided_by))
     with PersonRegistry(workspace.matched.registry) as registry:
         registry.decide(pair.left, pair.right, same, by=decided_by, note=note)
