@@ -68,8 +68,6 @@ Step = Callable[[str], None]
 PSEUDONYM_SCHEME = "HMAC-SHA256, first 128 bits in hex; key per recipient by HKDF-SHA256"
 
 
-
-
 def load_sharing(config: HubConfig) -> AgreementSet:
     """The hub's agreements, checked against its feeds and recipients."""
     return load_agreements(
