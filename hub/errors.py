@@ -13,3 +13,9 @@ class WorkspaceLocked(WorkspaceError):
     """Another hub run holds the workspace lock."""
 
     exit_code = 3
+
+
+class ExtractError(HubError):
+    """An extract named by an officer cannot be found or acted on (e.g. accepted)."""
+
+    exit_code = 2
