@@ -7,6 +7,9 @@ write is its own transaction, so a crash never leaves a half-recorded step.
 Each landed file is a delivery (a row of ``files``); deliveries of the same bytes share one
 extract, ingested once. A delivery stays unhandled until the ingest stage has looked at it, so
 a re-sent earlier extract is noticed even when the pull and the ingest run apart.
+
+One module on purpose, a little over 400 lines: every read and write of ``state.db`` in one
+place, so its schema and transactions are seen together.
 """
 
 from __future__ import annotations
@@ -242,7 +245,7 @@ class StateStore:
         self._set_status(extract_id, "ingested", detail or {}, current=True)
 
     def reopen_extract(self, extract_id: str, name: str, landed_path: Path) -> None:
-        """Make an erased extract pending again, from a new delivery of its bytes."""
+        """Make a rejected or erased extract pending again, from a new delivery of its bytes."""
         with self.transaction() as db:
             db.execute(
                 "UPDATE extracts SET status='pending', name=?, landed_path=? WHERE extract_id=?",
@@ -293,11 +296,8 @@ class StateStore:
         with self.transaction() as db:
             db.execute("UPDATE files SET handled=1 WHERE rowid=?", (delivery.seq,))
 
-    def deliveries(self, feed: str, name: str | None = None) -> list[Delivery]:
-        """A feed's deliveries (landed or rejected on checksum), optionally under one name,
-        in the order they arrived."""
-        if name is None:
-            return self._deliveries("WHERE feed=? ORDER BY rowid", (feed,))
+    def deliveries(self, feed: str, name: str) -> list[Delivery]:
+        """A feed's deliveries under one name (landed or rejected on checksum), oldest first."""
         return self._deliveries("WHERE feed=? AND name=? ORDER BY rowid", (feed, name))
 
     def latest_deliveries(self) -> dict[str, Delivery]:

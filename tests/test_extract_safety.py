@@ -40,9 +40,11 @@ def police_rows(count: int, *, iso_dates: bool = False) -> list[str]:
     return rows
 
 
-def cli(*args: str) -> Result:
-    return CliRunner().invoke(main, [*args[:-1], "--config", str(EXAMPLE_CONFIG)]
-                              if args[-1] == "+config" else list(args))  # fmt: skip
+def accept(file: str, *reason: str) -> Result:
+    """``iomhub extract accept police FILE`` with ``--reason`` when one is given."""
+    options = ["--reason", *reason] if reason else []
+    return CliRunner().invoke(main, ["extract", "accept", "--config", str(EXAMPLE_CONFIG),
+                                     "police", file, *options])  # fmt: skip
 
 
 def run(*flags: str) -> Result:
@@ -109,11 +111,9 @@ def test_a_short_extract_is_held_and_an_officer_may_accept_it(example_env: Path)
     assert json.loads(result.stdout)["totals"]["extracts_held"] == 1
     assert police_status()["current_extract"] == "police_nominals_20261122.csv"
 
-    accept = ["extract", "accept", "--config", str(EXAMPLE_CONFIG), "police"]
-    no_reason = CliRunner().invoke(main, [*accept, "police_nominals_20261123.csv"])
+    no_reason = accept("police_nominals_20261123.csv")
     assert no_reason.exit_code == 2 and "--reason" in no_reason.output
-    accepted = CliRunner().invoke(main, [*accept, "police_nominals_20261123.csv", "--reason",
-                                         "partner closed 25 cases this week"])  # fmt: skip
+    accepted = accept("police_nominals_20261123.csv", "partner closed 25 cases this week")
     assert accepted.exit_code == 0, accepted.output
     assert "police/police_nominals_20261123.csv is current" in accepted.output
     status = police_status()
@@ -123,9 +123,9 @@ def test_a_short_extract_is_held_and_an_officer_may_accept_it(example_env: Path)
     assert entry["operation"] == "alteration"
     assert entry["reason"] == "partner closed 25 cases this week"
     assert entry["counts"]["rows_accepted"] == 5
-    again = CliRunner().invoke(main, [*accept, "police_nominals_20261123.csv", "--reason", "x"])
+    again = accept("police_nominals_20261123.csv", "x")
     assert again.exit_code == 2 and "is not held" in again.output
-    unknown = CliRunner().invoke(main, [*accept, "nothing.csv", "--reason", "x"])
+    unknown = accept("nothing.csv", "x")
     assert unknown.exit_code == 2 and "has no extract 'nothing.csv'" in unknown.output
     assert run().exit_code == 0  # matched and published from the accepted extract
 
@@ -138,8 +138,7 @@ def test_a_resent_earlier_extract_becomes_current_again_without_a_second_ingest(
     assert run().exit_code == 0
     write_police(drop, police_rows(5), name="police_nominals_20261123.csv")
     assert run().exit_code == 4
-    accepted = cli("extract", "accept", "police", "police_nominals_20261123.csv", "--reason",
-                   "confirmed with the force", "+config")  # fmt: skip
+    accepted = accept("police_nominals_20261123.csv", "confirmed with the force")
     assert accepted.exit_code == 0, accepted.output
     shutil.copy(first, drop / "police_nominals_20261124.csv")
 
@@ -259,3 +258,22 @@ def test_a_state_database_from_before_keeps_its_current_extracts(tmp_path: Path)
         assert state.current_extracts()["police"].name == "a.csv"
     finally:
         state.close()
+
+
+def test_the_bytes_of_a_rejected_file_are_tried_again(example_env: Path) -> None:
+    drop = example_env / "police"
+    write_police(drop, police_rows(30), name="police_nominals_20261122.csv")
+    assert run().exit_code == 0
+    (drop / "police_nominals_20261123.csv").write_text(
+        "NominalID;Surname\nDC1;THOMSON\n", encoding="utf-8")  # fmt: skip
+    assert run().exit_code == 4
+    shutil.copy(drop / "police_nominals_20261123.csv", drop / "police_nominals_20261124.csv")
+
+    result = run("--json")
+
+    assert result.exit_code == 4
+    (outcome,) = json.loads(result.stdout)["extracts"]
+    assert outcome["status"] == "rejected" and outcome["file"] == "police_nominals_20261124.csv"
+    status = police_status()
+    assert status["current_extract"] == "police_nominals_20261122.csv"
+    assert "police_nominals_20261124.csv rejected" in status["problem"]

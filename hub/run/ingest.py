@@ -5,9 +5,10 @@ read; the state database then records the outcome. A file that cannot be taken i
 recorded as rejected with the reason; its raw bytes stay in ``landing/``. A staged extract much
 worse than its feed's current one is held, not made current (:mod:`hub.run.extracts`).
 
-Bytes already ingested (same feed and sha256) are never ingested again: a file with the same
+Bytes already staged (same feed and sha256) are never ingested again: a file with the same
 bytes as the current extract is reported and set aside; one with the bytes of an earlier extract
-is a re-send, and that extract, staged already, becomes current again.
+is a re-send, and that extract, staged already, becomes current again. The bytes of a rejected
+extract are tried again (its feed's format may have been fixed since).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def ingest_pending(
         extract = state.extract(delivery.extract_id)
         if feed is None or extract is None:
             continue
-        if extract.status == "erased":  # its files are gone: take these bytes in again
+        if extract.status in ("erased", "rejected"):  # never taken in, or its files are gone
             state.reopen_extract(extract.extract_id, delivery.name, delivery.path)
             extract = state.extract(delivery.extract_id) or extract
         if extract.status == "pending":
@@ -84,15 +85,11 @@ def _delivered_again(
     delivery: Delivery, extract: Extract, fmt: FeedFormat, state: StateStore, audit: AuditLog,
     reporter: Reporter,
 ) -> ExtractOutcome:  # fmt: skip
-    """A file with the bytes of an extract already taken in: never ingested again."""
+    """A file with the bytes of an extract already staged: never ingested again."""
     label = f"ingest {delivery.feed}/{delivery.name}"
     outcome = ExtractOutcome(delivery.feed, extract.extract_id, delivery.name, extract.status,
                              same_as=extract.name)  # fmt: skip
     current = state.current_extracts().get(extract.feed)
-    if extract.status == "rejected":
-        outcome.error = f"same bytes as {extract.name}, rejected: {extract.detail.get('error')}"
-        reporter.problem(f"{label}: {outcome.error}")
-        return outcome
     if current is not None and current.extract_id == extract.extract_id:
         outcome.status = "duplicate"
         reporter.warning(f"{label}: same bytes as {extract.name}, the current extract; not "
