@@ -62,6 +62,8 @@ class PullReport:
     """Files not yet complete (still uploading or too recent)."""
     refused: list[str] = field(default_factory=list)
     """Reasons for names refused as unsafe, and files rejected on checksum."""
+    rejected: list[str] = field(default_factory=list)
+    """Files fetched and rejected on their checksum (kept in quarantine, never landed)."""
     vanished: list[str] = field(default_factory=list)
     """Files that disappeared or changed between listing and the end of their download."""
 
@@ -284,6 +286,7 @@ def pull_feed(
                 )
                 ledger.record_rejected(feed, remote, sha256, kept, reason)
                 report.refused.append(f"{remote.name!r}: {reason}; kept at {kept}")
+                report.rejected.append(remote.name)
                 continue
         day = datetime.datetime.fromtimestamp(clock(), datetime.UTC).strftime("%Y-%m-%d")
         path = _land(temporary, feed_landing, remote.name, sha256, day)

@@ -108,6 +108,42 @@ class IngestRejected(AuditEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ExtractHeld(AuditEvent):
+    """A new extract kept from becoming current: it lost or quarantined too many rows."""
+
+    operation = Operation.ALTERATION
+    action = "extract_held"
+    feed: str
+    extract_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtractResent(AuditEvent):
+    """An earlier extract sent again (same bytes): current again from its staged rows."""
+
+    operation = Operation.ALTERATION
+    action = "extract_resent"
+    feed: str
+    extract_id: str
+    replaced: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtractAccepted(AuditEvent):
+    """A held extract made current on purpose by an officer, with the reason given."""
+
+    operation = Operation.ALTERATION
+    action = "extract_accepted"
+    feed: str
+    extract_id: str
+    replaced: str | None = None
+    rows_accepted: Count
+    rows_quarantined: Count
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReviewDecision(AuditEvent):
     """A reviewer's decision on a pair of records (it overrides the model from then on)."""
 
@@ -362,7 +398,8 @@ class ConfigRemoved(AuditEvent):
 
 
 EVENT_TYPES: tuple[type[AuditEvent], ...] = (
-    Pull, Ingest, IngestRejected, ReviewDecision, MatchRun, Release, ReleaseWithheld,
+    Pull, Ingest, IngestRejected, ExtractHeld, ExtractResent, ExtractAccepted, ReviewDecision,
+    MatchRun, Release, ReleaseWithheld,
     ReleaseRejected, ReleaseDelivered, Reidentified, ReidentifyRefused, ReidentifyFailed,
     PersonFound, ExtractErased, RejectedFileErased, ReleaseErased, ConfigChanged, ConfigRemoved,
 )  # fmt: skip

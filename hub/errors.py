@@ -32,3 +32,9 @@ class InvalidRequest(HubError):
     """A request the hub cannot act on as given (a wrong file type, a missing choice)."""
 
     exit_code = 2
+
+
+class ExtractError(HubError):
+    """An extract named by an officer cannot be found or acted on (e.g. accepted)."""
+
+    exit_code = 2

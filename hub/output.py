@@ -1,7 +1,8 @@
 """What the hub tells the person running it: progress, results and problems.
 
 Human output goes to stderr line by line (progress for long steps as rows and rows per second);
-``--quiet`` keeps only problems; ``--json`` prints nothing but the final JSON document on stdout.
+``--quiet`` keeps only problems and warnings; ``--json`` prints nothing but the final JSON
+document on stdout.
 Nothing printed here contains personal data: only feed names, file names, counts and reasons.
 """
 
@@ -42,6 +43,12 @@ class Reporter:
         """Something worth knowing that is not a failure."""
         if not self.quiet:
             self._print(f"  note: {message}", fg="yellow")
+
+    def warning(self, message: str) -> None:
+        """Not a failure, but the person running the hub must hear of it (e.g. a partner sent
+        the same bytes again); shown even with --quiet, unless output is JSON."""
+        if not self.json_mode:
+            self._print(f"  warning: {message}", fg="yellow")
 
     def problem(self, message: str) -> None:
         """Something failed; always shown unless output is JSON."""

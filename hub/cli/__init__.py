@@ -11,7 +11,8 @@ Exit codes:
 1     a failure the hub could not work around (the message says what and where)
 2     invalid configuration or usage
 3     the workspace is locked by another run
-4     the run finished, but a feed failed or an extract was rejected (others went on)
+4     the run finished, but a feed failed, a file or an extract was rejected, or an extract
+      was held (others went on)
 130   interrupted
 ====  ==============================================================================
 
@@ -36,6 +37,7 @@ from hub.cli.common import (
     config_option,
     error_boundary,
 )
+from hub.cli.extract import extract_group
 from hub.cli.schedule import schedule_command
 
 
@@ -105,7 +107,7 @@ def _run(options: Options, config_path: Path, *, pull: bool, command: str) -> No
             f"run {summary.run_id}: {totals['files_pulled']} file(s) pulled, "
             f"{totals['rows_ingested']:,} rows ingested, {totals['rows_quarantined']:,} "
             f"quarantined, {totals['feeds_failed']} feed(s) failed, "
-            f"{totals['extracts_rejected']} extract(s) rejected"
+            f"{totals['extracts_rejected']} extract(s) rejected, {totals['extracts_held']} held"
         )
     if summary.failed:
         sys.exit(EXIT_PARTIAL)
@@ -254,5 +256,5 @@ def audit_verify(options: Options, config_path: Path) -> None:
 
 cli_sharing.register(main)
 cli_match.register(main)
-for command in (*cli_dpo.COMMANDS, schedule_command):
+for command in (*cli_dpo.COMMANDS, schedule_command, extract_group):
     main.add_command(command)

@@ -46,10 +46,11 @@ class RunSummary:
 
     @property
     def failed(self) -> bool:
-        """Whether any feed, extract or stage failed (others may still have succeeded)."""
+        """Whether any feed, file, extract or stage failed (others may still have succeeded):
+        a file rejected on its checksum, an extract rejected or held all count."""
         return (
-            any(p.error for p in self.pulls)
-            or any(e.status == "rejected" for e in self.extracts)
+            any(p.error or p.rejected for p in self.pulls)
+            or any(e.status in ("rejected", "held") for e in self.extracts)
             or self.match_error is not None
             or any(r.error for r in self.releases)
         )
@@ -59,8 +60,11 @@ class RunSummary:
         return {
             "files_pulled": sum(len(p.landed) for p in self.pulls),
             "feeds_failed": sum(1 for p in self.pulls if p.error),
+            "files_rejected": sum(len(p.rejected) for p in self.pulls),
             "extracts_ingested": sum(1 for e in self.extracts if e.status == "ingested"),
             "extracts_rejected": sum(1 for e in self.extracts if e.status == "rejected"),
+            "extracts_held": sum(1 for e in self.extracts if e.status == "held"),
+            "extracts_resent": sum(1 for e in self.extracts if e.status == "resent"),
             "rows_ingested": sum(e.rows_accepted for e in self.extracts),
             "rows_quarantined": sum(e.rows_rejected for e in self.extracts),
             "people_matched": self.match["persons"] if self.match else 0,
@@ -139,8 +143,8 @@ def run_once(
             with _stage(summary, "pull", on_stage):
                 summary.pulls = pull_all(config, workspace, state, audit, reporter, feeds,
                                          sleep=sleep, should_stop=stop)  # fmt: skip
-        nothing_new = not any(p.landed for p in summary.pulls) and not state.extracts(
-            status="pending")  # fmt: skip
+        nothing_new = not any(p.landed for p in summary.pulls) and not (
+            state.extracts(status="pending") or state.unhandled_deliveries())  # fmt: skip
         if stop() or (only_if_new and nothing_new):
             run.finish("stopped" if stop() else "ok")
             return summary

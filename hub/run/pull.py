@@ -26,6 +26,8 @@ class FeedPullOutcome:
     already_seen: int = 0
     waiting: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    """Files rejected on their checksum: the run fails (exit 4) and status shows them."""
     vanished: list[str] = field(default_factory=list)
     retries: int = 0
     error: str | None = None
@@ -108,6 +110,7 @@ def _fill(outcome: FeedPullOutcome, report: PullReport, retrier: Retrier) -> Non
     outcome.already_seen = report.already_seen
     outcome.waiting = report.waiting
     outcome.refused = report.refused
+    outcome.rejected = report.rejected
     outcome.vanished = report.vanished
     outcome.retries = retrier.retries
 

@@ -1,5 +1,9 @@
 """Feed status for data officers: last success, last error, staleness, current extract.
 
+A feed is failing when its last pull failed, or when the file it delivered last was not made
+current: rejected on its checksum, rejected whole, or held beyond the feed's limits (the
+``problem``, with its reason, until a later file or an officer's acceptance settles it).
+
 A feed is stale when its last successful pull is older than expected: older than its cadence
 (the gap between the two latest times its cron schedule names) and half again, or older than
 its ``stale_after_hours`` when that is set. A feed never pulled successfully is stale.
@@ -13,6 +17,8 @@ from typing import Any
 
 from hub.config import FeedConfig, HubConfig
 from hub.run.cron import cadence, next_run
+from hub.run.extracts import accept_hint
+from hub.state import Delivery, Extract, StateStore
 from hub.workspace import Workspace
 
 STALE_FACTOR = 1.5
@@ -29,7 +35,9 @@ class FeedStatus:
     last_error: str | None
     last_error_at: str | None
     failing: bool
-    """Whether the last error is newer than the last success."""
+    """Whether the last error is newer than the last success, or the latest file has a problem."""
+    problem: str | None
+    """Why the feed's latest file is not its current extract (held or rejected), if it is not."""
     stale: bool
     stale_after_hours: float
     hours_since_success: float | None
@@ -60,6 +68,8 @@ def feed_status_rows(config: HubConfig, now: datetime.datetime | None = None) ->
         statuses = state.feed_statuses()
         current = state.current_extracts()
         rejected = {e.feed: e for e in state.extracts(status="rejected")}
+        problems = {feed: _problem(state, delivery)
+                    for feed, delivery in state.latest_deliveries().items()}  # fmt: skip
     finally:
         state.close()
     rows = []
@@ -77,6 +87,7 @@ def feed_status_rows(config: HubConfig, now: datetime.datetime | None = None) ->
         due = next_run(feed.schedule, datetime.datetime.fromisoformat(last_attempt)) if (
             last_attempt) else now  # fmt: skip
         extract = current.get(feed.name)
+        problem = problems.get(feed.name)
         rows.append(FeedStatus(
             feed=feed.name,
             source=feed.source.describe(),
@@ -84,8 +95,9 @@ def feed_status_rows(config: HubConfig, now: datetime.datetime | None = None) ->
             last_success=last_success,
             last_error=status.get("last_error"),
             last_error_at=status.get("last_error_at"),
-            failing=bool(status.get("last_error_at")) and (
-                not last_success or status["last_error_at"] >= last_success),
+            failing=bool(problem) or (bool(status.get("last_error_at")) and (
+                not last_success or status["last_error_at"] >= last_success)),
+            problem=problem,
             stale=stale,
             stale_after_hours=round(limit.total_seconds() / 3600, 1),
             hours_since_success=age_hours,
@@ -96,6 +108,19 @@ def feed_status_rows(config: HubConfig, now: datetime.datetime | None = None) ->
             last_rejected_extract=rejected[feed.name].name if feed.name in rejected else None,
         ))  # fmt: skip
     return rows
+
+
+def _problem(state: StateStore, delivery: Delivery) -> str | None:
+    """Why a feed's latest file is not its current extract, or None when nothing is wrong."""
+    if delivery.status == "rejected":
+        return f"{delivery.name} rejected: {delivery.reason} (kept in quarantine)"
+    extract: Extract | None = state.extract(delivery.extract_id)
+    if extract is None or extract.status not in ("held", "rejected"):
+        return None
+    if extract.status == "rejected":
+        return f"{delivery.name} rejected: {extract.detail.get('error')}"
+    return (f"{delivery.name} held, not current: {extract.detail.get('held')} (if right: "
+            f"{accept_hint(extract.feed, extract.name)})")  # fmt: skip
 
 
 def render_table(rows: list[FeedStatus]) -> str:
@@ -120,6 +145,8 @@ def _when(value: str | None) -> str:
 
 
 def _error(row: FeedStatus) -> str:
+    if row.problem:
+        return row.problem  # in full: it says what to do
     if not row.last_error:
         return "-"
     text = " ".join(row.last_error.split())
