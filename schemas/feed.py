@@ -82,6 +82,12 @@ class FeedFormat(BaseModel):
         description="Accept a file with a header but no rows. Off by default: a full extract "
         "with no rows usually means a failed export, and would empty the feed.",
     )
+    max_field_length: int = Field(
+        4000,
+        ge=1,
+        description="The most characters one value may have; a longer value (a document pasted "
+        "into a field, a broken export) quarantines its row as 'field too long'.",
+    )
     fields: dict[str, str | ColumnMapping] = Field(
         description="Canonical field -> partner column (a name, or a mapping with options)."
     )

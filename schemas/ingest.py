@@ -35,6 +35,7 @@ from schemas.extract_reader import (
     read_header,
 )
 from schemas.feed import FeedFormat
+from schemas.field_checks import FieldCheck, field_flags
 from schemas.mapping_sql import (
     CompiledMapping,
     compile_mapping,
@@ -131,17 +132,21 @@ class _BlockStream:
     reading the file is kept in ``failure`` (DuckDB only reports that the stream failed).
     """
 
-    def __init__(self, blocks: Iterator[Block], inputs: dict[str, str]) -> None:
+    def __init__(
+        self, blocks: Iterator[Block], inputs: dict[str, str], checks: list[FieldCheck]
+    ) -> None:
         self._blocks = blocks
         self._inputs = inputs
+        self._checks = checks
         self._held: deque[Block] = deque()
         self.failure: BaseException | None = None
 
     def reader(self) -> pa.RecordBatchReader:
-        """The cleaned input columns, by their aliases in the mapping, and ``_row_number``."""
+        """The cleaned input columns, by their aliases in the mapping, ``_row_number`` and
+        ``_field_flags``."""
         schema = pa.schema(
             [pa.field(alias, pa.string()) for alias in self._inputs.values()]
-            + [pa.field("_row_number", pa.int64())]
+            + [pa.field("_row_number", pa.int64()), pa.field("_field_flags", pa.int64())]
         )
         return pa.RecordBatchReader.from_batches(schema, self._batches(schema))
 
@@ -149,9 +154,11 @@ class _BlockStream:
         try:
             for block in self._blocks:
                 self._held.append(block)
-                columns = [_single_array(block.cleaned[column]) for column in self._inputs]
+                cleaned = {name: _single_array(values) for name, values in block.cleaned.items()}
+                columns = [cleaned[column] for column in self._inputs]
                 numbers = _row_numbers(block.first_row, block.row_count)
-                yield pa.RecordBatch.from_arrays([*columns, numbers], schema=schema)
+                flags = field_flags(cleaned, self._checks, block.row_count)
+                yield pa.RecordBatch.from_arrays([*columns, numbers, flags], schema=schema)
         except BaseException as error:
             self.failure = error
             raise
@@ -246,7 +253,8 @@ def ingest_file(
     compiled = compile_mapping(fmt)
     bad_rows: BadRows = []
     wanted = list(dict.fromkeys([*compiled.inputs, *compiled.passthrough.values()]))
-    stream = _BlockStream(read_blocks(path, fmt, feed, header, wanted, bad_rows), compiled.inputs)
+    blocks = read_blocks(path, fmt, feed, header, wanted, bad_rows)
+    stream = _BlockStream(blocks, compiled.inputs, compiled.checks)
     con = _database().cursor()
     quarantine_con = con.cursor()  # the mapping query streams on ``con``
     quarantine_con.execute("CREATE TEMP TABLE problems (bit INTEGER, column_name VARCHAR, "
@@ -306,7 +314,7 @@ def _mapped_batches(
         for batch in con.sql(select).to_arrow_reader(MAPPED_BATCH_ROWS):
             if batch.num_rows:
                 yield pa.Table.from_batches([batch])
-    except (duckdb.Error, pa.ArrowException):
+    except (duckdb.Error, pa.ArrowException, OSError):  # Arrow reports DuckDB's as OSError
         if stream.failure is not None:
             raise stream.failure from None
         raise

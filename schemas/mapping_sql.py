@@ -17,6 +17,7 @@ from schemas.canonical import (
     field_types,
 )
 from schemas.feed import ColumnMapping, FeedFormat
+from schemas.field_checks import FieldCheck, field_checks
 from schemas.identifiers import SQL_PLANS
 
 _DEFAULT_BOOLEAN_CODES: dict[str, bool] = {
@@ -65,6 +66,8 @@ class CompiledMapping:
     """Partner column -> the alias DuckDB reads it as (cleaned: trimmed, blank as null)."""
     passthrough: dict[str, str] = field(default_factory=dict)
     """Canonical field -> partner column taken as is (cleaned), without DuckDB."""
+    checks: list[FieldCheck] = field(default_factory=list)
+    """Checks on whole values done in Arrow; their bits arrive in ``_field_flags``."""
 
     @property
     def reject_mask(self) -> int:
@@ -215,9 +218,11 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
     """Compile a feed's mapping into a SELECT over table ``batch``.
 
     ``batch`` holds the cleaned partner columns the SQL needs, named by their aliases in
-    ``inputs``, plus ``_row_number``. The SELECT yields ``row_number``, the computed canonical
-    columns (in :func:`arrow_schema` order), ``warnings``, ``_mask``, a BIGINT whose bits mark
-    the row's problems, and ``_record_hash``, a hash of the record id (equal ids, equal hashes).
+    ``inputs``, plus ``_row_number`` and ``_field_flags`` (the bits of ``checks`` each row
+    fails, which become problems after the SQL's own). The SELECT yields ``row_number``, the
+    computed canonical columns (in :func:`arrow_schema` order), ``warnings``, ``_mask``, a
+    BIGINT whose bits mark the row's problems, and ``_record_hash``, a hash of the record id
+    (equal ids, equal hashes).
     Fields in ``passthrough`` are taken from the cleaned columns directly, and ``source`` and
     ``extract_id`` are constants the caller adds. Every parsed value is computed once, level by
     level.
@@ -230,9 +235,16 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
         raw = b.raw_column(fmt.full_name.column)
         b.final.update(_name_split_sql(raw))
         b.problem(f"{raw} IS NULL", fmt.full_name.column, "full_name", "name is blank", False)
-    if len(b.conditions) > MAX_PROBLEMS:
+    checks = field_checks(fmt)
+    flags_offset = len(b.conditions)
+    flagged = [
+        Problem(flags_offset + check.bit, check.column, check.field, check.reason, True)
+        for check in checks
+    ]
+    if len(b.conditions) + len(flagged) > MAX_PROBLEMS:
         raise ValueError(
-            f"this mapping checks {len(b.conditions)} kinds of problem; at most {MAX_PROBLEMS}"
+            f"this mapping checks {len(b.conditions) + len(flagged)} kinds of problem; "
+            f"at most {MAX_PROBLEMS}"
         )
     b.final["row_number"] = "_row_number"
     record_id = b.raw_column(fmt.mappings["source_record_id"].column)
@@ -242,7 +254,7 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
             for condition, problem in b.conditions
         )
         or "0"
-    )
+    ) + f" + (_field_flags << {flags_offset})"
     kinds_sql = []
     for schema_field in arrow_schema():
         if schema_field.name in b.final:
@@ -250,9 +262,9 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
             sql_type = _duckdb_type(schema_field.name, kinds)
             name = quote_identifier(schema_field.name)
             kinds_sql.append(f"CAST({expression} AS {sql_type}) AS {name}")
-    compiled = CompiledMapping("", [problem for _, problem in b.conditions])
+    compiled = CompiledMapping("", [problem for _, problem in b.conditions] + flagged)
     raw_stage = "".join(f", {quote_identifier(alias)}" for alias in b.raw.values())
-    query = f"SELECT _row_number{raw_stage} FROM batch"
+    query = f"SELECT _row_number, _field_flags{raw_stage} FROM batch"
     for level in b.levels:
         columns = ", ".join(f"{expression} AS {quote_identifier(alias)}"
                             for alias, expression in level.items())  # fmt: skip
@@ -262,7 +274,7 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
         f"SELECT {', '.join(kinds_sql)}, {warnings_sql(compiled)} AS warnings, _mask, "
         f"hash({record_id}) AS _record_hash FROM ({query})"
     )
-    return CompiledMapping(select, compiled.problems, dict(b.raw), dict(b.passthrough))
+    return CompiledMapping(select, compiled.problems, dict(b.raw), dict(b.passthrough), checks)
 
 
 def warnings_sql(compiled: CompiledMapping) -> str:
