@@ -42,6 +42,7 @@ from schemas.mapping_sql import (
     quote_identifier,
     quote_literal,
 )
+from schemas.repeated_ids import CONFLICT_REASON, quarantine_conflicting_repeats
 
 __all__ = ["BLOCK_BYTES", "IngestResult", "Progress", "ingest_file", "use_jemalloc_pool"]
 
@@ -66,6 +67,9 @@ class IngestResult:
     """Per 'field: reason', how many rows it rejected."""
     unknown_columns: list[str] = field(default_factory=list)
     duplicate_record_ids: int = 0
+    """Rows whose record id repeats an earlier row's."""
+    conflicting_record_ids: int = 0
+    """Record ids repeated with different content (all their rows quarantined)."""
     seconds: float = 0.0
 
 
@@ -297,6 +301,8 @@ def ingest_file(
         result.duplicate_record_ids = _count_duplicates(
             quarantine_con, staging_path, mapping.record_hashes
         )
+        if result.duplicate_record_ids:
+            _quarantine_conflicts(quarantine_con, fmt, staging_path, quarantine_path, result)
     finally:
         quarantine_con.close()
         con.close()
@@ -409,6 +415,22 @@ def _malformed_rows(rows: list[tuple[int | None, str]], feed: str, extract_id: s
         },
         schema=QUARANTINE_SCHEMA,
     )
+
+
+def _quarantine_conflicts(
+    con: duckdb.DuckDBPyConnection, fmt: FeedFormat, staging_path: Path, quarantine_path: Path,
+    result: IngestResult,
+) -> None:  # fmt: skip
+    """Every row of an id repeated with different content moves to the quarantine."""
+    repeats = quarantine_conflicting_repeats(
+        con, staging_path, quarantine_path,
+        record_id_column=fmt.mappings["source_record_id"].column, open_staging=_staging_writer,
+    )  # fmt: skip
+    result.conflicting_record_ids = repeats.conflicting_ids
+    result.rows_accepted -= repeats.rows_quarantined
+    result.rows_rejected += repeats.rows_quarantined
+    if repeats.rows_quarantined:
+        result.rejections[CONFLICT_REASON] += repeats.rows_quarantined
 
 
 def _count_duplicates(

@@ -9,6 +9,7 @@ import pytest
 from helpers import example_format, police_row, write_police
 
 from schemas import extract_reader
+from schemas.canonical import arrow_schema
 from schemas.errors import FeedFormatError
 from schemas.feed import FeedFormat
 from schemas.ingest import BLOCK_BYTES, ingest_file
@@ -98,3 +99,27 @@ def test_control_characters_in_names_and_ids_quarantine_the_row(
         (3, "Forename1", f"forename: {reason}"),
     ]
     assert result.rows_rejected == 3
+
+
+def test_an_id_repeated_with_different_content_quarantines_every_copy(
+    police_format: FeedFormat, tmp_path: Path
+) -> None:
+    rows = [
+        police_row("DC1"),
+        police_row("DC2", surname="SMITH", dob="01/01/1990"),
+        police_row("DC3"),
+        police_row("DC2", surname="JONES", dob="02/02/1992"),  # same id, another person
+        police_row("DC3"),  # same id, same content: one record said twice
+    ]
+    result, accepted, rejected = _ingest(write_police(tmp_path, rows), police_format, tmp_path)
+    assert (result.duplicate_record_ids, result.conflicting_record_ids) == (2, 1)
+    assert [(r["source_record_id"], r["row_number"]) for r in accepted] == [
+        ("DC1", 1), ("DC3", 3), ("DC3", 5)
+    ]  # fmt: skip
+    assert [(r["row_number"], r["column"], r["reason"]) for r in rejected] == [
+        (2, "NominalID", "source_record_id: repeated with different content"),
+        (4, "NominalID", "source_record_id: repeated with different content"),
+    ]
+    assert (result.rows_accepted, result.rows_rejected) == (3, 2)
+    assert result.rejections == {"source_record_id: repeated with different content": 2}
+    assert pq.read_schema(tmp_path / "staging.parquet").equals(arrow_schema())
