@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from connectors.config import Completeness
 from hub.cli import main
+from hub.config import HubConfig, load_config
+from hub.output import Reporter
+from hub.run.pipeline import run_once
+from hub.run.status import feed_status_rows, render_table
 from schemas import extract_reader
 from schemas.extract_reader import BLOCK_BYTES
 from tests.helpers import EXAMPLE_CONFIG, police_row, write_police
@@ -88,3 +94,42 @@ def test_conflicting_repeated_ids_are_counted_in_the_run_and_in_status(example_e
     police = feeds["police"]
     assert (police["rows"], police["quarantined"]) == (3, 2)
     assert (police["repeated_record_ids"], police["conflicting_record_ids"]) == (2, 1)
+
+
+def _quiet_run(config: HubConfig) -> str:
+    stream = io.StringIO()
+    run_once(config, Reporter(quiet=True, stream=stream))
+    return stream.getvalue()
+
+
+def test_a_misnamed_file_is_said_once_per_name(example_env: Path) -> None:
+    write_police(example_env / "police", [police_row("DC1")])
+    (example_env / "police" / "police_nominal_20261122.csv").write_text("misnamed")
+    config = load_config(EXAMPLE_CONFIG)
+    said = (
+        "pull police: 'police_nominal_20261122.csv' does not match the feed's pattern "
+        "'police_nominals_*.csv' and is not taken (said once for this name)"
+    )
+    assert said in _quiet_run(config)
+    assert "police_nominal_20261122.csv" not in _quiet_run(config)
+    (example_env / "police" / "police_nominals.txt").write_text("another")
+    assert "'police_nominals.txt' does not match" in _quiet_run(config)
+
+
+def test_a_file_waiting_too_long_is_said_and_shown_in_status(example_env: Path) -> None:
+    write_police(example_env / "police", [police_row("DC1")])
+    config = load_config(EXAMPLE_CONFIG)
+    feeds = [
+        feed.model_copy(update={"source": feed.source.model_copy(update={"completeness":
+            Completeness(require_sidecar=True, waiting_too_long_seconds=0)})})
+        if feed.name == "police" else feed
+        for feed in config.feeds
+    ]  # fmt: skip
+    config = config.model_copy(update={"feeds": feeds})
+    output = _quiet_run(config)
+    assert "warning: pull police: 'police_nominals_20261122.csv' has waited 0 min to complete" in (
+        output
+    )
+    (police,) = [row for row in feed_status_rows(config) if row["feed"] == "police"]
+    assert police["waiting"] == police["waiting_too_long"] == ["police_nominals_20261122.csv"]
+    assert "1 (1 too long)" in render_table([police])
