@@ -5,7 +5,9 @@ DuckDB query per file applies the compiled mapping to the stream of blocks, on e
 order. Each mapped batch is split: its accepted rows go to the staging Parquet, written in a
 thread of its own; its rejected rows are gathered and written to the quarantine Parquet a few
 thousand at a time. A file that cannot be taken in whole (empty, wrong encoding, a missing
-column) raises :class:`FeedFormatError` naming the file and what to fix.
+column) raises :class:`FeedFormatError` naming the file and what to fix. Values too long and
+control characters in names and ids are found in Arrow (:mod:`schemas.field_checks`); record
+ids repeated with different content are quarantined last (:mod:`schemas.repeated_ids`).
 """
 
 from __future__ import annotations
