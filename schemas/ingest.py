@@ -108,6 +108,7 @@ def use_jemalloc_pool() -> None:
 
 def _quarantine_select(fmt: FeedFormat, feed: str, extract_id: str) -> str:
     """One row per rejected row and problem, with the row's raw values as JSON."""
+    bits = "(CASE WHEN p.in_flags THEN m._field_flags ELSE m._mask END)"
     raw_json = (
         "to_json({"
         + ", ".join(f"{quote_literal(c)}: r.{quote_identifier(c)}" for c in fmt.columns)
@@ -118,7 +119,8 @@ def _quarantine_select(fmt: FeedFormat, feed: str, extract_id: str) -> str:
         f"m.row_number, p.column_name AS column, p.label AS reason, "
         f"{raw_json} AS raw_record FROM rejected m JOIN rejected_raw r "
         f"ON r._row_number = m.row_number "
-        f"JOIN problems p ON p.reject AND (m._mask >> p.bit) & 1 = 1 ORDER BY m.row_number, p.bit"
+        f"JOIN problems p ON p.reject AND ({bits} >> p.bit) & 1 = 1 "
+        f"ORDER BY m.row_number, p.in_flags, p.bit"
     )
 
 
@@ -264,9 +266,9 @@ def ingest_file(
     con = _database().cursor()
     quarantine_con = con.cursor()  # the mapping query streams on ``con``
     quarantine_con.execute("CREATE TEMP TABLE problems (bit INTEGER, column_name VARCHAR, "
-                           "label VARCHAR, reject BOOLEAN)")  # fmt: skip
-    quarantine_con.executemany("INSERT INTO problems VALUES (?, ?, ?, ?)",
-                               [(p.bit, p.column, p.label, p.reject)
+                           "label VARCHAR, reject BOOLEAN, in_flags BOOLEAN)")  # fmt: skip
+    quarantine_con.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?)",
+                               [(p.bit, p.column, p.label, p.reject, p.in_flags)
                                 for p in compiled.problems])  # fmt: skip
     mapping = _Mapping(compiled, arrow_schema(), {"source": feed, "extract_id": extract_id})
     try:
@@ -345,9 +347,13 @@ def _split(
     if not computed.column("row_number").equals(pa.chunked_array([row_numbers])):
         raise RuntimeError("mapped rows came back out of order")
     mask = computed.column("_mask")
+    flags = computed.column("_field_flags")
+    flagged = bool(pc.max(flags).as_py())  # a value too long or a control character: rare
     is_rejected = pc.not_equal(
         pc.bit_wise_and(mask, pa.scalar(compiled.reject_mask, pa.int64())), 0
     )
+    if flagged:
+        is_rejected = pc.or_(is_rejected, pc.not_equal(flags, 0))
     values = pa.table(
         {name: computed.column(name) for name in schema.names if name in computed.column_names}
         | {name: block.cleaned[column] for name, column in compiled.passthrough.items()}
@@ -355,7 +361,7 @@ def _split(
     )
     if pc.any(is_rejected).as_py():
         values = _without_rows(values, is_rejected)
-        rejected = computed.filter(is_rejected).select(["row_number", "_mask"])
+        rejected = computed.filter(is_rejected).select(["row_number", "_mask", "_field_flags"])
         offsets = pc.subtract(rejected.column("row_number"), pa.scalar(first_row, pa.int64()))
         raw = block.raw.append_column("_row_number", row_numbers).take(offsets)
         quarantine.add(rejected, raw)
@@ -375,7 +381,7 @@ def _split(
     result.rows_read += count
     result.rows_accepted += kept
     result.rows_rejected += count - kept
-    _count_problems(result, compiled, mask)
+    _count_problems(result, compiled, mask, flags if flagged else None)
     return accepted
 
 
@@ -392,17 +398,30 @@ def _without_rows(table: pa.Table, drop: pa.ChunkedArray) -> pa.Table:
     return pa.concat_tables(slices) if slices else table.slice(0, 0)
 
 
-def _count_problems(result: IngestResult, compiled: CompiledMapping, mask: pa.ChunkedArray) -> None:
-    for item in pc.value_counts(mask).to_pylist():
-        if not item["values"]:
+def _count_problems(
+    result: IngestResult, compiled: CompiledMapping, mask: pa.ChunkedArray,
+    flags: pa.ChunkedArray | None,
+) -> None:  # fmt: skip
+    """Count each problem once per row it marks; warnings only on rows kept."""
+    counted: list[tuple[int, int, int]] = []
+    if flags is not None:  # rows with a field flag are few: counted one by one
+        flagged = pc.not_equal(flags, 0)
+        pairs = zip(
+            mask.filter(flagged).to_pylist(), flags.filter(flagged).to_pylist(), strict=True
+        )
+        counted += [(m, f, count) for (m, f), count in Counter(pairs).items()]
+        mask = mask.filter(pc.invert(flagged))
+    counted += [(item["values"], 0, item["counts"]) for item in pc.value_counts(mask).to_pylist()]
+    for row_mask, row_flags, count in counted:
+        if not row_mask and not row_flags:
             continue
-        problems = compiled.decode(int(item["values"]))
+        problems = compiled.decode(int(row_mask), int(row_flags))
         any_reject = any(p.reject for p in problems)
         for problem in problems:
             if problem.reject:
-                result.rejections[problem.label] += item["counts"]
+                result.rejections[problem.label] += count
             elif not any_reject:
-                result.warnings[problem.label] += item["counts"]
+                result.warnings[problem.label] += count
 
 
 def _malformed_rows(rows: list[tuple[int | None, str]], feed: str, extract_id: str) -> pa.Table:

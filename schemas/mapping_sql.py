@@ -42,13 +42,15 @@ MAX_PROBLEMS = 62
 
 @dataclass(frozen=True)
 class Problem:
-    """One kind of problem a row can have, with the bit that marks it in ``_mask``."""
+    """One kind of problem a row can have, with the bit that marks it in ``_mask`` (or, for a
+    check done in Arrow, in ``_field_flags``)."""
 
     bit: int
     column: str
     field: str
     reason: str
     reject: bool
+    in_flags: bool = False
 
     @property
     def label(self) -> str:
@@ -71,12 +73,12 @@ class CompiledMapping:
 
     @property
     def reject_mask(self) -> int:
-        """Bits of the problems that reject a row."""
-        return sum(1 << p.bit for p in self.problems if p.reject)
+        """Bits of ``_mask`` marking the problems that reject a row (every flag rejects)."""
+        return sum(1 << p.bit for p in self.problems if p.reject and not p.in_flags)
 
-    def decode(self, mask: int) -> list[Problem]:
-        """The problems set in one row's mask."""
-        return [p for p in self.problems if mask >> p.bit & 1]
+    def decode(self, mask: int, flags: int = 0) -> list[Problem]:
+        """The problems set in one row's mask and field flags."""
+        return [p for p in self.problems if (flags if p.in_flags else mask) >> p.bit & 1]
 
 
 class _Builder:
@@ -219,9 +221,9 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
 
     ``batch`` holds the cleaned partner columns the SQL needs, named by their aliases in
     ``inputs``, plus ``_row_number`` and ``_field_flags`` (the bits of ``checks`` each row
-    fails, which become problems after the SQL's own). The SELECT yields ``row_number``, the
-    computed canonical columns (in :func:`arrow_schema` order), ``warnings``, ``_mask``, a
-    BIGINT whose bits mark the row's problems, and ``_record_hash``, a hash of the record id
+    fails). The SELECT yields ``row_number``, the computed canonical columns (in
+    :func:`arrow_schema` order), ``warnings``, ``_mask``, a BIGINT whose bits mark the row's
+    problems, ``_field_flags`` as given, and ``_record_hash``, a hash of the record id
     (equal ids, equal hashes).
     Fields in ``passthrough`` are taken from the cleaned columns directly, and ``source`` and
     ``extract_id`` are constants the caller adds. Every parsed value is computed once, level by
@@ -235,17 +237,15 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
         raw = b.raw_column(fmt.full_name.column)
         b.final.update(_name_split_sql(raw))
         b.problem(f"{raw} IS NULL", fmt.full_name.column, "full_name", "name is blank", False)
-    checks = field_checks(fmt)
-    flags_offset = len(b.conditions)
+    if len(b.conditions) > MAX_PROBLEMS:
+        raise ValueError(
+            f"this mapping checks {len(b.conditions)} kinds of problem; at most {MAX_PROBLEMS}"
+        )
+    checks = field_checks(fmt)  # one per column, one more per name or id: at most 42 bits
     flagged = [
-        Problem(flags_offset + check.bit, check.column, check.field, check.reason, True)
+        Problem(check.bit, check.column, check.field, check.reason, True, in_flags=True)
         for check in checks
     ]
-    if len(b.conditions) + len(flagged) > MAX_PROBLEMS:
-        raise ValueError(
-            f"this mapping checks {len(b.conditions) + len(flagged)} kinds of problem; "
-            f"at most {MAX_PROBLEMS}"
-        )
     b.final["row_number"] = "_row_number"
     record_id = b.raw_column(fmt.mappings["source_record_id"].column)
     mask = (
@@ -254,7 +254,7 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
             for condition, problem in b.conditions
         )
         or "0"
-    ) + f" + (_field_flags << {flags_offset})"
+    )
     kinds_sql = []
     for schema_field in arrow_schema():
         if schema_field.name in b.final:
@@ -272,7 +272,7 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
     query = f"SELECT *, CAST(({mask}) AS BIGINT) AS _mask FROM ({query})"
     select = (
         f"SELECT {', '.join(kinds_sql)}, {warnings_sql(compiled)} AS warnings, _mask, "
-        f"hash({record_id}) AS _record_hash FROM ({query})"
+        f"_field_flags, hash({record_id}) AS _record_hash FROM ({query})"
     )
     return CompiledMapping(select, compiled.problems, dict(b.raw), dict(b.passthrough), checks)
 

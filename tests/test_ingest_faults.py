@@ -9,10 +9,12 @@ import pytest
 from helpers import example_format, police_row, write_police
 
 from schemas import extract_reader
-from schemas.canonical import arrow_schema
+from schemas.canonical import MAPPABLE_FIELDS, arrow_schema, field_types
 from schemas.errors import FeedFormatError
 from schemas.feed import FeedFormat
+from schemas.field_checks import CONTROL_CHECKED_FIELDS
 from schemas.ingest import BLOCK_BYTES, ingest_file
+from schemas.mapping_sql import compile_mapping
 
 TOO_LONG = "address: field too long (over 4,000 characters)"
 
@@ -123,3 +125,16 @@ def test_an_id_repeated_with_different_content_quarantines_every_copy(
     assert (result.rows_accepted, result.rows_rejected) == (3, 2)
     assert result.rejections == {"source_record_id: repeated with different content": 2}
     assert pq.read_schema(tmp_path / "staging.parquet").equals(arrow_schema())
+
+
+def test_the_field_checks_leave_the_mappings_own_problem_bits_alone() -> None:
+    kinds = field_types()
+    options = {"date": {"date_format": "%Y"}, "boolean": {"codes": {"Y": True}}}
+    every_field = FeedFormat(fields={
+        name: {"column": f"col_{name}", **options.get(kinds[name], {})}
+        for name in MAPPABLE_FIELDS
+    })  # fmt: skip
+    compiled = compile_mapping(every_field)
+    flags = [p for p in compiled.problems if p.in_flags]
+    assert len(flags) == len(MAPPABLE_FIELDS) + len(CONTROL_CHECKED_FIELDS - {"full_name"})
+    assert max(p.bit for p in compiled.problems) < 63
