@@ -51,6 +51,15 @@ class LandedFile:
     path: Path
 
 
+@dataclass(frozen=True)
+class WaitingFile:
+    """A file not yet complete, and how long it has waited as it is now."""
+
+    name: str
+    seconds: float
+    too_long: bool
+
+
 @dataclass
 class PullReport:
     """What one pull of one feed did."""
@@ -60,6 +69,10 @@ class PullReport:
     already_seen: int = 0
     waiting: list[str] = field(default_factory=list)
     """Files not yet complete (still uploading or too recent)."""
+    waited: list[WaitingFile] = field(default_factory=list)
+    """The waiting files with how long each has waited, and whether that is too long."""
+    unmatched: list[str] = field(default_factory=list)
+    """Files in the location whose names do not match the feed's pattern (not taken)."""
     refused: list[str] = field(default_factory=list)
     """Reasons for names refused as unsafe, and files rejected on checksum."""
     rejected: list[str] = field(default_factory=list)
@@ -237,6 +250,7 @@ def pull_feed(
         if is_temporary(remote.name) or remote.name.endswith(SIDECAR_SUFFIX):
             continue
         if not fnmatch.fnmatchcase(remote.name, source.pattern):
+            report.unmatched.append(_printable(remote.name))
             continue
         if not connector.is_inside(remote.name):
             report.refused.append(f"{remote.name!r}: a link leading outside the feed's folder")
@@ -262,6 +276,10 @@ def pull_feed(
             old_enough = now - remote.mtime >= rules.min_age_seconds
             if rules.require_sidecar or not stable or not old_enough:
                 report.waiting.append(remote.name)
+                waited = now - first
+                report.waited.append(
+                    WaitingFile(remote.name, waited, waited >= rules.waiting_too_long_seconds)
+                )
                 continue
         try:
             temporary, sha256 = fetch_verified(

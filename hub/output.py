@@ -25,6 +25,7 @@ class Reporter:
         self.json_mode = json_mode
         self.stream = stream or sys.stderr
         self.problems: list[str] = []
+        self.warnings: list[str] = []
 
     def _print(self, message: str, **style: object) -> None:
         click.echo(click.style(message, **style) if style else message, file=self.stream)  # type: ignore[arg-type]
@@ -45,8 +46,9 @@ class Reporter:
             self._print(f"  note: {message}", fg="yellow")
 
     def warning(self, message: str) -> None:
-        """Not a failure, but the person running the hub must hear of it (e.g. a partner sent
-        the same bytes again); shown even with --quiet, unless output is JSON."""
+        """Not a failure, but the person running the hub must hear of it (a partner sent the
+        same bytes again, a field too long); shown even with --quiet, unless output is JSON."""
+        self.warnings.append(message)
         if not self.json_mode:
             self._print(f"  warning: {message}", fg="yellow")
 

@@ -132,6 +132,12 @@ class FeedFormat(BaseModel):
         description="Largest drop in accepted rows against the current extract (0.30 = 30%). "
         "Beyond it the extract is held, not made current, until an officer accepts it.",
     )
+    max_field_length: int = Field(
+        4000,
+        ge=1,
+        description="The most characters one value may have; a longer value (a document pasted "
+        "into a field, a broken export) quarantines its row as 'field too long'.",
+    )
     fields: dict[str, str | ColumnMapping] = Field(
         description="Canonical field -> partner column (a name, or a mapping with options)."
     )

@@ -21,6 +21,7 @@ from hub.audit_events import ExtractHeld, ExtractResent, Ingest, IngestRejected
 from hub.config import HubConfig
 from hub.output import Reporter
 from hub.run.extracts import RowCounts, accept_hint, hold_reason, top_reasons
+from hub.run.ingest_faults import say_faults
 from hub.state import Delivery, Extract, StateStore
 from hub.workspace import Workspace
 from schemas.errors import FeedFormatError
@@ -45,6 +46,7 @@ class ExtractOutcome:
     rejections: dict[str, int] = field(default_factory=dict)
     unknown_columns: list[str] = field(default_factory=list)
     duplicate_record_ids: int = 0
+    conflicting_record_ids: int = 0
     seconds: float = 0.0
     error: str | None = None
     """Why it was rejected or held."""
@@ -169,7 +171,8 @@ def ingest_extract(
         rows=(result.rows_read, result.rows_accepted, result.rows_rejected),
         detail={"warnings": outcome.warnings, "rejections": outcome.rejections,
                 "unknown_columns": outcome.unknown_columns,
-                "duplicate_record_ids": outcome.duplicate_record_ids}
+                "duplicate_record_ids": outcome.duplicate_record_ids,
+                "conflicting_record_ids": outcome.conflicting_record_ids}
         | ({"held": reason} if reason else {}),
     )  # fmt: skip
     audit.record(Ingest(
@@ -187,6 +190,7 @@ def ingest_extract(
         reporter.done(f"  kept with warnings: {top_reasons(result.warnings)}")
     if result.unknown_columns:
         reporter.note(f"{label}: ignored unknown column(s) {', '.join(result.unknown_columns)}")
+    say_faults(reporter, label, fmt, result, quarantine)
     if reason:
         return _held(outcome, reason, current, audit, reporter, label)
     return outcome
@@ -200,4 +204,5 @@ def _fill(outcome: ExtractOutcome, result: IngestResult) -> None:
     outcome.rejections = dict(result.rejections)
     outcome.unknown_columns = result.unknown_columns
     outcome.duplicate_record_ids = result.duplicate_record_ids
+    outcome.conflicting_record_ids = result.conflicting_record_ids
     outcome.seconds = round(result.seconds, 3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -25,6 +26,8 @@ class FeedPullOutcome:
     landed: list[str] = field(default_factory=list)
     already_seen: int = 0
     waiting: list[str] = field(default_factory=list)
+    waiting_too_long: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     """Files rejected on their checksum: the run fails (exit 4) and status shows them."""
@@ -102,13 +105,42 @@ def pull_one(
     )
     for reason in report.refused:
         reporter.problem(f"pull {feed.name}: refused {reason}")
+    _say_unusual_files(feed, report, state, reporter)
     return outcome
+
+
+def _say_unusual_files(
+    feed: FeedConfig, report: PullReport, state: StateStore, reporter: Reporter
+) -> None:
+    """Warn of files waiting too long (every pull) and of names the pattern does not match
+    (once per new name); keep the waiting files for ``status``."""
+    limit = feed.source.completeness.waiting_too_long_seconds
+    for waiting in report.waited:
+        if waiting.too_long:
+            reporter.warning(
+                f"pull {feed.name}: {waiting.name!r} has waited {waiting.seconds / 60:,.0f} min "
+                f"to complete (over {limit / 60:,.0f} min): an upload that stopped, or a "
+                "sidecar that never came?"
+            )
+    state.set_fact(f"waiting:{feed.name}", json.dumps(
+        [{"name": w.name, "seconds": round(w.seconds), "too_long": w.too_long}
+         for w in report.waited]))  # fmt: skip
+    for name in report.unmatched:
+        key = f"unmatched:{feed.name}:{name}"
+        if state.fact(key) is None:
+            reporter.warning(
+                f"pull {feed.name}: {name!r} does not match the feed's pattern "
+                f"{feed.source.pattern!r} and is not taken (said once for this name)"
+            )
+            state.set_fact(key, "reported")
 
 
 def _fill(outcome: FeedPullOutcome, report: PullReport, retrier: Retrier) -> None:
     outcome.landed = [item.name for item in report.landed]
     outcome.already_seen = report.already_seen
     outcome.waiting = report.waiting
+    outcome.waiting_too_long = [w.name for w in report.waited if w.too_long]
+    outcome.unmatched = report.unmatched
     outcome.refused = report.refused
     outcome.rejected = report.rejected
     outcome.vanished = report.vanished

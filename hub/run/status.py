@@ -4,6 +4,9 @@ A feed is failing when its last pull failed, or when the file it delivered last 
 current: rejected on its checksum, rejected whole, or held beyond the feed's limits (the
 ``problem``, with its reason, until a later file or an officer's acceptance settles it).
 
+Also the current extract's repeated record ids (and how many of them conflict), and the files
+the last pull found waiting to complete (and which have waited too long).
+
 A feed is stale when its last successful pull is older than expected: older than its cadence
 (the gap between the two latest times its cron schedule names) and half again, or older than
 its ``stale_after_hours`` when that is set. A feed never pulled successfully is stale.
@@ -12,6 +15,7 @@ its ``stale_after_hours`` when that is set. A feed never pulled successfully is 
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -46,6 +50,13 @@ class FeedStatus:
     rows: int | None
     quarantined: int | None
     last_rejected_extract: str | None
+    repeated_record_ids: int | None
+    """Record ids written more than once in the current extract."""
+    conflicting_record_ids: int | None
+    """Of those, the ids whose copies differ (every copy quarantined)."""
+    waiting: tuple[str, ...]
+    """Files the last pull found still being written."""
+    waiting_too_long: tuple[str, ...]
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -70,6 +81,8 @@ def feed_status_rows(config: HubConfig, now: datetime.datetime | None = None) ->
         rejected = {e.feed: e for e in state.extracts(status="rejected")}
         problems = {feed: _problem(state, delivery)
                     for feed, delivery in state.latest_deliveries().items()}  # fmt: skip
+        waiting = {feed.name: json.loads(state.fact(f"waiting:{feed.name}") or "[]")
+                   for feed in config.feeds}  # fmt: skip
     finally:
         state.close()
     rows = []
@@ -106,6 +119,11 @@ def feed_status_rows(config: HubConfig, now: datetime.datetime | None = None) ->
             rows=extract.rows_accepted if extract else None,
             quarantined=extract.rows_rejected if extract else None,
             last_rejected_extract=rejected[feed.name].name if feed.name in rejected else None,
+            repeated_record_ids=extract.detail.get("duplicate_record_ids") if extract else None,
+            conflicting_record_ids=extract.detail.get("conflicting_record_ids") if extract
+            else None,
+            waiting=tuple(w["name"] for w in waiting[feed.name]),
+            waiting_too_long=tuple(w["name"] for w in waiting[feed.name] if w["too_long"]),
         ))  # fmt: skip
     return rows
 
@@ -126,12 +144,12 @@ def _problem(state: StateStore, delivery: Delivery) -> str | None:
 def render_table(rows: list[FeedStatus]) -> str:
     """A plain-text table for the terminal."""
     headers = ["feed", "last success", "stale", "next pull", "current extract", "rows",
-               "quarantined", "last error"]  # fmt: skip
+               "quarantined", "repeated ids", "waiting", "last error"]  # fmt: skip
     body = [
         [row.feed, _when(row.last_success) or "never",
          "yes" if row.stale else "no", _when(row.next_pull),
          row.current_extract or "-", _count(row.rows), _count(row.quarantined),
-         _error(row)]
+         _repeated(row), _waiting(row), _error(row)]
         for row in rows
     ]  # fmt: skip
     widths = [max(len(str(x)) for x in column) for column in zip(headers, *body, strict=False)]
@@ -153,6 +171,19 @@ def _error(row: FeedStatus) -> str:
     text = text if len(text) <= 70 else text[:69] + "…"
     state = "" if row.failing else " (since recovered)"
     return f"{_when(row.last_error_at)}: {text}{state}"
+
+
+def _repeated(row: FeedStatus) -> str:
+    if not row.repeated_record_ids:
+        return "-"
+    return f"{row.repeated_record_ids:,} ({row.conflicting_record_ids or 0:,} conflicting)"
+
+
+def _waiting(row: FeedStatus) -> str:
+    if not row.waiting:
+        return "-"
+    too_long = len(row.waiting_too_long)
+    return f"{len(row.waiting)}" + (f" ({too_long} too long)" if too_long else "")
 
 
 def _count(value: int | None) -> str:
