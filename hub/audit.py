@@ -174,7 +174,7 @@ class AuditLog:
         head = {"sequence": sequence, "hash": digest, "key_id": self.key_id,
                 "mac": self._head_mac(sequence, digest, self.key_id)}  # fmt: skip
         temporary = self.head_path.with_suffix(".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             _write_all(descriptor, (json.dumps(head) + "\n").encode())
             os.fsync(descriptor)
@@ -188,7 +188,7 @@ class AuditLog:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         self.folder.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(self.folder / "audit.lock", os.O_RDWR | os.O_CREAT, 0o640)
+        descriptor = os.open(self.folder / "audit.lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX)
             yield
@@ -289,7 +289,7 @@ class AuditLog:
                 entry["hash"] = _digest(entry)
                 entry["mac"] = self._mac(entry["hash"])
                 line = json.dumps(entry, sort_keys=True, separators=(",", ":"), default=str)
-                descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+                descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
                 try:
                     _write_all(descriptor, (line + "\n").encode())
                     os.fsync(descriptor)

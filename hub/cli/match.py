@@ -45,6 +45,7 @@ def match_run(options: Options, config_path: Path) -> None:
     """Match the current extracts now (even when nothing changed)."""
     from hub.config import load_config
     from hub.run.match import match_stage
+    from hub.state import ended_by
     from hub.workspace import Workspace
 
     config = load_config(config_path)
@@ -56,8 +57,8 @@ def match_run(options: Options, config_path: Path) -> None:
         try:
             reporter.step("Matching people across partners")
             counts = match_stage(config, workspace, state, reporter, run_id=run_id, force=True)
-        except BaseException:
-            state.finish_run(run_id, "crashed", {})
+        except BaseException as error:
+            state.finish_run(run_id, ended_by(error), {})
             raise
         else:
             document = counts.as_dict() if counts else None

@@ -17,12 +17,13 @@ from typing import Any
 from connectors.retry import Sleep
 from hub.audit import AuditLog, Operation
 from hub.config import FeedConfig, HubConfig
+from hub.interrupts import is_interruption
 from hub.output import Reporter
 from hub.run.ingest import ExtractOutcome, ingest_pending
 from hub.run.match import match_stage
 from hub.run.publish import ReleaseOutcome, publish_all
 from hub.run.pull import FeedPullOutcome, pull_all
-from hub.state import StateStore
+from hub.state import StateStore, ended_by
 from hub.workspace import Workspace
 from schemas.errors import HubError
 
@@ -157,14 +158,16 @@ def run_once(
                                              run_id=summary.run_id)  # fmt: skip
                     summary.match = counts.as_dict() if counts else None
                 except HubError as error:
+                    if is_interruption(error):
+                        raise
                     summary.match_error = error.message
                     reporter.problem(f"matching: {error.message}")
             with _stage(summary, "publish", on_stage):
                 summary.releases = publish_all(config, workspace, state, audit, reporter)
             state.finish_run(summary.run_id, "failed" if summary.failed else "ok",
                              summary.totals())  # fmt: skip
-        except BaseException:
-            state.finish_run(summary.run_id, "crashed", summary.totals())
+        except BaseException as error:
+            state.finish_run(summary.run_id, ended_by(error), summary.totals())
             raise
         finally:
             state.close()

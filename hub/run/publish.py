@@ -485,6 +485,9 @@ def recover(context: PublishContext, recipient: RecipientConfig) -> list[str]:
     for release in releases_in(folder):
         if context.state.fact(f"release:{recipient.name}:{release.name}"):
             continue
+        if _audited(context, "release", recipient.name, release.name):
+            context.state.set_fact(f"release:{recipient.name}:{release.name}", utc_now())
+            continue  # recorded by a run killed before it noted so
         problems = verify_release(release)
         if problems:
             raise ReleaseCheckFailed(
@@ -514,6 +517,11 @@ def _deliver_latest(
     key = f"delivered:{recipient.name}:{latest.name}"
     if context.state.fact(key):
         return
+    placed_now = outcome.status == "published" and outcome.release_id == latest.name
+    if not placed_now and _audited(context, "deliver", recipient.name, latest.name):
+        context.state.set_fact(key, utc_now())  # pushed and recorded by a run killed since
+        context.reporter.note(f"{recipient.name}: release {latest.name} was pushed already")
+        return
     location = push_release(recipient, latest)
     context.audit.record(
         Operation.DISCLOSURE,
@@ -524,3 +532,16 @@ def _deliver_latest(
     context.on_step("delivered")
     outcome.delivered_to = location
     context.reporter.done(f"{recipient.name}: release {latest.name} pushed to {location}")
+
+
+def _audited(context: PublishContext, action: str, recipient: str, release_id: str) -> bool:
+    """Whether the audit log holds ``action`` for this release already. The state database is
+    told after the audit log, so a run killed between the two leaves an entry it never noted;
+    the log is read only for releases placed by an earlier run and not noted."""
+    for entry in context.audit.entries():
+        objects = entry.get("objects") or {}
+        if (entry.get("action"), objects.get("recipient"), objects.get("release_id")) == (
+            action, recipient, release_id,
+        ):  # fmt: skip
+            return True
+    return False
