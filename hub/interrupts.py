@@ -12,6 +12,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
 
 _interrupted = threading.Event()
@@ -22,10 +23,15 @@ def _on_sigint(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def note_interrupts() -> None:
-    """Note each SIGINT, then raise KeyboardInterrupt as Python does (main thread only)."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, _on_sigint)
+def note_interrupts() -> Callable[[], None]:
+    """Note each SIGINT, then raise KeyboardInterrupt as Python does (main thread only).
+
+    Returns what puts the previous handler back.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.signal(signal.SIGINT, _on_sigint)
+    return lambda: signal.signal(signal.SIGINT, previous)
 
 
 def is_interruption(error: BaseException) -> bool:

@@ -47,8 +47,9 @@ from hub.interrupts import note_interrupts
 @click.pass_context
 def main(ctx: click.Context, quiet: bool, json_mode: bool, debug: bool) -> None:
     """IOM Exchange Hub: take in partner extracts, link people, share under agreements."""
-    note_interrupts()
-    os.umask(OWNER_ONLY_UMASK)
+    ctx.call_on_close(note_interrupts())
+    previous_umask = os.umask(OWNER_ONLY_UMASK)
+    ctx.call_on_close(lambda: os.umask(previous_umask))  # for callers in the same process
     ctx.obj = Options(quiet, json_mode, debug)
 
 
