@@ -68,14 +68,17 @@ def run_statuses(workspace: Path) -> list[str]:
         return [row[0] for row in db.execute("SELECT status FROM runs ORDER BY started_at")]
 
 
-@pytest.mark.parametrize("stage", ["Matching people", "Publishing releases"])
+@pytest.mark.parametrize(
+    ("stage", "seconds_in"),
+    [("Ingesting landed extracts", 0.1), ("Matching people", 0.3), ("Publishing releases", 0.3)],
+)
 def test_ctrl_c_during_a_stage_says_interrupted_and_exits_130(
-    example_env: Path, tmp_path: Path, stage: str
+    example_env: Path, tmp_path: Path, stage: str, seconds_in: float
 ) -> None:
     synthetic_partners(example_env, 30_000)
     process = start_hub("run", "--config", str(EXAMPLE_CONFIG))
     before = wait_for_line(process, stage)
-    time.sleep(0.3)
+    time.sleep(seconds_in)
     process.send_signal(signal.SIGINT)
     _, after = process.communicate(timeout=WAIT_SECONDS)
     stderr = before + after

@@ -10,6 +10,7 @@ from connectors.registry import open_connector
 from connectors.retry import Retrier, Sleep
 from hub.audit import AuditLog, Operation
 from hub.config import FeedConfig, HubConfig
+from hub.interrupts import is_interruption
 from hub.output import Reporter
 from hub.state import StateStore
 from hub.workspace import Workspace
@@ -83,6 +84,8 @@ def pull_one(
                 _audit_landed(audit, report, feed.source.kind)
                 return _failed(outcome, report, retrier, state, reporter, str(error))
         except Exception as error:  # one feed's surprise must not stop the others
+            if is_interruption(error):
+                raise  # but the operator's Ctrl-C stops them all
             detail = f"unexpected {type(error).__name__}: {error}"
             _audit_landed(audit, report, feed.source.kind)
             return _failed(outcome, report, retrier, state, reporter, f"feed {feed.name!r}: "
