@@ -34,6 +34,8 @@ TEMPORARY_SUFFIXES = (".part", ".filepart", ".tmp", ".partial", ".crdownload")
 SIDECAR_SUFFIX = ".sha256"
 REJECTED_SUFFIX = ".rejected"
 """A whole file rejected on checksum, kept in the quarantine folder under this suffix."""
+LANDED_MODE = 0o400
+"""Landed and quarantined files: read-only, and readable by the hub's own account alone."""
 CHUNK_BYTES = 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -203,7 +205,7 @@ def _land(temporary: Path, feed_landing: Path, name: str, sha256: str, day: str)
         if target.exists():
             temporary.unlink()
             return target
-    os.chmod(temporary, 0o444)
+    os.chmod(temporary, LANDED_MODE)
     os.replace(temporary, target)
     fsync_path(folder)
     return target
@@ -328,6 +330,6 @@ def _tidy(connector: Connector, source: SourceBase, name: str, has_sidecar: bool
 def _quarantine_file(temporary: Path, folder: Path, name: str, sha256: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.{sha256[:12]}{REJECTED_SUFFIX}"
-    os.chmod(temporary, 0o444)
+    os.chmod(temporary, LANDED_MODE)
     os.replace(temporary, target)
     return target

@@ -72,7 +72,7 @@ class AuditLog:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         self.folder.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(self.folder / "audit.lock", os.O_RDWR | os.O_CREAT, 0o640)
+        descriptor = os.open(self.folder / "audit.lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX)
             yield
@@ -164,7 +164,7 @@ class AuditLog:
                 entry["hash"] = digest(entry)
                 entry["mac"] = self._key.mac(entry["hash"])
                 line = json.dumps(entry, sort_keys=True, separators=(",", ":"), default=str)
-                descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+                descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
                 try:
                     write_all(descriptor, (line + "\n").encode())
                     os.fsync(descriptor)

@@ -110,7 +110,7 @@ def write_head(head_path: Path, key: AuditKey, sequence: int, entry_digest: str)
     head = {"sequence": sequence, "hash": entry_digest, "key_id": key.key_id,
             "mac": key.head_mac(sequence, entry_digest, key.key_id)}  # fmt: skip
     temporary = head_path.with_suffix(".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         write_all(descriptor, (json.dumps(head) + "\n").encode())
         os.fsync(descriptor)

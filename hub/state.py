@@ -25,6 +25,7 @@ from typing import Any
 
 from connectors.base import RemoteFile
 from connectors.pull import LandedFile
+from hub.interrupts import is_interruption
 from schemas.sqlite_store import open_database, transaction
 
 _SCHEMA = """
@@ -117,10 +118,14 @@ class StateStore:
         self._add_missing_columns()
 
     def _add_missing_columns(self) -> None:
-        with self.transaction() as db:
-            for table, (column, kind) in _ADDED_COLUMNS.items():
-                present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-                if column not in present:
+        """Bring a state database from an earlier version up to date (a write only if needed,
+        so opening never waits for another process's write)."""
+        missing = [(table, column, kind) for table, (column, kind) in _ADDED_COLUMNS.items()
+                   if column not in {row[1] for row in
+                                     self._db.execute(f"PRAGMA table_info({table})")}]  # fmt: skip
+        if missing:
+            with self.transaction() as db:
+                for table, column, kind in missing:
                     db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
@@ -306,13 +311,22 @@ class StateStore:
     # --- runs and feed status ---------------------------------------------------------------
 
     def start_run(self, command: str) -> str:
-        """Record the start of a run; return its id."""
+        """Record the start of a run; return its id.
+
+        The caller holds the workspace lock, so no other run is going on: a run still marked
+        'running' was killed, and is marked 'interrupted' (finished when this one started).
+        """
         run_id = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4(
         ).hex[:6]  # fmt: skip
+        now = utc_now()
         with self.transaction() as db:
             db.execute(
+                "UPDATE runs SET status='interrupted', finished_at=? WHERE status='running'",
+                (now,),
+            )
+            db.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, NULL, 'running', NULL)",
-                (run_id, command, utc_now()),
+                (run_id, command, now),
             )
         return run_id
 
@@ -385,6 +399,11 @@ class StateStore:
                 "ON CONFLICT (key) DO UPDATE SET value=excluded.value",
                 (key, value),
             )
+
+
+def ended_by(error: BaseException) -> str:
+    """The status of a run that ``error`` ended: 'interrupted' (Ctrl-C) or 'crashed'."""
+    return "interrupted" if is_interruption(error) else "crashed"
 
 
 def extract_id_for(feed: str, sha256: str) -> str:

@@ -83,6 +83,10 @@ class ReleaseRecord:
         return self.root / "decisions.json"
 
 
+PRIVATE_FOLDER = 0o700
+"""The mode of the workspace's folders: they hold personal data."""
+
+
 @dataclass(frozen=True)
 class Workspace:
     """Paths inside one workspace folder."""
@@ -176,10 +180,12 @@ class Workspace:
         return self.quarantine / feed / f"{extract_id}.parquet"
 
     def create(self) -> None:
-        """Create the folders; fail clearly when the location is not writable."""
+        """Create the folders (the owner's only); fail clearly when the location is not
+        writable."""
         try:
-            for folder in (self.landing, self.staging, self.quarantine, self.tmp, self.audit):
-                folder.mkdir(parents=True, exist_ok=True)
+            for folder in (self.root, self.landing, self.staging, self.quarantine, self.tmp,
+                           self.audit):  # fmt: skip
+                folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
         except OSError as error:
             raise WorkspaceError(
                 f"cannot create the workspace at {self.root}: {error.strerror}",

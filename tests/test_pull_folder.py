@@ -46,7 +46,7 @@ def test_lands_byte_for_byte_read_only_and_exactly_once(tmp_path: Path, state: S
     assert landed.path.read_bytes() == b"a,b\r\n1,2\r\n"
     assert landed.sha256 == hashlib.sha256(b"a,b\r\n1,2\r\n").hexdigest()
     assert not os.access(landed.path, os.W_OK) or os.getuid() == 0
-    assert oct(landed.path.stat().st_mode & 0o777) == "0o444"
+    assert oct(landed.path.stat().st_mode & 0o777) == "0o400"
     again = _pull(drop, tmp_path, state)
     assert again.landed == [] and again.already_seen == 1
     assert len(state.extracts()) == 1

@@ -78,7 +78,7 @@ def test_two_partners_on_one_server_each_pull_only_their_own_folder(server, tmp_
     assert all(o.error is None for o in outcomes)
     [landed] = puller.landed("police")
     assert landed.read_bytes() == csv_bytes(3, "P")
-    assert landed.stat().st_mode & 0o777 == 0o444
+    assert landed.stat().st_mode & 0o777 == 0o400
     assert (police.folder / "police_20250101.csv").exists()  # after_landing: leave
 
 

@@ -13,15 +13,18 @@ Exit codes:
 3     the workspace is locked by another run
 4     the run finished, but a feed failed, a file or an extract was rejected, or an extract
       was held (others went on)
-130   interrupted
+130   interrupted (Ctrl-C), at whatever stage; the run is recorded as 'interrupted'
+141   the output pipe closed early (``iomhub ... | head``); nothing more is said
 ====  ==============================================================================
 
-Tracebacks are shown only with ``--debug``. Heavy libraries (Splink, DuckDB) are imported by
-the commands that need them, so ``iomhub --help`` stays fast.
+Every file and folder the hub creates is its owner's only (umask 077), whatever the umask it
+was started with. Tracebacks are shown only with ``--debug``. Heavy libraries (Splink, DuckDB)
+are imported by the commands that need them, so ``iomhub --help`` stays fast.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -33,12 +36,14 @@ from hub.cli import sharing as cli_sharing
 from hub.cli.common import (
     EXIT_FAILURE,
     EXIT_PARTIAL,
+    OWNER_ONLY_UMASK,
     Options,
     config_option,
     error_boundary,
 )
 from hub.cli.extract import extract_group
 from hub.cli.schedule import schedule_command
+from hub.interrupts import note_interrupts
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,6 +54,9 @@ from hub.cli.schedule import schedule_command
 @click.pass_context
 def main(ctx: click.Context, quiet: bool, json_mode: bool, debug: bool) -> None:
     """IOM Exchange Hub: take in partner extracts, link people, share under agreements."""
+    ctx.call_on_close(note_interrupts())
+    previous_umask = os.umask(OWNER_ONLY_UMASK)
+    ctx.call_on_close(lambda: os.umask(previous_umask))  # for callers in the same process
     ctx.obj = Options(quiet, json_mode, debug)
 
 

@@ -1,8 +1,8 @@
 """A run's life in the state database: hold the workspace lock, start, finish or crash.
 
 Every run (``iomhub run``, a scheduled tick, ``iomhub match run``) goes through
-:func:`tracked_run`, so a run that raises is recorded as 'crashed' and the state database is
-closed, whichever front door started it.
+:func:`tracked_run`, so a run that raises is recorded as 'interrupted' (Ctrl-C) or 'crashed',
+and the state database is closed, whichever front door started it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.state import StateStore
+from hub.state import StateStore, ended_by
 from hub.workspace import Workspace
 
 
@@ -34,16 +34,16 @@ class TrackedRun:
 
 @contextmanager
 def tracked_run(workspace: Workspace, command: str) -> Iterator[TrackedRun]:
-    """Lock the workspace and record a run of ``command``: 'crashed' if the body raises, 'ok'
-    if it returns without calling :meth:`TrackedRun.finish`."""
+    """Lock the workspace and record a run of ``command``: 'interrupted' or 'crashed' if the
+    body raises, 'ok' if it returns without calling :meth:`TrackedRun.finish`."""
     with workspace.lock():
         state = workspace.open_state()
         try:
             run = TrackedRun(state, state.start_run(command))
             try:
                 yield run
-            except BaseException:
-                run.finish("crashed")
+            except BaseException as error:
+                run.finish(ended_by(error))
                 raise
             if not run.finished:
                 run.finish("ok")

@@ -18,6 +18,7 @@ from connectors.retry import Sleep
 from hub.audit import AuditLog
 from hub.audit_events import ConfigChanged, ConfigRemoved
 from hub.config import FeedConfig, HubConfig
+from hub.interrupts import is_interruption
 from hub.output import Reporter
 from hub.run.ingest import ExtractOutcome, ingest_pending
 from hub.run.lifecycle import tracked_run
@@ -159,6 +160,8 @@ def run_once(
                     counts = match_stage(config, workspace, state, reporter, run_id=run.run_id)
                 summary.match = counts.as_dict() if counts else None
             except HubError as error:
+                if is_interruption(error):
+                    raise
                 summary.match_error = error.message
                 reporter.problem(f"matching: {error.message}")
         with _stage(summary, "publish", on_stage):

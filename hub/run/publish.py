@@ -452,6 +452,9 @@ def recover(context: PublishContext, recipient: RecipientConfig) -> list[str]:
     for release in releases_in(folder):
         if context.state.fact(f"release:{recipient.name}:{release.name}"):
             continue
+        if _audited(context, Release, recipient.name, release.name):
+            context.state.set_fact(f"release:{recipient.name}:{release.name}", utc_now())
+            continue  # recorded by a run killed before it noted so
         problems = verify_release(release)
         if problems:
             raise ReleaseCheckFailed(
@@ -481,6 +484,11 @@ def _deliver_latest(
     key = f"delivered:{recipient.name}:{latest.name}"
     if context.state.fact(key):
         return
+    placed_now = outcome.status == "published" and outcome.release_id == latest.name
+    if not placed_now and _audited(context, ReleaseDelivered, recipient.name, latest.name):
+        context.state.set_fact(key, utc_now())  # pushed and recorded by a run killed since
+        context.reporter.note(f"{recipient.name}: release {latest.name} was pushed already")
+        return
     location = push_release(recipient, latest, context.config.environment)
     context.audit.record(
         ReleaseDelivered(recipient=recipient.name, release_id=latest.name, to=location)
@@ -489,3 +497,17 @@ def _deliver_latest(
     context.on_step("delivered")
     outcome.delivered_to = location
     context.reporter.done(f"{recipient.name}: release {latest.name} pushed to {location}")
+
+
+def _audited(
+    context: PublishContext, kind: type[Release | ReleaseDelivered], recipient: str,
+    release_id: str,
+) -> bool:  # fmt: skip
+    """Whether the audit log holds a ``kind`` event for this release already. The state database
+    is told after the audit log, so a run killed between the two leaves an entry it never noted;
+    the log is read only for releases placed by an earlier run and not noted."""
+    return any(
+        isinstance(entry.event, kind)
+        and (entry.event.recipient, entry.event.release_id) == (recipient, release_id)
+        for entry in context.audit.events()
+    )

@@ -12,6 +12,7 @@ from connectors.retry import Retrier, Sleep
 from hub.audit import AuditLog
 from hub.audit_events import Pull
 from hub.config import FeedConfig, HubConfig
+from hub.interrupts import is_interruption
 from hub.output import Reporter
 from hub.state import StateStore
 from hub.workspace import Workspace
@@ -92,6 +93,8 @@ def pull_one(
                 _audit_landed(audit, report, feed.source.kind)
                 return _failed(outcome, report, retrier, state, reporter, str(error))
         except Exception as error:  # one feed's surprise must not stop the others
+            if is_interruption(error):
+                raise  # but the operator's Ctrl-C stops them all
             detail = f"unexpected {type(error).__name__}: {error}"
             _audit_landed(audit, report, feed.source.kind)
             return _failed(outcome, report, retrier, state, reporter, f"feed {feed.name!r}: "
