@@ -14,7 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hub.audit import AuditLog, Operation
+from hub.audit import AuditLog
+from hub.audit_events import Pull
 
 
 def main(entries: int) -> None:
@@ -22,9 +23,8 @@ def main(entries: int) -> None:
         log = AuditLog(Path(folder) / "audit", secrets.token_bytes(32))
         started = time.perf_counter()
         for number in range(entries):
-            log.record(Operation.COLLECTION, "pull",
-                       objects={"feed": "police", "file": f"police_nominals_{number}.csv",
-                                "sha256": "0" * 64}, counts={"bytes": number})  # fmt: skip
+            log.record(Pull(feed="police", file=f"police_nominals_{number}.csv",
+                            sha256="0" * 64, source="/drop", bytes=number))  # fmt: skip
         appended = time.perf_counter() - started
         started = time.perf_counter()
         result = log.verify()

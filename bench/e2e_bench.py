@@ -190,7 +190,7 @@ def child_hub(config_path: str, result_path: str) -> None:
         raise SystemExit(f"the hub run failed: {json.dumps(summary.as_dict(), default=str)[:2000]}")
     on_stage("audit verify", True)
     verify_started = time.perf_counter()
-    verified = Workspace(workspace).open_audit().verify()
+    verified = Workspace(workspace).open_audit(config.settings).verify()
     verify_seconds = time.perf_counter() - verify_started
     on_stage("audit verify", False)
     if not verified.ok:

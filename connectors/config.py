@@ -16,7 +16,9 @@ class Completeness(BaseModel):
 
     A file with a ``<name>.sha256`` sidecar is complete when the sidecar is there. Otherwise its
     size and mtime must be unchanged for ``stable_seconds`` (across pulls) and its mtime at least
-    ``min_age_seconds`` old. ``require_sidecar`` takes only files that have a sidecar.
+    ``min_age_seconds`` old. ``require_sidecar`` takes only files that have a sidecar. A file
+    still waiting ``waiting_too_long_seconds`` after it was first seen as it is now (a sidecar
+    that never came, an upload that stopped) is reported at every pull until it completes.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -24,6 +26,9 @@ class Completeness(BaseModel):
     require_sidecar: bool = False
     stable_seconds: int = Field(60, ge=0)
     min_age_seconds: int = Field(120, ge=0)
+    waiting_too_long_seconds: int = Field(
+        3600, ge=0, description="A file waiting to complete longer than this is reported."
+    )
 
 
 class RetryPolicy(BaseModel):

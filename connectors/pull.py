@@ -34,6 +34,8 @@ TEMPORARY_SUFFIXES = (".part", ".filepart", ".tmp", ".partial", ".crdownload")
 SIDECAR_SUFFIX = ".sha256"
 REJECTED_SUFFIX = ".rejected"
 """A whole file rejected on checksum, kept in the quarantine folder under this suffix."""
+LANDED_MODE = 0o400
+"""Landed and quarantined files: read-only, and readable by the hub's own account alone."""
 CHUNK_BYTES = 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -51,6 +53,15 @@ class LandedFile:
     path: Path
 
 
+@dataclass(frozen=True)
+class WaitingFile:
+    """A file not yet complete, and how long it has waited as it is now."""
+
+    name: str
+    seconds: float
+    too_long: bool
+
+
 @dataclass
 class PullReport:
     """What one pull of one feed did."""
@@ -60,8 +71,14 @@ class PullReport:
     already_seen: int = 0
     waiting: list[str] = field(default_factory=list)
     """Files not yet complete (still uploading or too recent)."""
+    waited: list[WaitingFile] = field(default_factory=list)
+    """The waiting files with how long each has waited, and whether that is too long."""
+    unmatched: list[str] = field(default_factory=list)
+    """Files in the location whose names do not match the feed's pattern (not taken)."""
     refused: list[str] = field(default_factory=list)
     """Reasons for names refused as unsafe, and files rejected on checksum."""
+    rejected: list[str] = field(default_factory=list)
+    """Files fetched and rejected on their checksum (kept in quarantine, never landed)."""
     vanished: list[str] = field(default_factory=list)
     """Files that disappeared or changed between listing and the end of their download."""
 
@@ -188,7 +205,7 @@ def _land(temporary: Path, feed_landing: Path, name: str, sha256: str, day: str)
         if target.exists():
             temporary.unlink()
             return target
-    os.chmod(temporary, 0o444)
+    os.chmod(temporary, LANDED_MODE)
     os.replace(temporary, target)
     fsync_path(folder)
     return target
@@ -235,6 +252,7 @@ def pull_feed(
         if is_temporary(remote.name) or remote.name.endswith(SIDECAR_SUFFIX):
             continue
         if not fnmatch.fnmatchcase(remote.name, source.pattern):
+            report.unmatched.append(_printable(remote.name))
             continue
         if not connector.is_inside(remote.name):
             report.refused.append(f"{remote.name!r}: a link leading outside the feed's folder")
@@ -260,6 +278,10 @@ def pull_feed(
             old_enough = now - remote.mtime >= rules.min_age_seconds
             if rules.require_sidecar or not stable or not old_enough:
                 report.waiting.append(remote.name)
+                waited = now - first
+                report.waited.append(
+                    WaitingFile(remote.name, waited, waited >= rules.waiting_too_long_seconds)
+                )
                 continue
         try:
             temporary, sha256 = fetch_verified(
@@ -284,6 +306,7 @@ def pull_feed(
                 )
                 ledger.record_rejected(feed, remote, sha256, kept, reason)
                 report.refused.append(f"{remote.name!r}: {reason}; kept at {kept}")
+                report.rejected.append(remote.name)
                 continue
         day = datetime.datetime.fromtimestamp(clock(), datetime.UTC).strftime("%Y-%m-%d")
         path = _land(temporary, feed_landing, remote.name, sha256, day)
@@ -307,6 +330,6 @@ def _tidy(connector: Connector, source: SourceBase, name: str, has_sidecar: bool
 def _quarantine_file(temporary: Path, folder: Path, name: str, sha256: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.{sha256[:12]}{REJECTED_SUFFIX}"
-    os.chmod(temporary, 0o444)
+    os.chmod(temporary, LANDED_MODE)
     os.replace(temporary, target)
     return target

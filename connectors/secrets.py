@@ -1,25 +1,29 @@
-"""Reading a secret (a password, a key passphrase) from the environment or a secrets file.
+"""Reading a secret (a password, a key passphrase) from an environment mapping or a secrets file.
 
-This is the one place the connectors read secrets. Values are returned to the caller and never
-logged, stored or put in a message; errors name only where the secret was looked for.
+This is the one place the connectors read secrets. The environment is a mapping handed down by
+the caller (the hub passes the one its config was loaded with), not read here. Values are
+returned to the caller and never logged, stored or put in a message; errors name only where the
+secret was looked for.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from connectors.errors import ConnectorError
 
 
-def read_secret(what: str, *, env: str | None, file: Path | None, who: str) -> str | None:
-    """The secret named by ``env`` or ``file`` (None when neither is configured).
+def read_secret(
+    what: str, *, env: str | None, file: Path | None, who: str, environment: Mapping[str, str]
+) -> str | None:
+    """The secret in the variable ``env`` of ``environment``, or in ``file`` (None: neither set).
 
     A secrets file holds the value alone; one trailing newline is ignored. ``who`` names the
     feed or recipient for messages.
     """
     if env is not None:
-        value = os.environ.get(env)
+        value = environment.get(env)
         if value is None:
             raise ConnectorError(
                 f"{who}: the {what} is to come from the environment variable {env}, "

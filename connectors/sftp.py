@@ -7,8 +7,9 @@ What a partner's security team checks, and where it is done here:
   retried and never accepted automatically. The message gives the presented fingerprint and
   how to verify it with the partner.
 * The hub authenticates with a private key file (Ed25519 or RSA; readable by its owner only, as
-  OpenSSH insists) and/or a password; a passphrase or password comes from the environment or a
-  secrets file (:mod:`connectors.secrets`), never from YAML, and is never logged or shown.
+  OpenSSH insists) and/or a password; a passphrase or password comes from the environment the
+  caller hands over, or a secrets file (:mod:`connectors.secrets`), never from YAML, and is never
+  logged or shown.
 * Errors are wrapped once, here: transient ones (refused, timed out, dropped) as
   :class:`ConnectorUnavailable` for the caller to retry; terminal ones (host key,
   authentication, permission) as :class:`ConnectorError`. Messages name the feed and the
@@ -23,11 +24,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import posixpath
 import socket
 import stat as stat_module
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
@@ -103,8 +105,12 @@ class SftpConnector(Connector):
         read_depth: int = 32,
         read_block: int = 128 * 1024,
         window_bytes: int = 8 * 1024 * 1024,
+        environment: Mapping[str, str] | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self.environment: Mapping[str, str] = os.environ if environment is None else environment
+        """Where ``password_env`` and ``passphrase_env`` are looked up (the hub hands its own
+        down; standalone use reads the process environment)."""
         self.feed = feed
         self.who = f"{role} {feed!r}"
         self.location = f"SFTP server {endpoint.server}"
@@ -186,6 +192,7 @@ class SftpConnector(Connector):
             env=self.endpoint.passphrase_env,
             file=self.endpoint.passphrase_file,
             who=self.who,
+            environment=self.environment,
         )
         try:
             secret = passphrase.encode() if passphrase is not None else None
@@ -211,8 +218,9 @@ class SftpConnector(Connector):
         pinned, revoked = self._pinned()
         pkey = self._private_key()
         password = read_secret(
-            "password", env=endpoint.password_env, file=endpoint.password_file, who=self.who
-        )
+            "password", env=endpoint.password_env, file=endpoint.password_file, who=self.who,
+            environment=self.environment,
+        )  # fmt: skip
         timeout = endpoint.connect_timeout_seconds
         try:
             sock = socket.create_connection((endpoint.host, endpoint.port), timeout=timeout)

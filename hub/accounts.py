@@ -20,7 +20,10 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from hub.audit_events import AccountChanged
+from hub.config import HubConfig
 from hub.errors import AccountError
+from hub.workspace import Workspace
 from schemas.sqlite_store import open_database, transaction
 
 MAX_FAILURES = 5
@@ -232,3 +235,41 @@ def _check_name(name: str) -> None:
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_CHARS:
         raise AccountError(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
+
+
+def open_accounts(config: HubConfig) -> AccountStore:
+    """The accounts of the hub configured by ``config``."""
+    workspace = Workspace(config.workspace)
+    workspace.create()
+    return AccountStore(workspace.accounts_path)
+
+
+def _audited(config: HubConfig, event: AccountChanged) -> None:
+    Workspace(config.workspace).open_audit(config.settings).record(event)
+
+
+def add_account(config: HubConfig, name: str, roles: frozenset[Role], password: str) -> Account:
+    """Create an account and log it (the audit entry comes first: no key, no account)."""
+    accounts = open_accounts(config)
+    _check_name(name)
+    _check_password(password)
+    _audited(config, AccountChanged(account=name, change="added",
+                                    roles=tuple(sorted(r.value for r in roles))))  # fmt: skip
+    return accounts.add(name, roles, password)
+
+
+def disable_account(config: HubConfig, name: str) -> Account:
+    """Stop an account from signing in, and log it; its open sessions end at their next request."""
+    accounts = open_accounts(config)
+    accounts.get(name)
+    _audited(config, AccountChanged(account=name, change="disabled"))
+    return accounts.disable(name)
+
+
+def reset_account_password(config: HubConfig, name: str, password: str) -> Account:
+    """Set a new password (clearing a lock-out), and log that it was reset."""
+    accounts = open_accounts(config)
+    accounts.get(name)
+    _check_password(password)
+    _audited(config, AccountChanged(account=name, change="password reset"))
+    return accounts.reset_password(name, password)

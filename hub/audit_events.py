@@ -1,43 +1,497 @@
-"""Audit entries for matching: match runs (combination) and review decisions (alteration).
+"""What the audit log records: one frozen dataclass per action, and the entry that carries it.
 
-Kept apart from the matching stage so that stage stays about matching; ids and counts only.
+Each event class names its operation (DPA 2018 s.62: collection, alteration, consultation,
+disclosure, combination, erasure; or a configuration change) and its action, and holds ids,
+counts and hashes only: never personal data. Writers hand an event to
+:meth:`hub.audit.AuditLog.record`; readers get :class:`AuditEntry` objects back, each carrying
+the same event type. An entry whose action no class records raises :class:`UnknownAuditAction`.
+
+How an event is written (:mod:`hub.audit_codec` does the mapping): an attribute marked
+:class:`InCounts` goes to the entry's ``counts``, ``reason`` and ``agreement_id`` to the entry's
+own keys, every other attribute to ``objects``. An attribute with a default is written only when
+it differs from it, and is read back as the default when absent (older entries lack it).
+
+One module on purpose, a little over 400 lines: the list of everything the log records is read
+as one catalogue, by the DPO as much as by the code; each class is a short declaration.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from hub.audit import Operation
-from hub.workspace import Workspace
+import datetime
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 if TYPE_CHECKING:
     from matching.run import MatchCounts
 
-MATCH_COUNTS = ("records", "persons", "persons_with_links", "links", "scored_pairs", "created",
-                "merges", "splits", "retired", "review_pairs", "decisions_applied")  # fmt: skip
+
+class Operation(enum.StrEnum):
+    """What kind of processing an entry records (DPA 2018 s.62, plus configuration)."""
+
+    COLLECTION = "collection"
+    ALTERATION = "alteration"
+    CONSULTATION = "consultation"
+    DISCLOSURE = "disclosure"
+    COMBINATION = "combination"
+    ERASURE = "erasure"
+    CONFIGURATION = "configuration"
 
 
-def record_match_run(workspace: Workspace, counts: MatchCounts) -> None:
-    """Log a match run that produced new results (a skipped, unchanged run is not one)."""
-    if counts.skipped:
-        return
-    document = counts.as_dict()
-    workspace.open_audit().record(
-        Operation.COMBINATION, "match_run",
-        objects={"run_id": counts.run_id, "model_version": counts.model_version},
-        counts={name: int(document[name]) for name in MATCH_COUNTS if name in document},
-    )  # fmt: skip
+@dataclass(frozen=True)
+class InCounts:
+    """Marks an attribute written in the entry's ``counts`` (under ``key``, else its name)."""
+
+    key: str | None = None
 
 
-def record_review_decision(
-    workspace: Workspace, row: dict[str, Any], same: bool, note: str | None, by: str
-) -> None:
-    """Log a reviewer's decision on a pair of records (it overrides the model from then on)."""
-    workspace.open_audit().record(
-        Operation.ALTERATION, "review_decision",
-        objects={"pair_id": row.get("pair_id"),
-                 "left": f"{row['source_l']}:{row['record_id_l']}",
-                 "right": f"{row['source_r']}:{row['record_id_r']}",
-                 "decision": "same" if same else "different", "decided_by": by},
-        reason=note,
-    )  # fmt: skip
+@dataclass(frozen=True)
+class CountsByCode:
+    """Marks a mapping written as one count per code, each key ``prefix + code``."""
+
+    prefix: str
+
+
+@dataclass(frozen=True)
+class ObjectKey:
+    """Marks an attribute written in the entry's ``objects`` under another key."""
+
+    key: str
+
+
+Count = Annotated[int, InCounts()]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditEvent:
+    """One action the audit log records; subclasses name the operation and the action."""
+
+    operation: ClassVar[Operation]
+    action: ClassVar[str]
+
+
+# --- collection and alteration ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pull(AuditEvent):
+    """A file landed from a partner's drop."""
+
+    operation = Operation.COLLECTION
+    action = "pull"
+    feed: str
+    file: str
+    sha256: str
+    source: str
+    bytes: Count
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ingest(AuditEvent):
+    """An extract checked row by row: rows accepted into staging, rows quarantined."""
+
+    operation = Operation.ALTERATION
+    action = "ingest"
+    feed: str
+    extract_id: str
+    rows_read: Count
+    rows_accepted: Count
+    rows_quarantined: Count
+
+
+@dataclass(frozen=True, kw_only=True)
+class IngestRejected(AuditEvent):
+    """A whole extract refused (its format is not the feed's); ``reason`` says why."""
+
+    operation = Operation.ALTERATION
+    action = "ingest_rejected"
+    feed: str
+    extract_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtractHeld(AuditEvent):
+    """A new extract kept from becoming current: it lost or quarantined too many rows."""
+
+    operation = Operation.ALTERATION
+    action = "extract_held"
+    feed: str
+    extract_id: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtractResent(AuditEvent):
+    """An earlier extract sent again (same bytes): current again from its staged rows."""
+
+    operation = Operation.ALTERATION
+    action = "extract_resent"
+    feed: str
+    extract_id: str
+    replaced: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtractAccepted(AuditEvent):
+    """A held extract made current on purpose by an officer, with the reason given."""
+
+    operation = Operation.ALTERATION
+    action = "extract_accepted"
+    feed: str
+    extract_id: str
+    replaced: str | None = None
+    rows_accepted: Count
+    rows_quarantined: Count
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewDecision(AuditEvent):
+    """A reviewer's decision on a pair of records (it overrides the model from then on)."""
+
+    operation = Operation.ALTERATION
+    action = "review_decision"
+    pair_id: str | None
+    left: str
+    """``source:record_id`` of one record."""
+    right: str
+    decision: str
+    """'same' or 'different'."""
+    decided_by: str
+    reason: str | None = None
+
+    @classmethod
+    def of_pair(cls, row: dict[str, Any], same: bool, note: str | None, by: str) -> ReviewDecision:
+        """The decision on a review-queue row (``source_l``, ``record_id_l``, ...)."""
+        return cls(pair_id=row.get("pair_id"), left=f"{row['source_l']}:{row['record_id_l']}",
+                   right=f"{row['source_r']}:{row['record_id_r']}", decided_by=by,
+                   decision="same" if same else "different", reason=note)  # fmt: skip
+
+
+# --- combination --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class MatchRun(AuditEvent):
+    """A match run that produced new results (a skipped, unchanged run is not one)."""
+
+    operation = Operation.COMBINATION
+    action = "match_run"
+    run_id: str
+    model_version: str
+    records: Count
+    persons: Count
+    persons_with_links: Count
+    links: Count
+    scored_pairs: Count
+    created: Count
+    merges: Count
+    splits: Count
+    retired: Count
+    review_pairs: Count
+    decisions_applied: Count
+
+    @classmethod
+    def of_counts(cls, counts: MatchCounts) -> MatchRun:
+        """The event for a run's counts."""
+        return cls(run_id=counts.run_id, model_version=counts.model_version, records=counts.records,
+                   persons=counts.persons, persons_with_links=counts.persons_with_links,
+                   links=counts.links, scored_pairs=counts.scored_pairs, created=counts.created,
+                   merges=counts.merges, splits=counts.splits, retired=counts.retired,
+                   review_pairs=counts.review_pairs,
+                   decisions_applied=counts.decisions_applied)  # fmt: skip
+
+
+# --- disclosure ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Release(AuditEvent):
+    """A release placed for a recipient: the disclosure itself."""
+
+    operation = Operation.DISCLOSURE
+    action = "release"
+    recipient: str
+    release_id: str
+    path: str
+    agreements: tuple[str, ...]
+    """``"ID vN"`` of every agreement the release was made under."""
+    fields: tuple[str, ...]
+    key_id: str | None
+    manifest_sha256: str
+    recovered: bool = False
+    """Recorded after an interrupted run placed it."""
+    rows: Count
+    withheld: Annotated[dict[str, int], CountsByCode("withheld_")] = field(default_factory=dict)
+    """Values withheld, per reason code."""
+    agreement_id: str
+    """The agreement ids, joined by commas."""
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseWithheld(AuditEvent):
+    """No agreement in force allows any field to a recipient: nothing published."""
+
+    operation = Operation.DISCLOSURE
+    action = "release_withheld"
+    recipient: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseRejected(AuditEvent):
+    """A release that failed its checks; nothing was published."""
+
+    operation = Operation.DISCLOSURE
+    action = "release_rejected"
+    recipient: str
+    release_id: str
+    problems: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseDelivered(AuditEvent):
+    """A release pushed to the recipient's own server."""
+
+    operation = Operation.DISCLOSURE
+    action = "deliver"
+    recipient: str
+    release_id: str
+    to: str
+
+
+# --- consultation -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reidentified(AuditEvent):
+    """A recipient's pseudonym mapped back to the hub's person (found or not)."""
+
+    operation = Operation.CONSULTATION
+    action = "reidentify"
+    recipient: str
+    pseudonym: str
+    found: bool
+    person_id: str | None
+    field: str | None
+    releases: tuple[str, ...]
+    method: str
+    records: Count
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReidentifyRefused(AuditEvent):
+    """A re-identification refused before any look-up; ``refused`` says why."""
+
+    operation = Operation.CONSULTATION
+    action = "reidentify_refused"
+    recipient: str
+    pseudonym: str
+    refused: str
+    reason: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReidentifyFailed(AuditEvent):
+    """A re-identification whose look-up failed (``error`` is the error's class name)."""
+
+    operation = Operation.CONSULTATION
+    action = "reidentify_failed"
+    recipient: str
+    pseudonym: str
+    error: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Consultation(AuditEvent):
+    """Personal data looked at by a signed-in person (a web page or an export), for a purpose.
+
+    ``person_ids`` are the pseudonymous ids of the view shown (the recipient's ids, with
+    ``view_of`` naming the recipient); a name typed into a search is never written, only that
+    a name search was made.
+    """
+
+    operation = Operation.CONSULTATION
+    action = "web_view"
+    page: str
+    purpose: str
+    release_id: str | None = None
+    view_of: str | None = None
+    person_ids: tuple[str, ...] = ()
+    filters: tuple[str, ...] = ()
+    name_search: bool = False
+    export: str | None = None
+    people: Count = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandConsultation(AuditEvent):
+    """Personal data shown by a command (``match review``, ``match explain``, ``links export``);
+    the entry's actor is the declared operator, beside the operating-system user."""
+
+    operation = Operation.CONSULTATION
+    action = "command_view"
+    command: str
+    purpose: str
+    pairs: tuple[str, ...] = ()
+    """Review-list pair ids shown."""
+    records: tuple[str, ...] = ()
+    """``source:record_id`` of the partner records shown."""
+    out: str | None = None
+    """The file written, for an export."""
+    records_shown: Count = 0
+    """How many partner records were shown or written."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessRefused(AuditEvent):
+    """A signed-in person asked for a page their roles do not open (answered 403)."""
+
+    operation = Operation.CONSULTATION
+    action = "access_refused"
+    page: str
+    role_needed: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountChanged(AuditEvent):
+    """An account of the web app added, disabled or given a new password (never the password)."""
+
+    operation = Operation.CONFIGURATION
+    action = "account_changed"
+    account: str
+    change: str
+    """'added', 'disabled' or 'password reset'."""
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonFound(AuditEvent):
+    """A look-up of everything held about the person a partner record belongs to."""
+
+    operation = Operation.CONSULTATION
+    action = "person_find"
+    source: str
+    source_record_id: str
+    person_id: str | None = None
+    """None when no record was found."""
+    records: Count
+    partners: Count = 0
+    releases: Count
+    reason: str
+
+
+# --- erasure ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Erasure(AuditEvent):
+    """Files erased at the end of their retention period; ``reason`` says which."""
+
+    operation = Operation.ERASURE
+    item_id: Annotated[str, ObjectKey("id")]
+    paths: Annotated[tuple[str, ...], ObjectKey("files")]
+    """Relative to the workspace."""
+    files: Annotated[int, InCounts("files")]
+    """How many of ``paths`` were there to erase."""
+    bytes: Count
+    age_days: Count
+    retention_days: Count
+    agreement_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtractErased(_Erasure):
+    """A landed extract with its staging and quarantine files."""
+
+    action = "erase_extract"
+    feed: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RejectedFileErased(_Erasure):
+    """A whole file rejected on checksum."""
+
+    action = "erase_rejected_file"
+    feed: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseErased(_Erasure):
+    """A release's delivery folder and its records (the pseudonym map)."""
+
+    action = "erase_release"
+    recipient: str
+
+
+ERASURES: dict[str, type[_Erasure]] = {
+    "extract": ExtractErased,
+    "rejected_file": RejectedFileErased,
+    "release": ReleaseErased,
+}
+"""The erasure event for each kind of item retention erases."""
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfigChanged(AuditEvent):
+    """A configuration or agreement file whose content changed since the last run."""
+
+    operation = Operation.CONFIGURATION
+    action = "config_changed"
+    file: str
+    sha256: str
+    kind: str | None = None
+    """'agreement' or 'configuration' (entries written before it was recorded lack it)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfigRemoved(AuditEvent):
+    """A configuration or agreement file no longer used (``sha256`` is its last content)."""
+
+    operation = Operation.CONFIGURATION
+    action = "config_removed"
+    file: str
+    sha256: str
+
+
+EVENT_TYPES: tuple[type[AuditEvent], ...] = (
+    Pull, Ingest, IngestRejected, ExtractHeld, ExtractResent, ExtractAccepted, ReviewDecision,
+    MatchRun, Release, ReleaseWithheld, ReleaseRejected, ReleaseDelivered, Reidentified,
+    ReidentifyRefused, ReidentifyFailed, PersonFound, Consultation, CommandConsultation,
+    AccessRefused,
+    ExtractErased, RejectedFileErased, ReleaseErased, ConfigChanged, ConfigRemoved,
+    AccountChanged,
+)  # fmt: skip
+"""Every action the log records."""
+
+EVENTS: dict[str, type[AuditEvent]] = {event.action: event for event in EVENT_TYPES}
+"""The event class of each action name."""
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One entry read back from the log: when, by whom, and the event."""
+
+    sequence: int
+    time: datetime.datetime
+    actor: str
+    event: AuditEvent
+
+    @property
+    def operation(self) -> Operation:
+        """The event's operation."""
+        return self.event.operation
+
+    @property
+    def action(self) -> str:
+        """The event's action name."""
+        return self.event.action

@@ -5,6 +5,10 @@ file describes one partner feed. Any string value may reference the environment 
 or ``${NAME:-default}``, so one config serves tests, the demo and production. Secrets are never
 written in YAML: settings that need one name a file or an environment variable instead.
 
+:func:`load_config` is an edge: it takes the environment mapping and the hub's settings
+(:mod:`hub.settings`) as given (the CLI reads them once) or reads them from the process, and the
+loaded config carries both down, so nothing deeper reads ``os.environ``.
+
 Errors name the file, the feed and the field::
 
     examples/config/feeds/police.yaml: feed 'police': format.fields.date_of_birth: ...
@@ -15,13 +19,16 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from connectors.config import SourceConfig
+from hub.settings import HubSettings
 from hub.sharing_config import RecipientConfig, resolve_files, resolve_sharing
 from hub.web_config import WebConfig
 from matching.config import MatchingConfig
@@ -83,6 +90,16 @@ class HubConfig(BaseModel):
     config_files: list[Path] = Field(
         default_factory=list, exclude=True, description="Every file loaded (set by the loader)."
     )
+    settings: SkipJsonSchema[HubSettings] = Field(
+        default_factory=HubSettings.model_construct, exclude=True, repr=False,
+        description="Secrets and the operator's name from the environment (set by the loader; "
+        "a config built in code has none unless given).",
+    )  # fmt: skip
+    environment: SkipJsonSchema[Mapping[str, str]] = Field(
+        default_factory=dict, exclude=True, repr=False,
+        description="The environment the config was read with: ${NAME} references and the "
+        "variables sources name for their secrets (set by the loader).",
+    )  # fmt: skip
 
     @field_validator("feeds")
     @classmethod
@@ -111,19 +128,19 @@ class HubConfig(BaseModel):
         raise ConfigError(f"no recipient named {name!r}; configured: {names}")
 
 
-def expand_environment(value: Any, *, where: str) -> Any:
+def expand_environment(value: Any, environment: Mapping[str, str], *, where: str) -> Any:
     """Replace ``${NAME}`` and ``${NAME:-default}`` in every string of a YAML document."""
     if isinstance(value, dict):
-        return {key: expand_environment(item, where=where) for key, item in value.items()}
+        return {k: expand_environment(item, environment, where=where) for k, item in value.items()}
     if isinstance(value, list):
-        return [expand_environment(item, where=where) for item in value]
+        return [expand_environment(item, environment, where=where) for item in value]
     if not isinstance(value, str):
         return value
 
     def replace(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
-        if name in os.environ:
-            return os.environ[name]
+        if name in environment:
+            return environment[name]
         if default is not None:
             return default
         raise ConfigError(
@@ -134,8 +151,8 @@ def expand_environment(value: Any, *, where: str) -> Any:
     return _ENV_REFERENCE.sub(replace, value)
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Read one YAML mapping with environment references expanded."""
+def read_yaml(path: Path, environment: Mapping[str, str]) -> dict[str, Any]:
+    """Read one YAML mapping with environment references expanded from ``environment``."""
     try:
         document = parse_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
@@ -144,7 +161,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid YAML ({error})") from error
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
-    return expand_environment(document, where=str(path))
+    return expand_environment(document, environment, where=str(path))
 
 
 def describe_validation_error(error: ValidationError, *, where: str) -> str:
@@ -157,9 +174,9 @@ def describe_validation_error(error: ValidationError, *, where: str) -> str:
     return "\n".join(lines)
 
 
-def load_feed(path: Path) -> FeedConfig:
+def load_feed(path: Path, environment: Mapping[str, str]) -> FeedConfig:
     """Load and validate one feed file."""
-    document = read_yaml(path)
+    document = read_yaml(path, environment)
     name = document.get("name", path.stem)
     try:
         feed = FeedConfig.model_validate(document)
@@ -175,10 +192,21 @@ def _resolve_relative(base: Path, value: str | Path) -> Path:
     return path if path.is_absolute() else base / path
 
 
-def load_config(path: Path | str) -> HubConfig:
-    """Load the hub file and every feed file it lists; raise ConfigError naming what is wrong."""
+def load_config(
+    path: Path | str,
+    *,
+    settings: HubSettings | None = None,
+    environment: Mapping[str, str] | None = None,
+) -> HubConfig:
+    """Load the hub file and every feed file it lists; raise ConfigError naming what is wrong.
+
+    ``environment`` expands ``${NAME}`` references and ``settings`` carries the secrets; both
+    are read from the process here, at the edge, when not given (the CLI reads them once).
+    """
     hub_path = Path(path)
-    document = read_yaml(hub_path)
+    environment = dict(os.environ if environment is None else environment)
+    settings = HubSettings() if settings is None else settings
+    document = read_yaml(hub_path, environment)
     base = hub_path.parent
     feeds: list[FeedConfig] = []
     feed_files: list[Path] = []
@@ -190,7 +218,7 @@ def load_config(path: Path | str) -> HubConfig:
         try:
             if isinstance(entry, str):
                 matches = resolve_files(base, [entry], key="feeds", where=hub_path)
-                feeds.extend(load_feed(match) for match in matches)
+                feeds.extend(load_feed(match, environment) for match in matches)
                 feed_files.extend(matches)
             else:
                 feeds.append(FeedConfig.model_validate(entry))
@@ -202,7 +230,8 @@ def load_config(path: Path | str) -> HubConfig:
         raise ConfigError("\n".join(problems), file=str(hub_path))
     document = resolve_sharing(document, base, hub_path)
     files = [hub_path, *feed_files, *document.get("agreements", [])]
-    document = {**document, "feeds": feeds, "config_path": hub_path, "config_files": files}
+    document = {**document, "feeds": feeds, "config_path": hub_path, "config_files": files,
+                "settings": settings, "environment": environment}  # fmt: skip
     if "workspace" in document:
         document["workspace"] = _resolve_relative(base, document["workspace"]).resolve()
     try:

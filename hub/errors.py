@@ -5,6 +5,19 @@ from __future__ import annotations
 from schemas.errors import HubError
 
 
+class AuditError(HubError):
+    """The audit log cannot be written or read, or refuses an entry."""
+
+
+class AuditEntryInvalid(AuditError):
+    """An audit entry does not hold what its action records (fields missing, unknown or of the
+    wrong type)."""
+
+
+class UnknownAuditAction(AuditEntryInvalid):
+    """An audit entry names an action no event type records."""
+
+
 class WorkspaceError(HubError):
     """The workspace cannot be used: not writable, or locked by another run."""
 
@@ -13,6 +26,18 @@ class WorkspaceLocked(WorkspaceError):
     """Another hub run holds the workspace lock."""
 
     exit_code = 3
+
+
+class InvalidRequest(HubError):
+    """A request the hub cannot act on as given (a wrong file type, a missing choice)."""
+
+    exit_code = 2
+
+
+class ExtractError(HubError):
+    """An extract named by an officer cannot be found or acted on (e.g. accepted)."""
+
+    exit_code = 2
 
 
 class AccountError(HubError):

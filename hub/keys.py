@@ -11,7 +11,7 @@ from schemas.errors import ConfigError
 
 def write_new_key(path: Path) -> None:
     """Create ``path`` holding a new random key; never overwrite an existing key."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # a key folder: owner only
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError as error:

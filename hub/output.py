@@ -1,7 +1,8 @@
 """What the hub tells the person running it: progress, results and problems.
 
 Human output goes to stderr line by line (progress for long steps as rows and rows per second);
-``--quiet`` keeps only problems; ``--json`` prints nothing but the final JSON document on stdout.
+``--quiet`` keeps only problems and warnings; ``--json`` prints nothing but the final JSON
+document on stdout.
 Nothing printed here contains personal data: only feed names, file names, counts and reasons.
 """
 
@@ -24,6 +25,7 @@ class Reporter:
         self.json_mode = json_mode
         self.stream = stream or sys.stderr
         self.problems: list[str] = []
+        self.warnings: list[str] = []
 
     def _print(self, message: str, **style: object) -> None:
         click.echo(click.style(message, **style) if style else message, file=self.stream)  # type: ignore[arg-type]
@@ -42,6 +44,13 @@ class Reporter:
         """Something worth knowing that is not a failure."""
         if not self.quiet:
             self._print(f"  note: {message}", fg="yellow")
+
+    def warning(self, message: str) -> None:
+        """Not a failure, but the person running the hub must hear of it (a partner sent the
+        same bytes again, a field too long); shown even with --quiet, unless output is JSON."""
+        self.warnings.append(message)
+        if not self.json_mode:
+            self._print(f"  warning: {message}", fg="yellow")
 
     def problem(self, message: str) -> None:
         """Something failed; always shown unless output is JSON."""

@@ -1,8 +1,15 @@
 """The workspace's run state in an embedded SQLite database (``state.db``).
 
 It records files seen and landed (the exactly-once ledger the connectors use), extracts and
-their ingest outcome, runs, and per-feed status. Every write is its own transaction, so a crash
-never leaves a half-recorded step.
+their ingest outcome, which extract of each feed is current, runs, and per-feed status. Every
+write is its own transaction, so a crash never leaves a half-recorded step.
+
+Each landed file is a delivery (a row of ``files``); deliveries of the same bytes share one
+extract, ingested once. A delivery stays unhandled until the ingest stage has looked at it, so
+a re-sent earlier extract is noticed even when the pull and the ingest run apart.
+
+One module on purpose, a little over 400 lines: every read and write of ``state.db`` in one
+place, so its schema and transactions are seen together.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from typing import Any
 
 from connectors.base import RemoteFile
 from connectors.pull import LandedFile
+from hub.interrupts import is_interruption
 from schemas.sqlite_store import open_database, transaction
 
 _SCHEMA = """
@@ -27,12 +35,13 @@ CREATE TABLE IF NOT EXISTS observations (
 CREATE TABLE IF NOT EXISTS files (
     feed TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL, mtime INTEGER NOT NULL,
     sha256 TEXT NOT NULL, path TEXT NOT NULL, status TEXT NOT NULL, reason TEXT,
-    recorded_at TEXT NOT NULL, PRIMARY KEY (feed, name, size, mtime, sha256));
+    recorded_at TEXT NOT NULL, handled INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (feed, name, size, mtime, sha256));
 CREATE TABLE IF NOT EXISTS extracts (
     extract_id TEXT PRIMARY KEY, feed TEXT NOT NULL, sha256 TEXT NOT NULL, name TEXT NOT NULL,
     landed_path TEXT NOT NULL, landed_at TEXT NOT NULL, status TEXT NOT NULL,
     rows_read INTEGER, rows_accepted INTEGER, rows_rejected INTEGER, detail TEXT,
-    ingested_at TEXT, UNIQUE (feed, sha256));
+    ingested_at TEXT, current_seq INTEGER, UNIQUE (feed, sha256));
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, command TEXT NOT NULL, started_at TEXT NOT NULL,
     finished_at TEXT, status TEXT NOT NULL, summary TEXT);
@@ -41,6 +50,11 @@ CREATE TABLE IF NOT EXISTS feed_status (
     feed TEXT PRIMARY KEY, last_success TEXT, last_error TEXT, last_error_at TEXT,
     last_attempt TEXT);
 """
+_ADDED_COLUMNS = {
+    "files": ("handled", "INTEGER NOT NULL DEFAULT 1"),
+    "extracts": ("current_seq", "INTEGER"),
+}
+"""Columns added since the first release, added to an older ``state.db`` when it is opened."""
 
 
 def utc_now() -> str:
@@ -59,10 +73,40 @@ class Extract:
     landed_path: Path
     landed_at: str
     status: str
-    """'pending', 'ingested', 'rejected' or 'erased' (files removed under retention)."""
+    """'pending', 'ingested' (accepted: current, or superseded), 'held' (staged but beyond the
+    feed's limits, not made current until accepted), 'rejected' or 'erased' (files removed
+    under retention)."""
     rows_accepted: int | None
     rows_rejected: int | None
     detail: dict[str, Any]
+    current_seq: int | None = None
+    """When it was last made current, as a sequence number (None: never, or before one was
+    kept)."""
+
+    @property
+    def rows_read(self) -> int:
+        """Rows read from the file (accepted and quarantined)."""
+        return (self.rows_accepted or 0) + (self.rows_rejected or 0)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One landed file: the first delivery of an extract, or a re-send of its bytes."""
+
+    seq: int
+    feed: str
+    name: str
+    sha256: str
+    path: Path
+    status: str
+    """'landed', or 'rejected' (on its checksum, before landing)."""
+    reason: str | None
+    recorded_at: str
+
+    @property
+    def extract_id(self) -> str:
+        """The extract holding these bytes."""
+        return extract_id_for(self.feed, self.sha256)
 
 
 class StateStore:
@@ -71,6 +115,18 @@ class StateStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db = open_database(path, _SCHEMA)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Bring a state database from an earlier version up to date (a write only if needed,
+        so opening never waits for another process's write)."""
+        missing = [(table, column, kind) for table, (column, kind) in _ADDED_COLUMNS.items()
+                   if column not in {row[1] for row in
+                                     self._db.execute(f"PRAGMA table_info({table})")}]  # fmt: skip
+        if missing:
+            with self.transaction() as db:
+                for table, column, kind in missing:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         """Close the database."""
@@ -114,7 +170,8 @@ class StateStore:
         now = utc_now()
         with self.transaction() as db:
             db.execute(
-                "INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?, ?, ?, 'landed', NULL, ?)",
+                f"INSERT OR IGNORE INTO files ({_FILE_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'landed', NULL, ?, 0)",
                 (landed.feed, landed.name, landed.size, landed.mtime, landed.sha256,
                  str(landed.path), now),
             )  # fmt: skip
@@ -130,7 +187,8 @@ class StateStore:
     ) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?, ?, ?, 'rejected', ?, ?)",
+                f"INSERT OR IGNORE INTO files ({_FILE_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'rejected', ?, ?, 1)",
                 (feed, remote.name, remote.size, remote.mtime, sha256, str(path), reason,
                  utc_now()),
             )  # fmt: skip
@@ -150,11 +208,18 @@ class StateStore:
         rows = self._db.execute(query + " ORDER BY landed_at, name, extract_id", params)
         return [_extract(row) for row in rows.fetchall()]
 
+    def extract(self, extract_id: str) -> Extract | None:
+        """One extract by id."""
+        row = self._db.execute(
+            "SELECT * FROM extracts WHERE extract_id=?", (extract_id,)
+        ).fetchone()
+        return None if row is None else _extract(row)
+
     def finish_extract(
         self, extract_id: str, status: str, *, rows: tuple[int, int, int] | None,
         detail: dict[str, Any],
     ) -> None:  # fmt: skip
-        """Record the outcome of ingesting one extract."""
+        """Record the outcome of ingesting one extract; an 'ingested' one is made current."""
         read, accepted, rejected = rows or (None, None, None)
         with self.transaction() as db:
             db.execute(
@@ -162,6 +227,40 @@ class StateStore:
                 "detail=?, ingested_at=? WHERE extract_id=?",
                 (status, read, accepted, rejected, json.dumps(detail), utc_now(), extract_id),
             )
+            if status == "ingested":
+                _make_current(db, extract_id)
+
+    def hold_extract(self, extract_id: str, reason: str) -> None:
+        """Keep a staged extract from being current: it is beyond its feed's limits."""
+        self._set_status(extract_id, "held", {"held": reason}, current=False)
+
+    def make_current(self, extract_id: str, detail: dict[str, Any] | None = None) -> None:
+        """Make a staged extract its feed's current one (accepted, or an earlier one re-sent);
+        ``detail`` is merged into what is recorded about it."""
+        self._set_status(extract_id, "ingested", detail or {}, current=True)
+
+    def reopen_extract(self, extract_id: str, name: str, landed_path: Path) -> None:
+        """Make a rejected or erased extract pending again, from a new delivery of its bytes."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE extracts SET status='pending', name=?, landed_path=? WHERE extract_id=?",
+                (name, str(landed_path), extract_id),
+            )
+
+    def _set_status(
+        self, extract_id: str, status: str, detail: dict[str, Any], *, current: bool
+    ) -> None:
+        with self.transaction() as db:
+            (recorded,) = db.execute(
+                "SELECT detail FROM extracts WHERE extract_id=?", (extract_id,)
+            ).fetchone()
+            merged = (json.loads(recorded) if recorded else {}) | detail
+            db.execute(
+                "UPDATE extracts SET status=?, detail=? WHERE extract_id=?",
+                (status, json.dumps(merged), extract_id),
+            )
+            if current:
+                _make_current(db, extract_id)
 
     def mark_extract_erased(self, extract_id: str) -> None:
         """Record that an extract's files were erased under retention (its ledger rows stay)."""
@@ -169,22 +268,65 @@ class StateStore:
             db.execute("UPDATE extracts SET status='erased' WHERE extract_id=?", (extract_id,))
 
     def current_extracts(self) -> dict[str, Extract]:
-        """Per feed, the latest successfully ingested extract: the feed's current truth."""
+        """Per feed, the accepted extract made current last: the feed's current truth.
+
+        Extracts ingested before the hub kept this order count in landing order, before any
+        made current since.
+        """
         current: dict[str, Extract] = {}
-        for extract in self.extracts(status="ingested"):
+        ingested = self.extracts(status="ingested")
+        for extract in sorted(ingested, key=lambda e: -1 if e.current_seq is None else
+                              e.current_seq):  # fmt: skip
             current[extract.feed] = extract
         return current
+
+    # --- deliveries -------------------------------------------------------------------------
+
+    def unhandled_deliveries(self) -> list[Delivery]:
+        """Landed files the ingest stage has not looked at yet, in landing order."""
+        return self._deliveries("WHERE handled=0 AND status='landed' ORDER BY rowid")
+
+    def mark_delivery_handled(self, delivery: Delivery) -> None:
+        """Record that the ingest stage has dealt with a delivery."""
+        with self.transaction() as db:
+            db.execute("UPDATE files SET handled=1 WHERE rowid=?", (delivery.seq,))
+
+    def deliveries(self, feed: str, name: str) -> list[Delivery]:
+        """A feed's deliveries under one name (landed or rejected on checksum), oldest first."""
+        return self._deliveries("WHERE feed=? AND name=? ORDER BY rowid", (feed, name))
+
+    def latest_deliveries(self) -> dict[str, Delivery]:
+        """Per feed, the file that arrived last."""
+        return {d.feed: d for d in self._deliveries("ORDER BY rowid")}
+
+    def _deliveries(self, where: str, params: tuple[Any, ...] = ()) -> list[Delivery]:
+        rows = self._db.execute(
+            "SELECT rowid, feed, name, sha256, path, status, reason, recorded_at FROM files "
+            + where,
+            params,
+        ).fetchall()
+        return [Delivery(seq, feed, name, sha256, Path(path), status, reason, recorded_at)
+                for seq, feed, name, sha256, path, status, reason, recorded_at in rows]  # fmt: skip
 
     # --- runs and feed status ---------------------------------------------------------------
 
     def start_run(self, command: str) -> str:
-        """Record the start of a run; return its id."""
+        """Record the start of a run; return its id.
+
+        The caller holds the workspace lock, so no other run is going on: a run still marked
+        'running' was killed, and is marked 'interrupted' (finished when this one started).
+        """
         run_id = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4(
         ).hex[:6]  # fmt: skip
+        now = utc_now()
         with self.transaction() as db:
             db.execute(
+                "UPDATE runs SET status='interrupted', finished_at=? WHERE status='running'",
+                (now,),
+            )
+            db.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, NULL, 'running', NULL)",
-                (run_id, command, utc_now()),
+                (run_id, command, now),
             )
         return run_id
 
@@ -259,15 +401,31 @@ class StateStore:
             )
 
 
+def ended_by(error: BaseException) -> str:
+    """The status of a run that ``error`` ended: 'interrupted' (Ctrl-C) or 'crashed'."""
+    return "interrupted" if is_interruption(error) else "crashed"
+
+
 def extract_id_for(feed: str, sha256: str) -> str:
     """The hub's id of an extract: the feed and the first 16 hex digits of its sha256."""
     return f"{feed}-{sha256[:16]}"
 
 
+_FILE_COLUMNS = "feed, name, size, mtime, sha256, path, status, reason, recorded_at, handled"
+
+
+def _make_current(db: sqlite3.Connection, extract_id: str) -> None:
+    db.execute(
+        "UPDATE extracts SET current_seq=(SELECT coalesce(max(current_seq), 0) + 1 FROM "
+        "extracts) WHERE extract_id=?",
+        (extract_id,),
+    )
+
+
 def _extract(row: tuple[Any, ...]) -> Extract:
     (extract_id, feed, sha256, name, landed_path, landed_at, status, _read, accepted, rejected,
-     detail, _ingested_at) = row  # fmt: skip
+     detail, _ingested_at, current_seq) = row  # fmt: skip
     return Extract(
         extract_id, feed, sha256, name, Path(landed_path), landed_at, status, accepted,
-        rejected, json.loads(detail) if detail else {},
+        rejected, json.loads(detail) if detail else {}, current_seq,
     )  # fmt: skip

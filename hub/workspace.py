@@ -32,7 +32,7 @@ from typing import Literal
 from connectors.pull import REJECTED_SUFFIX
 from hub.audit import AuditLog
 from hub.errors import WorkspaceError, WorkspaceLocked
-from hub.secrets import require_secret, secret_bytes
+from hub.settings import HubSettings
 from hub.state import StateStore
 from matching.outputs import MatchOutputs
 
@@ -83,6 +83,10 @@ class ReleaseRecord:
         return self.root / "decisions.json"
 
 
+PRIVATE_FOLDER = 0o700
+"""The mode of the workspace's folders: they hold personal data."""
+
+
 @dataclass(frozen=True)
 class Workspace:
     """Paths inside one workspace folder."""
@@ -112,6 +116,11 @@ class Workspace:
     @property
     def state_path(self) -> Path:
         return self.root / "state.db"
+
+    @property
+    def accounts_path(self) -> Path:
+        """The web app's accounts and sessions (Argon2 hashes, never passwords)."""
+        return self.root / "accounts.db"
 
     @property
     def lock_path(self) -> Path:
@@ -176,10 +185,12 @@ class Workspace:
         return self.quarantine / feed / f"{extract_id}.parquet"
 
     def create(self) -> None:
-        """Create the folders; fail clearly when the location is not writable."""
+        """Create the folders (the owner's only); fail clearly when the location is not
+        writable."""
         try:
-            for folder in (self.landing, self.staging, self.quarantine, self.tmp, self.audit):
-                folder.mkdir(parents=True, exist_ok=True)
+            for folder in (self.root, self.landing, self.staging, self.quarantine, self.tmp,
+                           self.audit):  # fmt: skip
+                folder.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
         except OSError as error:
             raise WorkspaceError(
                 f"cannot create the workspace at {self.root}: {error.strerror}",
@@ -191,10 +202,9 @@ class Workspace:
         self.create()
         return StateStore(self.state_path)
 
-    def open_audit(self) -> AuditLog:
+    def open_audit(self, settings: HubSettings) -> AuditLog:
         """The workspace's audit log, keyed by the audit key (kept outside the workspace)."""
-        key = require_secret("audit_key", "it authenticates the audit log")
-        return AuditLog(self.audit, secret_bytes(key))
+        return AuditLog(self.audit, settings.audit_key_bytes(), actor=settings.actor_name)
 
     @contextmanager
     def lock(self) -> Iterator[None]:

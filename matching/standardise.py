@@ -171,22 +171,27 @@ forename_sexes AS (
     FROM {tokens} WHERE forename_std IS NOT NULL GROUP BY forename_std
 ),
 correction_candidates AS (
-    SELECT u.forename_std, k.forename_std AS known_name, k.fn_count
-    FROM forename_kinds u JOIN forename_kinds k
-      ON left(u.forename_std, 1) = left(k.forename_std, 1)
-    WHERE NOT u.known AND k.known AND k.fn_count >= {TYPO_RATIO} * u.fn_count
-      AND length(u.forename_std) >= 3
-      AND damerau_levenshtein(u.forename_std, k.forename_std) <= 2
-    UNION
-    SELECT u.forename_std, k.forename_std, k.fn_count
-    FROM forename_kinds u JOIN forename_kinds k
-      ON right(u.forename_std, 2) = right(k.forename_std, 2)
-    WHERE NOT u.known AND k.known AND k.fn_count >= {TYPO_RATIO} * u.fn_count
-      AND length(u.forename_std) >= 3
-      AND damerau_levenshtein(u.forename_std, k.forename_std) <= 2
+    SELECT * FROM (
+        SELECT u.forename_std, k.forename_std AS known_name, k.fn_count,
+            damerau_levenshtein(u.forename_std, k.forename_std) AS distance
+        FROM forename_kinds u JOIN forename_kinds k
+          ON left(u.forename_std, 1) = left(k.forename_std, 1)
+        WHERE NOT u.known AND k.known AND k.fn_count >= {TYPO_RATIO} * u.fn_count
+          AND length(u.forename_std) >= 3
+        UNION
+        SELECT u.forename_std, k.forename_std, k.fn_count,
+            damerau_levenshtein(u.forename_std, k.forename_std)
+        FROM forename_kinds u JOIN forename_kinds k
+          ON right(u.forename_std, 2) = right(k.forename_std, 2)
+        WHERE NOT u.known AND k.known AND k.fn_count >= {TYPO_RATIO} * u.fn_count
+          AND length(u.forename_std) >= 3
+    ) WHERE distance <= 2
 ),
 corrections AS (
-    SELECT forename_std, arg_max(known_name, fn_count) AS corrected
+    -- the most common known name; among equally common ones the closest, then the first
+    -- alphabetically: never whichever the engine's threads happened to see first
+    SELECT forename_std,
+        first(known_name ORDER BY fn_count DESC, distance, known_name) AS corrected
     FROM correction_candidates GROUP BY forename_std
 ),
 forename_facts AS (

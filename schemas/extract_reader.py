@@ -26,6 +26,8 @@ from schemas.feed import FeedFormat
 
 BLOCK_BYTES = 8 * 1024 * 1024
 """Bytes of the file decoded at a time."""
+LARGEST_BLOCK_BYTES = 128 * 1024 * 1024
+"""Blocks grow up to this size for a row longer than a block; a longer row rejects the file."""
 
 BadRows = list[tuple[int | None, str]]
 """Rows the reader skipped (wrong number of columns): (row number, reason)."""
@@ -154,21 +156,23 @@ def check_columns(header: list[str], fmt: FeedFormat, feed: str, path: Path) -> 
 
 
 def _open_reader(
-    path: Path, fmt: FeedFormat, header: list[str], bad_rows: BadRows
+    path: Path, fmt: FeedFormat, header: list[str], bad_rows: BadRows, block_bytes: int
 ) -> pacsv.CSVStreamingReader:
     codec = _python_codec(fmt.encoding)
     encoding = "utf8" if codec in ("utf-8", "utf-8-sig") else codec
+    known = {number for number, _ in bad_rows}  # a re-read meets the same bad rows again
 
     def on_invalid_row(row: pacsv.InvalidRow) -> str:
-        bad_rows.append(
-            (row.number, f"expected {row.expected_columns} columns, found {row.actual_columns}")
-        )
+        if row.number not in known:
+            bad_rows.append(
+                (row.number, f"expected {row.expected_columns} columns, found {row.actual_columns}")
+            )
         return "skip"
 
     return pacsv.open_csv(
         path,
         read_options=pacsv.ReadOptions(
-            encoding=encoding, block_size=BLOCK_BYTES, use_threads=False
+            encoding=encoding, block_size=block_bytes, use_threads=False
         ),
         parse_options=pacsv.ParseOptions(
             delimiter=fmt.delimiter, quote_char=fmt.quote_char, invalid_row_handler=on_invalid_row
@@ -182,21 +186,54 @@ def _open_reader(
     )
 
 
+def _is_row_over_block(error: pa.ArrowInvalid) -> bool:
+    """Whether the reader failed on a row longer than its block (a field far over the limit)."""
+    return "straddl" in str(error)
+
+
 def _read_tables(
     path: Path, fmt: FeedFormat, feed: str, header: list[str], bad_rows: BadRows
 ) -> Iterator[pa.Table]:
-    """The file a block at a time; decoding and parsing errors become FeedFormatError."""
+    """The file a block at a time; decoding and parsing errors become FeedFormatError.
+
+    A row longer than the block (one field of megabytes) makes the reader start again with
+    blocks four times larger, skipping the rows already given, up to ``LARGEST_BLOCK_BYTES``.
+    """
+    given = 0  # data rows already handed on
+    block_bytes = BLOCK_BYTES
     try:
-        reader = _open_reader(path, fmt, header, bad_rows)
         while True:
+            skip = given
             try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                return
-            yield pa.Table.from_batches([batch])
+                reader = _open_reader(path, fmt, header, bad_rows, block_bytes)
+                while True:
+                    try:
+                        batch = reader.read_next_batch()
+                    except StopIteration:
+                        return
+                    if skip >= batch.num_rows:
+                        skip -= batch.num_rows
+                        continue
+                    table = pa.Table.from_batches([batch.slice(skip) if skip else batch])
+                    skip = 0
+                    given += table.num_rows
+                    yield table
+            except pa.ArrowInvalid as error:
+                if not _is_row_over_block(error) or block_bytes >= LARGEST_BLOCK_BYTES:
+                    raise
+                block_bytes *= 4
     except (pa.ArrowInvalid, UnicodeDecodeError) as error:
         if "UTF8" in str(error) or isinstance(error, UnicodeDecodeError):
             raise locate_encoding_error(path, fmt, feed) from error
+        if isinstance(error, pa.ArrowInvalid) and _is_row_over_block(error):
+            raise FeedFormatError(
+                f"feed {feed!r}: {path.name} has a row longer than "
+                f"{LARGEST_BLOCK_BYTES // (1024 * 1024)} MiB after data row {given}; "
+                "the file was not read",
+                feed=feed, file=path.name, row=given + 1,
+                hint="a field that long is a broken export (an unclosed quote, or a "
+                "document pasted into a field); ask the partner to re-send the extract",
+            ) from error  # fmt: skip
         # The reader's own message may quote a row: never pass it on (no personal data).
         raise FeedFormatError(
             f"feed {feed!r}: {path.name} could not be parsed as delimited text",

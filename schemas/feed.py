@@ -117,6 +117,27 @@ class FeedFormat(BaseModel):
         description="Accept a file with a header but no rows. Off by default: a full extract "
         "with no rows usually means a failed export, and would empty the feed.",
     )
+    max_quarantine_rate: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="Largest share of an extract's rows that may be quarantined (0.05 = 5%). "
+        "Beyond it the extract is held, not made current, until an officer accepts it: a "
+        "changed date format or layout quarantines every row and would empty the feed.",
+    )
+    max_row_drop: float = Field(
+        0.30,
+        ge=0,
+        le=1,
+        description="Largest drop in accepted rows against the current extract (0.30 = 30%). "
+        "Beyond it the extract is held, not made current, until an officer accepts it.",
+    )
+    max_field_length: int = Field(
+        4000,
+        ge=1,
+        description="The most characters one value may have; a longer value (a document pasted "
+        "into a field, a broken export) quarantines its row as 'field too long'.",
+    )
     fields: dict[str, str | ColumnMapping] = Field(
         description="Canonical field -> partner column (a name, or a mapping with options)."
     )

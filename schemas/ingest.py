@@ -5,7 +5,9 @@ DuckDB query per file applies the compiled mapping to the stream of blocks, on e
 order. Each mapped batch is split: its accepted rows go to the staging Parquet, written in a
 thread of its own; its rejected rows are gathered and written to the quarantine Parquet a few
 thousand at a time. A file that cannot be taken in whole (empty, wrong encoding, a missing
-column) raises :class:`FeedFormatError` naming the file and what to fix.
+column) raises :class:`FeedFormatError` naming the file and what to fix. Values too long and
+control characters in names and ids are found in Arrow (:mod:`schemas.field_checks`); record
+ids repeated with different content are quarantined last (:mod:`schemas.repeated_ids`).
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ from schemas.extract_reader import (
     read_header,
 )
 from schemas.feed import FeedFormat
+from schemas.field_checks import FieldCheck, field_flags
 from schemas.mapping_sql import CompiledMapping, compile_mapping
+from schemas.repeated_ids import CONFLICT_REASON, quarantine_conflicting_repeats
 from schemas.sql import quote_identifier, quote_literal
 
 __all__ = ["BLOCK_BYTES", "IngestResult", "Progress", "ingest_file", "use_jemalloc_pool"]
@@ -62,6 +66,9 @@ class IngestResult:
     """Per 'field: reason', how many rows it rejected."""
     unknown_columns: list[str] = field(default_factory=list)
     duplicate_record_ids: int = 0
+    """Rows whose record id repeats an earlier row's."""
+    conflicting_record_ids: int = 0
+    """Record ids repeated with different content (all their rows quarantined)."""
     seconds: float = 0.0
 
 
@@ -98,6 +105,7 @@ def use_jemalloc_pool() -> None:
 
 def _quarantine_select(fmt: FeedFormat, feed: str, extract_id: str) -> str:
     """One row per rejected row and problem, with the row's raw values as JSON."""
+    bits = "(CASE WHEN p.in_flags THEN m._field_flags ELSE m._mask END)"
     raw_json = (
         "to_json({"
         + ", ".join(f"{quote_literal(c)}: r.{quote_identifier(c)}" for c in fmt.columns)
@@ -108,7 +116,8 @@ def _quarantine_select(fmt: FeedFormat, feed: str, extract_id: str) -> str:
         f"m.row_number, p.column_name AS column, p.label AS reason, "
         f"{raw_json} AS raw_record FROM rejected m JOIN rejected_raw r "
         f"ON r._row_number = m.row_number "
-        f"JOIN problems p ON p.reject AND (m._mask >> p.bit) & 1 = 1 ORDER BY m.row_number, p.bit"
+        f"JOIN problems p ON p.reject AND ({bits} >> p.bit) & 1 = 1 "
+        f"ORDER BY m.row_number, p.in_flags, p.bit"
     )
 
 
@@ -128,17 +137,21 @@ class _BlockStream:
     reading the file is kept in ``failure`` (DuckDB only reports that the stream failed).
     """
 
-    def __init__(self, blocks: Iterator[Block], inputs: dict[str, str]) -> None:
+    def __init__(
+        self, blocks: Iterator[Block], inputs: dict[str, str], checks: list[FieldCheck]
+    ) -> None:
         self._blocks = blocks
         self._inputs = inputs
+        self._checks = checks
         self._held: deque[Block] = deque()
         self.failure: BaseException | None = None
 
     def reader(self) -> pa.RecordBatchReader:
-        """The cleaned input columns, by their aliases in the mapping, and ``_row_number``."""
+        """The cleaned input columns, by their aliases in the mapping, ``_row_number`` and
+        ``_field_flags``."""
         schema = pa.schema(
             [pa.field(alias, pa.string()) for alias in self._inputs.values()]
-            + [pa.field("_row_number", pa.int64())]
+            + [pa.field("_row_number", pa.int64()), pa.field("_field_flags", pa.int64())]
         )
         return pa.RecordBatchReader.from_batches(schema, self._batches(schema))
 
@@ -146,9 +159,11 @@ class _BlockStream:
         try:
             for block in self._blocks:
                 self._held.append(block)
-                columns = [_single_array(block.cleaned[column]) for column in self._inputs]
+                cleaned = {name: _single_array(values) for name, values in block.cleaned.items()}
+                columns = [cleaned[column] for column in self._inputs]
                 numbers = _row_numbers(block.first_row, block.row_count)
-                yield pa.RecordBatch.from_arrays([*columns, numbers], schema=schema)
+                flags = field_flags(cleaned, self._checks, block.row_count)
+                yield pa.RecordBatch.from_arrays([*columns, numbers, flags], schema=schema)
         except BaseException as error:
             self.failure = error
             raise
@@ -243,13 +258,14 @@ def ingest_file(
     compiled = compile_mapping(fmt)
     bad_rows: BadRows = []
     wanted = list(dict.fromkeys([*compiled.inputs, *compiled.passthrough.values()]))
-    stream = _BlockStream(read_blocks(path, fmt, feed, header, wanted, bad_rows), compiled.inputs)
+    blocks = read_blocks(path, fmt, feed, header, wanted, bad_rows)
+    stream = _BlockStream(blocks, compiled.inputs, compiled.checks)
     con = _database().cursor()
     quarantine_con = con.cursor()  # the mapping query streams on ``con``
     quarantine_con.execute("CREATE TEMP TABLE problems (bit INTEGER, column_name VARCHAR, "
-                           "label VARCHAR, reject BOOLEAN)")  # fmt: skip
-    quarantine_con.executemany("INSERT INTO problems VALUES (?, ?, ?, ?)",
-                               [(p.bit, p.column, p.label, p.reject)
+                           "label VARCHAR, reject BOOLEAN, in_flags BOOLEAN)")  # fmt: skip
+    quarantine_con.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?)",
+                               [(p.bit, p.column, p.label, p.reject, p.in_flags)
                                 for p in compiled.problems])  # fmt: skip
     mapping = _Mapping(compiled, arrow_schema(), {"source": feed, "extract_id": extract_id})
     try:
@@ -286,6 +302,8 @@ def ingest_file(
         result.duplicate_record_ids = _count_duplicates(
             quarantine_con, staging_path, mapping.record_hashes
         )
+        if result.duplicate_record_ids:
+            _quarantine_conflicts(quarantine_con, fmt, staging_path, quarantine_path, result)
     finally:
         quarantine_con.close()
         con.close()
@@ -303,7 +321,7 @@ def _mapped_batches(
         for batch in con.sql(select).to_arrow_reader(MAPPED_BATCH_ROWS):
             if batch.num_rows:
                 yield pa.Table.from_batches([batch])
-    except (duckdb.Error, pa.ArrowException):
+    except (duckdb.Error, pa.ArrowException, OSError):  # Arrow reports DuckDB's as OSError
         if stream.failure is not None:
             raise stream.failure from None
         raise
@@ -326,9 +344,13 @@ def _split(
     if not computed.column("row_number").equals(pa.chunked_array([row_numbers])):
         raise RuntimeError("mapped rows came back out of order")
     mask = computed.column("_mask")
+    flags = computed.column("_field_flags")
+    flagged = bool(pc.max(flags).as_py())  # a value too long or a control character: rare
     is_rejected = pc.not_equal(
         pc.bit_wise_and(mask, pa.scalar(compiled.reject_mask, pa.int64())), 0
     )
+    if flagged:
+        is_rejected = pc.or_(is_rejected, pc.not_equal(flags, 0))
     values = pa.table(
         {name: computed.column(name) for name in schema.names if name in computed.column_names}
         | {name: block.cleaned[column] for name, column in compiled.passthrough.items()}
@@ -336,7 +358,7 @@ def _split(
     )
     if pc.any(is_rejected).as_py():
         values = _without_rows(values, is_rejected)
-        rejected = computed.filter(is_rejected).select(["row_number", "_mask"])
+        rejected = computed.filter(is_rejected).select(["row_number", "_mask", "_field_flags"])
         offsets = pc.subtract(rejected.column("row_number"), pa.scalar(first_row, pa.int64()))
         raw = block.raw.append_column("_row_number", row_numbers).take(offsets)
         quarantine.add(rejected, raw)
@@ -356,7 +378,7 @@ def _split(
     result.rows_read += count
     result.rows_accepted += kept
     result.rows_rejected += count - kept
-    _count_problems(result, compiled, mask)
+    _count_problems(result, compiled, mask, flags if flagged else None)
     return accepted
 
 
@@ -373,17 +395,30 @@ def _without_rows(table: pa.Table, drop: pa.ChunkedArray) -> pa.Table:
     return pa.concat_tables(slices) if slices else table.slice(0, 0)
 
 
-def _count_problems(result: IngestResult, compiled: CompiledMapping, mask: pa.ChunkedArray) -> None:
-    for item in pc.value_counts(mask).to_pylist():
-        if not item["values"]:
+def _count_problems(
+    result: IngestResult, compiled: CompiledMapping, mask: pa.ChunkedArray,
+    flags: pa.ChunkedArray | None,
+) -> None:  # fmt: skip
+    """Count each problem once per row it marks; warnings only on rows kept."""
+    counted: list[tuple[int, int, int]] = []
+    if flags is not None:  # rows with a field flag are few: counted one by one
+        flagged = pc.not_equal(flags, 0)
+        pairs = zip(
+            mask.filter(flagged).to_pylist(), flags.filter(flagged).to_pylist(), strict=True
+        )
+        counted += [(m, f, count) for (m, f), count in Counter(pairs).items()]
+        mask = mask.filter(pc.invert(flagged))
+    counted += [(item["values"], 0, item["counts"]) for item in pc.value_counts(mask).to_pylist()]
+    for row_mask, row_flags, count in counted:
+        if not row_mask and not row_flags:
             continue
-        problems = compiled.decode(int(item["values"]))
+        problems = compiled.decode(int(row_mask), int(row_flags))
         any_reject = any(p.reject for p in problems)
         for problem in problems:
             if problem.reject:
-                result.rejections[problem.label] += item["counts"]
+                result.rejections[problem.label] += count
             elif not any_reject:
-                result.warnings[problem.label] += item["counts"]
+                result.warnings[problem.label] += count
 
 
 def _malformed_rows(rows: list[tuple[int | None, str]], feed: str, extract_id: str) -> pa.Table:
@@ -398,6 +433,22 @@ def _malformed_rows(rows: list[tuple[int | None, str]], feed: str, extract_id: s
         },
         schema=QUARANTINE_SCHEMA,
     )
+
+
+def _quarantine_conflicts(
+    con: duckdb.DuckDBPyConnection, fmt: FeedFormat, staging_path: Path, quarantine_path: Path,
+    result: IngestResult,
+) -> None:  # fmt: skip
+    """Every row of an id repeated with different content moves to the quarantine."""
+    repeats = quarantine_conflicting_repeats(
+        con, staging_path, quarantine_path,
+        record_id_column=fmt.mappings["source_record_id"].column, open_staging=_staging_writer,
+    )  # fmt: skip
+    result.conflicting_record_ids = repeats.conflicting_ids
+    result.rows_accepted -= repeats.rows_quarantined
+    result.rows_rejected += repeats.rows_quarantined
+    if repeats.rows_quarantined:
+        result.rejections[CONFLICT_REASON] += repeats.rows_quarantined
 
 
 def _count_duplicates(

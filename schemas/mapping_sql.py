@@ -17,6 +17,7 @@ from schemas.canonical import (
     field_types,
 )
 from schemas.feed import ColumnMapping, FeedFormat
+from schemas.field_checks import FieldCheck, field_checks
 from schemas.identifiers import SQL_PLANS
 from schemas.sql import quote_identifier, quote_literal
 
@@ -32,13 +33,15 @@ MAX_PROBLEMS = 62
 
 @dataclass(frozen=True)
 class Problem:
-    """One kind of problem a row can have, with the bit that marks it in ``_mask``."""
+    """One kind of problem a row can have, with the bit that marks it in ``_mask`` (or, for a
+    check done in Arrow, in ``_field_flags``)."""
 
     bit: int
     column: str
     field: str
     reason: str
     reject: bool
+    in_flags: bool = False
 
     @property
     def label(self) -> str:
@@ -56,15 +59,17 @@ class CompiledMapping:
     """Partner column -> the alias DuckDB reads it as (cleaned: trimmed, blank as null)."""
     passthrough: dict[str, str] = field(default_factory=dict)
     """Canonical field -> partner column taken as is (cleaned), without DuckDB."""
+    checks: list[FieldCheck] = field(default_factory=list)
+    """Checks on whole values done in Arrow; their bits arrive in ``_field_flags``."""
 
     @property
     def reject_mask(self) -> int:
-        """Bits of the problems that reject a row."""
-        return sum(1 << p.bit for p in self.problems if p.reject)
+        """Bits of ``_mask`` marking the problems that reject a row (every flag rejects)."""
+        return sum(1 << p.bit for p in self.problems if p.reject and not p.in_flags)
 
-    def decode(self, mask: int) -> list[Problem]:
-        """The problems set in one row's mask."""
-        return [p for p in self.problems if mask >> p.bit & 1]
+    def decode(self, mask: int, flags: int = 0) -> list[Problem]:
+        """The problems set in one row's mask and field flags."""
+        return [p for p in self.problems if (flags if p.in_flags else mask) >> p.bit & 1]
 
 
 class _Builder:
@@ -206,9 +211,11 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
     """Compile a feed's mapping into a SELECT over table ``batch``.
 
     ``batch`` holds the cleaned partner columns the SQL needs, named by their aliases in
-    ``inputs``, plus ``_row_number``. The SELECT yields ``row_number``, the computed canonical
-    columns (in :func:`arrow_schema` order), ``warnings``, ``_mask``, a BIGINT whose bits mark
-    the row's problems, and ``_record_hash``, a hash of the record id (equal ids, equal hashes).
+    ``inputs``, plus ``_row_number`` and ``_field_flags`` (the bits of ``checks`` each row
+    fails). The SELECT yields ``row_number``, the computed canonical columns (in
+    :func:`arrow_schema` order), ``warnings``, ``_mask``, a BIGINT whose bits mark the row's
+    problems, ``_field_flags`` as given, and ``_record_hash``, a hash of the record id
+    (equal ids, equal hashes).
     Fields in ``passthrough`` are taken from the cleaned columns directly, and ``source`` and
     ``extract_id`` are constants the caller adds. Every parsed value is computed once, level by
     level.
@@ -225,6 +232,11 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
         raise ValueError(
             f"this mapping checks {len(b.conditions)} kinds of problem; at most {MAX_PROBLEMS}"
         )
+    checks = field_checks(fmt)  # one per column, one more per name or id: at most 42 bits
+    flagged = [
+        Problem(check.bit, check.column, check.field, check.reason, True, in_flags=True)
+        for check in checks
+    ]
     b.final["row_number"] = "_row_number"
     record_id = b.raw_column(fmt.mappings["source_record_id"].column)
     mask = (
@@ -241,9 +253,9 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
             sql_type = _duckdb_type(schema_field.name, kinds)
             name = quote_identifier(schema_field.name)
             kinds_sql.append(f"CAST({expression} AS {sql_type}) AS {name}")
-    compiled = CompiledMapping("", [problem for _, problem in b.conditions])
+    compiled = CompiledMapping("", [problem for _, problem in b.conditions] + flagged)
     raw_stage = "".join(f", {quote_identifier(alias)}" for alias in b.raw.values())
-    query = f"SELECT _row_number{raw_stage} FROM batch"
+    query = f"SELECT _row_number, _field_flags{raw_stage} FROM batch"
     for level in b.levels:
         columns = ", ".join(f"{expression} AS {quote_identifier(alias)}"
                             for alias, expression in level.items())  # fmt: skip
@@ -251,9 +263,9 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
     query = f"SELECT *, CAST(({mask}) AS BIGINT) AS _mask FROM ({query})"
     select = (
         f"SELECT {', '.join(kinds_sql)}, {warnings_sql(compiled)} AS warnings, _mask, "
-        f"hash({record_id}) AS _record_hash FROM ({query})"
+        f"_field_flags, hash({record_id}) AS _record_hash FROM ({query})"
     )
-    return CompiledMapping(select, compiled.problems, dict(b.raw), dict(b.passthrough))
+    return CompiledMapping(select, compiled.problems, dict(b.raw), dict(b.passthrough), checks)
 
 
 def warnings_sql(compiled: CompiledMapping) -> str:

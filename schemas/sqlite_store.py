@@ -13,7 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from schemas.errors import TransientError
+
 BUSY_TIMEOUT_SECONDS = 30
+
+
+class DatabaseBusy(TransientError):
+    """Another process held a database's write lock for longer than the hub waits."""
 
 
 def open_database(path: Path, schema: str) -> sqlite3.Connection:
@@ -28,7 +34,16 @@ def open_database(path: Path, schema: str) -> sqlite3.Connection:
 @contextmanager
 def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One atomic write: committed when the block ends, rolled back if it raises."""
-    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error) and "busy" not in str(error):
+            raise
+        raise DatabaseBusy(
+            f"a database of the hub is busy: another process has held it for over "
+            f"{BUSY_TIMEOUT_SECONDS} s",
+            hint="wait for the other hub process to finish, then run the command again",
+        ) from error
     try:
         yield db
     except BaseException:

@@ -2,7 +2,7 @@
 
 The layer reads agreement files (:mod:`.load`), decides per recipient, field and partner what
 flows and why (:mod:`.policy`), derives per-recipient pseudonym keys (:mod:`.pseudonyms`), applies
-the treatments to the unified person view (:mod:`.view_builder`) and checks a release before it
-goes anywhere (:mod:`.checks`). It never imports ``hub``: writing and delivering releases is the
-hub's job.
+the treatments (:mod:`.treatments`, one class each) to the unified person view
+(:mod:`.view_builder`) and checks a release before it goes anywhere (:mod:`.checks`). It never
+imports ``hub``: writing and delivering releases is the hub's job.
 """

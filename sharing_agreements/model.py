@@ -11,12 +11,12 @@ live in :mod:`sharing_agreements.load`.
 from __future__ import annotations
 
 import datetime
-import enum
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sharing_agreements.treatments import Treatment, parse_treatment
 from sharing_agreements.view import (
     FIELD_KINDS,
     OFFENCE_FIELDS,
@@ -30,74 +30,15 @@ Name = Annotated[str, Field(pattern=FEED_NAME)]
 Text = Annotated[str, Field(min_length=1)]
 
 
-class TreatmentKind(enum.StrEnum):
-    """What happens to a field's values on the way out."""
-
-    KEEP = "keep"
-    PSEUDONYMISE = "pseudonymise"
-    GENERALISE = "generalise"
-    DROP = "drop"
-
-
-class Generalisation(enum.StrEnum):
-    """How a value is made coarser."""
-
-    YEAR = "year"
-    MONTH = "month"
-    FIVE_YEAR_BAND = "five_year_band"
-    DISTRICT = "district"
-    SECTOR = "sector"
-
-
-DATE_GENERALISATIONS = frozenset(
-    {Generalisation.YEAR, Generalisation.MONTH, Generalisation.FIVE_YEAR_BAND}
-)
-POSTCODE_GENERALISATIONS = frozenset({Generalisation.DISTRICT, Generalisation.SECTOR})
-UNPSEUDONYMISABLE_KINDS = frozenset({"boolean", "sex"})
-"""Kinds with so few values that a pseudonym would hide nothing."""
-
-
-class Treatment(BaseModel):
-    """A treatment and, for ``generalise``, to what."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    kind: TreatmentKind
-    to: Generalisation | None = None
-
-    def __str__(self) -> str:
-        return f"{self.kind} to {self.to}" if self.to else str(self.kind)
-
-
-def treatment_problem(field: str, treatment: Treatment) -> str | None:
-    """Why ``treatment`` cannot apply to ``field``, or None when it can."""
-    kind = FIELD_KINDS[field]
-    if treatment.kind is TreatmentKind.GENERALISE:
-        if treatment.to is None:
-            return "generalise needs 'to:' (year, month, five_year_band, district or sector)"
-        if field == "postcode":
-            allowed = POSTCODE_GENERALISATIONS
-        elif kind == "date":
-            allowed = DATE_GENERALISATIONS
-        else:
-            return f"a {kind} field cannot be generalised (only dates and postcode)"
-        if treatment.to not in allowed:
-            names = ", ".join(sorted(allowed))
-            return f"{field} cannot be generalised to {treatment.to} (possible: {names})"
-    elif treatment.to is not None:
-        return f"'to:' only goes with generalise, not {treatment.kind}"
-    if treatment.kind is TreatmentKind.PSEUDONYMISE and kind in UNPSEUDONYMISABLE_KINDS:
-        return f"a {kind} field has too few values for a pseudonym to hide anything; keep or drop"
-    return None
-
-
 class FieldClause(BaseModel):
     """What the agreement says about one field."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
-    treatment: TreatmentKind
-    to: Generalisation | None = None
+    treatment: Treatment = Field(
+        description="What happens to the values; the treatment's options (e.g. `to`) sit beside "
+        "it in the clause."
+    )
     from_: list[Name] | None = Field(
         None, alias="from", description="Providing feeds this clause covers (default: all)."
     )
@@ -107,10 +48,24 @@ class FieldClause(BaseModel):
     )
     clause: str | None = Field(None, description="Reference to the clause in the signed text.")
 
-    @property
-    def spec(self) -> Treatment:
-        """The treatment as one value."""
-        return Treatment(kind=self.treatment, to=self.to)
+    @model_validator(mode="before")
+    @classmethod
+    def _gather_treatment_options(cls, value: object) -> object:
+        """``{treatment: generalise, to: year, from: [...]}``: every key that is not the
+        clause's own is an option of the treatment."""
+        if not isinstance(value, dict) or not isinstance(value.get("treatment"), str):
+            return value
+        own = {key for name, info in cls.model_fields.items() for key in (name, info.alias) if key}
+        options = {key: item for key, item in value.items() if key not in own}
+        clause = {key: item for key, item in value.items() if key in own}
+        return {**clause, "treatment": (value["treatment"], options)}
+
+    @field_validator("treatment", mode="before")
+    @classmethod
+    def _known_treatment(cls, value: object) -> object:
+        if isinstance(value, Treatment):
+            return value
+        return parse_treatment(*value) if isinstance(value, tuple) else parse_treatment(value, {})
 
 
 class Party(BaseModel):
@@ -253,7 +208,7 @@ class Agreement(BaseModel):
                     f"(known: {', '.join(VIEW_FIELDS)})"
                 )
                 continue
-            if problem := treatment_problem(name, clause.spec):
+            if problem := clause.treatment.problem(name):
                 problems.append(f"fields.{name}: {problem}")
             unknown = sorted(set(clause.from_ or []) - set(self.providers))
             if unknown:
@@ -300,7 +255,7 @@ class Agreement(BaseModel):
             for name, clause in self.fields.items()
             if feed in self.providers
             and (clause.from_ is None or feed in clause.from_)
-            and clause.treatment is not TreatmentKind.DROP
+            and clause.treatment.releases
         ]
 
     def clause_sources(self, field: str) -> list[str]:

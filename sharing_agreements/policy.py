@@ -15,7 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sharing_agreements.errors import PolicyError
-from sharing_agreements.model import Agreement, Treatment, TreatmentKind
+from sharing_agreements.model import Agreement
+from sharing_agreements.treatments import Treatment
 from sharing_agreements.view import VIEW_FIELDS
 
 ALLOWED = "allowed"
@@ -124,7 +125,7 @@ def decide(
     in_force = [a for a in covering if a.in_force(today)]
     if in_force:
         clauses = [clause_ref(a, field_name) for a in in_force]
-        treatments = {a.fields[field_name].spec for a in in_force}
+        treatments = {a.fields[field_name].treatment for a in in_force}
         if len(treatments) > 1:
             raise PolicyError(
                 f"agreements {', '.join(a.label for a in in_force)} give {field_name} from "
@@ -132,7 +133,7 @@ def decide(
                 hint="run `iomhub agreements check` and resolve the contradiction",
             )
         (treatment,) = treatments
-        if treatment.kind is TreatmentKind.DROP:
+        if not treatment.releases:
             return deny(DROPPED, "the agreement names the field and drops it", clauses)
         return Decision(
             recipient,
@@ -200,6 +201,14 @@ class RecipientPolicy:
             if decision.field == field_name and decision.source == source:
                 return decision
         return decide(self.all_agreements, self.recipient, field_name, source, self.today)
+
+    def withheld_because(self, field_name: str, source: str) -> tuple[str, str]:
+        """Code and reason for a value of ``field_name`` from ``source`` that was held back."""
+        decision = self.decision(field_name, source)
+        if decision.allowed:
+            reason = "the person is outside the agreement's subjects or conditions"
+            return OUTSIDE_CONDITIONS, reason
+        return decision.code, decision.reason
 
     @property
     def retention_days(self) -> int | None:
@@ -303,11 +312,11 @@ def find_contradictions(agreements: Sequence[Agreement]) -> list[Contradiction]:
             if not shared or not first.overlaps(second):
                 continue
             for name in sorted(set(first.fields) & set(second.fields)):
-                one, two = first.fields[name].spec, second.fields[name].spec
+                one, two = first.fields[name].treatment, second.fields[name].treatment
                 if one == two:
                     continue
                 common = sorted(set(first.clause_sources(name)) & set(second.clause_sources(name)))
-                both_flow = TreatmentKind.DROP not in (one.kind, two.kind)
+                both_flow = one.releases and two.releases
                 if common or both_flow:
                     feeds = f"from {', '.join(common)}" if common else "from different feeds"
                     found.append(

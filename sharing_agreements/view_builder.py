@@ -1,11 +1,13 @@
 """Build one recipient's view from the unified person view, as its policy says, in DuckDB.
 
-Each allowed column is ``CASE WHEN <a grant holds for this row> THEN <treated value> END``: a
-value is released only if its ``F__source`` is a feed a grant covers, the person is among the
-grant's subjects and the grant's conditions hold. Everything else is withheld (null) and counted
-with the reason. The person id is replaced by the recipient's pseudonym; a person with no value
-released is left out. Alongside the view comes the pseudonym map (pseudonym -> internal person
-id), which stays inside the hub for re-identification.
+Each allowed column is ``CASE WHEN <a grant holds for this row> THEN <value> END``: a value is
+released only if its ``F__source`` is a feed a grant covers, the person is among the grant's
+subjects and the grant's conditions hold. Everything else is withheld (null) and counted with the
+reason. The column's treatment (:mod:`sharing_agreements.treatments`) gives the SQL for the value
+kept and for its released form (a pseudonym is computed only for what is released). The person
+id is replaced by the recipient's pseudonym; a person with no value released is left out.
+Alongside the view comes the pseudonym map (pseudonym -> internal person id), which stays inside
+the hub for re-identification.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ from schemas.identifiers import SQL_CANONICALISERS, SQL_PLANS
 from schemas.sql import quote_identifier as ident
 from schemas.sql import quote_literal as quote
 from sharing_agreements.errors import PolicyError
-from sharing_agreements.model import Generalisation, TreatmentKind
-from sharing_agreements.policy import OUTSIDE_CONDITIONS, ColumnRule, Grant, RecipientPolicy
 from sharing_agreements.pseudonyms import PseudonymKey, hmac_sql
-from sharing_agreements.view import FIELD_KINDS, PERSON_ID, SOURCES, VIEW_FIELDS, source_column
+from sharing_agreements.view import PERSON_ID, SOURCES, VIEW_FIELDS, source_column
 
 if TYPE_CHECKING:
+    # Types only: the treatments, which the agreement model and the policy build on, take their
+    # SQL helpers from here, so this module must not need either of them to load.
     import duckdb
+
+    from sharing_agreements.policy import ColumnRule, Grant, RecipientPolicy
 
 INTERNAL_ID = "__internal_person_id"
 NO_SOURCE = "no_source"
@@ -64,53 +68,6 @@ def with_canonical_columns(relation: str, fields: list[str]) -> str:
         )
         query = f"SELECT *, {columns} FROM ({query})"
     return f"({query})"
-
-
-def pseudonym_input_sql(field: str, *, canonical: str | None = None) -> str:
-    """The text a field's value is pseudonymised as (canonical identifiers, trimmed upper text).
-
-    ``canonical`` names a column already holding the canonical form (else it is computed).
-    """
-    column = ident(field)
-    if field == PERSON_ID:
-        return f"CAST({column} AS VARCHAR)"
-    kind = FIELD_KINDS[field]
-    if kind == "date":
-        return f"strftime({column}, '%Y-%m-%d')"
-    if kind in ("integer", "boolean"):
-        return f"CAST({column} AS VARCHAR)"
-    text = f"nullif(upper(trim(CAST({column} AS VARCHAR))), '')"
-    canonical_form = ident(canonical) if canonical else canonical_sql(field)
-    return f"coalesce({canonical_form}, {text})" if canonical_form else text
-
-
-def generalise_sql(field: str, to: Generalisation, *, canonical: str | None = None) -> str:
-    """SQL for a generalised value (``canonical`` as for :func:`pseudonym_input_sql`)."""
-    column = ident(field)
-    if to is Generalisation.YEAR:
-        return f"CAST(year({column}) AS INTEGER)"
-    if to is Generalisation.MONTH:
-        return f"strftime({column}, '%Y-%m')"
-    if to is Generalisation.FIVE_YEAR_BAND:
-        start = f"(year({column}) - year({column}) % 5)"
-        return f"CAST({start} AS VARCHAR) || '-' || CAST({start} + 4 AS VARCHAR)"
-    form = ident(canonical) if canonical else canonical_sql(field)
-    if to is Generalisation.DISTRICT:
-        return f"nullif(split_part({form}, ' ', 1), '')"
-    return f"left({form}, len({form}) - 2)"
-
-
-def treated_sql(rule: ColumnRule, *, canonical: str | None = None) -> str:
-    """SQL for a column's treated value (``canonical`` as for :func:`pseudonym_input_sql`)."""
-    treatment = rule.treatment
-    if treatment.kind is TreatmentKind.KEEP:
-        return ident(rule.field)
-    if treatment.kind is TreatmentKind.PSEUDONYMISE:
-        return hmac_sql(pseudonym_input_sql(rule.field, canonical=canonical),
-                        f"inner_{rule.field}", "outer")  # fmt: skip
-    if treatment.kind is TreatmentKind.GENERALISE and treatment.to is not None:
-        return generalise_sql(rule.field, treatment.to, canonical=canonical)
-    raise PolicyError(f"{rule.field}: no column is built for treatment {treatment}")
 
 
 Subjects = dict[tuple[str, ...], str]
@@ -234,15 +191,6 @@ def required_columns(policy: RecipientPolicy) -> set[str]:
     return needed
 
 
-def _needs_canonical(rule: ColumnRule) -> bool:
-    if rule.field not in SQL_PLANS:
-        return False
-    kind, to = rule.treatment.kind, rule.treatment.to
-    return kind is TreatmentKind.PSEUDONYMISE or (
-        kind is TreatmentKind.GENERALISE and to in (Generalisation.DISTRICT, Generalisation.SECTOR)
-    )
-
-
 def build_view(
     con: duckdb.DuckDBPyConnection, persons: str, policy: RecipientPolicy, key: PseudonymKey
 ) -> ViewResult:
@@ -260,31 +208,29 @@ def build_view(
         )
     params: dict[str, bytes] = {}
     for rule in policy.columns:
-        if rule.treatment.kind is TreatmentKind.PSEUDONYMISE:
-            params[f"inner_{rule.field}"], params["outer"] = key.pads(rule.field)
+        params |= rule.treatment.parameters(rule.field, key)
     params["inner_person_id"], params["outer"] = key.pads(PERSON_ID)
-    canonical = [r.field for r in policy.columns if _needs_canonical(r)]
-    pseudonymised = [r.field for r in policy.columns
-                     if r.treatment.kind is TreatmentKind.PSEUDONYMISE]  # fmt: skip
+    canonical = [r.field for r in policy.columns
+                 if r.field in SQL_PLANS and r.treatment.reads_canonical_form]  # fmt: skip
+    pseudonymised = [r.field for r in policy.columns if r.treatment.pseudonymous]
+    treatments = {r.field: r.treatment for r in policy.columns}
 
-    def before_pseudonym(rule: ColumnRule) -> str:
+    def kept(rule: ColumnRule) -> str:
         form = canonical_column(rule.field) if rule.field in canonical else None
-        if rule.treatment.kind is TreatmentKind.PSEUDONYMISE:
-            return pseudonym_input_sql(rule.field, canonical=form)
-        return treated_sql(rule, canonical=form)
+        return rule.treatment.value_sql(rule.field, canonical=form)
 
     source, subjects = with_subject_columns(with_canonical_columns(persons, canonical), policy)
     masked = ", ".join([
         f"{ident(PERSON_ID)} AS {INTERNAL_ID}",
-        *(f"CASE WHEN {mask_sql(r, subjects)} THEN {before_pseudonym(r)} END AS {ident(r.field)}"
+        *(f"CASE WHEN {mask_sql(r, subjects)} THEN {kept(r)} END AS {ident(r.field)}"
           for r in policy.columns),
     ])  # fmt: skip
     any_value = " OR ".join(f"{ident(r.field)} IS NOT NULL" for r in policy.columns) or "FALSE"
     released = ", ".join([
         INTERNAL_ID,
         hmac_sql(f"CAST({INTERNAL_ID} AS VARCHAR)", "inner_person_id", "outer") + " AS person_id",
-        *(hmac_sql(ident(r.field), f"inner_{r.field}", "outer") + f" AS {ident(r.field)}"
-          if r.field in pseudonymised else ident(r.field) for r in policy.columns),
+        *(f"{r.treatment.released_sql(r.field, treatments)} AS {ident(r.field)}"
+          for r in policy.columns),
     ])  # fmt: skip
     relation = f"released_{secrets.token_hex(4)}"
     # Column expressions hold no key material: keys are bound as parameters.
@@ -340,12 +286,7 @@ def _count_withheld(
                 )
             )
             continue
-        decision = policy.decision(field_name, source)
-        if decision.allowed:
-            code, reason = OUTSIDE_CONDITIONS, "the person is outside the agreement's subjects "
-            reason += "or conditions"
-        else:
-            code, reason = decision.code, decision.reason
+        code, reason = policy.withheld_because(field_name, source)
         withheld.append(WithheldValues(field_name, source, int(held), code, reason))
     return tuple(withheld), released_total
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from hub.config import FeedConfig
 from hub.output import Reporter
 from hub.run.pull import FeedPullOutcome, pull_one
+from hub.settings import HubSettings
 from hub.workspace import Workspace
 
 RSA_PASSPHRASE = "correct horse battery staple"
@@ -41,13 +43,15 @@ class Puller:
         self.waits.append(seconds)
         return False
 
-    def pull(self, feed: FeedConfig) -> FeedPullOutcome:
+    def pull(
+        self, feed: FeedConfig, environment: Mapping[str, str] | None = None
+    ) -> FeedPullOutcome:
         """Pull one feed the way a hub run does (retries included)."""
         state = self.workspace.open_state()
         try:
             return pull_one(
-                feed, self.workspace, state, self.workspace.open_audit(),
-                Reporter(stream=self.output), sleep=self._sleep,
+                feed, self.workspace, state, self.workspace.open_audit(HubSettings()),
+                Reporter(stream=self.output), sleep=self._sleep, environment=environment,
             )  # fmt: skip
         finally:
             state.close()

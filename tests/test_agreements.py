@@ -12,6 +12,7 @@ from sharing_support import FEEDS, agreement_yaml
 from sharing_agreements.errors import AgreementError
 from sharing_agreements.load import load_agreement, load_agreements
 from sharing_agreements.policy import agreement_warnings
+from sharing_agreements.treatments import Keep
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "config" / "agreements"
 TODAY = datetime.date(2026, 6, 1)
@@ -43,7 +44,7 @@ def test_valid_agreement_loads_with_its_file(tmp_path: Path) -> None:
     path = write(tmp_path)
     agreement = load_agreement(path)
     assert agreement.source_file == path
-    assert agreement.fields["surname"].treatment == "keep"
+    assert agreement.fields["surname"].treatment == Keep()
     assert agreement.in_force(TODAY)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 
@@ -12,16 +13,24 @@ from connectors.sftp import SftpConnector
 from hub.demo.runner import run_demo
 from hub.demo.sftp_server import LoopbackSftpServer, write_ed25519_key
 from hub.output import Reporter
+from hub.settings import HubSettings
 
 
 def test_the_demo_pulls_every_partner_over_sftp(tmp_path):
+    before = dict(os.environ)
     summary = run_demo(
         tmp_path / "demo",
         people=60,
         seed=3,
         reporter=Reporter(json_mode=True, stream=io.StringIO()),
+        settings=HubSettings(actor="demo-operator"),
+        environment={},
     )
+    assert dict(os.environ) == before  # keys and outbox reach the run as settings, not os.environ
     assert not summary["failed"]
+    log = tmp_path / "demo" / "workspace" / "audit" / "audit.jsonl"
+    assert '"actor":"demo-operator"' in log.read_text()  # the settings' actor, not the OS user
+    assert summary["releases"] and all(r["path"] for r in summary["releases"])  # its master key
     assert sorted(p["feed"] for p in summary["pulls"] if p["landed"]) == [
         "health",
         "housing",

@@ -112,6 +112,7 @@ def test_one_module_does_it(text: str, owner: str | None) -> None:
         ("matched", "hub/workspace.py"),
         ("registry.db", "hub/workspace.py"),
         ("state.db", "hub/workspace.py"),
+        ("accounts.db", "hub/workspace.py"),
         ("run.lock", "hub/workspace.py"),
         ("decisions.json", "hub/workspace.py"),
         ("pseudonyms.parquet", "hub/workspace.py"),

@@ -21,7 +21,7 @@ from hub.config import HubConfig, load_config
 from hub.governance.reidentify import ReidentificationRefused, reidentify
 from hub.keys import write_new_key
 from hub.output import Reporter
-from hub.run.publish import ReleaseOutcome, master_key, publish_all
+from hub.run.publish import ReleaseOutcome, publish_all
 from hub.run.release_files import releases_in, verify_release
 from hub.workspace import Workspace
 from sharing_agreements.pseudonyms import derive_key
@@ -55,14 +55,20 @@ def publish(config: HubConfig, **options: Any) -> list[ReleaseOutcome]:
     state = workspace.open_state()
     try:
         return publish_all(
-            config, workspace, state, workspace.open_audit(), Reporter(quiet=True), **options
+            config,
+            workspace,
+            state,
+            workspace.open_audit(config.settings),
+            Reporter(quiet=True),
+            **options,
         )
     finally:
         state.close()
 
 
 def audit_entries(config: HubConfig, action: str) -> list[dict[str, Any]]:
-    return [e for e in Workspace(config.workspace).open_audit().entries() if e["action"] == action]
+    audit = Workspace(config.workspace).open_audit(config.settings)
+    return [e for e in audit.entries() if e["action"] == action]
 
 
 def team_folder(config: HubConfig) -> Path:
@@ -93,7 +99,7 @@ def test_release_is_written_checked_placed_recorded_and_pushed(hub: HubConfig) -
         "postcode",
         "pnc_id",
     ]
-    assert manifest["key_id"] == derive_key(master_key(), "iom_team").key_id
+    assert manifest["key_id"] == derive_key(hub.settings.master_key_bytes(), "iom_team").key_id
     table = pq.read_table(release / "view.parquet")
     assert manifest["row_count"] == table.num_rows == team.rows > 0
     assert verify_release(release) == []
@@ -112,7 +118,7 @@ def test_release_is_written_checked_placed_recorded_and_pushed(hub: HubConfig) -
     assert entry["objects"]["key_id"] == manifest["key_id"]
     assert entry["agreement_id"] == "TEST-1"
     assert len(audit_entries(hub, "release_withheld")) == 1
-    assert Workspace(hub.workspace).open_audit().verify().ok
+    assert Workspace(hub.workspace).open_audit(hub.settings).verify().ok
 
     outbox = hub.recipient("iom_team").push
     assert outbox is not None
@@ -212,7 +218,7 @@ def test_a_release_failing_its_checks_is_never_published(hub: HubConfig) -> None
     # A partner that wrote, as someone's PNC id, the very pseudonym another person's PNC id gets:
     # the check cannot tell it from a clear value, so the release must stop.
     persons = make_persons(300, seed=5)
-    key = derive_key(master_key(), "iom_team")
+    key = derive_key(hub.settings.master_key_bytes(), "iom_team")
     released = pq.read_table(Path(str(first.path)) / "view.parquet")
     pnc = persons.column("pnc_id").to_pylist()
     target = next(i for i, s in enumerate(persons.column("pnc_id__source").to_pylist()) if s)
@@ -259,7 +265,7 @@ def test_reidentify_maps_a_pseudonym_back_and_records_it(hub: HubConfig) -> None
     (team, _) = publish(hub)
     released = pq.read_table(Path(str(team.path)) / "view.parquet")
     pseudonym = released.column("person_id")[0].as_py()
-    audit = Workspace(hub.workspace).open_audit()
+    audit = Workspace(hub.workspace).open_audit(hub.settings)
     found = reidentify(hub, "iom_team", pseudonym, "Safeguarding referral 2026/114", audit)
     assert found.found and found.field == "person_id"
     assert found.person_id is not None and found.person_id.startswith("P")
@@ -270,7 +276,8 @@ def test_reidentify_maps_a_pseudonym_back_and_records_it(hub: HubConfig) -> None
         "health",
         "housing",
     }
-    assert derive_key(master_key(), "iom_team").pseudonym("person_id", found.person_id) == pseudonym
+    key = derive_key(hub.settings.master_key_bytes(), "iom_team")
+    assert key.pseudonym("person_id", found.person_id) == pseudonym
     (entry,) = audit_entries(hub, "reidentify")
     assert entry["operation"] == "consultation"
     assert entry["reason"] == "Safeguarding referral 2026/114"
@@ -286,7 +293,7 @@ def test_reidentify_recomputes_when_no_map_is_kept(hub: HubConfig) -> None:
     pseudonym = pq.read_table(Path(str(team.path)) / "view.parquet").column("person_id")[3]
     for mapping in Workspace(hub.workspace).release_records("iom_team").glob("*/pseudonyms.*"):
         mapping.unlink()
-    audit = Workspace(hub.workspace).open_audit()
+    audit = Workspace(hub.workspace).open_audit(hub.settings)
     found = reidentify(hub, "iom_team", pseudonym.as_py(), "Audit sample check 7", audit)
     assert found.found and found.method == "recomputed" and found.field == "person_id"
 
@@ -304,8 +311,8 @@ def test_reidentify_refuses_and_records_the_refusal(
 ) -> None:
     (team, _) = publish(hub)
     pseudonym = pq.read_table(Path(str(team.path)) / "view.parquet").column("person_id")[0]
-    monkeypatch.setenv("IOMHUB_ACTOR", actor)
-    audit = Workspace(hub.workspace).open_audit()
+    hub = hub.model_copy(update={"settings": hub.settings.model_copy(update={"actor": actor})})
+    audit = Workspace(hub.workspace).open_audit(hub.settings)
     with pytest.raises(ReidentificationRefused, match=expected):
         reidentify(hub, "iom_team", pseudonym.as_py(), reason, audit)
     (entry,) = audit_entries(hub, "reidentify_refused")
@@ -314,7 +321,7 @@ def test_reidentify_refuses_and_records_the_refusal(
 
 
 def test_reidentify_does_not_record_what_is_not_a_pseudonym(hub: HubConfig) -> None:
-    audit = Workspace(hub.workspace).open_audit()
+    audit = Workspace(hub.workspace).open_audit(hub.settings)
     with pytest.raises(ReidentificationRefused, match="not a pseudonym"):
         reidentify(hub, "iom_team", "Harvey Thomson", "Safeguarding referral 2026/114", audit)
     (entry,) = audit_entries(hub, "reidentify_refused")
@@ -327,8 +334,9 @@ def test_reidentify_refuses_another_master_key(
     (team, _) = publish(hub)
     pseudonym = pq.read_table(Path(str(team.path)) / "view.parquet").column("person_id")[0]
     write_new_key(tmp_path / "other" / "master_key")
-    monkeypatch.setenv("IOMHUB_MASTER_KEY_FILE", str(tmp_path / "other" / "master_key"))
-    audit = Workspace(hub.workspace).open_audit()
+    other = hub.settings.model_copy(update={"master_key_file": tmp_path / "other" / "master_key"})
+    hub = hub.model_copy(update={"settings": other})
+    audit = Workspace(hub.workspace).open_audit(hub.settings)
     with pytest.raises(ReidentificationRefused, match="master key held does not match"):
         reidentify(hub, "iom_team", pseudonym.as_py(), "Safeguarding referral 2026/114", audit)
 
@@ -349,7 +357,7 @@ def on_step(step: str) -> None:
     if step == sys.argv[2]:
         os.kill(os.getpid(), signal.SIGKILL)
 
-publish_all(config, workspace, workspace.open_state(), workspace.open_audit(),
+publish_all(config, workspace, workspace.open_state(), workspace.open_audit(config.settings),
             Reporter(quiet=True), recipients=["iom_team"], on_step=on_step)
 """
 
@@ -396,4 +404,4 @@ def test_killed_mid_publish_keeps_the_previous_release_and_a_rerun_completes(
     assert latest.name in delivered
     outbox = Path(str(hub.recipient("iom_team").push.path))  # type: ignore[union-attr]
     assert (outbox / f"{latest.name}_manifest.json").is_file()
-    assert Workspace(hub.workspace).open_audit().verify().ok
+    assert Workspace(hub.workspace).open_audit(hub.settings).verify().ok

@@ -46,7 +46,7 @@ def test_lands_byte_for_byte_read_only_and_exactly_once(tmp_path: Path, state: S
     assert landed.path.read_bytes() == b"a,b\r\n1,2\r\n"
     assert landed.sha256 == hashlib.sha256(b"a,b\r\n1,2\r\n").hexdigest()
     assert not os.access(landed.path, os.W_OK) or os.getuid() == 0
-    assert oct(landed.path.stat().st_mode & 0o777) == "0o444"
+    assert oct(landed.path.stat().st_mode & 0o777) == "0o400"
     again = _pull(drop, tmp_path, state)
     assert again.landed == [] and again.already_seen == 1
     assert len(state.extracts()) == 1
@@ -135,3 +135,25 @@ def test_after_landing_archive(tmp_path: Path, state: StateStore) -> None:
     _pull(drop, tmp_path, state, source)
     assert (drop / "archive" / "police_20261122.csv").exists()
     assert not (drop / "police_20261122.csv").exists()
+
+
+def test_a_file_waiting_past_its_threshold_is_marked(tmp_path: Path, state: StateStore) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "police_20261122.csv").write_text("a\n1\n")
+    source = _source(drop, waiting_too_long_seconds=3600).model_copy(
+        update={"completeness": Completeness(require_sidecar=True, waiting_too_long_seconds=3600)}
+    )
+    now = time.time()
+    (early,) = _pull(drop, tmp_path, state, source, clock=now).waited
+    assert (early.name, early.seconds, early.too_long) == ("police_20261122.csv", 0, False)
+    (late,) = _pull(drop, tmp_path, state, source, clock=now + 3601).waited
+    assert (late.seconds, late.too_long) == (3601, True)
+
+
+def test_names_the_pattern_does_not_match_are_listed(tmp_path: Path, state: StateStore) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    for name in ("police_1.csv", "polce_2.csv", "police_3.csv.part", "police_1.csv.sha256"):
+        (drop / name).write_text("x")
+    assert _pull(drop, tmp_path, state).unmatched == ["polce_2.csv"]

@@ -20,9 +20,10 @@ from sharing_support import FEEDS, SERVICES, make_persons
 
 from schemas.identifiers import CANONICALISERS
 from sharing_agreements.checks import check_release
-from sharing_agreements.model import Agreement, TreatmentKind
+from sharing_agreements.model import Agreement
 from sharing_agreements.policy import find_contradictions, recipient_policy
 from sharing_agreements.pseudonyms import derive_key
+from sharing_agreements.treatments import Drop, Keep, Pseudonymise
 from sharing_agreements.view import FIELD_KINDS, VIEW_FIELDS, source_column
 from sharing_agreements.view_builder import build_view
 
@@ -117,7 +118,7 @@ def _flows(agreements: list[Agreement], recipient: str, field: str, row: dict[st
             or not agreement.in_force(TODAY)
             or source not in agreement.providers
             or (clause.from_ is not None and source not in clause.from_)
-            or clause.treatment is TreatmentKind.DROP
+            or isinstance(clause.treatment, Drop)
         ):
             continue
         if agreement.subjects and not set(agreement.subjects.known_to) & set(row["sources"]):
@@ -155,7 +156,7 @@ def test_nothing_leaves_that_the_agreements_do_not_allow(
         for a in agreements
         if recipient in a.recipients and a.in_force(TODAY)
         for name, clause in a.fields.items()
-        if clause.treatment is not TreatmentKind.DROP
+        if not isinstance(clause.treatment, Drop)
     }
     assert set(release.column_names) - {"person_id"} <= allowed_anywhere
 
@@ -173,10 +174,10 @@ def test_nothing_leaves_that_the_agreements_do_not_allow(
             assert _flows(agreements, recipient, name, row), (name, row[source_column(name)])
             rule = policy.column(name)
             assert rule is not None
-            if rule.treatment.kind is TreatmentKind.PSEUDONYMISE:
+            if isinstance(rule.treatment, Pseudonymise):
                 assert len(out[name]) == 32
                 assert out[name] not in _clear_forms(name, row[name])
-            if rule.treatment.kind is TreatmentKind.KEEP:
+            if isinstance(rule.treatment, Keep):
                 assert out[name] == row[name]
     for row in persons.to_pylist():
         should = [
@@ -187,8 +188,7 @@ def test_nothing_leaves_that_the_agreements_do_not_allow(
         keep_or_pseudonymise = [
             n
             for n in should
-            if policy.column(n).treatment.kind  # type: ignore[union-attr]
-            in (TreatmentKind.KEEP, TreatmentKind.PSEUDONYMISE)
+            if isinstance(policy.column(n).treatment, Keep | Pseudonymise)  # type: ignore[union-attr]
         ]
         if keep_or_pseudonymise:
             assert row["person_id"] in released_people

@@ -22,6 +22,7 @@ from hub.output import Reporter
 from hub.run.cron import cadence, is_due, next_run
 from hub.run.schedule import Scheduler
 from hub.run.status import feed_status_rows, render_table
+from hub.settings import HubSettings
 from hub.state import StateStore
 from hub.workspace import Workspace
 from tests.sftp_support import MINIMAL_FORMAT, csv_bytes, feed_config
@@ -64,31 +65,32 @@ def folder_config(tmp_path: Path, **feed: Any) -> HubConfig:
         "pattern": "*.csv",
         "completeness": {"stable_seconds": 0, "min_age_seconds": 0},
     }
-    return HubConfig(workspace=tmp_path / "ws", feeds=[feed_config("police", source, **feed)])
+    feeds = [feed_config("police", source, **feed)]
+    return HubConfig(workspace=tmp_path / "ws", feeds=feeds, settings=HubSettings())
 
 
 def test_status_says_when_a_feed_is_stale_and_what_failed_last(tmp_path):
     config = folder_config(tmp_path, schedule="30 1 * * *")
-    assert feed_status_rows(config)[0]["stale"]  # never pulled
+    assert feed_status_rows(config)[0].stale  # never pulled
     state = StateStore(tmp_path / "ws" / "state.db")
     state.feed_succeeded("police")
     state.feed_failed("police", "feed 'police': SFTP server x:22 refused the connection")
     state.close()
-    success = datetime.datetime.fromisoformat(feed_status_rows(config)[0]["last_success"])
+    success = datetime.datetime.fromisoformat(feed_status_rows(config)[0].last_success)
 
     fresh = feed_status_rows(config, now=success + datetime.timedelta(hours=35))[0]
     stale = feed_status_rows(config, now=success + datetime.timedelta(hours=37))[0]
 
-    assert not fresh["stale"] and stale["stale"] and fresh["stale_after_hours"] == 36
-    assert fresh["failing"] and "refused the connection" in fresh["last_error"]
-    assert fresh["source"] == f"folder {tmp_path / 'drop'}"
+    assert not fresh.stale and stale.stale and fresh.stale_after_hours == 36
+    assert fresh.failing and "refused the connection" in fresh.last_error
+    assert fresh.source == f"folder {tmp_path / 'drop'}"
     table = render_table([fresh, stale])
     assert "refused the connection" in table and "next pull" in table
 
 
 def test_stale_after_hours_overrides_the_cadence(tmp_path):
     config = folder_config(tmp_path, schedule="30 1 * * *", stale_after_hours=2)
-    assert feed_status_rows(config)[0]["stale_after_hours"] == 2
+    assert feed_status_rows(config)[0].stale_after_hours == 2
 
 
 def test_status_json_on_the_command_line(tmp_path):

@@ -39,7 +39,7 @@ def write_feed(folder: Path, source: dict[str, Any]) -> Path:
 
 
 def test_an_sftp_feed_loads_with_local_paths_taken_from_the_feed_file(tmp_path):
-    feed = load_feed(write_feed(tmp_path, sftp(passphrase_file="secrets/passphrase")))
+    feed = load_feed(write_feed(tmp_path, sftp(passphrase_file="secrets/passphrase")), {})
     assert isinstance(feed.source, SftpSource)
     assert feed.source.private_key_file == tmp_path / "keys" / "police_ed25519"
     assert feed.source.passphrase_file == tmp_path / "secrets" / "passphrase"
@@ -51,7 +51,7 @@ def test_an_sftp_feed_loads_with_local_paths_taken_from_the_feed_file(tmp_path):
 def test_a_secret_written_in_yaml_is_refused_and_never_echoed(tmp_path, secret):
     path = write_feed(tmp_path, sftp(**{secret: "hunter2-do-not-print"}))
     with pytest.raises(ConfigError) as raised:
-        load_feed(path)
+        load_feed(path, {})
     assert "secrets are never written in YAML" in str(raised.value)
     assert "police.yaml" in str(raised.value)
     everything = "".join(traceback.format_exception(raised.value))
@@ -74,13 +74,13 @@ def test_a_secret_written_in_yaml_is_refused_and_never_echoed(tmp_path, secret):
 )
 def test_invalid_sftp_settings_name_the_field(tmp_path, overrides, message):
     with pytest.raises(ConfigError, match=message) as raised:
-        load_feed(write_feed(tmp_path, sftp(**overrides)))
+        load_feed(write_feed(tmp_path, sftp(**overrides)), {})
     assert "feed 'police'" in str(raised.value) and "source" in str(raised.value)
 
 
 def test_a_host_key_on_a_non_standard_port(tmp_path):
     source = sftp(port=2222, host_key=f"[sftp.police.example]:2222 {KEY}")
-    assert load_feed(write_feed(tmp_path, source)).source.port == 2222
+    assert load_feed(write_feed(tmp_path, source), {}).source.port == 2222
 
 
 def test_the_drop_folder_examples_still_load(monkeypatch):

@@ -78,7 +78,7 @@ def test_two_partners_on_one_server_each_pull_only_their_own_folder(server, tmp_
     assert all(o.error is None for o in outcomes)
     [landed] = puller.landed("police")
     assert landed.read_bytes() == csv_bytes(3, "P")
-    assert landed.stat().st_mode & 0o777 == 0o444
+    assert landed.stat().st_mode & 0o777 == 0o400
     assert (police.folder / "police_20250101.csv").exists()  # after_landing: leave
 
 
@@ -110,6 +110,19 @@ def test_password_from_a_secrets_file(server, tmp_path):
     source = server.source_settings("pw_partner", private_key_file=None, password_file=str(secret))
 
     outcome = Puller(tmp_path / "ws").pull(feed_config("pw_partner", source))
+
+    assert outcome.error is None and outcome.landed == ["a.csv"]
+
+
+def test_password_from_the_environment_the_hub_hands_down(server, tmp_path, monkeypatch):
+    server.accounts["pw_partner"].write("a.csv", csv_bytes(1))
+    monkeypatch.delenv("IOMHUB_TEST_PW", raising=False)  # not in the process environment
+    source = server.source_settings(
+        "pw_partner", private_key_file=None, password_env="IOMHUB_TEST_PW"
+    )
+    handed_down = {"IOMHUB_TEST_PW": PARTNER_PASSWORD}
+
+    outcome = Puller(tmp_path).pull(feed_config("pw_partner", source), environment=handed_down)
 
     assert outcome.error is None and outcome.landed == ["a.csv"]
 

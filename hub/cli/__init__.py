@@ -1,5 +1,9 @@
 """The ``iomhub`` command line: thin commands over the hub's functions, one error boundary.
 
+The cli room only parses options, calls one function of ``hub.run`` or ``hub.governance`` (or
+the core), and prints its typed result; it holds no logic another front door would lack. It may
+import every room (``hub.run``, ``hub.governance``, ``hub.demo``) and the core.
+
 Exit codes:
 
 ====  ==============================================================================
@@ -7,16 +11,20 @@ Exit codes:
 1     a failure the hub could not work around (the message says what and where)
 2     invalid configuration or usage
 3     the workspace is locked by another run
-4     the run finished, but a feed failed or an extract was rejected (others went on)
-130   interrupted
+4     the run finished, but a feed failed, a file or an extract was rejected, or an extract
+      was held (others went on)
+130   interrupted (Ctrl-C), at whatever stage; the run is recorded as 'interrupted'
+141   the output pipe closed early (``iomhub ... | head``); nothing more is said
 ====  ==============================================================================
 
-Tracebacks are shown only with ``--debug``. Heavy libraries (Splink, DuckDB) are imported by
-the commands that need them, so ``iomhub --help`` stays fast.
+Every file and folder the hub creates is its owner's only (umask 077), whatever the umask it
+was started with. Tracebacks are shown only with ``--debug``. Heavy libraries (Splink, DuckDB)
+are imported by the commands that need them, so ``iomhub --help`` stays fast.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -29,11 +37,14 @@ from hub.cli import web as cli_web
 from hub.cli.common import (
     EXIT_FAILURE,
     EXIT_PARTIAL,
+    OWNER_ONLY_UMASK,
     Options,
     config_option,
     error_boundary,
 )
+from hub.cli.extract import extract_group
 from hub.cli.schedule import schedule_command
+from hub.interrupts import note_interrupts
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -44,6 +55,9 @@ from hub.cli.schedule import schedule_command
 @click.pass_context
 def main(ctx: click.Context, quiet: bool, json_mode: bool, debug: bool) -> None:
     """IOM Exchange Hub: take in partner extracts, link people, share under agreements."""
+    ctx.call_on_close(note_interrupts())
+    previous_umask = os.umask(OWNER_ONLY_UMASK)
+    ctx.call_on_close(lambda: os.umask(previous_umask))  # for callers in the same process
     ctx.obj = Options(quiet, json_mode, debug)
 
 
@@ -58,9 +72,8 @@ def config() -> None:
 @error_boundary
 def config_check(options: Options, config_path: Path) -> None:
     """Validate the hub file and every feed file, without contacting any partner."""
-    from hub.config import load_config
 
-    hub_config = load_config(config_path)
+    hub_config = options.load_config(config_path)
     document = {
         "config": str(config_path),
         "workspace": str(hub_config.workspace),
@@ -92,10 +105,9 @@ def config_schema(options: Options, out: Path) -> None:
 
 
 def _run(options: Options, config_path: Path, *, pull: bool, command: str) -> None:
-    from hub.config import load_config
     from hub.run.pipeline import run_once
 
-    hub_config = load_config(config_path)
+    hub_config = options.load_config(config_path)
     summary = run_once(hub_config, options.reporter(), pull=pull, command=command)
     options.emit(summary.as_dict())
     if not options.json_mode and not options.quiet:
@@ -104,7 +116,7 @@ def _run(options: Options, config_path: Path, *, pull: bool, command: str) -> No
             f"run {summary.run_id}: {totals['files_pulled']} file(s) pulled, "
             f"{totals['rows_ingested']:,} rows ingested, {totals['rows_quarantined']:,} "
             f"quarantined, {totals['feeds_failed']} feed(s) failed, "
-            f"{totals['extracts_rejected']} extract(s) rejected"
+            f"{totals['extracts_rejected']} extract(s) rejected, {totals['extracts_held']} held"
         )
     if summary.failed:
         sys.exit(EXIT_PARTIAL)
@@ -134,12 +146,10 @@ def ingest_command(options: Options, config_path: Path) -> None:
 @error_boundary
 def status_command(options: Options, config_path: Path) -> None:
     """Per feed: last success, last error, stale or not, and the current extract."""
-    from hub.config import load_config
     from hub.run.status import feed_status_rows, render_table
 
-    hub_config = load_config(config_path)
-    rows = feed_status_rows(hub_config)
-    options.emit({"feeds": rows})
+    rows = feed_status_rows(options.load_config(config_path))
+    options.emit({"feeds": [row.as_dict() for row in rows]})
     if not options.json_mode:
         click.echo(render_table(rows))
 
@@ -187,7 +197,14 @@ def demo_command(options: Options, demo_dir: Path, people: int, seed: int) -> No
     """Run the main job end to end on built-in synthetic partners, and say what happened."""
     from hub.demo.runner import run_demo
 
-    summary = run_demo(demo_dir, people=people, seed=seed, reporter=options.reporter())
+    summary = run_demo(
+        demo_dir,
+        people=people,
+        seed=seed,
+        reporter=options.reporter(),
+        settings=options.settings,
+        environment=options.environment,
+    )
     options.emit(summary)
     if summary.get("failed"):
         sys.exit(EXIT_PARTIAL)
@@ -224,19 +241,12 @@ def audit() -> None:
 @error_boundary
 def audit_verify(options: Options, config_path: Path) -> None:
     """Check every entry's chain, hash and HMAC; name the first bad entry; exit 1 if any."""
-    from hub.config import load_config
-    from hub.workspace import Workspace
+    from dataclasses import asdict
 
-    result = Workspace(load_config(config_path).workspace).open_audit().verify()
-    options.emit(
-        {
-            "ok": result.ok,
-            "entries": result.entries,
-            "first_bad_sequence": result.first_bad_sequence,
-            "problem": result.problem,
-            "last_hash": result.last_hash,
-        }
-    )
+    from hub.governance.audit_verify import verify_audit_log
+
+    result = verify_audit_log(options.load_config(config_path))
+    options.emit(asdict(result))
     if not options.json_mode:
         if result.ok:
             click.secho(f"audit log intact: {result.entries} entries verified", fg="green")
@@ -255,5 +265,5 @@ def audit_verify(options: Options, config_path: Path) -> None:
 
 cli_sharing.register(main)
 cli_match.register(main)
-for command in (*cli_dpo.COMMANDS, schedule_command, *cli_web.COMMANDS):
+for command in (*cli_dpo.COMMANDS, schedule_command, extract_group, *cli_web.COMMANDS):
     main.add_command(command)

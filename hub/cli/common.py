@@ -1,22 +1,35 @@
 """What every ``iomhub`` command shares: global options, the one error boundary, exit codes.
 
-Command modules (``hub/cli_*.py``) import from here; ``hub/cli.py`` assembles the commands.
+The environment is read here, once per command: :class:`Options` holds the settings (secrets,
+operator) and the environment mapping, and passes them to the config loader, which carries them
+down. Command modules (``hub/cli/*.py``) import from here; ``hub/cli/__init__.py`` assembles them.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import select
 import sys
-from collections.abc import Callable
-from functools import wraps
+from collections.abc import Callable, Mapping
+from functools import cached_property, wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from hub.interrupts import is_interruption
 from schemas.errors import HubError
 
+if TYPE_CHECKING:
+    from hub.config import HubConfig
+    from hub.settings import HubSettings
+
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_LOCKED, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+EXIT_PIPE_CLOSED = 141
+"""128 + SIGPIPE: what a shell reports for a command whose reader went away."""
+OWNER_ONLY_UMASK = 0o077
+"""Files 0600 and folders 0700: the workspace, outbox and keys hold personal data or secrets."""
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -27,6 +40,21 @@ class Options:
         self.quiet = quiet
         self.json_mode = json_mode
         self.debug = debug
+        self.environment: Mapping[str, str] = dict(os.environ)
+        """The process environment, read once: ``${NAME}`` in the config and source secrets."""
+
+    @cached_property
+    def settings(self) -> HubSettings:
+        """The hub's settings (secrets, operator), read once from the environment."""
+        from hub.settings import HubSettings
+
+        return HubSettings()
+
+    def load_config(self, config_path: Path) -> HubConfig:
+        """The hub config, carrying this command's settings and environment."""
+        from hub.config import load_config
+
+        return load_config(config_path, settings=self.settings, environment=self.environment)
 
     def reporter(self) -> Any:
         from hub.output import Reporter
@@ -39,32 +67,57 @@ class Options:
             click.echo(json.dumps(document, indent=2, default=str))
 
 
-def _fail(message: str, hint: str | None, code: int) -> None:
+def _fail(message: str, hint: str | None, code: int) -> NoReturn:
     click.secho(f"Error: {message}", fg="red", err=True)
     if hint:
         click.echo(f"  what to do: {hint}", err=True)
     sys.exit(code)
 
 
+def output_closed() -> bool:
+    """Whether the reader of standard output has gone (``iomhub ... | head`` after head ends)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _end_quietly() -> NoReturn:
+    """End after the output pipe closed: nothing more is written, nothing said, as `cat` does."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # what is still buffered goes nowhere at exit
+    sys.exit(EXIT_PIPE_CLOSED)
+
+
+def _end_for(error: BaseException, debug: bool) -> None:
+    """End the command for ``error`` with its message and exit code; return if it is to be
+    raised as it is (a bug, or any error under ``--debug``)."""
+    if is_interruption(error):
+        _fail("interrupted", None, EXIT_INTERRUPTED)
+    if isinstance(error, BrokenPipeError) and output_closed():
+        _end_quietly()
+    if debug:
+        return
+    if isinstance(error, HubError):
+        _fail(error.message, error.hint, error.exit_code)
+    if isinstance(error, OSError):
+        _fail(f"{error.strerror or error} ({error.filename or 'no file'})", None, EXIT_FAILURE)
+
+
 def error_boundary(function: F) -> F:
-    """Turn hub errors into a red message and a documented exit code."""
+    """Turn hub errors into a red message and a documented exit code; Ctrl-C into
+    "interrupted" (130), wherever it lands; a closed output pipe into a quiet end."""
 
     @wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         options = click.get_current_context().find_object(Options)
         try:
             return function(*args, **kwargs)
-        except HubError as error:
-            if options and options.debug:
-                raise
-            _fail(error.message, error.hint, error.exit_code)
-        except KeyboardInterrupt:
-            _fail("interrupted", None, EXIT_INTERRUPTED)
-        except OSError as error:
-            if options and options.debug:
-                raise
-            _fail(f"{error.strerror or error} ({error.filename or 'no file'})", None,
-                  EXIT_FAILURE)  # fmt: skip
+        except (KeyboardInterrupt, Exception) as error:
+            _end_for(error, bool(options and options.debug))
+            raise
 
     return wrapper  # type: ignore[return-value]
 

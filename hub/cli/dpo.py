@@ -48,14 +48,11 @@ def report_dpo(
     as_json: bool,
 ) -> None:
     """Agreements, disclosures, re-identifications, quarantine and retention over a period."""
-    from hub.config import load_config
     from hub.governance.dpo_report import build_dpo_report, write_dpo_report
 
     if out is None and not (as_json or options.json_mode):
         raise click.UsageError("give --out FILE.html (or FILE.json), or --json")
-    today = datetime.datetime.now(datetime.UTC).date()
-    since = since or today - datetime.timedelta(days=30)
-    config = load_config(config_path)
+    config = options.load_config(config_path)
     if out is not None:
         document = write_dpo_report(config, out, since, until)
     else:
@@ -94,26 +91,12 @@ def retention() -> None:
 @error_boundary
 def retention_apply(options: Options, config_path: Path, really: bool) -> None:
     """List what is past retention; with --apply erase it and log each erasure."""
-    from hub.config import load_config
-    from hub.governance.retention import apply_retention, plan_retention
-    from hub.workspace import Workspace
+    from hub.governance.retention import run_retention
 
-    config = load_config(config_path)
-    workspace = Workspace(config.workspace)
-    with workspace.lock():
-        audit = workspace.open_audit() if really else None
-        plan = plan_retention(config)
-        erased = apply_retention(config, plan, audit) if audit is not None else []
-    due = [item for item in plan if item.due]
-    held = [item for item in plan if not item.due and item.reason.startswith("held beyond")]
-    options.emit(
-        {
-            "applied": really,
-            "due": [i.as_dict(workspace.root) for i in due],
-            "erased": [i.as_dict(workspace.root) for i in erased],
-            "held_beyond_retention": [i.as_dict(workspace.root) for i in held],
-        }
-    )
+    config = options.load_config(config_path)
+    outcome = run_retention(config, apply=really)
+    options.emit(outcome.as_dict(config.workspace))
+    due, held = outcome.due, outcome.held_beyond_retention
     if options.json_mode or options.quiet:
         return
     verb = "erased" if really else "would erase"
@@ -151,12 +134,11 @@ def person_find(
     options: Options, config_path: Path, source: str, record_id: str, reason: str
 ) -> None:
     """Every record held for the person behind one partner record, and every release of them."""
-    from hub.config import load_config
     from hub.governance.person_find import find_and_log
     from hub.workspace import Workspace
 
-    config = load_config(config_path)
-    audit = Workspace(config.workspace).open_audit()
+    config = options.load_config(config_path)
+    audit = Workspace(config.workspace).open_audit(config.settings)
     holdings = find_and_log(config, audit, source, record_id, reason)
     options.emit(holdings.as_dict())
     if options.json_mode:

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
-from hub.cli.common import Options, config_option, error_boundary
+from hub.cli.common import EXIT_PARTIAL, Options, config_option, error_boundary
 
 
 @click.command("schedule")
@@ -32,28 +31,15 @@ def schedule_command(options: Options, config_path: Path, once: bool, max_wait: 
     Runs until SIGTERM or Ctrl-C, which stop it after the step in hand (exit 0). Runs never
     overlap with each other or with `iomhub run`: they share the workspace lock.
     """
-    _schedule(options, config_path, once, max_wait)
+    from hub.run.schedule import run_schedule
 
-
-def _schedule(options: Any, config_path: Path, once: bool, max_wait: float) -> None:
-    import threading
-
-    from hub.config import load_config
-    from hub.run.schedule import Scheduler, stop_on_signals
-
-    config = load_config(config_path)
-    stop = threading.Event()
-    stop_on_signals(stop)
-    scheduler = Scheduler(config, options.reporter(), stop=stop, max_wait_seconds=max_wait)
+    summary = run_schedule(options.load_config(config_path), options.reporter(), once=once,
+                           max_wait_seconds=max_wait)  # fmt: skip
     if not once:
-        scheduler.run_forever()
         return
-    summary = scheduler.tick(wait_if_locked=False)
     if summary is None:
         options.emit({"run": None, "due": []})
         return
     options.emit(summary.as_dict())
     if summary.failed:
-        from hub.cli.common import EXIT_PARTIAL
-
         sys.exit(EXIT_PARTIAL)

@@ -21,24 +21,6 @@ def agreements_group() -> None:
     """Check the sharing agreements and what each recipient may receive."""
 
 
-def _conditions(policy: Any) -> list[str]:
-    lines = []
-    for agreement in policy.agreements:
-        parts = []
-        if agreement.subjects:
-            parts.append(f"only people known to {' or '.join(agreement.subjects.known_to)}")
-        for name, values in agreement.where.items():
-            parts.append(f"only where {name} is {' or '.join(repr(v) for v in values)}")
-        for name, clause in agreement.fields.items():
-            for other, values in clause.where.items():
-                parts.append(
-                    f"{name}: only where {other} is {' or '.join(repr(v) for v in values)}"
-                )
-        parts.append(f"in force until {agreement.expiry_date}")
-        lines.append(f"{agreement.label}: {'; '.join(parts)}")
-    return lines
-
-
 @agreements_group.command("check")
 @config_option
 @click.option(
@@ -52,73 +34,38 @@ def _conditions(policy: Any) -> list[str]:
 def agreements_check(options: Any, config_path: Path, today: datetime.datetime | None) -> None:
     """Per recipient: the effective fields and the clause that allows each; warn of reviews and
     expiries within 30 days; fail on a malformed or contradictory agreement (exit 2)."""
-    from hub.config import load_config
-    from hub.run.publish import load_sharing, today_utc
-    from sharing_agreements.policy import agreement_warnings, recipient_policy
-    from sharing_agreements.view import VIEW_FIELDS
+    from hub.governance.agreements_check import check_agreements
 
-    config = load_config(config_path)
-    agreements = load_sharing(config)
-    day = today.date() if today else today_utc()
-    feeds = [feed.name for feed in config.feeds]
-    warnings = [
-        f"{a.label} ({a.source_file}): {w}"
-        for a in agreements.agreements
-        for w in agreement_warnings(a, day)
-    ]
-    document: dict[str, Any] = {"date": day.isoformat(), "recipients": {}, "warnings": warnings}
-    human = not options.json_mode
-    for recipient in config.recipients:
-        policy = recipient_policy(agreements.agreements, recipient.name, feeds, day)
-        allowed = {rule.field for rule in policy.columns}
-        withheld = [name for name in VIEW_FIELDS if name not in allowed]
-        document["recipients"][recipient.name] = {
-            "fields": [
-                {
-                    "field": r.field,
-                    "treatment": str(r.treatment),
-                    "from": list(r.sources),
-                    "clauses": [str(c) for c in r.clauses],
-                }
-                for r in policy.columns
-            ],
-            "not_released": withheld,
-            "conditions": _conditions(policy),
-        }
-        if not policy.columns:
-            warnings.append(
-                f"recipient {recipient.name}: no agreement in force allows any "
-                "field; nothing will be published"
-            )
-        if human:
-            click.secho(
-                f"\nrecipient {recipient.name}"
-                f"{': ' + recipient.description if recipient.description else ''}",
-                bold=True,
-            )
-            click.echo(
-                f"  {'person_id':<22} {'pseudonymise':<22} {'(every person released)':<28}"
-                " this recipient's own pseudonym"
-            )
-            for rule in policy.columns:
-                clauses = "; ".join(str(c) for c in rule.clauses)
-                click.echo(
-                    f"  {rule.field:<22} {rule.treatment!s:<22} "
-                    f"{', '.join(rule.sources):<28} {clauses}"
-                )
-            for line in _conditions(policy):
-                click.echo(f"  under {line}")
-            if withheld:
-                click.echo(f"  not released: {', '.join(withheld)}")
-    options.emit(document)
-    if human:
-        click.echo()
-        for warning in warnings:
-            click.secho(f"warning: {warning}", fg="yellow")
+    check = check_agreements(options.load_config(config_path), today.date() if today else None)
+    options.emit(check.as_dict())
+    if options.json_mode:
+        return
+    for recipient in check.recipients:
         click.secho(
-            f"{len(agreements.agreements)} agreement(s) valid, no contradictions (judged on {day})",
-            fg="green",
+            f"\nrecipient {recipient.recipient}"
+            f"{': ' + recipient.description if recipient.description else ''}",
+            bold=True,
         )
+        click.echo(
+            f"  {'person_id':<22} {'pseudonymise':<22} {'(every person released)':<28}"
+            " this recipient's own pseudonym"
+        )
+        for grant in recipient.fields:
+            click.echo(
+                f"  {grant.field:<22} {grant.treatment:<22} "
+                f"{', '.join(grant.sources):<28} {'; '.join(grant.clauses)}"
+            )
+        for line in recipient.conditions:
+            click.echo(f"  under {line}")
+        if recipient.not_released:
+            click.echo(f"  not released: {', '.join(recipient.not_released)}")
+    click.echo()
+    for warning in check.warnings:
+        click.secho(f"warning: {warning}", fg="yellow")
+    click.secho(
+        f"{check.agreements} agreement(s) valid, no contradictions (judged on {check.day})",
+        fg="green",
+    )
 
 
 @click.command("publish")
@@ -133,29 +80,12 @@ def publish_command(
     options: Any, config_path: Path, recipients: tuple[str, ...], force: bool
 ) -> None:
     """Publish each recipient's release from the matched view: checked, then all or nothing."""
-    from hub.config import load_config
-    from hub.run.pipeline import record_config_changes
-    from hub.run.publish import publish_all
-    from hub.workspace import Workspace
+    from hub.run.pipeline import publish_now
 
-    config = load_config(config_path)
-    workspace = Workspace(config.workspace)
-    with workspace.lock():
-        state = workspace.open_state()
-        try:
-            audit = workspace.open_audit()
-            record_config_changes(config, state, audit)
-            outcomes = publish_all(
-                config,
-                workspace,
-                state,
-                audit,
-                options.reporter(),
-                recipients=list(recipients) or None,
-                force=force,
-            )
-        finally:
-            state.close()
+    outcomes = publish_now(
+        options.load_config(config_path), options.reporter(), recipients=list(recipients) or None,
+        force=force,
+    )  # fmt: skip
     options.emit({"releases": [outcome.__dict__ for outcome in outcomes]})
     if not options.json_mode and not options.quiet:
         for outcome in outcomes:
@@ -179,12 +109,11 @@ def reidentify_command(
     options: Any, config_path: Path, recipient: str, pseudonym: str, reason: str
 ) -> None:
     """Map a recipient's pseudonym back to the hub's person (authorised operators; audited)."""
-    from hub.config import load_config
     from hub.governance.reidentify import reidentify
     from hub.workspace import Workspace
 
-    config = load_config(config_path)
-    audit = Workspace(config.workspace).open_audit()
+    config = options.load_config(config_path)
+    audit = Workspace(config.workspace).open_audit(config.settings)
     result = reidentify(config, recipient, pseudonym, reason, audit)
     options.emit(result.__dict__)
     if options.json_mode:

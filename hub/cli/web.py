@@ -1,8 +1,8 @@
 """``iomhub serve`` (the web app) and ``iomhub users ...`` (its accounts).
 
-``users`` changes are written to the audit log as configuration entries, with the operating
-system user who made them. Passwords are read from standard input (``--password-stdin``) or a
-hidden prompt, never from the command line.
+Account changes are written to the audit log (configuration entries, never a password) by the
+functions in :mod:`hub.accounts`. Passwords are read from standard input (``--password-stdin``),
+a hidden prompt, or generated once (``--one-time``); never from the command line.
 """
 
 from __future__ import annotations
@@ -15,32 +15,26 @@ import click
 
 from hub.cli.common import Options, config_option, error_boundary
 
+password_options = (
+    click.option("--password-stdin", is_flag=True, help="Read the password from standard input."),
+    click.option("--one-time", is_flag=True, help="Generate a password and print it once."),
+)
 
-def _read_password(from_stdin: bool) -> str:
+
+def _with_password_options(command):  # type: ignore[no-untyped-def]
+    for option in reversed(password_options):
+        command = option(command)
+    return command
+
+
+def _password(from_stdin: bool, one_time: bool) -> str:
+    if one_time:
+        return secrets.token_urlsafe(12)
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
     if sys.stdin.isatty():
         return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
     raise click.UsageError("give the password on standard input with --password-stdin")
-
-
-def _open(config_path: Path):  # type: ignore[no-untyped-def]
-    from hub.accounts import AccountStore
-    from hub.config import load_config
-    from hub.web.context import ACCOUNTS_DB
-    from hub.workspace import Workspace
-
-    config = load_config(config_path)
-    workspace = Workspace(config.workspace)
-    workspace.create()
-    return config, workspace, AccountStore(workspace.root / ACCOUNTS_DB)
-
-
-def _record(workspace, action: str, name: str, roles: str | None = None) -> None:  # type: ignore[no-untyped-def]
-    from hub.audit import Operation
-
-    objects = {"account": name, **({"roles": roles} if roles else {})}
-    workspace.open_audit().record(Operation.CONFIGURATION, action, objects=objects)
 
 
 @click.group()
@@ -58,8 +52,7 @@ def users() -> None:
     multiple=True,
     help="iom_officer, reviewer, data_officer, dpo or admin; repeat or comma-separate.",
 )
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.option("--one-time", is_flag=True, help="Generate a password and print it once.")
+@_with_password_options
 @click.pass_obj
 @error_boundary
 def users_add(
@@ -71,22 +64,16 @@ def users_add(
     one_time: bool,
 ) -> None:
     """Create an account with its roles."""
-    from hub.accounts import parse_roles
+    from hub.accounts import add_account, parse_roles
 
-    _, workspace, accounts = _open(config_path)
     parsed = parse_roles([r for item in roles for r in item.split(",")])
-    password = secrets.token_urlsafe(12) if one_time else _read_password(password_stdin)
-    account = accounts.add(name, parsed, password)
-    _record(workspace, "account_added", name, ",".join(sorted(parsed)))
-    options.emit(
-        {
-            "account": account.name,
-            "roles": sorted(account.roles),
-            **({"password": password} if one_time else {}),
-        }
-    )
+    password = _password(password_stdin, one_time)
+    account = add_account(options.load_config(config_path), name, parsed, password)
+    shown = sorted(role.value for role in account.roles)
+    options.emit({"account": account.name, "roles": shown,
+                  **({"password": password} if one_time else {})})  # fmt: skip
     if not options.json_mode:
-        click.echo(f"account {account.name} added with roles {', '.join(sorted(account.roles))}")
+        click.echo(f"account {account.name} added with roles {', '.join(shown)}")
         if one_time:
             click.echo(f"  one-time password (shown once): {password}")
 
@@ -97,25 +84,16 @@ def users_add(
 @error_boundary
 def users_list(options: Options, config_path: Path) -> None:
     """Every account, its roles and whether it can sign in."""
-    _, _, accounts = _open(config_path)
-    rows = accounts.all()
-    options.emit(
-        {
-            "accounts": [
-                {
-                    "name": a.name,
-                    "roles": sorted(a.roles),
-                    "disabled": a.disabled,
-                    "locked_until": a.locked_until,
-                }
-                for a in rows
-            ]
-        }
-    )
+    from hub.accounts import open_accounts
+
+    rows = open_accounts(options.load_config(config_path)).all()
+    options.emit({"accounts": [{"name": a.name, "roles": sorted(r.value for r in a.roles),
+                                "disabled": a.disabled, "locked_until": a.locked_until}
+                               for a in rows]})  # fmt: skip
     if not options.json_mode:
         for a in rows:
             state = "disabled" if a.disabled else ("locked" if a.locked_until else "active")
-            click.echo(f"{a.name:24} {','.join(sorted(a.roles)):40} {state}")
+            click.echo(f"{a.name:24} {','.join(sorted(r.value for r in a.roles)):40} {state}")
 
 
 @users.command("disable")
@@ -125,9 +103,9 @@ def users_list(options: Options, config_path: Path) -> None:
 @error_boundary
 def users_disable(options: Options, config_path: Path, name: str) -> None:
     """Stop an account from signing in; its open sessions end at their next request."""
-    _, workspace, accounts = _open(config_path)
-    accounts.disable(name)
-    _record(workspace, "account_disabled", name)
+    from hub.accounts import disable_account
+
+    disable_account(options.load_config(config_path), name)
     if not options.quiet:
         click.echo(f"account {name} disabled")
 
@@ -135,18 +113,17 @@ def users_disable(options: Options, config_path: Path, name: str) -> None:
 @users.command("reset-password")
 @config_option
 @click.option("--name", required=True)
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.option("--one-time", is_flag=True, help="Generate a password and print it once.")
+@_with_password_options
 @click.pass_obj
 @error_boundary
 def users_reset_password(
     options: Options, config_path: Path, name: str, password_stdin: bool, one_time: bool
 ) -> None:
     """Set a new password (clears a lock-out)."""
-    _, workspace, accounts = _open(config_path)
-    password = secrets.token_urlsafe(12) if one_time else _read_password(password_stdin)
-    accounts.reset_password(name, password)
-    _record(workspace, "account_password_reset", name)
+    from hub.accounts import reset_account_password
+
+    password = _password(password_stdin, one_time)
+    reset_account_password(options.load_config(config_path), name, password)
     if not options.quiet:
         click.echo(f"password of {name} reset")
         if one_time:
@@ -178,15 +155,12 @@ def serve(
     """Serve the web app (sign-in, cohort, people, feeds) until stopped."""
     import uvicorn
 
-    from hub.config import load_config
     from hub.web.app import create_app
     from hub.web.context import WebContext
-    from hub.workspace import Workspace
 
-    config = load_config(config_path)
-    audit = Workspace(config.workspace).open_audit()
+    config = options.load_config(config_path)
     secure = behind_tls_proxy or bool(ssl_certfile)
-    app = create_app(WebContext.open(config, audit, secure_cookies=secure))
+    app = create_app(WebContext.open(config, secure_cookies=secure))
     if not options.quiet:
         scheme = "https" if ssl_certfile else "http"
         click.echo(f"serving the IOM Exchange Hub on {scheme}://{host}:{port}/ (Ctrl-C stops)")

@@ -2,13 +2,15 @@
 
 The partners' extracts are served by a real SFTP server on 127.0.0.1 (:mod:`hub.demo.sftp_server`),
 with keys generated for the run and the server's host key pinned, so the demo pulls through
-the same SFTP connector as production.
+the same SFTP connector as production. The demo's own keys and outbox reach the run through the
+settings and environment mapping it hands to the config loader; the process environment is
+left as it was.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from hub.keys import write_new_key
 from hub.output import Reporter
 from hub.run.pipeline import run_once
 from hub.run.publish import ReleaseOutcome
+from hub.settings import HubSettings
 from hub.workspace import Workspace
 
 _MARKER = ".iomhub-demo"
@@ -54,8 +57,20 @@ def releases_summary(releases: list[ReleaseOutcome], config_path: Path) -> str:
     return "\n".join(lines)
 
 
-def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> dict[str, Any]:
-    """Generate partners, run the hub on them with the example config, print what happened."""
+def run_demo(
+    demo_dir: Path,
+    *,
+    people: int,
+    seed: int,
+    reporter: Reporter,
+    settings: HubSettings,
+    environment: Mapping[str, str],
+) -> dict[str, Any]:
+    """Generate partners, run the hub on them with the example config, print what happened.
+
+    ``settings`` and ``environment`` are the caller's (read once by the CLI); the demo runs
+    with its own keys (``<demo_dir>/keys``) and outbox in their place.
+    """
     from hub.demo.synthetic import generate_partners
 
     demo_dir = demo_dir.resolve()
@@ -69,10 +84,8 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
     keys = demo_dir / "keys"
     for name in ("audit_key", "master_key"):
         write_new_key(keys / name)
-    os.environ.update({
-        "IOMHUB_SECRETS_DIR": str(keys),
-        "IOMHUB_OUTBOX_ROOT": str(demo_dir / "outbox"),
-    })  # fmt: skip
+    settings = settings.with_secrets_dir(keys)
+    environment = {**environment, "IOMHUB_OUTBOX_ROOT": str(demo_dir / "outbox")}
     from hub.demo.sftp_server import sftp_demo_config
 
     folders = {feed: path.parent for feed, path in generated.files.items()}
@@ -84,7 +97,7 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
             f"Serving the partners over SFTP on 127.0.0.1:{server.port} (host key "
             f"{server.host_key_fingerprint}, pinned in each feed's config)"
         )
-        config = load_config(config_path)
+        config = load_config(config_path, settings=settings, environment=environment)
         summary = run_once(config, reporter, command="demo")
         dpo_report = write_demo_dpo_report(config, demo_dir)
     totals = summary.totals()
@@ -106,6 +119,7 @@ def run_demo(demo_dir: Path, *, people: int, seed: int, reporter: Reporter) -> d
             f"{people}"
             f"  workspace:  {config.workspace.resolve()}\n"
             f"  config:     {config_path}\n"
+            f"  keys:       IOMHUB_SECRETS_DIR={keys} (for audit verify, publish, reidentify)\n"
             f"  status:     iomhub status --config {config_path}\n"
             f"  DPO report: {dpo_report}"
         )

@@ -1,5 +1,6 @@
-"""Governance: the DPO report, the agreement register, retention, subject access, re-identification.
+"""Governance: the DPO report, the agreement register and check, audit verify, retention, subject
+access, re-identification.
 
 Imports the shared core, the layers below the hub, and ``hub.run`` for the releases it reads
-back; never ``hub.cli`` or ``hub.demo``.
+back and the agreements as publishing loads them; never ``hub.cli`` or ``hub.demo``.
 """

@@ -114,7 +114,7 @@ def summarise(
         review_date=agreement.review_date.isoformat(),
         expiry_date=agreement.expiry_date.isoformat(),
         retention_days=agreement.retention_days,
-        fields={name: str(clause.spec) for name, clause in agreement.fields.items()},
+        fields={name: str(clause.treatment) for name, clause in agreement.fields.items()},
         contacts=[f"{c.role}: {c.name}" for c in agreement.contacts],
         file=path.name,
         sha256=digest,

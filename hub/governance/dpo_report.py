@@ -1,11 +1,11 @@
 """The Data Protection Officer's report: who received which fields about whom, under which
 agreement and lawful basis, and who re-identified anyone and why.
 
-Gathered mainly from the verified audit log (entries after the first bad one are not used, and
-the report says so), with the agreement register, the state database (quarantined rows per
-extract), the quarantine folder, the releases on disk (a release with no disclosure entry is
-flagged) and the retention plan. :func:`build_dpo_report` returns a JSON-ready document;
-:mod:`hub.governance.dpo_html` renders it as one self-contained HTML file.
+Gathered mainly from the verified audit log, read back as typed events (entries after the first
+bad one are not used, and the report says so), with the agreement register, the state database
+(quarantined rows per extract), the quarantine folder, the releases on disk (a release with no
+disclosure entry is flagged) and the retention plan. :func:`build_dpo_report` returns a
+JSON-ready document; :mod:`hub.governance.dpo_html` renders it as one self-contained HTML file.
 """
 
 from __future__ import annotations
@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from connectors.pull import REJECTED_SUFFIX
-from hub.audit import Operation, current_actor
+from hub.audit import current_actor
+from hub.audit_codec import entry_fields
+from hub.audit_events import (
+    AuditEntry,
+    Operation,
+    Pull,
+    Release,
+    ReleaseDelivered,
+    ReleaseRejected,
+)
 from hub.config import HubConfig
 from hub.governance.agreement_register import agreement_register
 from hub.governance.retention import plan_retention
@@ -26,20 +35,19 @@ from hub.state import StateStore
 from hub.workspace import Workspace
 
 REPORT_VERSION = 1
+DEFAULT_PERIOD_DAYS = 30
+"""The period a report covers when no first day is given."""
 
 
-def _moment(entry: dict[str, Any]) -> datetime.datetime:
-    return datetime.datetime.fromisoformat(str(entry["time"]))
+def _time(entry: AuditEntry) -> str:
+    """An entry's time as the log stores it."""
+    return entry.time.isoformat(timespec="milliseconds")
 
 
-def _agreement_ids(entry: dict[str, Any]) -> list[str]:
-    """Agreement ids an entry names: ``agreement_id`` (one, or several joined by commas) and
-    ``objects.agreements`` / ``objects.agreement_ids`` (``"ID"`` or ``"ID vN"``)."""
-    objects = entry.get("objects") or {}
-    named = objects.get("agreement_ids") or objects.get("agreements") or []
-    if isinstance(named, str | dict):
-        named = list(named) if isinstance(named, dict) else [named]
-    ids = str(entry.get("agreement_id") or "").split(",") + [str(n) for n in named]
+def _agreement_ids(release: Release) -> list[str]:
+    """Agreement ids a release names: ``agreement_id`` (one, or several joined by commas) and
+    ``agreements`` (``"ID vN"``)."""
+    ids = release.agreement_id.split(",") + list(release.agreements)
     found: list[str] = []
     for text in ids:
         agreement = re.sub(r" v\d+(\.\d+)*$", "", text.strip())
@@ -48,59 +56,41 @@ def _agreement_ids(entry: dict[str, Any]) -> list[str]:
     return found
 
 
-def _fields(objects: dict[str, Any]) -> list[str]:
-    fields = objects.get("fields") or []
-    if isinstance(fields, dict):
-        return sorted(str(f) for f in fields)
-    if isinstance(fields, str):
-        return [fields]
-    return sorted(str(f) for f in fields)
+def _brief(entry: AuditEntry) -> dict[str, Any]:
+    """An entry as the report lists it: when, by whom, and what its event records (keys in the
+    order the log stores them)."""
+    fields = entry_fields(entry.event)
+    return {"sequence": entry.sequence, "time": _time(entry), "actor": entry.actor,
+            "operation": fields["operation"], "action": fields["action"],
+            "objects": dict(sorted(fields["objects"].items())),
+            "counts": dict(sorted(fields["counts"].items())),
+            "agreement_id": fields["agreement_id"], "reason": fields["reason"]}  # fmt: skip
 
 
-def _brief(entry: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: entry.get(key)
-        for key in (
-            "sequence",
-            "time",
-            "actor",
-            "operation",
-            "action",
-            "objects",
-            "counts",
-            "agreement_id",
-            "reason",
-        )
-    }
-
-
-def _disclosures(
-    entries: list[dict[str, Any]], register: dict[str, dict[str, Any]]
-) -> dict[str, Any]:
+def _disclosures(entries: list[AuditEntry], register: dict[str, dict[str, Any]]) -> dict[str, Any]:
     releases, deliveries, refusals = [], [], []
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for entry in entries:
-        objects = entry.get("objects") or {}
-        if entry["action"] == "deliver":
+        release = entry.event
+        if isinstance(release, ReleaseDelivered):
             deliveries.append(_brief(entry))
             continue
-        if entry["action"] != "release":
+        if not isinstance(release, Release):
             refusals.append(_brief(entry))
             continue
-        agreements = _agreement_ids(entry)
-        recipient = str(objects.get("recipient", "?"))
-        rows = int((entry.get("counts") or {}).get("rows", 0))
-        fields = _fields(objects)
+        agreements = _agreement_ids(release)
+        recipient, rows, fields = release.recipient, release.rows, sorted(release.fields)
+        time = _time(entry)
         releases.append(
             {
-                "time": entry["time"],
-                "actor": entry["actor"],
+                "time": time,
+                "actor": entry.actor,
                 "recipient": recipient,
-                "release_id": objects.get("release_id"),
+                "release_id": release.release_id,
                 "agreement_ids": agreements,
                 "fields": fields,
                 "rows": rows,
-                "sequence": entry["sequence"],
+                "sequence": entry.sequence,
             }
         )
         key = (", ".join(agreements) or "(none)", recipient)
@@ -112,8 +102,8 @@ def _disclosures(
                 "releases": 0,
                 "rows": 0,
                 "fields": set(),
-                "first": entry["time"],
-                "last": entry["time"],
+                "first": time,
+                "last": time,
                 "lawful_basis": "; ".join(
                     sorted(
                         {
@@ -128,7 +118,7 @@ def _disclosures(
         group["releases"] += 1
         group["rows"] += rows
         group["fields"].update(fields)
-        group["last"] = entry["time"]
+        group["last"] = time
     by_group = [{**g, "fields": sorted(g["fields"])} for g in groups.values()]
     by_group.sort(key=lambda g: (-g["rows"], g["agreement"], g["recipient"]))
     return {
@@ -196,59 +186,59 @@ def _quarantine(workspace: Workspace, since: datetime.datetime) -> list[dict[str
     return rows
 
 
-def _collection(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _collection(entries: list[AuditEntry]) -> list[dict[str, Any]]:
     feeds: dict[str, dict[str, Any]] = {}
     for entry in entries:
-        feed = str((entry.get("objects") or {}).get("feed", "?"))
-        row = feeds.setdefault(feed, {"feed": feed, "files": 0, "bytes": 0, "last": None})
+        if not isinstance(pull := entry.event, Pull):
+            continue
+        row = feeds.setdefault(pull.feed, {"feed": pull.feed, "files": 0, "bytes": 0, "last": None})
         row["files"] += 1
-        row["bytes"] += int((entry.get("counts") or {}).get("bytes", 0))
-        row["last"] = entry["time"]
+        row["bytes"] += pull.bytes
+        row["last"] = _time(entry)
     return sorted(feeds.values(), key=lambda r: r["feed"])
 
 
 def build_dpo_report(
     config: HubConfig,
-    since: datetime.date,
+    since: datetime.date | None = None,
     until: datetime.date | None = None,
     now: datetime.datetime | None = None,
 ) -> dict[str, Any]:
-    """The DPO's report over [since, until] (whole UTC days; ``until`` defaults to today)."""
+    """The DPO's report over [since, until] (whole UTC days; ``until`` defaults to today,
+    ``since`` to :data:`DEFAULT_PERIOD_DAYS` before today)."""
     now = now or datetime.datetime.now(datetime.UTC)
     until = until or now.date()
+    since = since or now.date() - datetime.timedelta(days=DEFAULT_PERIOD_DAYS)
     start = datetime.datetime.combine(since, datetime.time(), datetime.UTC)
     end = datetime.datetime.combine(
         until + datetime.timedelta(days=1), datetime.time(), datetime.UTC
     )
     workspace = Workspace(config.workspace)
-    audit = workspace.open_audit()
-    result, verified = audit.verified_entries()
-    entries = [e for e in verified if start <= _moment(e) < end]
-    by_operation: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    audit = workspace.open_audit(config.settings)
+    result, verified = audit.verified_events()
+    entries = [e for e in verified if start <= e.time < end]
+    by_operation: dict[Operation, list[AuditEntry]] = defaultdict(list)
     for entry in entries:
-        by_operation[entry["operation"]].append(entry)
+        by_operation[entry.operation].append(entry)
     agreements = agreement_register(config, now.date())
     register = {a.agreement_id: a.as_dict() for a in agreements}
     disclosures = _disclosures(by_operation[Operation.DISCLOSURE], register)
     logged = {(r["recipient"], str(r["release_id"])) for r in disclosures["releases"]}
     logged_ever = {
-        (
-            str((e.get("objects") or {}).get("recipient")),
-            str((e.get("objects") or {}).get("release_id")),
-        )
+        (e.event.recipient, e.event.release_id)
         for e in verified
-        if e["operation"] == Operation.DISCLOSURE
+        if isinstance(e.event, Release | ReleaseDelivered | ReleaseRejected)
     }
     unlogged = [
         r.as_dict() for r in list_releases(config) if (r.recipient, r.release_id) not in logged_ever
     ]
     plan = plan_retention(config, now, agreements)
-    alterations = Counter(e["action"] for e in by_operation[Operation.ALTERATION])
+    alterations = Counter(e.action for e in by_operation[Operation.ALTERATION])
     return {
         "report": "dpo",
         "version": REPORT_VERSION,
         "generated_at": now.isoformat(timespec="seconds"),
-        "generated_by": current_actor(),
+        "generated_by": current_actor(config.settings),
         "period": {"since": since.isoformat(), "until": until.isoformat()},
         "workspace": str(config.workspace),
         "audit": {
@@ -283,9 +273,7 @@ def build_dpo_report(
         },
         "combination": [_brief(e) for e in by_operation[Operation.COMBINATION]],
         "alterations": dict(sorted(alterations.items())),
-        "collection": _collection(
-            [e for e in by_operation[Operation.COLLECTION] if e["action"] == "pull"]
-        ),
+        "collection": _collection(by_operation[Operation.COLLECTION]),
         "configuration": [_brief(e) for e in by_operation[Operation.CONFIGURATION]],
     }
 
@@ -293,7 +281,7 @@ def build_dpo_report(
 def write_dpo_report(
     config: HubConfig,
     out: Path,
-    since: datetime.date,
+    since: datetime.date | None = None,
     until: datetime.date | None = None,
     now: datetime.datetime | None = None,
 ) -> dict[str, Any]:

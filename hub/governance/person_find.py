@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hub.audit import AuditLog, Operation
+from hub.audit import AuditLog
+from hub.audit_events import PersonFound
 from hub.config import HubConfig
 from hub.errors import WorkspaceError
 from hub.run.releases import ReleaseInfo, list_releases
@@ -168,27 +169,24 @@ def find_and_log(
             "a reason is required to look a person up",
             hint="say why, e.g. --reason 'subject access request SAR-2024-017'",
         )
-    objects = {"source": source, "source_record_id": record_id}
     try:
         holdings = find_person(config, source, record_id)
     except PersonNotFound:
         audit.record(
-            Operation.CONSULTATION,
-            "person_find",
-            objects=objects,
-            counts={"records": 0, "releases": 0},
-            reason=reason,
+            PersonFound(
+                source=source, source_record_id=record_id, records=0, releases=0, reason=reason
+            )
         )
         raise
     audit.record(
-        Operation.CONSULTATION,
-        "person_find",
-        objects={**objects, "person_id": holdings.person_id},
-        counts={
-            "records": len(holdings.records),
-            "partners": len({r.source for r in holdings.records}),
-            "releases": len(holdings.releases),
-        },
-        reason=reason,
+        PersonFound(
+            source=source,
+            source_record_id=record_id,
+            person_id=holdings.person_id,
+            records=len(holdings.records),
+            partners=len({r.source for r in holdings.records}),
+            releases=len(holdings.releases),
+            reason=reason,
+        )
     )
     return holdings

@@ -17,17 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.audit import AuditLog, Operation, current_actor
+from hub.audit import AuditLog, current_actor
+from hub.audit_events import Reidentified, ReidentifyFailed, ReidentifyRefused
 from hub.config import HubConfig
-from hub.run.publish import load_sharing, master_key
+from hub.run.publish import load_sharing
 from hub.workspace import Workspace
 from schemas.duckdb_session import connect
 from schemas.errors import HubError
 from schemas.sql import literal_list, quote_identifier, quote_literal
-from sharing_agreements.model import TreatmentKind
 from sharing_agreements.pseudonyms import PSEUDONYM_PATTERN, derive_key, hmac_sql
+from sharing_agreements.treatments.pseudonymise import pseudonym_input_sql
 from sharing_agreements.view import PERSON_ID
-from sharing_agreements.view_builder import open_persons, pseudonym_input_sql
+from sharing_agreements.view_builder import open_persons
 
 
 class ReidentificationRefused(HubError):
@@ -53,10 +54,9 @@ class Reidentification:
 
 def _refuse(audit: AuditLog, recipient: str, pseudonym: str, why: str, reason: str) -> None:
     audit.record(
-        Operation.CONSULTATION,
-        "reidentify_refused",
-        objects={"recipient": recipient, "pseudonym": pseudonym, "refused": why},
-        reason=reason or None,
+        ReidentifyRefused(
+            recipient=recipient, pseudonym=pseudonym, refused=why, reason=reason or None
+        )
     )
     raise ReidentificationRefused(f"re-identification refused: {why}")
 
@@ -67,7 +67,7 @@ def reidentify(
     """Map one of ``recipient``'s pseudonyms back to the internal person, and record it."""
     reason = reason.strip()
     pseudonym = pseudonym.strip().lower()
-    actor = current_actor()
+    actor = current_actor(config.settings)
     if not re.match(PSEUDONYM_PATTERN, pseudonym):
         # Whatever was typed is not recorded: it might be a name rather than a pseudonym.
         _refuse(
@@ -89,26 +89,23 @@ def reidentify(
         raise
     except (HubError, OSError) as error:
         audit.record(
-            Operation.CONSULTATION,
-            "reidentify_failed",
-            objects={"recipient": recipient, "pseudonym": pseudonym, "error": type(error).__name__},
-            reason=reason,
+            ReidentifyFailed(
+                recipient=recipient, pseudonym=pseudonym, error=type(error).__name__, reason=reason
+            )
         )
         raise
     audit.record(
-        Operation.CONSULTATION,
-        "reidentify",
-        objects={
-            "recipient": recipient,
-            "pseudonym": pseudonym,
-            "found": result.found,
-            "person_id": result.person_id,
-            "field": result.field,
-            "releases": result.releases,
-            "method": result.method,
-        },
-        counts={"records": len(result.records)},
-        reason=reason,
+        Reidentified(
+            recipient=recipient,
+            pseudonym=pseudonym,
+            found=result.found,
+            person_id=result.person_id,
+            field=result.field,
+            releases=tuple(result.releases),
+            method=result.method,
+            records=len(result.records),
+            reason=reason,
+        )
     )
     return result
 
@@ -117,7 +114,7 @@ def _look_up(
     config: HubConfig, recipient: str, pseudonym: str, audit: AuditLog, reason: str
 ) -> Reidentification:
     settings = config.recipient(recipient)
-    master = master_key()
+    master = config.settings.master_key_bytes()
     workspace = Workspace(config.workspace)
     con = connect()
     try:
@@ -188,7 +185,7 @@ def _pseudonymised_fields(config: HubConfig, recipient: str) -> list[str]:
         name
         for agreement in load_sharing(config).naming(recipient)
         for name, clause in agreement.fields.items()
-        if clause.treatment is TreatmentKind.PSEUDONYMISE
+        if clause.treatment.pseudonymous
     }
     return sorted(names)
 

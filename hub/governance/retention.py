@@ -13,7 +13,8 @@ What is held and for how long:
   naming no known retention is kept, with a note.
 
 Ages count from when the hub received the extract or wrote the release. :func:`plan_retention`
-only looks; :func:`apply_retention` deletes what is due and logs one ``erasure`` entry per item.
+only looks; :func:`apply_retention` deletes what is due and logs one ``erasure`` entry per item;
+:func:`run_retention` does either under the workspace lock, as ``iomhub retention apply`` does.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hub.audit import AuditLog, Operation
+from hub.audit import AuditLog
+from hub.audit_events import ERASURES
 from hub.config import HubConfig
 from hub.governance.agreement_register import AgreementSummary, agreement_register
 from hub.run.releases import erase_release, list_releases
@@ -75,6 +77,38 @@ class RetentionItem:
             "reason": self.reason,
             "agreement_ids": self.agreement_ids,
         }
+
+
+@dataclass(frozen=True)
+class RetentionRun:
+    """What a retention pass found past its period, what it erased, what it held on to."""
+
+    applied: bool
+    due: tuple[RetentionItem, ...]
+    erased: tuple[RetentionItem, ...]
+    held_beyond_retention: tuple[RetentionItem, ...]
+    """Items past their period that are kept (a feed's current extract)."""
+
+    def as_dict(self, root: Path | None = None) -> dict[str, Any]:
+        """A JSON-ready document; paths relative to the workspace when ``root`` is given."""
+        return {
+            "applied": self.applied,
+            "due": [item.as_dict(root) for item in self.due],
+            "erased": [item.as_dict(root) for item in self.erased],
+            "held_beyond_retention": [item.as_dict(root) for item in self.held_beyond_retention],
+        }
+
+
+def run_retention(config: HubConfig, *, apply: bool) -> RetentionRun:
+    """Plan retention under the workspace lock; with ``apply``, erase what is due and log it."""
+    workspace = Workspace(config.workspace)
+    with workspace.lock():
+        audit = workspace.open_audit(config.settings) if apply else None
+        plan = plan_retention(config)
+        erased = apply_retention(config, plan, audit) if audit is not None else []
+    due = tuple(item for item in plan if item.due)
+    held = tuple(i for i in plan if not i.due and i.reason.startswith("held beyond"))
+    return RetentionRun(apply, due, tuple(erased), held)
 
 
 def _relative(path: Path, root: Path | None) -> str:
@@ -253,22 +287,19 @@ def apply_retention(
     try:
         for item in (i for i in plan if i.due):
             files, size = _erase(config, workspace, item, state)
+            owner = {"feed" if item.kind != "release" else "recipient": item.owner}
             audit.record(
-                Operation.ERASURE,
-                f"erase_{item.kind}",
-                objects={
-                    "feed" if item.kind != "release" else "recipient": item.owner,
-                    "id": item.item_id,
-                    "files": [_relative(p, workspace.root) for p in item.paths],
-                },
-                counts={
-                    "files": files,
-                    "bytes": size,
-                    "age_days": item.age_days,
-                    "retention_days": item.retention_days or 0,
-                },
-                agreement_id=item.agreement_ids[0] if item.agreement_ids else None,
-                reason=item.reason,
+                ERASURES[item.kind](
+                    **owner,
+                    item_id=item.item_id,
+                    paths=tuple(_relative(p, workspace.root) for p in item.paths),
+                    files=files,
+                    bytes=size,
+                    age_days=item.age_days,
+                    retention_days=item.retention_days or 0,
+                    agreement_id=item.agreement_ids[0] if item.agreement_ids else None,
+                    reason=item.reason,
+                )
             )
             erased.append(item)
     finally:

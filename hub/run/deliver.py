@@ -8,6 +8,7 @@ run; the release itself stays in place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from connectors.registry import open_connector
@@ -20,12 +21,17 @@ def remote_name(release_id: str, file_name: str) -> str:
     return f"{release_id}_{file_name}"
 
 
-def push_release(recipient: RecipientConfig, release: Path) -> str:
-    """Upload a release's files, manifest last; return where they went (no secrets)."""
+def push_release(
+    recipient: RecipientConfig, release: Path, environment: Mapping[str, str] | None = None
+) -> str:
+    """Upload a release's files, manifest last; return where they went (no secrets).
+
+    ``environment`` holds the variables the push destination names for its secrets.
+    """
     assert recipient.push is not None
     manifest = read_manifest(release) or {}
     names = [str(entry["name"]) for entry in manifest.get("files", [])]
-    with open_connector(recipient.push, recipient.name) as connector:
+    with open_connector(recipient.push, recipient.name, environment) as connector:
         for name in [*names, MANIFEST]:
             connector.upload(release / name, remote_name(release.name, name))
         return connector.location

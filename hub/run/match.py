@@ -87,9 +87,10 @@ def match_stage(
     Returns the run's counts; when nothing changed, the last run's counts marked ``skipped``;
     None when there is nothing to match yet.
     """
-    from hub.audit_events import record_match_run
+    from hub.audit_events import MatchRun
     from matching.run import MatchCounts, MatchPaths, run_matching
 
+    reporter.step("Matching people across partners")
     folder = workspace.matched
     files = current_staging_files(config, workspace, state)
     if not files:
@@ -113,7 +114,7 @@ def match_stage(
     record["fingerprint"] = fingerprint
     record["extracts"] = [f.stem for f in files]
     folder.run_record.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    record_match_run(workspace, counts)
+    workspace.open_audit(config.settings).record(MatchRun.of_counts(counts))
     reporter.done(f"report: {folder.report}")
     return counts
 

@@ -1,4 +1,4 @@
-"""One hub run, reading like its flow: pull, ingest, match, publish.
+"""One hub run, reading like its flow: pull, ingest, match, publish; and publishing alone.
 
 Each stage reads the previous stage's files and writes its own, so a stage can be re-run alone
 and a crash leaves the last good state in place. Runs never overlap: the workspace lock is held
@@ -15,10 +15,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from connectors.retry import Sleep
-from hub.audit import AuditLog, Operation
+from hub.audit import AuditLog
+from hub.audit_events import ConfigChanged, ConfigRemoved
 from hub.config import FeedConfig, HubConfig
+from hub.interrupts import is_interruption
 from hub.output import Reporter
 from hub.run.ingest import ExtractOutcome, ingest_pending
+from hub.run.lifecycle import tracked_run
 from hub.run.match import match_stage
 from hub.run.publish import ReleaseOutcome, publish_all
 from hub.run.pull import FeedPullOutcome, pull_all
@@ -44,10 +47,11 @@ class RunSummary:
 
     @property
     def failed(self) -> bool:
-        """Whether any feed, extract or stage failed (others may still have succeeded)."""
+        """Whether any feed, file, extract or stage failed (others may still have succeeded):
+        a file rejected on its checksum, an extract rejected or held all count."""
         return (
-            any(p.error for p in self.pulls)
-            or any(e.status == "rejected" for e in self.extracts)
+            any(p.error or p.rejected for p in self.pulls)
+            or any(e.status in ("rejected", "held") for e in self.extracts)
             or self.match_error is not None
             or any(r.error for r in self.releases)
         )
@@ -57,8 +61,11 @@ class RunSummary:
         return {
             "files_pulled": sum(len(p.landed) for p in self.pulls),
             "feeds_failed": sum(1 for p in self.pulls if p.error),
+            "files_rejected": sum(len(p.rejected) for p in self.pulls),
             "extracts_ingested": sum(1 for e in self.extracts if e.status == "ingested"),
             "extracts_rejected": sum(1 for e in self.extracts if e.status == "rejected"),
+            "extracts_held": sum(1 for e in self.extracts if e.status == "held"),
+            "extracts_resent": sum(1 for e in self.extracts if e.status == "resent"),
             "rows_ingested": sum(e.rows_accepted for e in self.extracts),
             "rows_quarantined": sum(e.rows_rejected for e in self.extracts),
             "people_matched": self.match["persons"] if self.match else 0,
@@ -86,13 +93,11 @@ def record_config_changes(config: HubConfig, state: StateStore, audit: AuditLog)
         seen.add(key)
         if state.fact(key) != digest:
             kind = "agreement" if path.resolve() in agreements else "configuration"
-            audit.record(Operation.CONFIGURATION, "config_changed",
-                         objects={"file": str(path), "sha256": digest, "kind": kind})  # fmt: skip
+            audit.record(ConfigChanged(file=str(path), sha256=digest, kind=kind))
             state.set_fact(key, digest)
     for key, value in state.facts("config:").items():
         if key not in seen and value != "removed":
-            removed = {"file": key.removeprefix("config:"), "sha256": value}
-            audit.record(Operation.CONFIGURATION, "config_removed", objects=removed)
+            audit.record(ConfigRemoved(file=key.removeprefix("config:"), sha256=value))
             state.set_fact(key, "removed")
 
 
@@ -128,44 +133,56 @@ def run_once(
     """
     workspace = Workspace(config.workspace)
     stop = should_stop or (lambda: False)
+    with tracked_run(workspace, command) as run:
+        state = run.state
+        summary = RunSummary(run.run_id)
+        run.totals = summary.totals
+        audit = workspace.open_audit(config.settings)
+        record_config_changes(config, state, audit)
+        if pull:
+            reporter.step("Pulling partner extracts")
+            with _stage(summary, "pull", on_stage):
+                summary.pulls = pull_all(config, workspace, state, audit, reporter, feeds,
+                                         sleep=sleep, should_stop=stop)  # fmt: skip
+        nothing_new = not any(p.landed for p in summary.pulls) and not (
+            state.extracts(status="pending") or state.unhandled_deliveries())  # fmt: skip
+        if stop() or (only_if_new and nothing_new):
+            run.finish("stopped" if stop() else "ok")
+            return summary
+        reporter.step("Ingesting landed extracts")
+        with _stage(summary, "ingest", on_stage):
+            summary.extracts = ingest_pending(config, workspace, state, audit, reporter)
+        if not summary.extracts:
+            reporter.done("nothing new to ingest")
+        if config.matching.enabled:
+            try:
+                with _stage(summary, "match", on_stage):
+                    counts = match_stage(config, workspace, state, reporter, run_id=run.run_id)
+                summary.match = counts.as_dict() if counts else None
+            except HubError as error:
+                if is_interruption(error):
+                    raise
+                summary.match_error = error.message
+                reporter.problem(f"matching: {error.message}")
+        with _stage(summary, "publish", on_stage):
+            summary.releases = publish_all(config, workspace, state, audit, reporter)
+        run.finish("failed" if summary.failed else "ok")
+    return summary
+
+
+def publish_now(
+    config: HubConfig, reporter: Reporter, *, recipients: list[str] | None = None,
+    force: bool = False,
+) -> list[ReleaseOutcome]:  # fmt: skip
+    """Publish each recipient's release (or only ``recipients``) from the matched view, as
+    a run does after matching: configuration changes are logged first."""
+    workspace = Workspace(config.workspace)
     with workspace.lock():
         state = workspace.open_state()
-        summary = RunSummary(state.start_run(command))
         try:
-            audit = workspace.open_audit()
+            audit = workspace.open_audit(config.settings)
             record_config_changes(config, state, audit)
-            if pull:
-                reporter.step("Pulling partner extracts")
-                with _stage(summary, "pull", on_stage):
-                    summary.pulls = pull_all(config, workspace, state, audit, reporter, feeds,
-                                             sleep=sleep, should_stop=stop)  # fmt: skip
-            nothing_new = not any(p.landed for p in summary.pulls) and not state.extracts(
-                status="pending")  # fmt: skip
-            if stop() or (only_if_new and nothing_new):
-                state.finish_run(summary.run_id, "stopped" if stop() else "ok", summary.totals())
-                return summary
-            reporter.step("Ingesting landed extracts")
-            with _stage(summary, "ingest", on_stage):
-                summary.extracts = ingest_pending(config, workspace, state, audit, reporter)
-            if not summary.extracts:
-                reporter.done("nothing new to ingest")
-            if config.matching.enabled:
-                reporter.step("Matching people across partners")
-                try:
-                    with _stage(summary, "match", on_stage):
-                        counts = match_stage(config, workspace, state, reporter,
-                                             run_id=summary.run_id)  # fmt: skip
-                    summary.match = counts.as_dict() if counts else None
-                except HubError as error:
-                    summary.match_error = error.message
-                    reporter.problem(f"matching: {error.message}")
-            with _stage(summary, "publish", on_stage):
-                summary.releases = publish_all(config, workspace, state, audit, reporter)
-            state.finish_run(summary.run_id, "failed" if summary.failed else "ok",
-                             summary.totals())  # fmt: skip
-        except BaseException:
-            state.finish_run(summary.run_id, "crashed", summary.totals())
-            raise
+            return publish_all(config, workspace, state, audit, reporter,
+                               recipients=recipients, force=force)  # fmt: skip
         finally:
             state.close()
-    return summary

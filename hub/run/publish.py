@@ -9,6 +9,9 @@ destination is configured. A killed run leaves the previous release as it was; t
 removes the debris, records a release that was placed but not yet recorded, and completes the
 delivery.
 
+The manifest is built in :mod:`hub.run.release_manifest`; recording, recovery and delivery
+after placing are in :mod:`hub.run.release_record`.
+
 Workspace layout added by this stage::
 
     published/<recipient>/<release_id>/    view.parquet, view.csv, manifest.json (default folder)
@@ -21,17 +24,15 @@ import datetime
 import hashlib
 import json
 import shutil
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from connectors.files import sha256_file
-from hub.audit import AuditLog, Operation
+from hub.audit import AuditLog
+from hub.audit_events import ReleaseRejected, ReleaseWithheld
 from hub.config import HubConfig
 from hub.output import Reporter
-from hub.run.deliver import push_release
+from hub.run.publish_context import PublishContext, ReleaseOutcome, Step
 from hub.run.release_files import (
     MANIFEST,
     TEMPORARY_PREFIX,
@@ -41,14 +42,13 @@ from hub.run.release_files import (
     new_release_id,
     read_manifest,
     releases_in,
-    remove_leftovers,
-    verify_release,
     write_json,
     write_view_files,
 )
-from hub.secrets import require_secret, secret_bytes
+from hub.run.release_manifest import build_manifest, decisions_record
+from hub.run.release_record import deliver_latest, record_release, recover
 from hub.sharing_config import RecipientConfig
-from hub.state import StateStore, utc_now
+from hub.state import StateStore
 from hub.workspace import ReleaseRecord, Workspace
 from schemas.duckdb_session import connect
 from schemas.errors import HubError
@@ -61,16 +61,7 @@ from sharing_agreements.pseudonyms import PseudonymKey, derive_key
 from sharing_agreements.view_builder import ViewResult, build_view, open_persons
 
 if TYPE_CHECKING:
-    import duckdb
-
-Step = Callable[[str], None]
-PSEUDONYM_SCHEME = "HMAC-SHA256, first 128 bits in hex; key per recipient by HKDF-SHA256"
-
-
-def master_key() -> bytes:
-    """The master key that every recipient's pseudonym key is derived from."""
-    secret = require_secret("master_key", "every recipient's pseudonym key is derived from it")
-    return secret_bytes(secret)
+    pass
 
 
 def load_sharing(config: HubConfig) -> AgreementSet:
@@ -85,41 +76,6 @@ def load_sharing(config: HubConfig) -> AgreementSet:
 def today_utc() -> datetime.date:
     """Today's date in UTC: the day agreements are judged in force on."""
     return datetime.datetime.now(datetime.UTC).date()
-
-
-@dataclass
-class ReleaseOutcome:
-    """What publishing did for one recipient."""
-
-    recipient: str
-    status: str
-    """'published', 'unchanged', 'withheld' (nothing allowed) or 'failed'."""
-    release_id: str | None = None
-    path: str | None = None
-    rows: int = 0
-    columns: int = 0
-    withheld_values: int = 0
-    delivered_to: str | None = None
-    recovered: list[str] = field(default_factory=list)
-    error: str | None = None
-
-
-@dataclass
-class PublishContext:
-    """Everything one publishing pass shares across recipients."""
-
-    config: HubConfig
-    workspace: Workspace
-    state: StateStore
-    audit: AuditLog
-    reporter: Reporter
-    agreements: AgreementSet
-    master: bytes
-    today: datetime.date
-    con: duckdb.DuckDBPyConnection
-    view_sha256: str
-    force: bool = False
-    on_step: Step = field(default=lambda step: None)
 
 
 def publish_all(
@@ -156,7 +112,7 @@ def publish_all(
             audit,
             reporter,
             agreements,
-            master_key(),
+            config.settings.master_key_bytes(),
             today or today_utc(),
             con,
             sha256_file(persons),
@@ -174,7 +130,7 @@ def publish_recipient(context: PublishContext, recipient: RecipientConfig) -> Re
     try:
         outcome.recovered = recover(context, recipient)
         _publish(context, recipient, outcome)
-        _deliver_latest(context, recipient, outcome)
+        deliver_latest(context, recipient, outcome)
     except (HubError, OSError) as error:
         message = error.message if isinstance(error, HubError) else f"{error.strerror or error}"
         outcome.status = outcome.status if outcome.release_id else "failed"
@@ -189,12 +145,7 @@ def _publish(context: PublishContext, recipient: RecipientConfig, outcome: Relea
     if not policy.columns:
         reason = "; ".join(sorted({d.reason for d in policy.decisions})[:3])
         if context.state.fact(f"withheld:{recipient.name}") != reason:
-            context.audit.record(
-                Operation.DISCLOSURE,
-                "release_withheld",
-                objects={"recipient": recipient.name},
-                reason=reason,
-            )
+            context.audit.record(ReleaseWithheld(recipient=recipient.name, reason=reason))
             context.state.set_fact(f"withheld:{recipient.name}", reason)
         outcome.status = "withheld"
         context.reporter.note(
@@ -275,14 +226,12 @@ def write_release(
         problems = _check(context, policy, view, files)
         if problems:
             context.audit.record(
-                Operation.DISCLOSURE,
-                "release_rejected",
-                objects={
-                    "recipient": recipient.name,
-                    "release_id": release_id,
-                    "problems": problems,
-                },
-                reason="the release failed its checks; nothing was published",
+                ReleaseRejected(
+                    recipient=recipient.name,
+                    release_id=release_id,
+                    problems=tuple(problems),
+                    reason="the release failed its checks; nothing was published",
+                )
             )
             raise ReleaseCheckFailed(
                 f"release {release_id} for {recipient.name} failed its checks: "
@@ -305,7 +254,7 @@ def write_release(
         pseudonyms = quote_literal(kept.pseudonyms)
         context.con.execute(f"COPY ({view.pseudonym_map_sql()}) TO {pseudonyms} "
                             "(FORMAT parquet, COMPRESSION zstd)")  # fmt: skip
-        write_json(kept.decisions, _decisions(policy, view, key, manifest))
+        write_json(kept.decisions, decisions_record(policy, view, key, manifest))
         move_into_place(temporary_record, records / release_id)
         final = folder / release_id
         move_into_place(temporary, final)
@@ -334,175 +283,3 @@ def _check(
             columns = [(str(row[0]), str(row[1])) for row in described]
             problems += csv_problems(context.con, path, columns, view.persons_out)
     return problems
-
-
-def build_manifest(
-    recipient: RecipientConfig,
-    policy: RecipientPolicy,
-    key: PseudonymKey,
-    view: ViewResult,
-    release_id: str,
-    fingerprint: str,
-    previous: str | None,
-    files: list[dict[str, Any]],
-) -> dict[str, Any]:
-    """The release's manifest: what it is, under which agreements, and how to check it."""
-    created = datetime.datetime.now(datetime.UTC)
-    retention = policy.retention_days
-    fields = [
-        {
-            "name": "person_id",
-            "treatment": "pseudonymise",
-            "note": "this recipient's pseudonym of the hub's person id",
-        }
-    ]
-    fields += [
-        {
-            "name": rule.field,
-            "treatment": str(rule.treatment),
-            "from": list(rule.sources),
-            "clauses": [str(c) for c in rule.clauses],
-        }
-        for rule in policy.columns
-    ]
-    return {
-        "release_id": release_id,
-        "recipient": recipient.name,
-        "created_at": created.isoformat(timespec="seconds"),
-        "agreements": [
-            {"id": a.id, "version": a.version, "title": a.title, "retention_days": a.retention_days}
-            for a in policy.agreements
-        ],
-        "retain_until": (created.date() + datetime.timedelta(days=retention)).isoformat()
-        if retention
-        else None,
-        "fields": fields,
-        "row_count": view.rows,
-        "key_id": key.key_id,
-        "pseudonyms": PSEUDONYM_SCHEME,
-        "files": files,
-        "previous_release": previous,
-        "fingerprint": fingerprint,
-        "generator": f"iom-exchange-hub {_version()}",
-    }
-
-
-def _version() -> str:
-    try:
-        return metadata.version("iom-exchange-hub")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def _decisions(
-    policy: RecipientPolicy, view: ViewResult, key: PseudonymKey, manifest: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "release_id": manifest["release_id"],
-        "recipient": policy.recipient,
-        "decided_on": policy.today.isoformat(),
-        "key_id": key.key_id,
-        "key_version": key.version,
-        "persons_in_view": view.persons_in,
-        "persons_released": view.persons_out,
-        "values_released": view.released_values,
-        "decisions": [d.as_dict() for d in policy.decisions],
-        "withheld": [w.__dict__ for w in view.withheld],
-    }
-
-
-def record_release(
-    context: PublishContext,
-    recipient: str,
-    release: Path,
-    manifest: dict[str, Any],
-    *,
-    recovered: bool = False,
-) -> None:
-    """Record a placed release as a disclosure (ids and counts only) and mark it recorded."""
-    decisions = _read_decisions(context.workspace, recipient, release.name)
-    withheld: dict[str, int] = {}
-    for entry in decisions.get("withheld", []):
-        code = f"withheld_{entry['code']}"
-        withheld[code] = withheld.get(code, 0) + int(entry["count"])
-    objects: dict[str, Any] = {
-        "recipient": recipient,
-        "release_id": release.name,
-        "path": str(release),
-        "agreements": [f"{a['id']} v{a['version']}" for a in manifest.get("agreements", [])],
-        "fields": [f["name"] for f in manifest.get("fields", [])],
-        "key_id": manifest.get("key_id"),
-        "manifest_sha256": sha256_file(release / MANIFEST),
-    }
-    if recovered:
-        objects["recovered"] = True
-    context.audit.record(
-        Operation.DISCLOSURE,
-        "release",
-        objects=objects,
-        counts={"rows": int(manifest.get("row_count", 0)), **withheld},
-        agreement_id=",".join(a["id"] for a in manifest.get("agreements", [])),
-        reason="; ".join(a["title"] for a in manifest.get("agreements", [])),
-    )
-    context.state.set_fact(f"release:{recipient}:{release.name}", utc_now())
-
-
-def _read_decisions(workspace: Workspace, recipient: str, release_id: str) -> dict[str, Any]:
-    path = workspace.release_record(recipient, release_id).decisions
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return document if isinstance(document, dict) else {}
-
-
-def recover(context: PublishContext, recipient: RecipientConfig) -> list[str]:
-    """Tidy after a killed run: remove temporary folders, record releases placed unrecorded."""
-    folder = recipient.delivery_folder(context.workspace.root)
-    for name in remove_leftovers(folder) + remove_leftovers(
-        context.workspace.release_records(recipient.name)
-    ):
-        context.reporter.note(f"{recipient.name}: removed {name} left by an interrupted run")
-    recovered = []
-    for release in releases_in(folder):
-        if context.state.fact(f"release:{recipient.name}:{release.name}"):
-            continue
-        problems = verify_release(release)
-        if problems:
-            raise ReleaseCheckFailed(
-                f"{recipient.name}: release {release.name} was never recorded and fails its "
-                f"checks: {'; '.join(problems)}",
-                hint="move the folder aside and publish again",
-            )
-        record_release(
-            context, recipient.name, release, read_manifest(release) or {}, recovered=True
-        )
-        recovered.append(release.name)
-        context.reporter.note(
-            f"{recipient.name}: recorded release {release.name} placed by an interrupted run"
-        )
-    return recovered
-
-
-def _deliver_latest(
-    context: PublishContext, recipient: RecipientConfig, outcome: ReleaseOutcome
-) -> None:
-    if recipient.push is None:
-        return
-    placed = releases_in(recipient.delivery_folder(context.workspace.root))
-    if not placed:
-        return
-    latest = placed[-1]
-    key = f"delivered:{recipient.name}:{latest.name}"
-    if context.state.fact(key):
-        return
-    location = push_release(recipient, latest)
-    context.audit.record(
-        Operation.DISCLOSURE,
-        "deliver",
-        objects={"recipient": recipient.name, "release_id": latest.name, "to": location},
-    )
-    context.state.set_fact(key, utc_now())
-    context.on_step("delivered")
-    outcome.delivered_to = location
-    context.reporter.done(f"{recipient.name}: release {latest.name} pushed to {location}")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from connectors.pull import PullReport, pull_feed
 from connectors.registry import open_connector
 from connectors.retry import Retrier, Sleep
-from hub.audit import AuditLog, Operation
+from hub.audit import AuditLog
+from hub.audit_events import Pull
 from hub.config import FeedConfig, HubConfig
+from hub.interrupts import is_interruption
 from hub.output import Reporter
 from hub.state import StateStore
 from hub.workspace import Workspace
@@ -24,7 +27,11 @@ class FeedPullOutcome:
     landed: list[str] = field(default_factory=list)
     already_seen: int = 0
     waiting: list[str] = field(default_factory=list)
+    waiting_too_long: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    """Files rejected on their checksum: the run fails (exit 4) and status shows them."""
     vanished: list[str] = field(default_factory=list)
     retries: int = 0
     error: str | None = None
@@ -44,16 +51,19 @@ def pull_all(
     for feed in feeds if feeds is not None else config.feeds:
         if should_stop is not None and should_stop():
             break
-        outcomes.append(pull_one(feed, workspace, state, audit, reporter, sleep=sleep))
+        outcomes.append(pull_one(feed, workspace, state, audit, reporter, sleep=sleep,
+                                 environment=config.environment))  # fmt: skip
     return outcomes
 
 
 def pull_one(
     feed: FeedConfig, workspace: Workspace, state: StateStore, audit: AuditLog,
     reporter: Reporter,
-    *, sleep: Sleep | None = None,
+    *, sleep: Sleep | None = None, environment: Mapping[str, str] | None = None,
 ) -> FeedPullOutcome:  # fmt: skip
     """Pull one feed; errors are recorded and reported, not raised.
+
+    ``environment`` holds the variables the source names for its secrets (the config's).
 
     Transient errors (refused, timed out, dropped) are retried with backoff and jitter within
     the source's ``retry`` budget; an interrupted download resumes where it stopped. Terminal
@@ -69,7 +79,7 @@ def pull_one(
     while True:
         report = PullReport(feed.name, landed=report.landed)  # files landed so far are kept
         try:
-            with open_connector(feed.source, feed.name) as connector:
+            with open_connector(feed.source, feed.name, environment) as connector:
                 pull_feed(
                     connector, feed.name, feed.source, landing=workspace.landing,
                     quarantine=workspace.quarantine, ledger=state, retrier=retrier,
@@ -83,6 +93,8 @@ def pull_one(
                 _audit_landed(audit, report, feed.source.kind)
                 return _failed(outcome, report, retrier, state, reporter, str(error))
         except Exception as error:  # one feed's surprise must not stop the others
+            if is_interruption(error):
+                raise  # but the operator's Ctrl-C stops them all
             detail = f"unexpected {type(error).__name__}: {error}"
             _audit_landed(audit, report, feed.source.kind)
             return _failed(outcome, report, retrier, state, reporter, f"feed {feed.name!r}: "
@@ -96,14 +108,44 @@ def pull_one(
     )
     for reason in report.refused:
         reporter.problem(f"pull {feed.name}: refused {reason}")
+    _say_unusual_files(feed, report, state, reporter)
     return outcome
+
+
+def _say_unusual_files(
+    feed: FeedConfig, report: PullReport, state: StateStore, reporter: Reporter
+) -> None:
+    """Warn of files waiting too long (every pull) and of names the pattern does not match
+    (once per new name); keep the waiting files for ``status``."""
+    limit = feed.source.completeness.waiting_too_long_seconds
+    for waiting in report.waited:
+        if waiting.too_long:
+            reporter.warning(
+                f"pull {feed.name}: {waiting.name!r} has waited {waiting.seconds / 60:,.0f} min "
+                f"to complete (over {limit / 60:,.0f} min): an upload that stopped, or a "
+                "sidecar that never came?"
+            )
+    state.set_fact(f"waiting:{feed.name}", json.dumps(
+        [{"name": w.name, "seconds": round(w.seconds), "too_long": w.too_long}
+         for w in report.waited]))  # fmt: skip
+    for name in report.unmatched:
+        key = f"unmatched:{feed.name}:{name}"
+        if state.fact(key) is None:
+            reporter.warning(
+                f"pull {feed.name}: {name!r} does not match the feed's pattern "
+                f"{feed.source.pattern!r} and is not taken (said once for this name)"
+            )
+            state.set_fact(key, "reported")
 
 
 def _fill(outcome: FeedPullOutcome, report: PullReport, retrier: Retrier) -> None:
     outcome.landed = [item.name for item in report.landed]
     outcome.already_seen = report.already_seen
     outcome.waiting = report.waiting
+    outcome.waiting_too_long = [w.name for w in report.waited if w.too_long]
+    outcome.unmatched = report.unmatched
     outcome.refused = report.refused
+    outcome.rejected = report.rejected
     outcome.vanished = report.vanished
     outcome.retries = retrier.retries
 
@@ -111,12 +153,8 @@ def _fill(outcome: FeedPullOutcome, report: PullReport, retrier: Retrier) -> Non
 def _audit_landed(audit: AuditLog, report: PullReport, location: str) -> None:
     """Record every file landed by this pull (collection), with ids and sizes only."""
     for landed in report.landed:
-        audit.record(
-            Operation.COLLECTION, "pull",
-            objects={"feed": report.feed, "file": landed.name, "sha256": landed.sha256,
-                     "source": location},
-            counts={"bytes": landed.size},
-        )  # fmt: skip
+        audit.record(Pull(feed=report.feed, file=landed.name, sha256=landed.sha256,
+                          source=location, bytes=landed.size))  # fmt: skip
 
 
 def _failed(

@@ -138,3 +138,19 @@ def stop_on_signals(stop: threading.Event) -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+
+
+def run_schedule(
+    config: HubConfig, reporter: Reporter, *, once: bool, max_wait_seconds: float
+) -> RunSummary | None:
+    """The scheduling service: until SIGTERM or SIGINT, or (``once``) one tick for cron.
+
+    Returns the tick's run summary when ``once`` ran something, else None.
+    """
+    stop = threading.Event()
+    stop_on_signals(stop)
+    scheduler = Scheduler(config, reporter, stop=stop, max_wait_seconds=max_wait_seconds)
+    if not once:
+        scheduler.run_forever()
+        return None
+    return scheduler.tick(wait_if_locked=False)

@@ -1,5 +1,12 @@
 """Feed status for data officers: last success, last error, staleness, current extract.
 
+A feed is failing when its last pull failed, or when the file it delivered last was not made
+current: rejected on its checksum, rejected whole, or held beyond the feed's limits (the
+``problem``, with its reason, until a later file or an officer's acceptance settles it).
+
+Also the current extract's repeated record ids (and how many of them conflict), and the files
+the last pull found waiting to complete (and which have waited too long).
+
 A feed is stale when its last successful pull is older than expected: older than its cadence
 (the gap between the two latest times its cron schedule names) and half again, or older than
 its ``stale_after_hours`` when that is set. A feed never pulled successfully is stale.
@@ -8,13 +15,52 @@ its ``stale_after_hours`` when that is set. A feed never pulled successfully is 
 from __future__ import annotations
 
 import datetime
+import json
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from hub.config import FeedConfig, HubConfig
 from hub.run.cron import cadence, next_run
+from hub.run.extracts import accept_hint
+from hub.state import Delivery, Extract, StateStore
 from hub.workspace import Workspace
 
 STALE_FACTOR = 1.5
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    """One configured feed's status (times are ISO 8601 in UTC; no personal data)."""
+
+    feed: str
+    source: str
+    schedule: str
+    last_success: str | None
+    last_error: str | None
+    last_error_at: str | None
+    failing: bool
+    """Whether the last error is newer than the last success, or the latest file has a problem."""
+    problem: str | None
+    """Why the feed's latest file is not its current extract (held or rejected), if it is not."""
+    stale: bool
+    stale_after_hours: float
+    hours_since_success: float | None
+    next_pull: str
+    current_extract: str | None
+    rows: int | None
+    quarantined: int | None
+    last_rejected_extract: str | None
+    repeated_record_ids: int | None
+    """Record ids written more than once in the current extract."""
+    conflicting_record_ids: int | None
+    """Of those, the ids whose copies differ (every copy quarantined)."""
+    waiting: tuple[str, ...]
+    """Files the last pull found still being written."""
+    waiting_too_long: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
 
 
 def stale_after(feed: FeedConfig, now: datetime.datetime) -> datetime.timedelta:
@@ -24,9 +70,7 @@ def stale_after(feed: FeedConfig, now: datetime.datetime) -> datetime.timedelta:
     return cadence(feed.schedule, now) * STALE_FACTOR
 
 
-def feed_status_rows(
-    config: HubConfig, now: datetime.datetime | None = None
-) -> list[dict[str, Any]]:
+def feed_status_rows(config: HubConfig, now: datetime.datetime | None = None) -> list[FeedStatus]:
     """One row per configured feed."""
     now = now or datetime.datetime.now(datetime.UTC)
     workspace = Workspace(config.workspace)
@@ -35,6 +79,10 @@ def feed_status_rows(
         statuses = state.feed_statuses()
         current = state.current_extracts()
         rejected = {e.feed: e for e in state.extracts(status="rejected")}
+        problems = {feed: _problem(state, delivery)
+                    for feed, delivery in state.latest_deliveries().items()}  # fmt: skip
+        waiting = {feed.name: json.loads(state.fact(f"waiting:{feed.name}") or "[]")
+                   for feed in config.feeds}  # fmt: skip
     finally:
         state.close()
     rows = []
@@ -52,36 +100,56 @@ def feed_status_rows(
         due = next_run(feed.schedule, datetime.datetime.fromisoformat(last_attempt)) if (
             last_attempt) else now  # fmt: skip
         extract = current.get(feed.name)
-        rows.append({
-            "feed": feed.name,
-            "source": feed.source.describe(),
-            "schedule": feed.schedule,
-            "last_success": last_success,
-            "last_error": status.get("last_error"),
-            "last_error_at": status.get("last_error_at"),
-            "failing": bool(status.get("last_error_at")) and (
-                not last_success or status["last_error_at"] >= last_success),
-            "stale": stale,
-            "stale_after_hours": round(limit.total_seconds() / 3600, 1),
-            "hours_since_success": age_hours,
-            "next_pull": max(due, now).astimezone(datetime.UTC).isoformat(timespec="seconds"),
-            "current_extract": extract.name if extract else None,
-            "rows": extract.rows_accepted if extract else None,
-            "quarantined": extract.rows_rejected if extract else None,
-            "last_rejected_extract": rejected[feed.name].name if feed.name in rejected else None,
-        })  # fmt: skip
+        problem = problems.get(feed.name)
+        rows.append(FeedStatus(
+            feed=feed.name,
+            source=feed.source.describe(),
+            schedule=feed.schedule,
+            last_success=last_success,
+            last_error=status.get("last_error"),
+            last_error_at=status.get("last_error_at"),
+            failing=bool(problem) or (bool(status.get("last_error_at")) and (
+                not last_success or status["last_error_at"] >= last_success)),
+            problem=problem,
+            stale=stale,
+            stale_after_hours=round(limit.total_seconds() / 3600, 1),
+            hours_since_success=age_hours,
+            next_pull=max(due, now).astimezone(datetime.UTC).isoformat(timespec="seconds"),
+            current_extract=extract.name if extract else None,
+            rows=extract.rows_accepted if extract else None,
+            quarantined=extract.rows_rejected if extract else None,
+            last_rejected_extract=rejected[feed.name].name if feed.name in rejected else None,
+            repeated_record_ids=extract.detail.get("duplicate_record_ids") if extract else None,
+            conflicting_record_ids=extract.detail.get("conflicting_record_ids") if extract
+            else None,
+            waiting=tuple(w["name"] for w in waiting[feed.name]),
+            waiting_too_long=tuple(w["name"] for w in waiting[feed.name] if w["too_long"]),
+        ))  # fmt: skip
     return rows
 
 
-def render_table(rows: list[dict[str, Any]]) -> str:
+def _problem(state: StateStore, delivery: Delivery) -> str | None:
+    """Why a feed's latest file is not its current extract, or None when nothing is wrong."""
+    if delivery.status == "rejected":
+        return f"{delivery.name} rejected: {delivery.reason} (kept in quarantine)"
+    extract: Extract | None = state.extract(delivery.extract_id)
+    if extract is None or extract.status not in ("held", "rejected"):
+        return None
+    if extract.status == "rejected":
+        return f"{delivery.name} rejected: {extract.detail.get('error')}"
+    return (f"{delivery.name} held, not current: {extract.detail.get('held')} (if right: "
+            f"{accept_hint(extract.feed, extract.name)})")  # fmt: skip
+
+
+def render_table(rows: list[FeedStatus]) -> str:
     """A plain-text table for the terminal."""
     headers = ["feed", "last success", "stale", "next pull", "current extract", "rows",
-               "quarantined", "last error"]  # fmt: skip
+               "quarantined", "repeated ids", "waiting", "last error"]  # fmt: skip
     body = [
-        [row["feed"], _when(row["last_success"]) or "never",
-         "yes" if row["stale"] else "no", _when(row["next_pull"]),
-         row["current_extract"] or "-", _count(row["rows"]), _count(row["quarantined"]),
-         _error(row)]
+        [row.feed, _when(row.last_success) or "never",
+         "yes" if row.stale else "no", _when(row.next_pull),
+         row.current_extract or "-", _count(row.rows), _count(row.quarantined),
+         _repeated(row), _waiting(row), _error(row)]
         for row in rows
     ]  # fmt: skip
     widths = [max(len(str(x)) for x in column) for column in zip(headers, *body, strict=False)]
@@ -94,13 +162,28 @@ def _when(value: str | None) -> str:
     return value.replace("T", " ").replace("+00:00", "Z") if value else ""
 
 
-def _error(row: dict[str, Any]) -> str:
-    if not row["last_error"]:
+def _error(row: FeedStatus) -> str:
+    if row.problem:
+        return row.problem  # in full: it says what to do
+    if not row.last_error:
         return "-"
-    text = " ".join(row["last_error"].split())
+    text = " ".join(row.last_error.split())
     text = text if len(text) <= 70 else text[:69] + "…"
-    state = "" if row["failing"] else " (since recovered)"
-    return f"{_when(row['last_error_at'])}: {text}{state}"
+    state = "" if row.failing else " (since recovered)"
+    return f"{_when(row.last_error_at)}: {text}{state}"
+
+
+def _repeated(row: FeedStatus) -> str:
+    if not row.repeated_record_ids:
+        return "-"
+    return f"{row.repeated_record_ids:,} ({row.conflicting_record_ids or 0:,} conflicting)"
+
+
+def _waiting(row: FeedStatus) -> str:
+    if not row.waiting:
+        return "-"
+    too_long = len(row.waiting_too_long)
+    return f"{len(row.waiting)}" + (f" ({too_long} too long)" if too_long else "")
 
 
 def _count(value: int | None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hub.audit import Operation
+from hub.audit_events import Consultation
 from hub.web.context import WebContext
 from hub.web.guard import Visitor
 
@@ -29,24 +29,17 @@ def record_consultation(
     export: str | None = None,
 ) -> None:
     """Append one consultation entry; raises (refusing the page) if the log cannot be written."""
-    objects: dict[str, object] = {"page": page, "purpose": who.session.purpose}
-    if release_id:
-        objects["release_id"] = release_id
-    if recipient:
-        objects["view_of"] = recipient
-    if person_ids:
-        objects["person_ids"] = list(person_ids[:MAX_IDS_PER_ENTRY])
-    if filters:
-        objects["filters"] = [f"{name}={value}" for name, value in filters]
-    if name_search:
-        objects["name_search"] = True
-    if export:
-        objects["export"] = export
     ctx.audit.record(
-        Operation.CONSULTATION,
-        "web_view",
-        objects=objects,
-        counts={"people": len(person_ids)},
+        Consultation(
+            page=page,
+            purpose=who.session.purpose or "",
+            release_id=release_id,
+            view_of=recipient,
+            person_ids=tuple(person_ids[:MAX_IDS_PER_ENTRY]),
+            filters=tuple(f"{name}={value}" for name, value in filters),
+            name_search=name_search,
+            export=export,
+            people=len(person_ids),
+        ),
         actor=who.name,
-        reason=f"purpose: {who.session.purpose}",
     )

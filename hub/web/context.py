@@ -12,8 +12,6 @@ from hub.run.team_view import ReleaseTables
 from hub.web.sessions import SessionStore
 from hub.workspace import Workspace
 
-ACCOUNTS_DB = "accounts.db"
-
 
 @dataclass
 class WebContext:
@@ -29,13 +27,11 @@ class WebContext:
     tables: ReleaseTables = field(default_factory=ReleaseTables)
 
     @classmethod
-    def open(
-        cls, config: HubConfig, audit: AuditLog, *, secure_cookies: bool = False
-    ) -> WebContext:
+    def open(cls, config: HubConfig, *, secure_cookies: bool = False) -> WebContext:
         """The context of one hub: its workspace's accounts and sessions, and its audit log."""
         workspace = Workspace(config.workspace)
         workspace.create()
-        path = workspace.root / ACCOUNTS_DB
+        path = workspace.accounts_path
         return cls(
             config=config,
             workspace=workspace,
@@ -45,6 +41,6 @@ class WebContext:
                 idle=datetime.timedelta(minutes=config.web.idle_minutes),
                 lifetime=datetime.timedelta(hours=config.web.session_hours),
             ),
-            audit=audit,
+            audit=workspace.open_audit(config.settings),
             secure_cookies=secure_cookies,
         )

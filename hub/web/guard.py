@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from hub.accounts import Account, Role
-from hub.audit import Operation
+from hub.audit_events import AccessRefused
 from hub.errors import AccountError
 from hub.web.context import WebContext
 from hub.web.sessions import Session
@@ -93,10 +93,7 @@ def require(request: Request, role: Role | None = None, *, personal: bool = True
         raise Redirect(f"/login?next={_here(request)}")
     if role is not None and not who.account.holds(role):
         context(request).audit.record(
-            Operation.CONSULTATION,
-            "access_refused",
-            objects={"page": request.url.path, "role_needed": role.value},
-            actor=who.name,
+            AccessRefused(page=request.url.path, role_needed=role.value), actor=who.name
         )
         log.warning("access refused: %s lacks role %s for %s", who.name, role, request.url.path)
         raise Refused(f"this page needs the role '{role.value}', which your account does not hold")

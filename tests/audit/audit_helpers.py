@@ -5,7 +5,17 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from hub.audit import AuditLog, Operation
+from hub.audit import AuditLog
+from hub.audit_events import (
+    AuditEntry,
+    MatchRun,
+    Reidentified,
+    Release,
+    ReleaseDelivered,
+    ReleaseWithheld,
+    ReviewDecision,
+)
+from hub.audit_events import Pull as PullEvent
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,19 +30,15 @@ def write_hub_config(root: Path) -> Path:
     return hub_file
 
 
-def fill_log(log: AuditLog, entries: int = 5) -> list[dict]:
+def pull_event(number: int, feed: str = "police") -> PullEvent:
+    """A plausible pull of one file."""
+    return PullEvent(feed=feed, file=f"{feed}_nominals_2024010{number}.csv", sha256="0" * 64,
+                     source="/drop", bytes=1000 + number)  # fmt: skip
+
+
+def fill_log(log: AuditLog, entries: int = 5) -> list[AuditEntry]:
     """Write ``entries`` plausible entries; return them."""
-    written = []
-    for number in range(entries):
-        written.append(
-            log.record(
-                Operation.COLLECTION,
-                "pull",
-                objects={"feed": "police", "file": f"police_nominals_2024010{number}.csv"},
-                counts={"bytes": 1000 + number},
-            )
-        )
-    return written
+    return [log.record(pull_event(number)) for number in range(entries)]
 
 
 POLICE_HEADER = (
@@ -169,22 +175,31 @@ def build_dpo_workspace(root: Path, key_hex: str) -> Path:
     )
     pq.write_table(pa.Table.from_pylist(links), workspace.root / "matched" / "record_links.parquet")
     audit.record(
-        Operation.COMBINATION,
-        "match_run",
-        objects={"model_version": "test-1", "run_id": "m1"},
-        counts={
-            "records": len(links),
-            "persons": len(staged),
-            "links": 1,
-            "merges": 0,
-            "splits": 0,
-        },
+        MatchRun(
+            run_id="m1",
+            model_version="test-1",
+            records=len(links),
+            persons=len(staged),
+            persons_with_links=1,
+            links=1,
+            scored_pairs=1,
+            created=len(staged),
+            merges=0,
+            splits=0,
+            retired=0,
+            review_pairs=0,
+            decisions_applied=1,
+        )
     )
     audit.record(
-        Operation.ALTERATION,
-        "review_decision",
-        objects={"pair": "police:DC0001|health:H000001-908", "decision": "match"},
-        reason="same NHS number and date of birth",
+        ReviewDecision(
+            pair_id="pair-1",
+            left="police:DC0001",
+            right="health:H000001-908",
+            decision="same",
+            decided_by="reviewer",
+            reason="same NHS number and date of birth",
+        )
     )
     release_ids = [new_release_id(), None]
     release_ids[1] = new_release_id(after=release_ids[0])
@@ -226,41 +241,35 @@ def build_dpo_workspace(root: Path, key_hex: str) -> Path:
         )
         if logged:
             audit.record(
-                Operation.DISCLOSURE,
-                "release",
-                objects={
-                    "recipient": "csp",
-                    "release_id": release_id,
-                    "agreements": ["CSP-IOM-001 v2.1"],
-                    "fields": [f["name"] for f in manifest["fields"]],
-                },
-                counts={"rows": len(persons)},
-                agreement_id="CSP-IOM-001",
-                reason="IOM",
+                Release(
+                    recipient="csp",
+                    release_id=release_id,
+                    path=str(folder),
+                    agreements=("CSP-IOM-001 v2.1",),
+                    fields=tuple(f["name"] for f in manifest["fields"]),
+                    key_id="k1",
+                    manifest_sha256="0" * 64,
+                    rows=len(persons),
+                    agreement_id="CSP-IOM-001",
+                    reason="IOM",
+                )
             )
-            audit.record(
-                Operation.DISCLOSURE,
-                "deliver",
-                objects={"recipient": "csp", "release_id": release_id, "to": "outbox"},
-            )
+            audit.record(ReleaseDelivered(recipient="csp", release_id=release_id, to="outbox"))
     audit.record(
-        Operation.DISCLOSURE,
-        "release_withheld",
-        objects={"recipient": "nhs_trust"},
-        reason="HEALTH-PILOT v1 expired on 2023-12-31",
+        ReleaseWithheld(recipient="nhs_trust", reason="HEALTH-PILOT v1 expired on 2023-12-31")
     )
     audit.record(
-        Operation.CONSULTATION,
-        "reidentify",
-        objects={
-            "recipient": "csp",
-            "pseudonym": "psP000002",
-            "found": True,
-            "person_id": "P000002",
-            "releases": [release_ids[0]],
-        },
-        counts={"records": 1},
-        reason="MAPPA meeting 2024-03-04: risk to a named victim",
+        Reidentified(
+            recipient="csp",
+            pseudonym="psP000002",
+            found=True,
+            person_id="P000002",
+            field="person_id",
+            releases=(release_ids[0],),
+            method="pseudonym map",
+            records=1,
+            reason="MAPPA meeting 2024-03-04: risk to a named victim",
+        )
     )
     return hub_file
 

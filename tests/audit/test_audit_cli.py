@@ -67,3 +67,16 @@ def test_verify_as_a_real_process(hub_config_file: Path, audit_key: bytes) -> No
     assert completed.returncode == 1, completed.stderr
     assert "FAILED verification at entry 3" in completed.stderr
     assert "altered" in completed.stderr
+
+
+def test_verify_as_a_function_returns_the_result(hub_config_file: Path, audit_key: bytes) -> None:
+    from hub.config import load_config
+    from hub.governance.audit_verify import verify_audit_log
+
+    log = _log(hub_config_file, audit_key)
+    config = load_config(hub_config_file)
+    intact = verify_audit_log(config)
+    assert intact.ok and intact.entries == 4 and intact.last_hash
+    _delete_line(log, 1)
+    broken = verify_audit_log(config)
+    assert not broken.ok and broken.first_bad_sequence == 2 and broken.problem

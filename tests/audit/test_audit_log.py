@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import itertools
@@ -10,12 +11,16 @@ import multiprocessing
 import random
 import secrets
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from audit_helpers import fill_log
+from audit_helpers import fill_log, pull_event
 
-from hub.audit import AuditError, AuditLog, Operation, _digest
+from hub.audit import AuditLog
+from hub.audit_chain import digest
+from hub.audit_events import AuditEvent, Ingest, Pull
+from hub.errors import AuditError
 
 
 def _lines(log: AuditLog) -> list[str]:
@@ -64,7 +69,7 @@ def test_an_edited_entry_with_its_hash_recomputed_fails_the_hmac(log: AuditLog) 
     lines = _lines(log)
     entry = json.loads(lines[2])
     entry["objects"]["feed"] = "health"
-    entry["hash"] = _digest(entry)
+    entry["hash"] = digest(entry)
     lines[2] = json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n"
     _write_lines(log, lines)
     result = log.verify()
@@ -94,7 +99,7 @@ def _forged_entry(previous: dict, mac_key: bytes) -> str:
     entry = {**previous, "sequence": previous["sequence"] + 1, "previous_hash": previous["hash"],
              "action": "pull", "objects": {"feed": "police", "file": "made_up.csv"}}  # fmt: skip
     entry.pop("mac")
-    entry["hash"] = _digest(entry)
+    entry["hash"] = digest(entry)
     entry["mac"] = hmac.new(mac_key, entry["hash"].encode(), hashlib.sha256).hexdigest()
     return json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n"
 
@@ -151,7 +156,7 @@ def test_a_partial_last_line_is_detected(log: AuditLog) -> None:
     result = log.verify()
     assert not result.ok and result.first_bad_sequence == 5
     with pytest.raises(AuditError, match="partial entry"):
-        log.record(Operation.COLLECTION, "pull")
+        log.record(pull_event(9))
 
 
 def test_the_wrong_key_is_named(log: AuditLog) -> None:
@@ -163,7 +168,7 @@ def test_the_wrong_key_is_named(log: AuditLog) -> None:
 def test_a_cut_log_is_never_silently_continued(log: AuditLog) -> None:
     _write_lines(log, _lines(log)[:3])
     with pytest.raises(AuditError, match="cannot be continued"):
-        log.record(Operation.COLLECTION, "pull")
+        log.record(pull_event(9))
     assert len(_lines(log)) == 3
     assert log.verify().first_bad_sequence == 4
 
@@ -173,15 +178,17 @@ def test_a_forged_tail_is_never_continued(log: AuditLog) -> None:
     lines.append(_forged_entry(json.loads(lines[-1]), secrets.token_bytes(32)))
     _write_lines(log, lines)
     with pytest.raises(AuditError, match="not authentic"):
-        log.record(Operation.COLLECTION, "pull")
+        log.record(pull_event(9))
 
 
 def test_a_head_one_behind_after_a_crash_is_repaired(log: AuditLog) -> None:
     old_head = log.head_path.read_text()
-    log.record(Operation.ALTERATION, "ingest", counts={"rows_read": 3})
+    log.record(Ingest(feed="police", extract_id="e1", rows_read=3, rows_accepted=3,
+                      rows_quarantined=0))  # fmt: skip
     log.head_path.write_text(old_head)  # as if the process died before updating the head
     assert log.verify().ok
-    log.record(Operation.ALTERATION, "ingest", counts={"rows_read": 4})
+    log.record(Ingest(feed="police", extract_id="e2", rows_read=4, rows_accepted=4,
+                      rows_quarantined=0))  # fmt: skip
     result = log.verify()
     assert result.ok and result.entries == 7
 
@@ -194,11 +201,20 @@ def test_verified_entries_stop_at_the_first_bad_one(log: AuditLog) -> None:
     assert not result.ok and [e["sequence"] for e in entries] == [1, 2, 3]
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Lookup(AuditEvent):
+    """An event that would log a personal field."""
+
+    operation = Pull.operation
+    action = "lookup"
+    surname: str
+
+
 def test_personal_fields_are_refused(log: AuditLog) -> None:
     with pytest.raises(AuditError, match="surname"):
-        log.record(Operation.CONSULTATION, "lookup", objects={"surname": "x"})
+        log.record(_Lookup(surname="x"))
     with pytest.raises(AuditError, match="integer"):
-        log.record(Operation.DISCLOSURE, "release", counts={"rows": "12"})  # type: ignore[dict-item]
+        log.record(dataclasses.replace(pull_event(1), bytes="12"))  # type: ignore[arg-type]
     assert log.verify().entries == 5
 
 
@@ -219,7 +235,7 @@ def test_any_single_character_change_is_detected(log: AuditLog) -> None:
 def _write_many(folder: str, key: bytes, writer: int, count: int) -> None:
     log = AuditLog(Path(folder), key)
     for number in range(count):
-        log.record(Operation.COLLECTION, "pull", objects={"writer": writer, "n": number})
+        log.record(pull_event(number, feed=f"writer{writer}"))
 
 
 def test_concurrent_processes_and_threads_keep_one_chain(tmp_path: Path) -> None:
@@ -237,5 +253,6 @@ def test_concurrent_processes_and_threads_keep_one_chain(tmp_path: Path) -> None
     assert all(p.exitcode == 0 for p in processes)
     result = AuditLog(folder, key).verify()
     assert result.ok and result.entries == 90
-    seen = {(e["objects"]["writer"], e["objects"]["n"]) for e in AuditLog(folder, key).entries()}
+    pulls = [e.event for e in AuditLog(folder, key).events() if isinstance(e.event, Pull)]
+    seen = {(pull.feed, pull.file) for pull in pulls}
     assert len(seen) == 90

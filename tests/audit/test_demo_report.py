@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,13 @@ from hub.cli import main
 def test_the_demo_writes_the_dpo_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("IOMHUB_SECRETS_DIR", "IOMHUB_DROP_ROOT", "IOMHUB_WORKSPACE",
                  "IOMHUB_OUTBOX_ROOT", "IOMHUB_MIN_AGE_SECONDS"):  # fmt: skip
-        monkeypatch.setenv(name, "restored after the test")  # the demo sets them for its run
+        monkeypatch.setenv(name, "the caller's, left as they were")
+    before = dict(os.environ)
     result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "demo"), "--people", "60"])
     assert result.exit_code in (0, 4), result.output
+    assert dict(os.environ) == before  # the demo hands its keys and outbox down, not via os.environ
+    keys = tmp_path / "demo" / "keys"
+    assert f"IOMHUB_SECRETS_DIR={keys}" in result.output
     report = tmp_path / "demo" / "dpo-report.html"
     assert f"DPO report: {report}" in result.output
     html = report.read_text(encoding="utf-8")
@@ -25,5 +30,7 @@ def test_the_demo_writes_the_dpo_report(tmp_path: Path, monkeypatch: pytest.Monk
     actions = {json.loads(line)["action"] for line in log.splitlines()}
     assert {"pull", "ingest", "config_changed", "match_run"} <= actions
     hub_file = tmp_path / "demo" / "config" / "hub.yaml"  # the demo's own config (SFTP feeds)
-    verify = CliRunner().invoke(main, ["audit", "verify", "--config", str(hub_file)])
+    verify = CliRunner(env={"IOMHUB_SECRETS_DIR": str(keys)}).invoke(
+        main, ["audit", "verify", "--config", str(hub_file)]
+    )
     assert verify.exit_code == 0, verify.output

@@ -124,6 +124,7 @@ def test_agreement_changes_and_removals_are_logged_by_hash(
     dpo_hub_file: Path, audit_key: bytes
 ) -> None:
     from hub.audit import AuditLog
+    from hub.audit_events import ConfigChanged, ConfigRemoved
     from hub.output import Reporter
     from hub.run.pipeline import run_once
 
@@ -133,10 +134,12 @@ def test_agreement_changes_and_removals_are_logged_by_hash(
     (agreements / "csp-iom.yaml").write_text(text.replace('version: "2.1"', 'version: "2.2"'))
     run_once(load_config(dpo_hub_file), Reporter(quiet=True))
     log = AuditLog(dpo_hub_file.parent.parent / "workspace" / "audit", audit_key)
-    result, entries = log.verified_entries()
+    result, entries = log.verified_events()
     assert result.ok
-    changes = [(e["action"], e["objects"].get("kind"), Path(e["objects"]["file"]).name)
-               for e in entries[-3:]
-               if e["operation"] == "configuration"]  # fmt: skip
-    assert ("config_changed", "agreement", "csp-iom.yaml") in changes
-    assert ("config_removed", None, "health-pilot.yaml") in changes
+    changes = [e.event for e in entries[-3:] if isinstance(e.event, ConfigChanged | ConfigRemoved)]
+    assert [(Path(c.file).name, c.kind) for c in changes if isinstance(c, ConfigChanged)] == [
+        ("csp-iom.yaml", "agreement")
+    ]
+    assert [Path(c.file).name for c in changes if isinstance(c, ConfigRemoved)] == [
+        "health-pilot.yaml"
+    ]

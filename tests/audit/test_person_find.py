@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from hub.audit import AuditLog
+from hub.audit_events import PersonFound
 from hub.cli import main
 
 
@@ -31,13 +32,13 @@ def test_records_across_partners_and_releases(dpo_hub_file: Path, audit_key: byt
         "CSP-IOM-001": "2.1"
     }
     log = AuditLog(dpo_hub_file.parent.parent / "workspace" / "audit", audit_key)
-    result, entries = log.verified_entries()
+    result, entries = log.verified_events()
     assert result.ok
-    finds = [e for e in entries if e["action"] == "person_find"]
-    assert [e["operation"] for e in finds] == ["consultation", "consultation"]
-    assert finds[0]["reason"] == "SAR-2024-017"
-    assert finds[0]["counts"] == {"records": 2, "partners": 2, "releases": 1}
-    assert finds[0]["objects"]["person_id"] == "P000001"
+    finds = [e.event for e in entries if isinstance(e.event, PersonFound)]
+    assert len(finds) == 2
+    assert finds[0] == PersonFound(source="police", source_record_id="DC0001",
+                                   person_id="P000001", records=2, partners=2, releases=1,
+                                   reason="SAR-2024-017")  # fmt: skip
 
 
 def test_an_unknown_record_is_an_error_and_still_logged(
@@ -46,8 +47,9 @@ def test_an_unknown_record_is_an_error_and_still_logged(
     code, output = _find(dpo_hub_file, "NOPE")
     assert code == 1 and "no record 'NOPE' of feed 'police'" in output
     log = AuditLog(dpo_hub_file.parent.parent / "workspace" / "audit", audit_key)
-    last = list(log.entries())[-1]
-    assert last["action"] == "person_find" and last["counts"]["records"] == 0
+    last = list(log.events())[-1].event
+    assert last == PersonFound(source="police", source_record_id="NOPE", records=0, releases=0,
+                               reason="SAR-2024-017")  # fmt: skip
 
 
 def test_a_reason_is_required(dpo_hub_file: Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from hub.audit import AuditLog
+from hub.audit_events import ExtractErased, Operation, ReleaseErased
 from hub.cli import main
 from hub.config import load_config
 from hub.governance.agreement_register import AgreementSummary, status_on
@@ -62,17 +63,19 @@ def test_dry_run_then_apply(dpo_hub_file: Path, audit_key: bytes) -> None:
     assert len(list((workspace / "quarantine" / "police").glob("*.parquet"))) == 1
     assert not any((workspace / "published" / "csp").iterdir())
     assert not any((workspace / "releases" / "csp").iterdir())
-    result, entries = log.verified_entries()
+    result, entries = log.verified_events()
     assert result.ok
-    erasures = [e for e in entries if e["operation"] == "erasure"]
-    assert sorted(e["action"] for e in erasures) == ["erase_extract", "erase_release",
-                                                      "erase_release"]  # fmt: skip
-    extract = next(e for e in erasures if e["action"] == "erase_extract")
-    assert extract["counts"]["files"] == 3 and extract["counts"]["retention_days"] == 90
-    assert "past retention" in extract["reason"]
-    release = next(e for e in erasures if e["action"] == "erase_release")
-    assert release["agreement_id"] == "CSP-IOM-001" and release["counts"]["retention_days"] == 30
-    assert release["counts"]["files"] == 3  # view, manifest, pseudonym map
+    erasures = [e.event for e in entries if e.operation is Operation.ERASURE]
+    assert sorted(type(e).__name__ for e in erasures) == ["ExtractErased", "ReleaseErased",
+                                                           "ReleaseErased"]  # fmt: skip
+    extract = next(e for e in erasures if isinstance(e, ExtractErased))
+    assert extract.feed == "police" and extract.item_id.startswith("police-")
+    assert extract.files == 3 and extract.retention_days == 90
+    assert "past retention" in extract.reason
+    release = next(e for e in erasures if isinstance(e, ReleaseErased))
+    assert release.recipient == "csp"
+    assert release.agreement_id == "CSP-IOM-001" and release.retention_days == 30
+    assert release.files == 3 and len(release.paths) == 3  # view, manifest, pseudonym map
     with sqlite3.connect(workspace / "state.db") as db:
         statuses = sorted(row[0] for row in db.execute("SELECT status FROM extracts"))
     assert statuses == ["erased", "ingested"]

@@ -3,36 +3,21 @@ one model trained on it once per test run (training is the slow part)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
+from matching_shared import ENGINE, EXAMPLE_CONFIG, PEOPLE, Population
 
 from hub.config import load_config
 from hub.demo.synthetic import generate_partners
 from hub.keys import write_new_key
 from hub.output import Reporter
 from hub.run.pipeline import run_once
+from hub.settings import HubSettings
 from hub.state import StateStore
-from matching.config import EngineConfig, MatchingConfig
+from matching.config import MatchingConfig
 from matching.engine import open_engine
 from matching.model import MatchModel
 from matching.standardise import build_frame
 from matching.train import train
-
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE_CONFIG = ROOT / "examples" / "config" / "hub.yaml"
-PEOPLE = 1500
-ENGINE = EngineConfig(memory_limit="1GB", threads=2)
-
-
-@dataclass(frozen=True)
-class Population:
-    """A synthetic population ingested into a workspace."""
-
-    workspace: Path
-    staging_files: list[Path]
-    truth: Path
 
 
 @pytest.fixture(scope="session")
@@ -45,12 +30,13 @@ def population(tmp_path_factory: pytest.TempPathFactory) -> Population:
         patch.setenv("IOMHUB_WORKSPACE", str(root / "workspace"))
         patch.setenv("IOMHUB_MIN_AGE_SECONDS", "0")
         config = load_config(EXAMPLE_CONFIG)
-    config = config.model_copy(update={"matching": MatchingConfig(enabled=False)})
     for name in ("audit_key", "master_key"):
         write_new_key(root / "keys" / name)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("IOMHUB_SECRETS_DIR", str(root / "keys"))
-        run_once(config, Reporter(quiet=True), command="test")
+    settings = HubSettings(secrets_dir=root / "keys")
+    config = config.model_copy(
+        update={"matching": MatchingConfig(enabled=False), "settings": settings}
+    )
+    run_once(config, Reporter(quiet=True), command="test")
     state = StateStore(root / "workspace" / "state.db")
     try:
         current = state.current_extracts()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLE_CONFIG, ROOT
+from matching_shared import EXAMPLE_CONFIG, ROOT
 
 from hub.cli import main
 from hub.demo.synthetic import generate_partners
@@ -91,6 +91,18 @@ def test_review_lists_pairs_and_records_a_decision(hub_env, matched) -> None:
     assert not rerun["match"]["skipped"] and rerun["match"]["decisions_applied"] == 1
 
 
+def test_interactive_review_records_what_is_decided_and_stops_on_quit(hub_env, matched) -> None:
+    before = json.loads(invoke(hub_env, "--json", "match", "review").stdout)["pending"]
+    if before < 2:
+        pytest.skip("too few pairs to review in this small population")
+    result = invoke(hub_env, "match", "review", "--interactive", "--by", "tester",
+                    input="s\nq\n")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "1 decision(s) recorded" in result.output
+    after = json.loads(invoke(hub_env, "--json", "match", "review").stdout)["pending"]
+    assert after == before - 1
+
+
 def test_explain_one_pair_in_words(hub_env, matched) -> None:
     links = pq.read_table(Path(hub_env["IOMHUB_WORKSPACE"]) / "matched" /
                           "record_links.parquet").to_pylist()  # fmt: skip
@@ -164,3 +176,44 @@ def test_a_second_nightly_extract_keeps_every_person_id(tmp_path: Path) -> None:
     assert (second["match"]["created"], second["match"]["merges"],
             second["match"]["splits"]) == (0, 0, 0)  # fmt: skip
     assert second["match"]["persons"] == first["match"]["persons"]
+
+
+def _last_entry(hub_env: dict[str, str]) -> dict:
+    log = Path(hub_env["IOMHUB_WORKSPACE"]) / "audit" / "audit.jsonl"
+    return json.loads(log.read_text().splitlines()[-1])
+
+
+def test_the_review_list_is_a_logged_consultation_of_the_records_shown(hub_env, matched) -> None:
+    listed = invoke({**hub_env, "IOMHUB_ACTOR": "rev-1"}, "--json", "match", "review",
+                    "--limit", "2", "--purpose", "clerical review")  # fmt: skip
+    shown = json.loads(listed.stdout)["pairs"]
+    if not shown:
+        pytest.skip("no pair to review in this small population")
+    entry = _last_entry(hub_env)
+    assert (entry["operation"], entry["action"], entry["actor"]) == (
+        "consultation", "command_view", "rev-1")
+    assert entry["objects"]["command"] == "match review"
+    assert entry["objects"]["purpose"] == "clerical review"
+    assert entry["objects"]["pairs"] == [pair["pair_id"] for pair in shown]
+    assert f"{shown[0]['source_l']}:{shown[0]['record_id_l']}" in entry["objects"]["records"]
+    assert entry["counts"]["records_shown"] == 2 * len(shown)
+
+
+def test_without_an_audit_key_no_record_is_shown(hub_env, matched, tmp_path: Path) -> None:
+    pairs = json.loads(invoke(hub_env, "--json", "match", "review").stdout)["pairs"]
+    no_key = {**hub_env, "IOMHUB_SECRETS_DIR": str(tmp_path / "nothing here")}
+    listed = invoke(no_key, "match", "review")
+    assert listed.exit_code == 2 and "audit_key" in listed.output
+    assert not any(p["pair_id"] in listed.output or p["record_id_l"] in listed.output
+                   for p in pairs)  # fmt: skip
+    exported = invoke(no_key, "links", "export", "--out", str(tmp_path / "links.csv"))
+    assert exported.exit_code == 2 and not (tmp_path / "links.csv").exists()
+
+
+def test_links_export_and_explain_are_logged(hub_env, matched, tmp_path: Path) -> None:
+    out = tmp_path / "links.parquet"
+    assert invoke(hub_env, "links", "export", "--out", str(out)).exit_code == 0
+    entry = _last_entry(hub_env)
+    assert (entry["objects"]["command"], entry["objects"]["out"]) == ("links export", str(out))
+    assert entry["counts"]["records_shown"] == pq.read_table(out).num_rows
+    assert entry["objects"]["purpose"] == "not stated"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import ENGINE, Population
+from matching_shared import ENGINE, Population
 from matching_testdata import DUPLICATES, FATHER_AND_SON, TWINS, D, record, write_records
 
 from matching.config import MatchingConfig

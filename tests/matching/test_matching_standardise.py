@@ -71,3 +71,40 @@ def test_placeholders_and_failed_identifiers_are_not_evidence(frame) -> None:
     assert frame["B"]["postcode_district"] == "TR15"
     assert frame["C"]["nhs"] == "9434765919"
     assert frame["C"]["sex_std"] == "f"
+
+
+# (typo, equally common known names it is two edits or fewer from, the one it is read as)
+EQUALLY_CLOSE_TYPOS = [
+    ("marx", ("mary", "mark"), "mark"),
+    ("dav", ("dave", "dan"), "daniel"),
+    ("jonn", ("john", "joan"), "joanna"),
+    ("pauk", ("paula", "paul"), "paul"),  # paul is one edit away, paula two
+]
+
+
+def _typo_roots(tmp_path: Path, *, threads: int, reverse: bool) -> dict[str, list[str]]:
+    rows = []
+    for typo, known, _ in EQUALLY_CLOSE_TYPOS:
+        names = [typo, *[name for name in known for _ in range(4)]]
+        rows += [record("police", f"{typo}-{n}", forename=name, surname=f"Surname{typo}{n}",
+                        date_of_birth=D(1980, 2, 3)) for n, name in enumerate(names)]  # fmt: skip
+    folder = tmp_path / f"threads-{threads}-reverse-{reverse}"
+    engine = open_engine(EngineConfig(memory_limit="512MB", threads=threads), folder / "tmp")
+    try:
+        build_frame(
+            engine, [write_records(folder / "records.parquet", rows[:: -1 if reverse else 1])]
+        )
+        frame = engine.to_arrow("SELECT forename_std, forename_roots FROM frame").to_pylist()
+    finally:
+        engine.close()
+    typos = {typo for typo, _, _ in EQUALLY_CLOSE_TYPOS}
+    return {r["forename_std"]: r["forename_roots"] for r in frame if r["forename_std"] in typos}
+
+
+def test_a_typo_as_close_to_two_equally_common_names_is_read_the_same_way_every_run(
+    tmp_path: Path,
+) -> None:
+    expected = {typo: sorted([typo, roots]) for typo, _, roots in EQUALLY_CLOSE_TYPOS}
+    for threads in (1, 2):
+        for reverse in (False, True):
+            assert _typo_roots(tmp_path, threads=threads, reverse=reverse) == expected

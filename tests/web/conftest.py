@@ -16,10 +16,10 @@ import uvicorn
 from web_support import ACCOUNTS, PASSWORD, Served
 
 from hub.accounts import AccountStore
-from hub.audit import AuditLog
 from hub.config import load_config
+from hub.settings import HubSettings
 from hub.web.app import create_app
-from hub.web.context import ACCOUNTS_DB, WebContext
+from hub.web.context import WebContext
 from hub.web.sessions import SessionStore
 from hub.workspace import Workspace
 
@@ -41,20 +41,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr[-2000:]
-    import os
-
-    previous = os.environ.get("IOMHUB_OUTBOX_ROOT")
-    os.environ["IOMHUB_OUTBOX_ROOT"] = str(demo / "outbox")
-    try:
-        config = load_config(demo / "config" / "hub.yaml")
-    finally:
-        if previous is None:
-            os.environ.pop("IOMHUB_OUTBOX_ROOT", None)
-        else:
-            os.environ["IOMHUB_OUTBOX_ROOT"] = previous
+    config = load_config(
+        demo / "config" / "hub.yaml",
+        settings=HubSettings(secrets_dir=demo / "keys", actor="web-tests"),
+        environment={"IOMHUB_OUTBOX_ROOT": str(demo / "outbox")},
+    )
     workspace = Workspace(config.workspace)
-    audit = AuditLog(workspace.audit, bytes.fromhex((demo / "keys" / "audit_key").read_text()))
-    path = workspace.root / ACCOUNTS_DB
+    audit = workspace.open_audit(config.settings)
+    path = workspace.accounts_path
     accounts = AccountStore(path)
     for name, roles in ACCOUNTS.items():
         accounts.add(name, roles, PASSWORD)

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.demo.synthetic.feeds import FORMATS, Batch, Context
+from hub.demo.synthetic.batch import Batch, Context
+from hub.demo.synthetic.feeds import FORMATS
 from hub.demo.synthetic.population import FEEDS, Counters, build_people, nhs_share
 from hub.demo.synthetic.writer import Closing, DelimitedWriter, TruthWriter
 
