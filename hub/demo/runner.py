@@ -18,6 +18,7 @@ import click
 
 from connectors.files import sha256_file
 from hub.config import HubConfig, load_config
+from hub.demo.web_accounts import create_demo_accounts, web_app_lines
 from hub.keys import write_new_key
 from hub.output import Reporter
 from hub.run.pipeline import run_once
@@ -100,6 +101,7 @@ def run_demo(
         config = load_config(config_path, settings=settings, environment=environment)
         summary = run_once(config, reporter, command="demo")
         dpo_report = write_demo_dpo_report(config, demo_dir)
+    accounts = create_demo_accounts(config)
     totals = summary.totals()
     report = Workspace(config.workspace).matched.report
     if not reporter.json_mode:
@@ -124,6 +126,7 @@ def run_demo(
             f"  DPO report: {dpo_report}"
         )
         click.echo(releases_summary(summary.releases, config_path))
+        click.echo(web_app_lines(accounts, config_path, keys))
     return {
         "failed": summary.failed,
         **summary.as_dict(),
