@@ -323,6 +323,8 @@ class Consultation(AuditEvent):
     release_id: str | None = None
     view_of: str | None = None
     person_ids: tuple[str, ...] = ()
+    records: tuple[str, ...] = ()
+    """Partner rows shown (``feed:extract_id:row``), e.g. a quarantine sample."""
     filters: tuple[str, ...] = ()
     name_search: bool = False
     export: str | None = None

@@ -34,6 +34,12 @@ def note_interrupts() -> Callable[[], None]:
     return lambda: signal.signal(signal.SIGINT, previous)
 
 
+def _says_interrupted(error: BaseException) -> bool:
+    """DuckDB's own word for a query stopped by the signal, should it come before the handler
+    has run (the handler runs in the main thread at its next step)."""
+    return isinstance(error, RuntimeError) and "Query interrupted" in str(error)
+
+
 def is_interruption(error: BaseException) -> bool:
     """Whether ``error`` is the operator's Ctrl-C, was caused by it, or came after it."""
     if _interrupted.is_set():
@@ -43,7 +49,7 @@ def is_interruption(error: BaseException) -> bool:
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
-        if isinstance(current, kinds):
+        if isinstance(current, kinds) or _says_interrupted(current):
             return True
         seen.add(id(current))
         current = current.__cause__ or current.__context__

@@ -136,7 +136,7 @@ def run_once(
     with tracked_run(workspace, command) as run:
         state = run.state
         summary = RunSummary(run.run_id)
-        run.totals = summary.totals
+        run.totals = lambda: {**summary.totals(), "stage_seconds": dict(summary.stage_seconds)}
         audit = workspace.open_audit(config.settings)
         record_config_changes(config, state, audit)
         if pull:

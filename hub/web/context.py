@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from hub.accounts import AccountStore
 from hub.audit import AuditLog
 from hub.config import HubConfig
+from hub.run.operations import BackgroundRun
 from hub.run.team_view import ReleaseTables
 from hub.web.sessions import SessionStore
 from hub.workspace import Workspace
@@ -25,6 +26,8 @@ class WebContext:
     secure_cookies: bool = False
     """Set when served over TLS: cookies then carry ``Secure``."""
     tables: ReleaseTables = field(default_factory=ReleaseTables)
+    runner: BackgroundRun = field(default_factory=BackgroundRun)
+    """The data officer's "run now": one background run at a time."""
 
     @classmethod
     def open(cls, config: HubConfig, *, secure_cookies: bool = False) -> WebContext:

@@ -191,7 +191,10 @@ def test_the_review_list_is_a_logged_consultation_of_the_records_shown(hub_env, 
         pytest.skip("no pair to review in this small population")
     entry = _last_entry(hub_env)
     assert (entry["operation"], entry["action"], entry["actor"]) == (
-        "consultation", "command_view", "rev-1")
+        "consultation",
+        "command_view",
+        "rev-1",
+    )
     assert entry["objects"]["command"] == "match review"
     assert entry["objects"]["purpose"] == "clerical review"
     assert entry["objects"]["pairs"] == [pair["pair_id"] for pair in shown]

@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 import datetime
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from web_support import ACCOUNTS, PASSWORD, Served
+from web_support import ACCOUNTS, PASSWORD, Served, serving
 
 from hub.accounts import AccountStore
 from hub.config import load_config
 from hub.settings import HubSettings
-from hub.web.app import create_app
 from hub.web.context import WebContext
 from hub.web.sessions import SessionStore
 from hub.workspace import Workspace
 
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -57,20 +46,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         sessions=SessionStore(path, idle=datetime.timedelta(seconds=3),
                               lifetime=datetime.timedelta(hours=1)),
     )  # fmt: skip
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(context), host="127.0.0.1", port=port,
-                                           log_level="warning"))  # fmt: skip
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the web app did not start"
-        time.sleep(0.05)
-    try:
-        yield Served(f"http://127.0.0.1:{port}", context, audit, demo)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(context) as url:
+        yield Served(url, context, audit, demo)
 
 
 @pytest.fixture(scope="session")

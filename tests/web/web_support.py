@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import uvicorn
+
 from hub.accounts import Role
 from hub.audit import AuditLog
+from hub.web.app import create_app
 from hub.web.context import WebContext
 
 PASSWORD = "a long test passphrase"
@@ -39,3 +47,28 @@ def sign_in(page, url: str, name: str, purpose: str | None = "IOM panel") -> Non
     if purpose:
         page.check(f"input[name=purpose][value='{purpose}']")
         page.click("main button[type=submit]")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(context: WebContext) -> Iterator[str]:
+    """The app over ``context`` served by uvicorn on a free loopback port; yields its URL."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(context), host="127.0.0.1", port=port,
+                                           log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the web app did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
