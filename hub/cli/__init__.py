@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -36,6 +37,7 @@ from hub.cli import sharing as cli_sharing
 from hub.cli.common import (
     EXIT_FAILURE,
     EXIT_PARTIAL,
+    EXIT_USAGE,
     OWNER_ONLY_UMASK,
     Options,
     config_option,
@@ -44,6 +46,10 @@ from hub.cli.common import (
 from hub.cli.extract import extract_group
 from hub.cli.schedule import schedule_command
 from hub.interrupts import note_interrupts
+from hub.output import plural
+
+if TYPE_CHECKING:
+    from hub.governance.config_check import ConfigCheck
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,21 +76,40 @@ def config() -> None:
 @click.pass_obj
 @error_boundary
 def config_check(options: Options, config_path: Path) -> None:
-    """Validate the hub file and every feed file, without contacting any partner."""
+    """Check the config, each feed's current extract, the agreements and the keys.
 
-    hub_config = options.load_config(config_path)
-    document = {
-        "config": str(config_path),
-        "workspace": str(hub_config.workspace),
-        "feeds": {feed.name: {"source": feed.source.kind, "schedule": feed.schedule,
-                              "columns": feed.format.columns} for feed in hub_config.feeds},
-    }  # fmt: skip
-    options.emit(document)
-    if not options.json_mode and not options.quiet:
-        click.echo(f"{config_path}: valid; workspace {hub_config.workspace}")
-        for feed in hub_config.feeds:
-            click.echo(f"  feed {feed.name}: {feed.source.kind}, {len(feed.format.columns)} "
-                       f"columns mapped, schedule '{feed.schedule}'")  # fmt: skip
+    Contacts no partner. Exits 2 when a run would fail; warnings alone exit 0.
+    """
+    from hub.governance.config_check import check_config
+
+    result = check_config(options.load_config(config_path))
+    options.emit(result.as_dict())
+    if not options.json_mode:
+        _print_config_check(options, result)
+    if result.errors:
+        sys.exit(EXIT_USAGE)
+
+
+def _print_config_check(options: Options, result: ConfigCheck) -> None:
+    if not options.quiet:
+        click.echo(f"{result.config}: loaded; workspace {result.workspace}")
+        for feed in result.feeds:
+            sample = "" if feed.sample is None else (
+                f"; current extract sampled: {feed.sample.rows_rejected:,} of "
+                f"{feed.sample.rows_read:,} rows would be quarantined")  # fmt: skip
+            click.echo(f"  feed {feed.name}: {feed.source}, {feed.columns} columns mapped, "
+                       f"schedule '{feed.schedule}'{sample}")  # fmt: skip
+        click.echo(f"  {plural(result.agreements, 'agreement')} loaded")
+        for key in result.keys:
+            click.echo(f"  {key.name}: {'found' if key.found else 'MISSING'}")
+    for finding in result.warnings:
+        click.secho(f"warning: {finding.subject}: {finding.message}", fg="yellow", err=True)
+    for finding in result.errors:
+        click.secho(f"error: {finding.subject}: {finding.message}", fg="red", err=True)
+    if result.errors:
+        click.secho(f"{plural(len(result.errors), 'error')}: a run would fail", fg="red", err=True)
+    elif not options.quiet:
+        click.secho(f"{result.config}: valid", fg="green")
 
 
 @config.command("schema")
