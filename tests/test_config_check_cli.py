@@ -81,8 +81,8 @@ def test_an_sftp_feed_s_missing_key_file_and_password_variable_are_errors(
     text = feed.read_text().replace(
         "  kind: folder\n  path: ${IOMHUB_DROP_ROOT}/police\n",
         "  kind: sftp\n  host: 127.0.0.1\n  username: iomhub\n  folder: /outgoing\n"
-        "  host_key: \"127.0.0.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabg"
-        "H5C9okWi0dh2l9GKJl\"\n  private_key_file: keys/police_ed25519\n"
+        '  host_key: "127.0.0.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabg'
+        'H5C9okWi0dh2l9GKJl"\n  private_key_file: keys/police_ed25519\n'
         "  password_env: POLICE_SFTP_PASSWORD\n",
     )
     feed.write_text(text)

@@ -44,6 +44,7 @@ from hub.cli.common import (
     error_boundary,
 )
 from hub.cli.extract import extract_group
+from hub.cli.feed import feed_group
 from hub.cli.schedule import schedule_command
 from hub.interrupts import note_interrupts
 from hub.output import plural
@@ -118,8 +119,8 @@ def _print_config_check(options: Options, result: ConfigCheck) -> None:
 @click.pass_obj
 @error_boundary
 def config_schema(options: Options, out: Path) -> None:
-    """Write JSON Schemas of the hub and feed files, for editor completion."""
-    from hub.config import write_json_schemas
+    """Write JSON Schemas of the hub, feed and agreement files, for editor completion."""
+    from hub.config_schema import write_json_schemas
 
     written = write_json_schemas(out)
     options.emit({"written": [str(p) for p in written]})
@@ -289,5 +290,5 @@ def audit_verify(options: Options, config_path: Path) -> None:
 
 cli_sharing.register(main)
 cli_match.register(main)
-for command in (*cli_dpo.COMMANDS, schedule_command, extract_group):
+for command in (*cli_dpo.COMMANDS, schedule_command, extract_group, feed_group):
     main.add_command(command)
