@@ -24,7 +24,9 @@ are imported by the commands that need them, so ``iomhub --help`` stays fast.
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -292,3 +294,15 @@ cli_sharing.register(main)
 cli_match.register(main)
 for command in (*cli_dpo.COMMANDS, schedule_command, extract_group, feed_group):
     main.add_command(command)
+
+
+def _whole_first_sentences(command: click.Command) -> None:
+    """Command lists show each command's first sentence whole (wrapped), never cut with '...'."""
+    if command.short_help is None and command.help:
+        paragraph = inspect.cleandoc(command.help).split("\n\n")[0]
+        command.short_help = re.split(r"(?<=\.)\s", " ".join(paragraph.split()))[0]
+    for sub in getattr(command, "commands", {}).values():
+        _whole_first_sentences(sub)
+
+
+_whole_first_sentences(main)
