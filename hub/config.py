@@ -16,7 +16,6 @@ Errors name the file, the feed and the field::
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping
@@ -34,6 +33,7 @@ from hub.web_config import WebConfig
 from matching.config import MatchingConfig
 from schemas.errors import ConfigError
 from schemas.feed import FeedFormat
+from schemas.validation_messages import describe_problems
 from schemas.yaml_files import parse_yaml
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -164,14 +164,10 @@ def read_yaml(path: Path, environment: Mapping[str, str]) -> dict[str, Any]:
     return expand_environment(document, environment, where=str(path))
 
 
-def describe_validation_error(error: ValidationError, *, where: str) -> str:
+def describe_validation_error(error: ValidationError, model: type[BaseModel], *, where: str) -> str:
     """One readable message per problem: ``file: feed 'x': field.path: message``."""
-    lines = []
-    for problem in error.errors():
-        location = ".".join(str(part) for part in problem["loc"] if not str(part).startswith(
-            ("function-", "tagged-union")))  # fmt: skip
-        lines.append(f"{where}: {location or '(top level)'}: {problem['msg']}")
-    return "\n".join(lines)
+    return "\n".join(f"{where}: {problem.where or '(top level)'}: {problem.message}"
+                     for problem in describe_problems(error, model))  # fmt: skip
 
 
 def load_feed(path: Path, environment: Mapping[str, str]) -> FeedConfig:
@@ -182,7 +178,8 @@ def load_feed(path: Path, environment: Mapping[str, str]) -> FeedConfig:
         feed = FeedConfig.model_validate(document)
     except ValidationError as error:
         raise ConfigError(
-            describe_validation_error(error, where=f"{path}: feed {name!r}"), file=str(path)
+            describe_validation_error(error, FeedConfig, where=f"{path}: feed {name!r}"),
+            file=str(path),
         ) from error
     return feed.model_copy(update={"source": feed.source.with_base_folder(path.parent)})
 
@@ -225,7 +222,9 @@ def load_config(
         except ConfigError as error:
             problems.append(error.message)
         except ValidationError as error:
-            problems.append(describe_validation_error(error, where=f"{hub_path}: feeds"))
+            problems.append(
+                describe_validation_error(error, FeedConfig, where=f"{hub_path}: feeds")
+            )
     if problems:
         raise ConfigError("\n".join(problems), file=str(hub_path))
     document = resolve_sharing(document, base, hub_path)
@@ -238,30 +237,5 @@ def load_config(
         return HubConfig.model_validate(document)
     except ValidationError as error:
         raise ConfigError(
-            describe_validation_error(error, where=str(hub_path)), file=str(hub_path)
+            describe_validation_error(error, HubConfig, where=str(hub_path)), file=str(hub_path)
         ) from error
-
-
-def json_schemas() -> dict[str, dict[str, Any]]:
-    """JSON Schemas of the hub file and a feed file, for editor completion."""
-    hub_schema = HubConfig.model_json_schema()
-    hub_schema["properties"]["feeds"] = {
-        "type": "array",
-        "items": {"anyOf": [{"type": "string"}, {"$ref": "iomhub-feed.schema.json"}]},
-        "description": "Feed files (paths or globs relative to this file) or inline feeds.",
-    }
-    hub_schema["properties"].pop("config_path", None)
-    hub_schema["properties"].pop("config_files", None)
-    return {"iomhub-hub.schema.json": hub_schema, "iomhub-feed.schema.json":
-            FeedConfig.model_json_schema()}  # fmt: skip
-
-
-def write_json_schemas(folder: Path) -> list[Path]:
-    """Write the JSON Schemas into ``folder``; return the files written."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, schema in json_schemas().items():
-        target = folder / name
-        target.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
-        written.append(target)
-    return written

@@ -71,3 +71,8 @@ class Reporter:
                         dim=True)  # fmt: skip
 
         return report
+
+
+def plural(count: int, noun: str, plural_form: str | None = None) -> str:
+    """``1 agreement``, ``2 agreements``: a count with its noun agreeing."""
+    return f"{count:,} {noun if count == 1 else plural_form or noun + 's'}"

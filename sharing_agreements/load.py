@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from schemas.validation_messages import describe_problems
 from schemas.yaml_files import parse_yaml
 from sharing_agreements.errors import AgreementError
 from sharing_agreements.model import Agreement
@@ -22,12 +23,8 @@ from sharing_agreements.policy import find_contradictions
 
 
 def _describe(error: ValidationError) -> list[str]:
-    lines = []
-    for problem in error.errors():
-        where = ".".join(str(part) for part in problem["loc"])
-        message = problem["msg"].removeprefix("Value error, ")
-        lines.append(f"{where}: {message}" if where else message)
-    return lines
+    return [f"{problem.where}: {problem.message}" if problem.where else problem.message
+            for problem in describe_problems(error, Agreement)]  # fmt: skip
 
 
 def load_agreement(path: Path) -> Agreement:

@@ -11,7 +11,8 @@ import yaml
 
 from connectors.config import FolderSource, SftpSource
 from connectors.pull import unsafe_name_reason
-from hub.config import json_schemas, load_config, load_feed
+from hub.config import load_config, load_feed
+from hub.config_schema import json_schemas
 from schemas.errors import ConfigError
 from tests.sftp_support import MINIMAL_FORMAT
 

@@ -24,9 +24,12 @@ are imported by the commands that need them, so ``iomhub --help`` stays fast.
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -37,14 +40,20 @@ from hub.cli import web as cli_web
 from hub.cli.common import (
     EXIT_FAILURE,
     EXIT_PARTIAL,
+    EXIT_USAGE,
     OWNER_ONLY_UMASK,
     Options,
     config_option,
     error_boundary,
 )
 from hub.cli.extract import extract_group
+from hub.cli.feed import feed_group
 from hub.cli.schedule import schedule_command
 from hub.interrupts import note_interrupts
+from hub.output import plural
+
+if TYPE_CHECKING:
+    from hub.governance.config_check import ConfigCheck
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -71,21 +80,40 @@ def config() -> None:
 @click.pass_obj
 @error_boundary
 def config_check(options: Options, config_path: Path) -> None:
-    """Validate the hub file and every feed file, without contacting any partner."""
+    """Check the config, each feed's current extract, the agreements and the keys.
 
-    hub_config = options.load_config(config_path)
-    document = {
-        "config": str(config_path),
-        "workspace": str(hub_config.workspace),
-        "feeds": {feed.name: {"source": feed.source.kind, "schedule": feed.schedule,
-                              "columns": feed.format.columns} for feed in hub_config.feeds},
-    }  # fmt: skip
-    options.emit(document)
-    if not options.json_mode and not options.quiet:
-        click.echo(f"{config_path}: valid; workspace {hub_config.workspace}")
-        for feed in hub_config.feeds:
-            click.echo(f"  feed {feed.name}: {feed.source.kind}, {len(feed.format.columns)} "
-                       f"columns mapped, schedule '{feed.schedule}'")  # fmt: skip
+    Contacts no partner. Exits 2 when a run would fail; warnings alone exit 0.
+    """
+    from hub.governance.config_check import check_config
+
+    result = check_config(options.load_config(config_path))
+    options.emit(result.as_dict())
+    if not options.json_mode:
+        _print_config_check(options, result)
+    if result.errors:
+        sys.exit(EXIT_USAGE)
+
+
+def _print_config_check(options: Options, result: ConfigCheck) -> None:
+    if not options.quiet:
+        click.echo(f"{result.config}: loaded; workspace {result.workspace}")
+        for feed in result.feeds:
+            sample = "" if feed.sample is None else (
+                f"; current extract sampled: {feed.sample.rows_rejected:,} of "
+                f"{feed.sample.rows_read:,} rows would be quarantined")  # fmt: skip
+            click.echo(f"  feed {feed.name}: {feed.source}, {feed.columns} columns mapped, "
+                       f"schedule '{feed.schedule}'{sample}")  # fmt: skip
+        click.echo(f"  {plural(result.agreements, 'agreement')} loaded")
+        for key in result.keys:
+            click.echo(f"  {key.name}: {'found' if key.found else 'MISSING'}")
+    for finding in result.warnings:
+        click.secho(f"warning: {finding.subject}: {finding.message}", fg="yellow", err=True)
+    for finding in result.errors:
+        click.secho(f"error: {finding.subject}: {finding.message}", fg="red", err=True)
+    if result.errors:
+        click.secho(f"{plural(len(result.errors), 'error')}: a run would fail", fg="red", err=True)
+    elif not options.quiet:
+        click.secho(f"{result.config}: valid", fg="green")
 
 
 @config.command("schema")
@@ -94,8 +122,8 @@ def config_check(options: Options, config_path: Path) -> None:
 @click.pass_obj
 @error_boundary
 def config_schema(options: Options, out: Path) -> None:
-    """Write JSON Schemas of the hub and feed files, for editor completion."""
-    from hub.config import write_json_schemas
+    """Write JSON Schemas of the hub, feed and agreement files, for editor completion."""
+    from hub.config_schema import write_json_schemas
 
     written = write_json_schemas(out)
     options.emit({"written": [str(p) for p in written]})
@@ -265,5 +293,17 @@ def audit_verify(options: Options, config_path: Path) -> None:
 
 cli_sharing.register(main)
 cli_match.register(main)
-for command in (*cli_dpo.COMMANDS, schedule_command, extract_group, *cli_web.COMMANDS):
+for command in (*cli_dpo.COMMANDS, schedule_command, extract_group, feed_group, *cli_web.COMMANDS):
     main.add_command(command)
+
+
+def _whole_first_sentences(command: click.Command) -> None:
+    """Command lists show each command's first sentence whole (wrapped), never cut with '...'."""
+    if command.short_help is None and command.help:
+        paragraph = inspect.cleandoc(command.help).split("\n\n")[0]
+        command.short_help = re.split(r"(?<=\.)\s", " ".join(paragraph.split()))[0]
+    for sub in getattr(command, "commands", {}).values():
+        _whole_first_sentences(sub)
+
+
+_whole_first_sentences(main)

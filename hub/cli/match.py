@@ -58,14 +58,14 @@ def match_run(options: Options, config_path: Path) -> None:
 
 @match.command("train")
 @config_option
-@click.option("--max-pairs", type=float, default=5e6, show_default=True,
+@click.option("--max-pairs", type=click.IntRange(min=1), default=5_000_000, show_default=True,
               help="Pairs sampled to estimate u probabilities.")  # fmt: skip
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--pin/--no-pin", default=True, show_default=True,
               help="Make runs use the new model (writes matched/models/PINNED).")  # fmt: skip
 @click.pass_obj
 @error_boundary
-def match_train(options: Options, config_path: Path, max_pairs: float, seed: int,
+def match_train(options: Options, config_path: Path, max_pairs: int, seed: int,
                 pin: bool) -> None:  # fmt: skip
     """Estimate the model from the workspace's current records and save a versioned file."""
     from hub.run.match_run import train_model

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from hub.cli.common import EXIT_PARTIAL, config_option, error_boundary
+from hub.output import plural
 
 
 @click.group("agreements")
@@ -63,7 +64,7 @@ def agreements_check(options: Any, config_path: Path, today: datetime.datetime |
     for warning in check.warnings:
         click.secho(f"warning: {warning}", fg="yellow")
     click.secho(
-        f"{check.agreements} agreement(s) valid, no contradictions (judged on {check.day})",
+        f"{plural(check.agreements, 'agreement')} valid, no contradictions (judged on {check.day})",
         fg="green",
     )
 

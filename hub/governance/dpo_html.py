@@ -36,8 +36,9 @@ body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: 
 header { background: var(--ink); color: #fff; padding: 18px 28px; }
 header h1 { margin: 0 0 4px; font-size: 24px; }
 header p { margin: 2px 0; color: #dcdcdc; }
-nav { padding: 10px 28px; border-bottom: 1px solid var(--line); background: var(--soft); }
-nav a { color: var(--blue); margin-right: 14px; white-space: nowrap; }
+nav { padding: 10px 28px; border-bottom: 1px solid var(--line); background: var(--soft);
+      display: flex; flex-wrap: wrap; gap: 4px 14px; }
+nav a { color: var(--blue); white-space: nowrap; }
 main { padding: 8px 28px 40px; max-width: 1180px; }
 section { margin-top: 26px; }
 h2 { font-size: 20px; border-bottom: 3px solid var(--blue); padding-bottom: 4px; }

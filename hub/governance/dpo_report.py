@@ -33,9 +33,12 @@ from hub.governance.retention import plan_retention
 from hub.run.releases import list_releases
 from hub.state import StateStore
 from hub.workspace import Workspace
+from schemas.errors import ConfigError
 
 REPORT_VERSION = 1
 DEFAULT_PERIOD_DAYS = 30
+REPORT_SUFFIXES = (".html", ".htm", ".json")
+"""What ``--out`` may end in: the report is written as HTML, or as its JSON document."""
 """The period a report covers when no first day is given."""
 
 
@@ -291,6 +294,11 @@ def write_dpo_report(
 
     from hub.governance.dpo_html import render_html
 
+    if out.suffix.lower() not in REPORT_SUFFIXES:
+        raise ConfigError(
+            f"{out}: the DPO report is written as HTML or JSON, not {out.suffix or 'no suffix'}",
+            hint="give --out FILE.html (print it to PDF from a browser) or FILE.json",
+        )
     document = build_dpo_report(config, since, until, now)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".json":

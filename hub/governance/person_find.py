@@ -22,7 +22,7 @@ from hub.errors import WorkspaceError
 from hub.run.releases import ReleaseInfo, list_releases
 from hub.workspace import Workspace
 from schemas.duckdb_session import DuckDBSettings, connect
-from schemas.errors import HubError
+from schemas.errors import ConfigError, HubError
 from schemas.sql import literal_list, quote_literal
 
 
@@ -68,6 +68,10 @@ class PersonHoldings:
 def find_person(config: HubConfig, source: str, record_id: str) -> PersonHoldings:
     """Every record and release held for the person behind ``source``/``record_id``."""
     workspace = Workspace(config.workspace)
+    feeds = sorted(feed.name for feed in config.feeds)
+    if source not in feeds and not (workspace.staging / source).is_dir():
+        raise ConfigError(f"no feed named {source!r}; the feeds are {', '.join(feeds)}",
+                          hint="--source takes a feed name")  # fmt: skip
     links = workspace.matched.record_links
     con = connect(DuckDBSettings(threads=2))
     try:

@@ -73,7 +73,7 @@ def match_now(config: HubConfig, reporter: Reporter) -> MatchRunResult:
 
 
 def train_model(
-    config: HubConfig, reporter: Reporter, *, max_pairs: float, seed: int, pin: bool
+    config: HubConfig, reporter: Reporter, *, max_pairs: int, seed: int, pin: bool
 ) -> TrainedModel:
     """Estimate a model from the current records, save it versioned, and pin it if asked."""
     from matching.engine import open_engine
