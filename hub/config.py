@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.json_schema import SkipJsonSchema
 
 from connectors.config import SourceConfig
+from hub.alerts_config import AlertsConfig
 from hub.settings import HubSettings
 from hub.sharing_config import RecipientConfig, resolve_files, resolve_sharing
 from matching.config import MatchingConfig
@@ -46,6 +47,9 @@ class FeedConfig(BaseModel):
 
     name: str = Field(pattern=_FEED_NAME, description="Short name, e.g. 'police'.")
     description: str = ""
+    enabled: bool = Field(
+        True, description="False pauses the feed: it is not pulled, and status says paused."
+    )
     schedule: str = Field("0 2 * * *", description="Cron expression for scheduled pulls.")
     stale_after_hours: float | None = Field(
         None,
@@ -84,6 +88,7 @@ class HubConfig(BaseModel):
         default_factory=list, description="Operators (IOMHUB_ACTOR) who may re-identify."
     )
     matching: MatchingConfig = Field(default_factory=MatchingConfig)  # type: ignore[arg-type]
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)  # type: ignore[arg-type]
     config_path: Path | None = Field(None, exclude=True, description="Set by the loader.")
     config_files: list[Path] = Field(
         default_factory=list, exclude=True, description="Every file loaded (set by the loader)."

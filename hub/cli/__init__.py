@@ -37,6 +37,7 @@ from hub.cli.common import (
     EXIT_FAILURE,
     EXIT_PARTIAL,
     OWNER_ONLY_UMASK,
+    HubGroup,
     Options,
     config_option,
     error_boundary,
@@ -46,7 +47,7 @@ from hub.cli.schedule import schedule_command
 from hub.interrupts import note_interrupts
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=HubGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="iom-exchange-hub", message="iomhub %(version)s")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
@@ -144,13 +145,16 @@ def ingest_command(options: Options, config_path: Path) -> None:
 @click.pass_obj
 @error_boundary
 def status_command(options: Options, config_path: Path) -> None:
-    """Per feed: last success, last error, stale or not, and the current extract."""
-    from hub.run.status import feed_status_rows, render_table
+    """Feeds (last success, errors, staleness, paused), held and rejected extracts, the last
+    match and its review backlog, the latest release per recipient, and the audit log."""
+    from hub.run.hub_status import hub_status, render_summary
+    from hub.run.status import render_table
 
-    rows = feed_status_rows(options.load_config(config_path))
-    options.emit({"feeds": [row.as_dict() for row in rows]})
+    status = hub_status(options.load_config(config_path))
+    options.emit(status.as_dict())
     if not options.json_mode:
-        click.echo(render_table(rows))
+        click.echo(render_table(status.feeds))
+        click.echo(render_summary(status))
 
 
 @main.command("synth")
