@@ -247,8 +247,11 @@ def audit_verify(options: Options, config_path: Path) -> None:
     from dataclasses import asdict
 
     from hub.governance.audit_verify import verify_audit_log
+    from hub.run.alerts import alert_audit_verify
 
-    result = verify_audit_log(options.load_config(config_path))
+    hub_config = options.load_config(config_path)
+    result = verify_audit_log(hub_config)
+    alert_audit_verify(hub_config, result.ok, result.problem, options.reporter())
     options.emit(asdict(result))
     if not options.json_mode:
         if result.ok:

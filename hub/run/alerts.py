@@ -95,6 +95,16 @@ def alert_after_run(config: HubConfig, summary: RunSummary, reporter: Reporter) 
     return send_new_alerts(config, alerts, reporter, clears=checked)
 
 
+def alert_audit_verify(
+    config: HubConfig, ok: bool, problem: str | None, reporter: Reporter
+) -> list[Alert]:
+    """Send an alert when a verification of the audit log failed (once per problem)."""
+    message = f"the audit log failed verification: {problem}"
+    alerts = [] if ok else [raise_alert(AlertKind.AUDIT_VERIFY_FAILED, "audit log", message)]
+    checked = {AlertKind.AUDIT_VERIFY_FAILED: ["audit log"]}
+    return send_new_alerts(config, alerts, reporter, clears=checked)
+
+
 def send_new_alerts(
     config: HubConfig, alerts: list[Alert], reporter: Reporter, *,
     clears: dict[AlertKind, list[str]] | None = None,
