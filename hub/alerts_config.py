@@ -1,7 +1,7 @@
 """The ``alerts:`` section of the hub file: who is told, and how, when something needs a person.
 
 An alert is raised on a failed feed, a held or rejected extract, a stale partner and a failed
-audit verify (``on:`` narrows the list). Each configured channel is used: a ``command`` (run with
+audit verify (``when:`` narrows the list). Each configured channel is used: a ``command`` (run with
 the alert as JSON on its standard input), a ``webhook`` (the alert POSTed as JSON) and ``email``
 (through the SMTP server named). Passwords are never written here: ``password_env`` names the
 environment variable that holds one. Alerts carry feed and file names, counts and reasons only.
@@ -62,7 +62,7 @@ class AlertsConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
-    on: list[AlertKind] = Field(
+    when: list[AlertKind] = Field(
         default_factory=lambda: list(AlertKind), description="The kinds of alert sent."
     )
     command: CommandAlert | None = None

@@ -174,3 +174,11 @@ def test_a_channel_that_keeps_failing_is_retried_then_warned_about() -> None:
 
     assert sent == [] and len(waits) == 2
     assert "not sent by webhook after 3 tries" in reporter.warnings[0]
+
+
+def test_the_documented_alerts_section_is_valid() -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "operating.md").read_text()
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    settings = AlertsConfig.model_validate(yaml.safe_load(block)["alerts"])
+    assert settings.configured and settings.when == list(AlertKind)
+    assert settings.email is not None and settings.email.password_env == "IOMHUB_SMTP_PASSWORD"

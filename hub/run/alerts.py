@@ -112,7 +112,7 @@ def send_new_alerts(
     """Send the alerts not already sent for the same condition; forget conditions that cleared
     (``clears``: per kind, the subjects checked this time)."""
     settings = config.alerts
-    wanted = [a for a in alerts if a.kind in settings.on]
+    wanted = [a for a in alerts if a.kind in settings.when]
     if not settings.configured:
         return []
     state = Workspace(config.workspace).open_state()

@@ -192,7 +192,7 @@ def render_table(rows: list[FeedStatus]) -> str:
                "quarantined", "repeated ids", "waiting", "last error"]  # fmt: skip
     body = [
         [row.feed, _when(row.last_success) or "never",
-         _stale(row), _when(row.next_pull),
+         _stale(row), "-" if row.paused else _when(row.next_pull),
          row.current_extract or "-", _count(row.rows), _count(row.quarantined),
          _repeated(row), _waiting(row), _error(row)]
         for row in rows
