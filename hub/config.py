@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.json_schema import SkipJsonSchema
 
 from connectors.config import SourceConfig
+from hub.alerts_config import AlertsConfig
 from hub.settings import HubSettings
 from hub.sharing_config import RecipientConfig, resolve_files, resolve_sharing
 from hub.web_config import WebConfig
@@ -47,6 +48,9 @@ class FeedConfig(BaseModel):
 
     name: str = Field(pattern=_FEED_NAME, description="Short name, e.g. 'police'.")
     description: str = ""
+    enabled: bool = Field(
+        True, description="False pauses the feed: it is not pulled, and status says paused."
+    )
     schedule: str = Field("0 2 * * *", description="Cron expression for scheduled pulls.")
     stale_after_hours: float | None = Field(
         None,
@@ -86,6 +90,7 @@ class HubConfig(BaseModel):
     )
     matching: MatchingConfig = Field(default_factory=MatchingConfig)  # type: ignore[arg-type]
     web: WebConfig = Field(default_factory=WebConfig)  # type: ignore[arg-type]
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)  # type: ignore[arg-type]
     config_path: Path | None = Field(None, exclude=True, description="Set by the loader.")
     config_files: list[Path] = Field(
         default_factory=list, exclude=True, description="Every file loaded (set by the loader)."

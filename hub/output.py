@@ -1,6 +1,7 @@
 """What the hub tells the person running it: progress, results and problems.
 
-Human output goes to stderr line by line (progress for long steps as rows and rows per second);
+Human output goes to stderr line by line (progress for long steps as rows and rows per second,
+and a heartbeat naming the phase in hand while a step runs long without saying anything);
 ``--quiet`` keeps only problems and warnings; ``--json`` prints nothing but the final JSON
 document on stdout.
 Nothing printed here contains personal data: only feed names, file names, counts and reasons.
@@ -9,8 +10,10 @@ Nothing printed here contains personal data: only feed names, file names, counts
 from __future__ import annotations
 
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 import click
@@ -71,6 +74,30 @@ class Reporter:
                         dim=True)  # fmt: skip
 
         return report
+
+    @contextmanager
+    def heartbeat(self, label: str, every_seconds: float = 30.0) -> Iterator[Callable[[str], None]]:
+        """While a long step runs, say every ``every_seconds`` how long it has run and the phase
+        in hand. Yields the step's progress callback: it says a phase and remembers it."""
+        phase = ["starting"]
+        started = time.monotonic()
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(every_seconds):
+                self.done(f"{label}: {time.monotonic() - started:,.0f} s so far; {phase[0]}")
+
+        def say(message: str) -> None:
+            phase[0] = message
+            self.done(message)
+
+        thread = threading.Thread(target=beat, name=f"heartbeat-{label}", daemon=True)
+        thread.start()
+        try:
+            yield say
+        finally:
+            stop.set()
+            thread.join()
 
 
 def plural(count: int, noun: str, plural_form: str | None = None) -> str:

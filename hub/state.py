@@ -295,6 +295,11 @@ class StateStore:
         """A feed's deliveries under one name (landed or rejected on checksum), oldest first."""
         return self._deliveries("WHERE feed=? AND name=? ORDER BY rowid", (feed, name))
 
+    def last_new_extracts(self) -> dict[str, str]:
+        """Per feed, when it last delivered bytes never seen before (a new extract landed)."""
+        rows = self._db.execute("SELECT feed, max(landed_at) FROM extracts GROUP BY feed")
+        return {str(feed): str(landed_at) for feed, landed_at in rows.fetchall()}
+
     def latest_deliveries(self) -> dict[str, Delivery]:
         """Per feed, the file that arrived last."""
         return {d.feed: d for d in self._deliveries("ORDER BY rowid")}
@@ -358,6 +363,7 @@ class StateStore:
                 "last_attempt=excluded.last_attempt",
                 (feed, now, now),
             )
+            db.execute("INSERT OR IGNORE INTO facts VALUES (?, ?)", (f"first_success:{feed}", now))
 
     def feed_failed(self, feed: str, message: str) -> None:
         """Record a failed pull of a feed (the message carries no personal data or secret)."""

@@ -114,27 +114,33 @@ def run_matching(
     try:
         with PersonRegistry(paths.registry) as registry:
             timer = _Timer(counts)
+            say(f"standardising the records of {len(staging_files)} extract(s)")
             counts.records = build_frame(engine, staging_files)
             counts.duplicate_records = duplicate_records(engine)
             timer.lap("standardise")
             say(f"{counts.records:,} records standardised")
             counts.decisions_applied = _load_decisions(engine, registry)
+            say("scoring candidate pairs")
             chunk = config.engine.predict_chunk_records
             counts.scored_pairs = score(engine, model, counts.records, review_weight,
                                         chunk_records=chunk)  # fmt: skip
             timer.lap("predict")
+            say(f"{counts.scored_pairs:,} pairs scored; clustering")
             stats = cluster_records(engine, link_weight)
             timer.lap("cluster")
             counts.links = stats.links
+            say(f"{counts.links:,} links; reconciling person ids")
             result = _reconcile(
                 engine, registry, counts, config.engine.session(spill / "reconcile")
             )
             timer.lap("reconcile")
+            say("building the review list")
             review = build_review(engine, model, counts.records, link_weight)
             counts.review_pairs = review.num_rows
             timer.lap("review")
             say(f"{counts.persons:,} people from {counts.records:,} records; "
                 f"{counts.review_pairs:,} pairs for review")  # fmt: skip
+            say("writing the matched view and report")
             _write_outputs(engine, incoming, review, config)
             report = _report_data(engine, model, counts, link_weight, review_weight, review)
             incoming.report.write_text(render_report(report), encoding="utf-8")

@@ -69,3 +69,29 @@ def server(sshd: OpenSshServer) -> OpenSshServer:
     for account in sshd.accounts.values():
         account.clear()
     return sshd
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, headless, driven by Playwright: one per test run (Playwright's sync
+    API allows one instance per thread)."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail("the web tests need Debian's chromium (run scripts/system-deps)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    """A fresh browser context (no cookies) and page."""
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()

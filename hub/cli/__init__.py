@@ -42,6 +42,7 @@ from hub.cli.common import (
     EXIT_PARTIAL,
     EXIT_USAGE,
     OWNER_ONLY_UMASK,
+    HubGroup,
     Options,
     config_option,
     error_boundary,
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
     from hub.governance.config_check import ConfigCheck
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=HubGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="iom-exchange-hub", message="iomhub %(version)s")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
@@ -173,13 +174,16 @@ def ingest_command(options: Options, config_path: Path) -> None:
 @click.pass_obj
 @error_boundary
 def status_command(options: Options, config_path: Path) -> None:
-    """Per feed: last success, last error, stale or not, and the current extract."""
-    from hub.run.status import feed_status_rows, render_table
+    """Feeds (last success, errors, staleness, paused), held and rejected extracts, the last
+    match and its review backlog, the latest release per recipient, and the audit log."""
+    from hub.run.hub_status import hub_status, render_summary
+    from hub.run.status import render_table
 
-    rows = feed_status_rows(options.load_config(config_path))
-    options.emit({"feeds": [row.as_dict() for row in rows]})
+    status = hub_status(options.load_config(config_path))
+    options.emit(status.as_dict())
     if not options.json_mode:
-        click.echo(render_table(rows))
+        click.echo(render_table(status.feeds))
+        click.echo(render_summary(status))
 
 
 @main.command("synth")
@@ -272,8 +276,11 @@ def audit_verify(options: Options, config_path: Path) -> None:
     from dataclasses import asdict
 
     from hub.governance.audit_verify import verify_audit_log
+    from hub.run.alerts import alert_audit_verify
 
-    result = verify_audit_log(options.load_config(config_path))
+    hub_config = options.load_config(config_path)
+    result = verify_audit_log(hub_config)
+    alert_audit_verify(hub_config, result.ok, result.problem, options.reporter())
     options.emit(asdict(result))
     if not options.json_mode:
         if result.ok:

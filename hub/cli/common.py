@@ -67,7 +67,36 @@ class Options:
             click.echo(json.dumps(document, indent=2, default=str))
 
 
-def _fail(message: str, hint: str | None, code: int) -> NoReturn:
+GLOBAL_FLAGS = ("--json", "--quiet", "-q", "--debug")
+"""Flags of the group that are accepted after the subcommand too (``iomhub status --json``)."""
+
+
+class HubGroup(click.Group):
+    """The ``iomhub`` group: global flags anywhere on the line, and usage errors as a JSON
+    document when ``--json`` was asked for."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Move the global flags given after the subcommand to the front (never past ``--``)."""
+        end = args.index("--") if "--" in args else len(args)
+        flags = [arg for arg in args[:end] if arg in GLOBAL_FLAGS]
+        rest = [arg for arg in args[:end] if arg not in GLOBAL_FLAGS] + args[end:]
+        return super().parse_args(ctx, flags + rest)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as error:
+            options = ctx.find_object(Options)
+            if options is None or not options.json_mode:
+                raise
+            _fail(error.format_message(), None, error.exit_code, json_mode=True)
+
+
+def _fail(message: str, hint: str | None, code: int, *, json_mode: bool = False) -> NoReturn:
+    if json_mode:
+        document = {"error": message, "hint": hint, "exit_code": code}
+        click.echo(json.dumps(document, indent=2))
+        sys.exit(code)
     click.secho(f"Error: {message}", fg="red", err=True)
     if hint:
         click.echo(f"  what to do: {hint}", err=True)
@@ -91,19 +120,21 @@ def _end_quietly() -> NoReturn:
     sys.exit(EXIT_PIPE_CLOSED)
 
 
-def _end_for(error: BaseException, debug: bool) -> None:
-    """End the command for ``error`` with its message and exit code; return if it is to be
-    raised as it is (a bug, or any error under ``--debug``)."""
+def _end_for(error: BaseException, debug: bool, json_mode: bool) -> None:
+    """End the command for ``error`` with its message and exit code (a JSON document on stdout
+    under ``--json``); return if it is to be raised as it is (a bug, or any error under
+    ``--debug``)."""
     if is_interruption(error):
-        _fail("interrupted", None, EXIT_INTERRUPTED)
+        _fail("interrupted", None, EXIT_INTERRUPTED, json_mode=json_mode)
     if isinstance(error, BrokenPipeError) and output_closed():
         _end_quietly()
     if debug:
         return
     if isinstance(error, HubError):
-        _fail(error.message, error.hint, error.exit_code)
+        _fail(error.message, error.hint, error.exit_code, json_mode=json_mode)
     if isinstance(error, OSError):
-        _fail(f"{error.strerror or error} ({error.filename or 'no file'})", None, EXIT_FAILURE)
+        _fail(f"{error.strerror or error} ({error.filename or 'no file'})", None, EXIT_FAILURE,
+              json_mode=json_mode)  # fmt: skip
 
 
 def error_boundary(function: F) -> F:
@@ -116,7 +147,7 @@ def error_boundary(function: F) -> F:
         try:
             return function(*args, **kwargs)
         except (KeyboardInterrupt, Exception) as error:
-            _end_for(error, bool(options and options.debug))
+            _end_for(error, bool(options and options.debug), bool(options and options.json_mode))
             raise
 
     return wrapper  # type: ignore[return-value]

@@ -2,9 +2,10 @@
 
 The partners' extracts are served by a real SFTP server on 127.0.0.1 (:mod:`hub.demo.sftp_server`),
 with keys generated for the run and the server's host key pinned, so the demo pulls through
-the same SFTP connector as production. The demo's own keys and outbox reach the run through the
-settings and environment mapping it hands to the config loader; the process environment is
-left as it was.
+the same SFTP connector as production. It leaves a drop-folder twin of its config and prints
+commands that run as printed (:mod:`hub.demo.next_steps`). The demo's own keys and outbox
+reach the run through the settings and environment mapping it hands to the config loader; the
+process environment is left as it was.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import click
 
 from connectors.files import sha256_file
 from hub.config import HubConfig, load_config
+from hub.demo.next_steps import next_steps, render_next_steps, write_folder_config
 from hub.demo.web_accounts import create_demo_accounts, web_app_lines
 from hub.keys import write_new_key
 from hub.output import Reporter
@@ -40,7 +42,7 @@ def _fresh_folder(folder: Path) -> None:
     (folder / _MARKER).write_text("created by iomhub demo; safe to delete\n")
 
 
-def releases_summary(releases: list[ReleaseOutcome], config_path: Path) -> str:
+def releases_summary(releases: list[ReleaseOutcome]) -> str:
     """Where the demo's releases are, one line per recipient."""
     lines = ["  releases:"]
     for release in releases:
@@ -52,9 +54,6 @@ def releases_summary(releases: list[ReleaseOutcome], config_path: Path) -> str:
             lines.append(f"    {release.recipient}: {release.status} {release.error or ''}")
     if not releases:
         lines.append("    none: publishing needs the matched view (matched/persons.parquet)")
-    lines.append(f"  agreements: iomhub agreements check --config {config_path}")
-    lines.append("  re-identify (audited): IOMHUB_ACTOR=iom-data-officer iomhub reidentify "
-                 "--config ... --recipient iom_team --pseudonym ID --reason TEXT")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -102,6 +101,7 @@ def run_demo(
         summary = run_once(config, reporter, command="demo")
         dpo_report = write_demo_dpo_report(config, demo_dir)
     accounts = create_demo_accounts(config)
+    folder_config = write_folder_config(demo_dir, config_path)
     totals = summary.totals()
     report = Workspace(config.workspace).matched.report
     if not reporter.json_mode:
@@ -120,18 +120,21 @@ def run_demo(
             f"quarantined with reasons.\n"
             f"{people}"
             f"  workspace:  {config.workspace.resolve()}\n"
-            f"  config:     {config_path}\n"
+            f"  config:     {folder_config} (partners' folders; {config_path} is the same "
+            "over the demo's SFTP server, which has stopped)\n"
             f"  keys:       IOMHUB_SECRETS_DIR={keys} (for audit verify, publish, reidentify)\n"
-            f"  status:     iomhub status --config {config_path}\n"
             f"  DPO report: {dpo_report}"
         )
-        click.echo(releases_summary(summary.releases, config_path))
-        click.echo(web_app_lines(accounts, config_path, keys))
+        click.echo(releases_summary(summary.releases))
+        click.echo(web_app_lines(accounts, folder_config, keys))
+        click.echo(render_next_steps(demo_dir, folder_config))
     return {
         "failed": summary.failed,
         **summary.as_dict(),
         "workspace": str(config.workspace.resolve()),
-        "config": str(config_path),
+        "config": str(folder_config),
+        "sftp_config": str(config_path),
+        "next_steps": next_steps(demo_dir, folder_config),
         "report": str(report) if summary.match else None,
         "dpo_report": str(dpo_report),
     }

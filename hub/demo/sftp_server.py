@@ -269,6 +269,7 @@ def write_loopback_config(demo_dir: Path, feeds: list[str], port: int, host_key_
             "pattern": document["source"]["pattern"],
             "completeness": {"stable_seconds": 0, "min_age_seconds": 0},
             "after_landing": "archive",
+            "retry": {"attempts": 1},  # the server runs only with the demo: no waiting for it
         }
         (config_dir / "feeds" / f"{feed}.yaml").write_text(
             f"# {feed}: the example feed, pulled over SFTP from the demo's loopback server\n"
@@ -282,6 +283,7 @@ def write_loopback_config(demo_dir: Path, feeds: list[str], port: int, host_key_
     (config_dir / "hub.yaml").write_text(
         "# Written by iomhub demo: the four demo partners on an SFTP server on 127.0.0.1\n"
         "# (it ran only while the demo ran), with the example agreements and recipients.\n"
+        "# After the demo, use ../config-folders/hub.yaml: the same partners from their folders.\n"
         + yaml.safe_dump(hub_document, sort_keys=False, allow_unicode=True),
         encoding="utf-8",
     )

@@ -2,7 +2,8 @@
 
 The folder's layout is the workspace's (:class:`hub.workspace.MatchedFolder`). The stage runs
 when the current extracts, the model, the thresholds or the review decisions have changed since
-the last match (``force`` runs it regardless).
+the last match (``force`` runs it regardless). While it runs it says each phase, and every
+:data:`HEARTBEAT_SECONDS` how long it has run.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from hub.workspace import MatchedFolder, Workspace
 if TYPE_CHECKING:
     from matching.model import MatchModel
     from matching.run import MatchCounts
+
+HEARTBEAT_SECONDS = 30.0
+"""How often a long match says how long it has run and the phase in hand."""
 
 
 def resolve_model_path(config: HubConfig, workspace: Workspace) -> Path:
@@ -106,10 +110,11 @@ def match_stage(
         return counts
     model = load_model(config, workspace)
     reporter.done(f"model {model.version}; {len(files)} current extract(s)")
-    counts = run_matching(
-        files, MatchPaths(folder.root, folder.registry, workspace.tmp), model=model,
-        config=config.matching, run_id=run_id, progress=reporter.done,
-    )  # fmt: skip
+    with reporter.heartbeat("matching", HEARTBEAT_SECONDS) as progress:
+        counts = run_matching(
+            files, MatchPaths(folder.root, folder.registry, workspace.tmp), model=model,
+            config=config.matching, run_id=run_id, progress=progress,
+        )  # fmt: skip
     record = json.loads(folder.run_record.read_text(encoding="utf-8"))
     record["fingerprint"] = fingerprint
     record["extracts"] = [f.stem for f in files]

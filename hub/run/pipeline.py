@@ -20,6 +20,7 @@ from hub.audit_events import ConfigChanged, ConfigRemoved
 from hub.config import FeedConfig, HubConfig
 from hub.interrupts import is_interruption
 from hub.output import Reporter
+from hub.run.alerts import alert_after_run
 from hub.run.ingest import ExtractOutcome, ingest_pending
 from hub.run.lifecycle import tracked_run
 from hub.run.match import match_stage
@@ -129,8 +130,21 @@ def run_once(
     ``only_if_new`` skips the later stages when nothing new landed and nothing is pending (the
     scheduler's ticks). ``should_stop`` is asked between steps: a stopping service finishes
     the step in hand and records the run as 'stopped'. Each stage's wall time is kept in
-    ``RunSummary.stage_seconds``; ``on_stage`` is told as each stage starts and ends.
+    ``RunSummary.stage_seconds``; ``on_stage`` is told as each stage starts and ends. Once the
+    run is recorded, its alerts are sent (:mod:`hub.run.alerts`).
     """
+    summary = _run_stages(config, reporter, pull=pull, command=command, feeds=feeds,
+                          only_if_new=only_if_new, should_stop=should_stop, sleep=sleep,
+                          on_stage=on_stage)  # fmt: skip
+    alert_after_run(config, summary, reporter)
+    return summary
+
+
+def _run_stages(
+    config: HubConfig, reporter: Reporter, *, pull: bool, command: str,
+    feeds: list[FeedConfig] | None, only_if_new: bool,
+    should_stop: Callable[[], bool] | None, sleep: Sleep | None, on_stage: StageHook | None,
+) -> RunSummary:  # fmt: skip
     workspace = Workspace(config.workspace)
     stop = should_stop or (lambda: False)
     with tracked_run(workspace, command) as run:

@@ -43,7 +43,8 @@ def pull_all(
     feeds: list[FeedConfig] | None = None, *, sleep: Sleep | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> list[FeedPullOutcome]:  # fmt: skip
-    """Pull the given feeds (default: all) and record each feed's success or error.
+    """Pull the given feeds (default: all) and record each feed's success or error; a paused
+    feed (``enabled: false``) is not pulled.
 
     ``should_stop`` is asked between feeds: a stopping service finishes the feed in hand only.
     """
@@ -51,6 +52,9 @@ def pull_all(
     for feed in feeds if feeds is not None else config.feeds:
         if should_stop is not None and should_stop():
             break
+        if not feed.enabled:
+            reporter.done(f"pull {feed.name}: paused (enabled: false), not pulled")
+            continue
         outcomes.append(pull_one(feed, workspace, state, audit, reporter, sleep=sleep,
                                  environment=config.environment))  # fmt: skip
     return outcomes

@@ -60,7 +60,7 @@ class Scheduler:
         return [
             feed
             for feed in self.config.feeds
-            if is_due(feed.schedule, attempts.get(feed.name), now)
+            if feed.enabled and is_due(feed.schedule, attempts.get(feed.name), now)
         ]
 
     def seconds_to_next(self) -> float:
@@ -68,6 +68,8 @@ class Scheduler:
         now, attempts = self.clock(), self._last_attempts()
         waits = []
         for feed in self.config.feeds:
+            if not feed.enabled:
+                continue
             last = attempts.get(feed.name)
             if not last:
                 return 0.0
@@ -118,7 +120,8 @@ class Scheduler:
             f"iomhub schedule: {len(self.config.feeds)} feed(s), workspace {self.config.workspace}"
         )
         for feed in self.config.feeds:
-            self.reporter.done(f"{feed.name}: '{feed.schedule}'")
+            paused = "" if feed.enabled else " (paused: enabled: false)"
+            self.reporter.done(f"{feed.name}: '{feed.schedule}'{paused}")
         while not self.stop.is_set():
             self.tick()
             if self.stop.is_set():

@@ -7,9 +7,12 @@ current: rejected on its checksum, rejected whole, or held beyond the feed's lim
 Also the current extract's repeated record ids (and how many of them conflict), and the files
 the last pull found waiting to complete (and which have waited too long).
 
-A feed is stale when its last successful pull is older than expected: older than its cadence
-(the gap between the two latest times its cron schedule names) and half again, or older than
-its ``stale_after_hours`` when that is set. A feed never pulled successfully is stale.
+A feed is stale when its last successful pull is older than expected (``pull_stale``), or when
+its partner has delivered nothing new for as long (``delivery_stale``: the hub pulls on time
+but no new extract lands; a partner that has never delivered counts from the hub's first
+successful pull of the feed). Expected is the feed's cadence (the gap between the two latest
+times its cron schedule names) and half again, or its ``stale_after_hours`` when that is set.
+A feed never pulled successfully is stale. A paused feed (``enabled: false``) is never stale.
 """
 
 from __future__ import annotations
@@ -42,9 +45,18 @@ class FeedStatus:
     """Whether the last error is newer than the last success, or the latest file has a problem."""
     problem: str | None
     """Why the feed's latest file is not its current extract (held or rejected), if it is not."""
+    paused: bool
+    """The feed is configured ``enabled: false``: not pulled."""
     stale: bool
+    """The pulls or the partner's deliveries are late (``pull_stale`` or ``delivery_stale``)."""
+    pull_stale: bool
+    delivery_stale: bool
+    stale_reason: str | None
     stale_after_hours: float
     hours_since_success: float | None
+    last_new_extract_at: str | None
+    """When the partner last delivered bytes the hub had not seen (a new extract landed)."""
+    hours_since_new_extract: float | None
     next_pull: str
     current_extract: str | None
     rows: int | None
@@ -83,6 +95,9 @@ def feed_status_rows(config: HubConfig, now: datetime.datetime | None = None) ->
                     for feed, delivery in state.latest_deliveries().items()}  # fmt: skip
         waiting = {feed.name: json.loads(state.fact(f"waiting:{feed.name}") or "[]")
                    for feed in config.feeds}  # fmt: skip
+        new_extracts = state.last_new_extracts()
+        first_success = {feed.name: state.fact(f"first_success:{feed.name}")
+                         for feed in config.feeds}  # fmt: skip
     finally:
         state.close()
     rows = []
@@ -91,12 +106,11 @@ def feed_status_rows(config: HubConfig, now: datetime.datetime | None = None) ->
         last_success = status.get("last_success")
         last_attempt = status.get("last_attempt")
         limit = stale_after(feed, now)
-        age_hours = None
-        stale = True
-        if last_success:
-            age = now - datetime.datetime.fromisoformat(last_success)
-            age_hours = round(age.total_seconds() / 3600, 1)
-            stale = age > limit
+        delivered = new_extracts.get(feed.name)
+        pull_stale = _older(last_success, limit, now)
+        delivery_stale = _older(delivered or first_success[feed.name], limit, now)
+        if not feed.enabled:
+            pull_stale = delivery_stale = False
         due = next_run(feed.schedule, datetime.datetime.fromisoformat(last_attempt)) if (
             last_attempt) else now  # fmt: skip
         extract = current.get(feed.name)
@@ -111,9 +125,15 @@ def feed_status_rows(config: HubConfig, now: datetime.datetime | None = None) ->
             failing=bool(problem) or (bool(status.get("last_error_at")) and (
                 not last_success or status["last_error_at"] >= last_success)),
             problem=problem,
-            stale=stale,
+            paused=not feed.enabled,
+            stale=pull_stale or delivery_stale,
+            pull_stale=pull_stale,
+            delivery_stale=delivery_stale,
+            stale_reason=_stale_reason(pull_stale, delivery_stale, last_success, delivered),
             stale_after_hours=round(limit.total_seconds() / 3600, 1),
-            hours_since_success=age_hours,
+            hours_since_success=_hours_since(last_success, now),
+            last_new_extract_at=delivered,
+            hours_since_new_extract=_hours_since(delivered, now),
             next_pull=max(due, now).astimezone(datetime.UTC).isoformat(timespec="seconds"),
             current_extract=extract.name if extract else None,
             rows=extract.rows_accepted if extract else None,
@@ -126,6 +146,31 @@ def feed_status_rows(config: HubConfig, now: datetime.datetime | None = None) ->
             waiting_too_long=tuple(w["name"] for w in waiting[feed.name] if w["too_long"]),
         ))  # fmt: skip
     return rows
+
+
+def _older(moment: str | None, limit: datetime.timedelta, now: datetime.datetime) -> bool:
+    """Whether ``moment`` is missing or more than ``limit`` before ``now``."""
+    return moment is None or now - datetime.datetime.fromisoformat(moment) > limit
+
+
+def _hours_since(moment: str | None, now: datetime.datetime) -> float | None:
+    if not moment:
+        return None
+    return round((now - datetime.datetime.fromisoformat(moment)).total_seconds() / 3600, 1)
+
+
+def _stale_reason(
+    pull_stale: bool, delivery_stale: bool, last_success: str | None, delivered: str | None
+) -> str | None:
+    """Why a feed is stale, in words (None when it is not)."""
+    reasons = []
+    if pull_stale:
+        since = f"since {_when(last_success)}" if last_success else "ever"
+        reasons.append(f"no successful pull {since}")
+    if delivery_stale:
+        since = f"since {_when(delivered)}" if delivered else "yet"
+        reasons.append(f"the partner has delivered no new extract {since}")
+    return "; ".join(reasons) or None
 
 
 def _problem(state: StateStore, delivery: Delivery) -> str | None:
@@ -147,7 +192,7 @@ def render_table(rows: list[FeedStatus]) -> str:
                "quarantined", "repeated ids", "waiting", "last error"]  # fmt: skip
     body = [
         [row.feed, _when(row.last_success) or "never",
-         "yes" if row.stale else "no", _when(row.next_pull),
+         _stale(row), "-" if row.paused else _when(row.next_pull),
          row.current_extract or "-", _count(row.rows), _count(row.quarantined),
          _repeated(row), _waiting(row), _error(row)]
         for row in rows
@@ -160,6 +205,14 @@ def render_table(rows: list[FeedStatus]) -> str:
 
 def _when(value: str | None) -> str:
     return value.replace("T", " ").replace("+00:00", "Z") if value else ""
+
+
+def _stale(row: FeedStatus) -> str:
+    if row.paused:
+        return "paused"
+    if not row.stale:
+        return "no"
+    return "yes" if row.pull_stale else "no new file"
 
 
 def _error(row: FeedStatus) -> str:

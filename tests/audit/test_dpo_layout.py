@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
-from audit_helpers import chromium_binary
 from click.testing import CliRunner
 
 from hub.cli import main
@@ -23,25 +20,16 @@ _WIDER_THAN_THE_WINDOW = """() => {
 }"""
 
 
-def test_the_dpo_report_fits_a_1400_px_window(dpo_hub_file: Path, tmp_path: Path) -> None:
-    binary = chromium_binary()
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing: run scripts/system-deps as root")
-        pytest.skip("chromium is not installed (scripts/system-deps installs it as root)")
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_the_dpo_report_fits_a_1400_px_window(dpo_hub_file: Path, tmp_path: Path, browser) -> None:
     out = tmp_path / "dpo.html"
     result = CliRunner().invoke(main, ["report", "dpo", "--config", str(dpo_hub_file),
                                        "--since", "2024-01-01", "--out", str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
-    with sync_api.sync_playwright() as playwright:
-        offline = ["--host-resolver-rules=MAP * ~NOTFOUND"]
-        browser = playwright.chromium.launch(executable_path=binary, args=offline)
-        try:
-            page = browser.new_page(viewport={"width": WINDOW_WIDTH, "height": 900})
-            page.goto(out.resolve().as_uri())
-            layout = page.evaluate(_WIDER_THAN_THE_WINDOW)
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": WINDOW_WIDTH, "height": 900})
+    try:
+        page.goto(out.resolve().as_uri())
+        layout = page.evaluate(_WIDER_THAN_THE_WINDOW)
+    finally:
+        page.close()
     assert layout["scroll"] <= layout["width"], layout["wide"]
     assert layout["wide"] == []

@@ -6,7 +6,6 @@ import datetime
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from web_support import ACCOUNTS, PASSWORD, Served, serving
@@ -17,8 +16,6 @@ from hub.settings import HubSettings
 from hub.web.context import WebContext
 from hub.web.sessions import SessionStore
 from hub.workspace import Workspace
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="session")
@@ -48,25 +45,3 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     )  # fmt: skip
     with serving(context) as url:
         yield Served(url, context, audit, demo)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """Debian's Chromium, headless, driven by Playwright."""
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.exists():
-        pytest.fail("the web tests need Debian's chromium (run scripts/system-deps)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):  # type: ignore[no-untyped-def]
-    """A fresh browser context (no cookies) and page."""
-    context = browser.new_context()
-    page = context.new_page()
-    yield page
-    context.close()
