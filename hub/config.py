@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.json_schema import SkipJsonSchema
 
 from connectors.config import SourceConfig
+from hub.audit_witness import AuditConfig
 from hub.settings import HubSettings
 from hub.sharing_config import RecipientConfig, resolve_files, resolve_sharing
 from matching.config import MatchingConfig
@@ -84,6 +85,7 @@ class HubConfig(BaseModel):
         default_factory=list, description="Operators (IOMHUB_ACTOR) who may re-identify."
     )
     matching: MatchingConfig = Field(default_factory=MatchingConfig)  # type: ignore[arg-type]
+    audit: AuditConfig = Field(default_factory=AuditConfig)  # type: ignore[arg-type]
     config_path: Path | None = Field(None, exclude=True, description="Set by the loader.")
     config_files: list[Path] = Field(
         default_factory=list, exclude=True, description="Every file loaded (set by the loader)."
@@ -233,11 +235,14 @@ def load_config(
     if "workspace" in document:
         document["workspace"] = _resolve_relative(base, document["workspace"]).resolve()
     try:
-        return HubConfig.model_validate(document)
+        config = HubConfig.model_validate(document)
     except ValidationError as error:
         raise ConfigError(
             describe_validation_error(error, where=str(hub_path)), file=str(hub_path)
         ) from error
+    return config.model_copy(
+        update={"audit": config.audit.resolved(base, config.workspace, where=hub_path)}
+    )
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:
