@@ -23,8 +23,13 @@ def hub_keys(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathF
     for name in ("audit_key", "master_key", "witness_key"):
         (folder / name).write_text(secrets.token_hex(32))
     monkeypatch.setenv("IOMHUB_SECRETS_DIR", str(folder))
-    for name in ("IOMHUB_AUDIT_KEY", "IOMHUB_MASTER_KEY", "IOMHUB_WITNESS_KEY", "IOMHUB_CONFIG",
-                 "IOMHUB_WITNESS_ROOT"):
+    for name in (
+        "IOMHUB_AUDIT_KEY",
+        "IOMHUB_MASTER_KEY",
+        "IOMHUB_WITNESS_KEY",
+        "IOMHUB_CONFIG",
+        "IOMHUB_WITNESS_ROOT",
+    ):
         monkeypatch.delenv(name, raising=False)
     return folder
 

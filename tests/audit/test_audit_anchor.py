@@ -201,7 +201,9 @@ def test_a_checkpoint_signed_with_another_key_is_named_as_such(witnessed: Path) 
     assert code == 1 and f"signed with witness key {other.key_id}" in output
 
 
-def test_verify_with_a_witness_needs_one_configured(hub_config_file: Path, audit_key: bytes) -> None:
+def test_verify_with_a_witness_needs_one_configured(
+    hub_config_file: Path, audit_key: bytes
+) -> None:
     code, output = _verify(hub_config_file, "--witness")
     assert code == 2 and "no audit witness is configured" in output
 

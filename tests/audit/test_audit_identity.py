@@ -110,8 +110,9 @@ def test_a_review_note_is_checked_but_a_generated_reason_is_not(tmp_path: Path) 
 
     log = _log(tmp_path)
     with pytest.raises(PersonalDataInReason, match="a date of birth"):
-        log.record(ReviewDecision(pair_id="p1", left="police:1", right="health:2",
-                                  decision="same", decided_by="r", reason="DOB 01/02/1990"))  # fmt: skip
+        pair = {"pair_id": "p1", "source_l": "police", "record_id_l": "1", "source_r": "health",
+                "record_id_r": "2"}  # fmt: skip
+        log.record(ReviewDecision.of_pair(pair, True, "DOB 01/02/1990", "reviewer"))
     log.record(ReleaseWithheld(recipient="csp", reason="HEALTH-PILOT v1 expired on 2003-12-31"))
 
 
