@@ -220,7 +220,8 @@ def keys() -> None:
 @click.pass_obj
 @error_boundary
 def keys_generate(options: Options, out: Path) -> None:
-    """Write a new random 256-bit key as hex (for IOMHUB_AUDIT_KEY_FILE and the like)."""
+    """Write a new random 256-bit key as hex (for IOMHUB_AUDIT_KEY_FILE, IOMHUB_WITNESS_KEY_FILE
+    and the like)."""
     from hub.keys import write_new_key
 
     write_new_key(out)
