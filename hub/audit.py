@@ -11,19 +11,27 @@ alike). Before appending, a writer checks that the log's last entry is authentic
 the head: a log that was cut short or edited at its tail is never silently continued (the writer
 refuses, and the hub stops, until a person has looked). The one disagreement repaired is the
 head lagging one entry behind, which a crash between appending and updating the head leaves.
+
+Each write is also recorded outside the log's folder (:class:`~hub.audit_anchor.StateRecord`,
+in the state database): a log behind that record is never continued, and does not verify.
+Each entry names the declared actor (``IOMHUB_ACTOR``, else the OS user), the OS user, and the
+signed-in user where there is one. A person's free-text reason holding personal data is
+refused before anything is written (:mod:`hub.audit_reasons`).
 """
 
 from __future__ import annotations
 
 import datetime
 import fcntl
+import getpass
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from hub.audit_anchor import Anchor, StateRecord
 from hub.audit_chain import (
     GENESIS,
     AuditKey,
@@ -36,6 +44,7 @@ from hub.audit_chain import (
 )
 from hub.audit_codec import entry_fields, parse_entry, parse_event
 from hub.audit_events import AuditEntry, AuditEvent
+from hub.audit_reasons import refuse_personal_data
 from hub.errors import AuditError
 from hub.settings import HubSettings
 
@@ -54,10 +63,22 @@ def current_actor(settings: HubSettings | None = None) -> str:
 class AuditLog:
     """Append events to, read them back from, and verify ``<workspace>/audit/audit.jsonl``."""
 
-    def __init__(self, folder: Path, key: bytes, *, actor: str | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        key: bytes,
+        *,
+        actor: str | None = None,
+        os_user: str | None = None,
+        record: StateRecord | None = None,
+    ) -> None:
         self.folder = folder
         self.actor = actor
         """Who entries are recorded for when ``record`` names nobody (default: current_actor)."""
+        self.os_user = os_user
+        """The operating-system user each entry names (default: the process's)."""
+        self.state_record = record
+        """Where each write is recorded outside the log (None: nowhere, e.g. a bare log)."""
         self.path = folder / "audit.jsonl"
         self.head_path = folder / "head.json"
         self._key = AuditKey(key)
@@ -124,12 +145,14 @@ class AuditLog:
             if head_sequence:
                 raise AuditError("the audit log cannot be continued: its entries are missing",
                                  hint=refuse)  # fmt: skip
+            self._check_record(0, GENESIS, refuse)
             return 0, GENESIS
         if not self._key.authentic(last):
             raise AuditError(
                 "the audit log cannot be continued: its last entry is not authentic", hint=refuse
             )
         sequence, last_hash = int(last["sequence"]), str(last["hash"])
+        self._check_record(sequence, last_hash, refuse)
         if (sequence, last_hash) == (head_sequence, head_hash):
             return sequence, last_hash
         if sequence == head_sequence + 1 and last.get("previous_hash") == head_hash:
@@ -142,10 +165,42 @@ class AuditLog:
             hint=refuse,
         )
 
-    def record(self, event: AuditEvent, *, actor: str | None = None) -> AuditEntry:
-        """Append one entry for ``event`` and return it. An event that would not read back as
-        itself (an attribute of the wrong type) is refused before anything is written."""
+    def _check_record(self, sequence: int, last_hash: str, refuse: str) -> None:
+        """Refuse to continue a log that is behind, or not the one, the state database
+        recorded."""
+        recorded = self.state_record.recorded() if self.state_record else None
+        if recorded is None or recorded.sequence < sequence:
+            return
+        if recorded.sequence > sequence:
+            raise AuditError(
+                f"the audit log cannot be continued: it ends at entry {sequence} but "
+                f"{recorded.source} recorded entry {recorded.sequence} (the log was deleted, cut "
+                "or rolled back)",
+                hint=refuse,
+            )
+        if recorded.hash != last_hash:
+            raise AuditError(
+                f"the audit log cannot be continued: its entry {sequence} is not the one "
+                f"{recorded.source} recorded (the log was rewritten)",
+                hint=refuse,
+            )
+
+    def tail(self) -> tuple[int, str]:
+        """The last entry's sequence number and hash (0 and 64 zeros for an empty log), after
+        the checks a writer makes; AuditError when the log cannot be continued."""
+        with self._locked():
+            return self._tail()
+
+    def record(
+        self, event: AuditEvent, *, actor: str | None = None, user: str | None = None
+    ) -> AuditEntry:
+        """Append one entry for ``event`` and return it; ``user`` is the signed-in user, where
+        there is one (the web app). An event that would not read back as itself (an attribute
+        of the wrong type), or a person's reason holding personal data, is refused before
+        anything is written."""
         fields = entry_fields(event)
+        if event.reason_by_person:
+            refuse_personal_data(fields["reason"])
         if parse_event(fields) != event:
             raise AuditError(f"a {event.action} event would not read back as written (an "
                              "attribute of the wrong type)")  # fmt: skip
@@ -158,6 +213,8 @@ class AuditLog:
                     "sequence": sequence + 1,
                     "time": datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds"),
                     "actor": actor or self.actor or current_actor(),
+                    "os_user": self.os_user or getpass.getuser(),
+                    **({"user": user} if user else {}),
                     **fields,
                     "previous_hash": previous,
                 }
@@ -171,12 +228,14 @@ class AuditLog:
                 finally:
                     os.close(descriptor)
                 write_head(self.head_path, self._key, entry["sequence"], entry["hash"])
+                if self.state_record is not None:
+                    self.state_record.record(entry["sequence"], entry["hash"])
         except OSError as error:
             raise AuditError(
                 f"cannot write the audit log {self.path}: {error.strerror or error}"
             ) from error
         return AuditEntry(entry["sequence"], datetime.datetime.fromisoformat(entry["time"]),
-                          entry["actor"], event)  # fmt: skip
+                          entry["actor"], event, entry["os_user"], user)  # fmt: skip
 
     # --- reading and verifying --------------------------------------------------------------
 
@@ -196,9 +255,11 @@ class AuditLog:
         for entry in self.entries():
             yield parse_entry(entry)
 
-    def verify(self) -> VerifyResult:
-        """Check every entry's chain, hash and HMAC, and the head; name the first bad entry."""
-        return self._check(collect=None)
+    def verify(self, anchors: Sequence[Anchor] = ()) -> VerifyResult:
+        """Check every entry's chain, hash and HMAC, and the head; name the first bad entry.
+        The log must hold the last entry the state database recorded, and each of ``anchors``
+        (e.g. the witness's newest checkpoint)."""
+        return self._check(collect=None, anchors=anchors)
 
     def verified_entries(self) -> tuple[VerifyResult, list[dict[str, Any]]]:
         """The verification result and the entries before the first bad one (all when ok)."""
@@ -210,11 +271,15 @@ class AuditLog:
         result, entries = self.verified_entries()
         return result, [parse_entry(entry) for entry in entries]
 
-    def _check(self, collect: list[dict[str, Any]] | None) -> VerifyResult:
+    def _check(
+        self, collect: list[dict[str, Any]] | None, anchors: Sequence[Anchor] = ()
+    ) -> VerifyResult:
         with ExitStack() as stack:
             # Holding the lock, a writer half-way through never looks like a cut tail; a
             # read-only copy of the log (no lock can be taken) has no writer.
             with suppress(OSError):
                 stack.enter_context(self._locked())
-            return check_log(self.path, self.head_path, self._key, collect)
+            recorded = self.state_record.recorded() if self.state_record else None
+            every = [*anchors, *([recorded] if recorded else [])]
+            return check_log(self.path, self.head_path, self._key, collect, every)
         raise AssertionError("unreachable")  # pragma: no cover

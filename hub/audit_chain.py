@@ -13,11 +13,13 @@ import hashlib
 import hmac
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from connectors.files import fsync_path
+from hub.audit_anchor import Anchor
 from hub.errors import AuditError
 
 GENESIS = "0" * 64
@@ -33,6 +35,9 @@ class VerifyResult:
     problem: str | None = None
     last_hash: str | None = None
     """Hash of the last good entry: write it down elsewhere to anchor the log at this point."""
+    anchors: tuple[str, ...] = ()
+    """The records outside the log it was checked against, e.g. 'the state database (entry
+    12)'."""
 
 
 def canonical(entry: dict[str, Any]) -> bytes:
@@ -129,10 +134,19 @@ def write_all(descriptor: int, data: bytes) -> None:
 
 
 def check_log(
-    path: Path, head_path: Path, key: AuditKey, collect: list[dict[str, Any]] | None
+    path: Path,
+    head_path: Path,
+    key: AuditKey,
+    collect: list[dict[str, Any]] | None,
+    anchors: Sequence[Anchor] = (),
 ) -> VerifyResult:
     """Check every entry's chain, hash and HMAC, and the head; name the first bad entry.
-    Entries before it are appended to ``collect`` when given. The caller holds the lock."""
+    Entries before it are appended to ``collect`` when given. The log must still hold each of
+    ``anchors`` (records of entries written, kept outside the log). The caller holds the lock."""
+    anchored: dict[int, list[Anchor]] = {}
+    for anchor in anchors:
+        if anchor.sequence > 0:
+            anchored.setdefault(anchor.sequence, []).append(anchor)
     head = read_head(head_path)
     previous, expected, count = GENESIS, 1, 0
 
@@ -176,11 +190,23 @@ def check_log(
                         f"entry {expected} is not authenticated by the audit key "
                         "(written by hand, or the key is wrong)",
                     )
+                differs = [a for a in anchored.get(expected, ()) if a.hash != entry_digest]
+                if differs:
+                    return bad(expected, f"entry {expected} is not the one {differs[0].source} "
+                               "recorded (the log was rewritten)")  # fmt: skip
                 if collect is not None:
                     collect.append(entry)
                 if head is not None and expected == head["sequence"]:
                     head_at = entry_digest
                 previous, expected, count = entry_digest, expected + 1, count + 1
+    beyond = [anchor for anchor in anchors if anchor.sequence > count]
+    if beyond:
+        anchor = max(beyond, key=lambda item: item.sequence)
+        return bad(
+            count + 1,
+            f"the log ends at entry {count} but {anchor.source} recorded entry "
+            f"{anchor.sequence} (the log was deleted, cut or rolled back)",
+        )
     if head is None:
         if count:
             return bad(count + 1, "the audit head file is missing (the tail may be cut)")
@@ -195,4 +221,5 @@ def check_log(
         )
     if head["sequence"] and head_at != head["hash"]:
         return bad(head["sequence"], f"entry {head['sequence']} is not the one the head names")
-    return VerifyResult(True, count, last_hash=previous if count else None)
+    checked = tuple(f"{anchor.source} (entry {anchor.sequence})" for anchor in anchors)
+    return VerifyResult(True, count, last_hash=previous if count else None, anchors=checked)

@@ -193,4 +193,7 @@ def parse_entry(entry: dict[str, Any]) -> AuditEntry:
         raise AuditEntryInvalid(
             f"audit entry {entry.get('sequence')} lacks its sequence, time or actor"
         ) from error
-    return AuditEntry(sequence, time, actor, parse_event(entry))
+    os_user, user = entry.get("os_user"), entry.get("user")
+    return AuditEntry(sequence, time, actor, parse_event(entry),
+                      None if os_user is None else str(os_user),
+                      None if user is None else str(user))  # fmt: skip

@@ -68,6 +68,8 @@ class AuditEvent:
 
     operation: ClassVar[Operation]
     action: ClassVar[str]
+    reason_by_person: ClassVar[bool] = False
+    """Whether ``reason`` is a person's free text (checked for personal data before writing)."""
 
 
 # --- collection and alteration ------------------------------------------------------------------
@@ -138,6 +140,7 @@ class ExtractAccepted(AuditEvent):
 
     operation = Operation.ALTERATION
     action = "extract_accepted"
+    reason_by_person = True
     feed: str
     extract_id: str
     replaced: str | None = None
@@ -152,6 +155,7 @@ class ReviewDecision(AuditEvent):
 
     operation = Operation.ALTERATION
     action = "review_decision"
+    reason_by_person = True
     pair_id: str | None
     left: str
     """``source:record_id`` of one record."""
@@ -272,6 +276,7 @@ class Reidentified(AuditEvent):
 
     operation = Operation.CONSULTATION
     action = "reidentify"
+    reason_by_person = True
     recipient: str
     pseudonym: str
     found: bool
@@ -289,6 +294,7 @@ class ReidentifyRefused(AuditEvent):
 
     operation = Operation.CONSULTATION
     action = "reidentify_refused"
+    reason_by_person = True
     recipient: str
     pseudonym: str
     refused: str
@@ -301,6 +307,7 @@ class ReidentifyFailed(AuditEvent):
 
     operation = Operation.CONSULTATION
     action = "reidentify_failed"
+    reason_by_person = True
     recipient: str
     pseudonym: str
     error: str
@@ -378,6 +385,7 @@ class PersonFound(AuditEvent):
 
     operation = Operation.CONSULTATION
     action = "person_find"
+    reason_by_person = True
     source: str
     source_record_id: str
     person_id: str | None = None
@@ -486,7 +494,13 @@ class AuditEntry:
     sequence: int
     time: datetime.datetime
     actor: str
+    """The declared actor (``IOMHUB_ACTOR``), else the operating-system user."""
     event: AuditEvent
+    os_user: str | None = None
+    """The operating-system user who wrote the entry (None in entries written before it was
+    recorded)."""
+    user: str | None = None
+    """The signed-in user (the web app), where there is one."""
 
     @property
     def operation(self) -> Operation:

@@ -28,6 +28,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from connectors.config import SourceConfig
 from hub.alerts_config import AlertsConfig
+from hub.audit_witness import AuditConfig
 from hub.settings import HubSettings
 from hub.sharing_config import RecipientConfig, resolve_files, resolve_sharing
 from hub.web_config import WebConfig
@@ -91,6 +92,7 @@ class HubConfig(BaseModel):
     matching: MatchingConfig = Field(default_factory=MatchingConfig)  # type: ignore[arg-type]
     web: WebConfig = Field(default_factory=WebConfig)  # type: ignore[arg-type]
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)  # type: ignore[arg-type]
+    audit: AuditConfig = Field(default_factory=AuditConfig)  # type: ignore[arg-type]
     config_path: Path | None = Field(None, exclude=True, description="Set by the loader.")
     config_files: list[Path] = Field(
         default_factory=list, exclude=True, description="Every file loaded (set by the loader)."
@@ -239,8 +241,11 @@ def load_config(
     if "workspace" in document:
         document["workspace"] = _resolve_relative(base, document["workspace"]).resolve()
     try:
-        return HubConfig.model_validate(document)
+        config = HubConfig.model_validate(document)
     except ValidationError as error:
         raise ConfigError(
             describe_validation_error(error, HubConfig, where=str(hub_path)), file=str(hub_path)
         ) from error
+    return config.model_copy(
+        update={"audit": config.audit.resolved(base, config.workspace, where=hub_path)}
+    )

@@ -6,7 +6,8 @@ loader accepts beyond the model:
 
 - any number or true/false may be written as ``${NAME}`` or ``${NAME:-default}`` (expanded
   before validation), in the hub and feed files;
-- a recipient's ``push:`` needs no ``pattern`` (the loader fills it in);
+- a recipient's ``push:`` and the audit witness need no ``pattern`` (the loader fills it in),
+  and the witness may be a folder path alone;
 - a feed's ``fields:`` lists every canonical field by name, with its description.
 
 Each schema carries ``$schema`` and ``$id`` and stands alone (no reference to another file), so
@@ -56,7 +57,15 @@ def _hub_schema() -> Schema:
         optional = copy.deepcopy(definitions[source])
         optional["required"] = [k for k in optional.get("required", []) if k != "pattern"]
         definitions[f"Push{source}"] = optional
-    _retarget(push, {f"#/$defs/{s}": f"#/$defs/Push{s}" for s in ("FolderSource", "SftpSource")})
+    no_pattern = {f"#/$defs/{s}": f"#/$defs/Push{s}" for s in ("FolderSource", "SftpSource")}
+    _retarget(push, no_pattern)
+    audit = definitions.get("AuditConfig")
+    if audit is not None:  # a witness: a connector's settings (no pattern), or a folder alone
+        witness = audit["properties"]["witness"]
+        _retarget(witness, no_pattern)
+        described = witness.get("description", "")
+        audit["properties"]["witness"] = {"anyOf": [witness, {"type": "string"}],
+                                          "description": described}  # fmt: skip
     return schema
 
 

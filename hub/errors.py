@@ -18,6 +18,13 @@ class UnknownAuditAction(AuditEntryInvalid):
     """An audit entry names an action no event type records."""
 
 
+class PersonalDataInReason(AuditError):
+    """A person's free-text reason holds personal data; the log refuses it (it cannot be edited
+    afterwards)."""
+
+    exit_code = 2
+
+
 class WorkspaceError(HubError):
     """The workspace cannot be used: not writable, or locked by another run."""
 

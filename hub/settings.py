@@ -4,8 +4,8 @@
 CLI, or :func:`hub.config.load_config` for library callers), and is passed down inside the loaded
 config; nothing deeper reads ``os.environ``. Secrets are never written in YAML.
 
-Each secret ``x`` (``audit_key``, ``master_key``) is looked up in this order, the first found
-winning:
+Each secret ``x`` (``audit_key``, ``master_key``, ``witness_key``) is looked up in this order,
+the first found winning:
 
 1. the environment variable ``IOMHUB_X`` (the value itself);
 2. the file named by ``IOMHUB_X_FILE``;
@@ -28,8 +28,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from schemas.errors import ConfigError
 
 ENV_PREFIX = "IOMHUB_"
-SecretName = Literal["audit_key", "master_key"]
+SecretName = Literal["audit_key", "master_key", "witness_key"]
 MIN_KEY_BYTES = 32
+WITNESS_KEY_BYTES = 32
 
 
 class HubSettings(BaseSettings):
@@ -47,8 +48,14 @@ class HubSettings(BaseSettings):
     """IOMHUB_MASTER_KEY: the key every recipient's pseudonym key is derived from."""
     master_key_file: Path | None = None
     """IOMHUB_MASTER_KEY_FILE: a file holding the master key."""
+    witness_key: SecretStr | None = None
+    """IOMHUB_WITNESS_KEY: the Ed25519 key (64 hex digits) signing the audit log's checkpoints;
+    kept apart from the audit key."""
+    witness_key_file: Path | None = None
+    """IOMHUB_WITNESS_KEY_FILE: a file holding the witness key."""
     secrets_dir: Path | None = None
-    """IOMHUB_SECRETS_DIR: a folder holding ``audit_key`` and ``master_key`` files."""
+    """IOMHUB_SECRETS_DIR: a folder holding ``audit_key``, ``master_key`` and ``witness_key``
+    files."""
     actor: str | None = None
     """IOMHUB_ACTOR: the operator or service account named in the audit log."""
 
@@ -111,6 +118,26 @@ class HubSettings(BaseSettings):
         purpose = "every recipient's pseudonym key is derived from it"
         return secret_bytes(self.require_secret("master_key", purpose))
 
+    def witness_key_bytes(self) -> bytes | None:
+        """The witness key's 32 bytes (an Ed25519 private key signing the audit log's
+        checkpoints), or None when none is set; ConfigError when it is the audit key."""
+        secret = self.find_secret("witness_key")
+        if secret is None:
+            return None
+        try:
+            raw = bytes.fromhex(secret.get_secret_value())
+        except ValueError:
+            raw = b""
+        if len(raw) != WITNESS_KEY_BYTES:
+            raise ConfigError(
+                f"the witness_key must be {WITNESS_KEY_BYTES * 2} hex digits (an Ed25519 key)",
+                hint="create one with `iomhub keys generate --out FILE`",
+            )
+        audit_key = self.find_secret("audit_key")
+        if audit_key is not None and audit_key.get_secret_value().lower() == raw.hex():
+            raise ConfigError("the witness_key must not be the audit key; keep the two apart")
+        return raw
+
     def with_secrets_dir(self, folder: Path) -> HubSettings:
         """These settings with every secret read from ``folder`` alone (the demo's own keys)."""
         return self.model_copy(
@@ -119,6 +146,8 @@ class HubSettings(BaseSettings):
                 "audit_key_file": None,
                 "master_key": None,
                 "master_key_file": None,
+                "witness_key": None,
+                "witness_key_file": None,
                 "secrets_dir": folder,
             }
         )

@@ -31,6 +31,7 @@ from typing import Literal
 
 from connectors.pull import REJECTED_SUFFIX
 from hub.audit import AuditLog
+from hub.audit_anchor import StateRecord
 from hub.errors import WorkspaceError, WorkspaceLocked
 from hub.settings import HubSettings
 from hub.state import StateStore
@@ -203,8 +204,10 @@ class Workspace:
         return StateStore(self.state_path)
 
     def open_audit(self, settings: HubSettings) -> AuditLog:
-        """The workspace's audit log, keyed by the audit key (kept outside the workspace)."""
-        return AuditLog(self.audit, settings.audit_key_bytes(), actor=settings.actor_name)
+        """The workspace's audit log, keyed by the audit key (kept outside the workspace); each
+        write is recorded in the state database too."""
+        return AuditLog(self.audit, settings.audit_key_bytes(), actor=settings.actor_name,
+                        record=StateRecord(self.state_path))  # fmt: skip
 
     @contextmanager
     def lock(self) -> Iterator[None]:

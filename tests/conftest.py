@@ -18,12 +18,18 @@ SFTP_ACCOUNTS = ("police", "health", "recipient")
 
 @pytest.fixture(autouse=True)
 def hub_keys(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Audit and master keys in a secrets folder outside any workspace."""
+    """Audit, master and witness keys in a secrets folder outside any workspace."""
     folder = tmp_path_factory.mktemp("keys")
-    for name in ("audit_key", "master_key"):
+    for name in ("audit_key", "master_key", "witness_key"):
         (folder / name).write_text(secrets.token_hex(32))
     monkeypatch.setenv("IOMHUB_SECRETS_DIR", str(folder))
-    for name in ("IOMHUB_AUDIT_KEY", "IOMHUB_MASTER_KEY", "IOMHUB_CONFIG"):
+    for name in (
+        "IOMHUB_AUDIT_KEY",
+        "IOMHUB_MASTER_KEY",
+        "IOMHUB_WITNESS_KEY",
+        "IOMHUB_CONFIG",
+        "IOMHUB_WITNESS_ROOT",
+    ):
         monkeypatch.delenv(name, raising=False)
     return folder
 

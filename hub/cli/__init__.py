@@ -253,7 +253,8 @@ def keys() -> None:
 @click.pass_obj
 @error_boundary
 def keys_generate(options: Options, out: Path) -> None:
-    """Write a new random 256-bit key as hex (for IOMHUB_AUDIT_KEY_FILE and the like)."""
+    """Write a new random 256-bit key as hex (for IOMHUB_AUDIT_KEY_FILE, IOMHUB_WITNESS_KEY_FILE
+    and the like)."""
     from hub.keys import write_new_key
 
     write_new_key(out)
@@ -269,22 +270,28 @@ def audit() -> None:
 
 @audit.command("verify")
 @config_option
+@click.option(
+    "--witness", is_flag=True, help="Also check the log against the witness's newest checkpoint."
+)
 @click.pass_obj
 @error_boundary
-def audit_verify(options: Options, config_path: Path) -> None:
-    """Check every entry's chain, hash and HMAC; name the first bad entry; exit 1 if any."""
+def audit_verify(options: Options, config_path: Path, witness: bool) -> None:
+    """Check every entry's chain, hash and HMAC, and the records kept outside the log; name
+    the first bad entry; exit 1 if any."""
     from dataclasses import asdict
 
     from hub.governance.audit_verify import verify_audit_log
     from hub.run.alerts import alert_audit_verify
 
     hub_config = options.load_config(config_path)
-    result = verify_audit_log(hub_config)
+    result = verify_audit_log(hub_config, witness=witness)
     alert_audit_verify(hub_config, result.ok, result.problem, options.reporter())
     options.emit(asdict(result))
     if not options.json_mode:
         if result.ok:
             click.secho(f"audit log intact: {result.entries} entries verified", fg="green")
+            for anchor in result.anchors:
+                click.echo(f"  agrees with {anchor}")
             if result.last_hash:
                 click.echo(f"  last entry hash {result.last_hash} (keep a copy outside the hub)")
         else:

@@ -82,10 +82,12 @@ def run_demo(
     for feed, path in generated.files.items():
         reporter.done(f"{feed}: {generated.records[feed]:,} records in {path.name}")
     keys = demo_dir / "keys"
-    for name in ("audit_key", "master_key"):
+    for name in ("audit_key", "master_key", "witness_key"):
         write_new_key(keys / name)
     settings = settings.with_secrets_dir(keys)
-    environment = {**environment, "IOMHUB_OUTBOX_ROOT": str(demo_dir / "outbox")}
+    witness = demo_dir / "witness"  # beside the workspace, as a DPO's share would be
+    environment = {**environment, "IOMHUB_OUTBOX_ROOT": str(demo_dir / "outbox"),
+                   "IOMHUB_WITNESS_ROOT": str(witness)}  # fmt: skip
     from hub.demo.sftp_server import sftp_demo_config
 
     folders = {feed: path.parent for feed, path in generated.files.items()}
@@ -123,6 +125,7 @@ def run_demo(
             f"  config:     {folder_config} (partners' folders; {config_path} is the same "
             "over the demo's SFTP server, which has stopped)\n"
             f"  keys:       IOMHUB_SECRETS_DIR={keys} (for audit verify, publish, reidentify)\n"
+            f"  witness:    IOMHUB_WITNESS_ROOT={witness} (audit verify --witness)\n"
             f"  DPO report: {dpo_report}"
         )
         click.echo(releases_summary(summary.releases))

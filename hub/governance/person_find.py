@@ -17,6 +17,7 @@ from typing import Any
 
 from hub.audit import AuditLog
 from hub.audit_events import PersonFound
+from hub.audit_reasons import refuse_personal_data
 from hub.config import HubConfig
 from hub.errors import WorkspaceError
 from hub.run.releases import ReleaseInfo, list_releases
@@ -173,6 +174,7 @@ def find_and_log(
             "a reason is required to look a person up",
             hint="say why, e.g. --reason 'subject access request SAR-2024-017'",
         )
+    refuse_personal_data(reason, "a look-up's reason")
     try:
         holdings = find_person(config, source, record_id)
     except PersonNotFound:

@@ -19,6 +19,7 @@ from typing import Any
 
 from hub.audit import AuditLog, current_actor
 from hub.audit_events import Reidentified, ReidentifyFailed, ReidentifyRefused
+from hub.audit_reasons import refuse_personal_data
 from hub.config import HubConfig
 from hub.run.publish import load_sharing
 from hub.workspace import Workspace
@@ -66,6 +67,7 @@ def reidentify(
 ) -> Reidentification:
     """Map one of ``recipient``'s pseudonyms back to the internal person, and record it."""
     reason = reason.strip()
+    refuse_personal_data(reason, "a re-identification's reason")
     pseudonym = pseudonym.strip().lower()
     actor = current_actor(config.settings)
     if not re.match(PSEUDONYM_PATTERN, pseudonym):

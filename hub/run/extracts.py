@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hub.audit_events import ExtractAccepted
+from hub.audit_reasons import refuse_personal_data
 from hub.config import HubConfig
 from hub.errors import ExtractError
 from hub.state import Extract, StateStore
@@ -114,6 +115,7 @@ def accept_extract(config: HubConfig, feed: str, file: str, reason: str) -> Acce
     name = config.feed(feed).name
     if not reason.strip():
         raise ExtractError("accepting a held extract needs a reason", hint="--reason '...'")
+    refuse_personal_data(reason, "the reason for accepting an extract")
     workspace = Workspace(config.workspace)
     with workspace.lock():
         state = workspace.open_state()

@@ -17,6 +17,7 @@ from typing import Any
 from connectors.retry import Sleep
 from hub.audit import AuditLog
 from hub.audit_events import ConfigChanged, ConfigRemoved
+from hub.audit_witness import anchor_to_witness
 from hub.config import FeedConfig, HubConfig
 from hub.interrupts import is_interruption
 from hub.output import Reporter
@@ -102,6 +103,13 @@ def record_config_changes(config: HubConfig, state: StateStore, audit: AuditLog)
             state.set_fact(key, "removed")
 
 
+def anchor_audit_log(config: HubConfig, audit: AuditLog, reporter: Reporter) -> None:
+    """Write a signed checkpoint of the audit log to the witness, when one is configured."""
+    if config.audit.witness is not None:
+        name = anchor_to_witness(audit, config.audit.witness, config.settings, config.environment)
+        reporter.done(f"audit log anchored: {name} in {config.audit.witness.describe()}")
+
+
 StageHook = Callable[[str, bool], None]
 """Told ``(stage, True)`` as a stage starts and ``(stage, False)`` as it ends (benchmarks)."""
 
@@ -161,6 +169,7 @@ def _run_stages(
         nothing_new = not any(p.landed for p in summary.pulls) and not (
             state.extracts(status="pending") or state.unhandled_deliveries())  # fmt: skip
         if stop() or (only_if_new and nothing_new):
+            anchor_audit_log(config, audit, reporter)
             run.finish("stopped" if stop() else "ok")
             return summary
         reporter.step("Ingesting landed extracts")
@@ -180,6 +189,7 @@ def _run_stages(
                 reporter.problem(f"matching: {error.message}")
         with _stage(summary, "publish", on_stage):
             summary.releases = publish_all(config, workspace, state, audit, reporter)
+        anchor_audit_log(config, audit, reporter)
         run.finish("failed" if summary.failed else "ok")
     return summary
 
@@ -196,7 +206,9 @@ def publish_now(
         try:
             audit = workspace.open_audit(config.settings)
             record_config_changes(config, state, audit)
-            return publish_all(config, workspace, state, audit, reporter,
-                               recipients=recipients, force=force)  # fmt: skip
+            releases = publish_all(config, workspace, state, audit, reporter,
+                                   recipients=recipients, force=force)  # fmt: skip
+            anchor_audit_log(config, audit, reporter)
+            return releases
         finally:
             state.close()

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from connectors.files import sha256_file
 from hub.audit import AuditLog
 from hub.audit_events import ReleaseRejected, ReleaseWithheld
+from hub.audit_witness import checkpoint_now
 from hub.config import HubConfig
 from hub.output import Reporter
 from hub.run.publish_context import PublishContext, ReleaseOutcome, Step
@@ -248,6 +249,7 @@ def write_release(
             fingerprint,
             previous,
             [file_entry(f, view.rows) for f in files],
+            checkpoint_now(context.audit, context.config.settings),
         )
         write_json(temporary / MANIFEST, manifest)
         kept = ReleaseRecord(temporary_record)

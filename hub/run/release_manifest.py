@@ -8,6 +8,7 @@ import datetime
 from importlib import metadata
 from typing import Any
 
+from hub.audit_anchor import Checkpoint
 from hub.sharing_config import RecipientConfig
 from sharing_agreements.policy import RecipientPolicy
 from sharing_agreements.pseudonyms import PseudonymKey
@@ -26,8 +27,10 @@ def build_manifest(
     fingerprint: str,
     previous: str | None,
     files: list[dict[str, Any]],
+    checkpoint: Checkpoint | None = None,
 ) -> dict[str, Any]:
-    """The release's manifest: what it is, under which agreements, and how to check it."""
+    """The release's manifest: what it is, under which agreements, and how to check it;
+    ``checkpoint`` is the audit log's at the time (each recipient's copy anchors the log)."""
     created = datetime.datetime.now(datetime.UTC)
     retention = policy.retention_days
     fields = [
@@ -65,6 +68,7 @@ def build_manifest(
         "previous_release": previous,
         "fingerprint": fingerprint,
         "generator": f"iom-exchange-hub {_version()}",
+        "audit_checkpoint": checkpoint.model_dump() if checkpoint else None,
     }
 
 

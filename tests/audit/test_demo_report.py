@@ -34,3 +34,11 @@ def test_the_demo_writes_the_dpo_report(tmp_path: Path, monkeypatch: pytest.Monk
         main, ["audit", "verify", "--config", str(hub_file)]
     )
     assert verify.exit_code == 0, verify.output
+    witness = tmp_path / "demo" / "witness"  # beside the workspace, as the DPO's share would be
+    assert f"IOMHUB_WITNESS_ROOT={witness}" in result.output
+    assert sorted(witness.glob("checkpoint-*.json"))
+    witnessed = CliRunner(
+        env={"IOMHUB_SECRETS_DIR": str(keys), "IOMHUB_WITNESS_ROOT": str(witness)}
+    ).invoke(main, ["audit", "verify", "--witness", "--config", str(hub_file)])
+    assert witnessed.exit_code == 0, witnessed.output
+    assert "agrees with the witness's checkpoint-" in witnessed.output
