@@ -140,16 +140,13 @@ def persons_sql(records: str, assignment: str, config: SurvivorshipConfig) -> st
     ``records`` holds canonical records; ``assignment`` maps (source, source_record_id) to
     person_id. The result has person_id, record_count, sources, then F and F__source for every
     view field, then :func:`candidates_column` for every group. A person with one record takes
-    its values as they are; for the others, per person, feed and group, ``arg_min`` keeps the
-    values of the record that comes first by the group's order (a struct key, compared field by
-    field), then per person the feeds' picks are listed in that order and the first wins. Rows
-    come in no particular order (readers sort by person_id when they need to).
+    its values as they are. For the others, per person, feed and group, ``min`` keeps the record
+    that comes first by the group's order (a struct whose first member is the ordering key, so
+    structs compare as their keys do); per person the feeds' picks are listed and sorted the
+    same way, and the first wins. Rows come in no particular order (readers sort by person_id
+    when they need to).
     """
-    per_feed = []
-    ranked = []
-    singles = []
-    selects = []
-    candidates = []
+    per_feed, ranked, singles, winners, candidates, selects, listed = [], [], [], [], [], [], []
     for group in GROUPS:
         present = " OR ".join(f"({expr}) IS NOT NULL" for expr in group.fields.values())
         order = [group.prefer] if group.prefer else []
@@ -160,19 +157,23 @@ def persons_sql(records: str, assignment: str, config: SurvivorshipConfig) -> st
         order.append("source_record_id")
         key = ", ".join(f"'k{i}': {term}" for i, term in enumerate(order))
         values = ", ".join(f"'{field}': ({expr})" for field, expr in group.fields.items())
-        pick = f"{{{values}, '{CANDIDATE_SOURCE}': source}}"
-        g = f"g_{group.name}"
-        per_feed.append(f"arg_min({pick}, {{{key}}}) FILTER (WHERE {present}) AS {g}, "
-                        f"min({{{key}}}) FILTER (WHERE {present}) AS k_{group.name}")  # fmt: skip
-        ranked.append(f"list({g} ORDER BY k_{group.name}) FILTER (WHERE {g} IS NOT NULL) AS {g}")
-        singles.append(f"CASE WHEN {present} THEN [{pick}] END AS {g}")
+        pick = f"{values}, '{CANDIDATE_SOURCE}': source"
+        g, w = f"g_{group.name}", f"w_{group.name}"
+        per_feed.append(f"min({{'_key': {{{key}}}, {pick}}}) FILTER (WHERE {present}) AS {g}")
+        ranked.append(f"list_sort(list({g}) FILTER (WHERE {g} IS NOT NULL)) AS {g}")
+        singles.append(f"CASE WHEN {present} THEN {{{pick}}} END AS {w}")
+        winners.append(f"{g}[1] AS {w}")
+        plain = ", ".join(f"'{name}': c.{name}" for name in [*group.fields, CANDIDATE_SOURCE])
+        candidates.append(
+            f"CASE WHEN len({g}) > 1 THEN list_transform({g}, lambda c: {{{plain}}}) END AS {g}"
+        )
         for field in group.fields:
-            selects.append(f"{g}[1].{field} AS {field}")
+            selects.append(f"{w}.{field} AS {field}")
             selects.append(
-                f"CASE WHEN {g}[1].{field} IS NOT NULL THEN {g}[1].{CANDIDATE_SOURCE} "
+                f"CASE WHEN {w}.{field} IS NOT NULL THEN {w}.{CANDIDATE_SOURCE} "
                 f"END AS {source_column(field)}"
             )
-        candidates.append(f"CASE WHEN len({g}) > 1 THEN {g} END AS {candidates_column(group.name)}")
+        listed.append(f"{g} AS {candidates_column(group.name)}")
     return f"""
 WITH sized AS (
     SELECT person_id, source, source_record_id,
@@ -188,17 +189,20 @@ feeds AS (
     FROM joined WHERE record_count > 1
     GROUP BY person_id, source
 ),
+ranked AS (
+    SELECT person_id, any_value(record_count) AS record_count,
+        list_sort(list(source)) AS sources, {", ".join(ranked)}
+    FROM feeds
+    GROUP BY person_id
+),
 picked AS (
     SELECT person_id, record_count, [source] AS sources, {", ".join(singles)}
     FROM joined WHERE record_count = 1
     UNION ALL BY NAME
-    SELECT person_id, any_value(record_count) AS record_count,
-        list_sort(list(source)) AS sources,
-        {", ".join(ranked)}
-    FROM feeds
-    GROUP BY person_id
+    SELECT person_id, record_count, sources, {", ".join(winners)}, {", ".join(candidates)}
+    FROM ranked
 )
 SELECT person_id AS {PERSON_ID}, CAST(record_count AS BIGINT) AS record_count,
-    sources AS {SOURCES}, {", ".join(selects)}, {", ".join(candidates)}
+    sources AS {SOURCES}, {", ".join(selects)}, {", ".join(listed)}
 FROM picked
 """
