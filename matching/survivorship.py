@@ -14,8 +14,16 @@ feed its value came from (null when no record has one), because sharing agreemen
 source. Identifiers are shown in canonical form, and only valid ones. ``docs/matching.md``
 lists the rules field by field.
 
+A recipient may not see every feed, so the winner is not the only value kept: when records of
+more than one feed compete in a group, ``G__candidates`` (:func:`candidates_column`) lists each
+feed's best record (its group's values and ``_source``) in the order above, winner first. The
+sharing layer releases, per recipient, the first candidate from a feed the recipient may see,
+so what a recipient receives never depends on records it may not see. The column is null when
+one feed (or none) competes: the winner is then the only candidate.
+
 The view's columns are defined here once (:data:`VIEW_FIELDS`, :data:`PERSON_ID`,
-:data:`SOURCES`, :func:`source_column`); the sharing layer reads the view by these names.
+:data:`SOURCES`, :func:`source_column`, :data:`FIELD_GROUPS`, :func:`candidates_column`); the
+sharing layer reads the view by these names.
 """
 
 from __future__ import annotations
@@ -30,6 +38,8 @@ PERSON_ID = "person_id"
 SOURCES = "sources"
 """The column listing the feeds that hold a record of the person."""
 SOURCE_SUFFIX = "__source"
+CANDIDATE_SOURCE = "_source"
+"""The key of a candidate struct naming its feed."""
 
 
 def source_column(field: str) -> str:
@@ -94,6 +104,14 @@ GROUPS: tuple[Group, ...] = (
 VIEW_FIELDS: tuple[str, ...] = tuple(f for group in GROUPS for f in group.fields)
 """The fields of the person view, in column order (each with its :func:`source_column`)."""
 
+FIELD_GROUPS: dict[str, str] = {f: group.name for group in GROUPS for f in group.fields}
+"""View field -> the group whose records it is taken from."""
+
+
+def candidates_column(group: str) -> str:
+    """The column listing a group's candidates, one per feed, best first (see the module)."""
+    return f"{group}__candidates"
+
 
 def source_order(group: Group, config: SurvivorshipConfig) -> tuple[str, ...]:
     """The source order for a group after configuration overrides."""
@@ -121,14 +139,14 @@ def persons_sql(records: str, assignment: str, config: SurvivorshipConfig) -> st
 
     ``records`` holds canonical records; ``assignment`` maps (source, source_record_id) to
     person_id. The result has person_id, record_count, sources, then F and F__source for every
-    view field. One pass over the records: a person with one record takes its values as they
-    are; for the others, per person and group, ``arg_min`` keeps the values of the record that
-    comes first by the group's order (a struct key, compared field by field). Rows come in no
-    particular order (readers sort by person_id when they need to).
+    view field, then :func:`candidates_column` for every group. A person with one record takes
+    its values as they are. For the others, per person, feed and group, ``min`` keeps the record
+    that comes first by the group's order (a struct whose first member is the ordering key, so
+    structs compare as their keys do); per person the feeds' picks are listed and sorted the
+    same way, and the first wins. Rows come in no particular order (readers sort by person_id
+    when they need to).
     """
-    picks = []
-    singles = []
-    selects = []
+    per_feed, ranked, singles, winners, candidates, selects, listed = [], [], [], [], [], [], []
     for group in GROUPS:
         present = " OR ".join(f"({expr}) IS NOT NULL" for expr in group.fields.values())
         order = [group.prefer] if group.prefer else []
@@ -139,16 +157,23 @@ def persons_sql(records: str, assignment: str, config: SurvivorshipConfig) -> st
         order.append("source_record_id")
         key = ", ".join(f"'k{i}': {term}" for i, term in enumerate(order))
         values = ", ".join(f"'{field}': ({expr})" for field, expr in group.fields.items())
-        picks.append(f"arg_min({{{values}, '_source': source}}, {{{key}}}) "
-                     f"FILTER (WHERE {present}) AS g_{group.name}")  # fmt: skip
-        singles.append(f"CASE WHEN {present} THEN {{{values}, '_source': source}} END "
-                       f"AS g_{group.name}")  # fmt: skip
+        pick = f"{values}, '{CANDIDATE_SOURCE}': source"
+        g, w = f"g_{group.name}", f"w_{group.name}"
+        per_feed.append(f"min({{'_key': {{{key}}}, {pick}}}) FILTER (WHERE {present}) AS {g}")
+        ranked.append(f"list_sort(list({g}) FILTER (WHERE {g} IS NOT NULL)) AS {g}")
+        singles.append(f"CASE WHEN {present} THEN {{{pick}}} END AS {w}")
+        winners.append(f"{g}[1] AS {w}")
+        plain = ", ".join(f"'{name}': c.{name}" for name in [*group.fields, CANDIDATE_SOURCE])
+        candidates.append(
+            f"CASE WHEN len({g}) > 1 THEN list_transform({g}, lambda c: {{{plain}}}) END AS {g}"
+        )
         for field in group.fields:
-            selects.append(f"g_{group.name}.{field} AS {field}")
+            selects.append(f"{w}.{field} AS {field}")
             selects.append(
-                f"CASE WHEN g_{group.name}.{field} IS NOT NULL THEN g_{group.name}._source "
+                f"CASE WHEN {w}.{field} IS NOT NULL THEN {w}.{CANDIDATE_SOURCE} "
                 f"END AS {source_column(field)}"
             )
+        listed.append(f"{g} AS {candidates_column(group.name)}")
     return f"""
 WITH sized AS (
     SELECT person_id, source, source_record_id,
@@ -159,17 +184,25 @@ joined AS (
     SELECT s.person_id, s.record_count, r.* FROM {records} r
     JOIN sized s USING (source, source_record_id)
 ),
+feeds AS (
+    SELECT person_id, source, any_value(record_count) AS record_count, {", ".join(per_feed)}
+    FROM joined WHERE record_count > 1
+    GROUP BY person_id, source
+),
+ranked AS (
+    SELECT person_id, any_value(record_count) AS record_count,
+        list_sort(list(source)) AS sources, {", ".join(ranked)}
+    FROM feeds
+    GROUP BY person_id
+),
 picked AS (
     SELECT person_id, record_count, [source] AS sources, {", ".join(singles)}
     FROM joined WHERE record_count = 1
     UNION ALL BY NAME
-    SELECT person_id, count(*) AS record_count,
-        list_sort(list_distinct(list(source))) AS sources,
-        {", ".join(picks)}
-    FROM joined WHERE record_count > 1
-    GROUP BY person_id
+    SELECT person_id, record_count, sources, {", ".join(winners)}, {", ".join(candidates)}
+    FROM ranked
 )
 SELECT person_id AS {PERSON_ID}, CAST(record_count AS BIGINT) AS record_count,
-    sources AS {SOURCES}, {", ".join(selects)}
+    sources AS {SOURCES}, {", ".join(selects)}, {", ".join(listed)}
 FROM picked
 """

@@ -2,18 +2,30 @@
 
 The matched view (``matched/persons.parquet``) has one row per internal ``person_id``, the
 ``sources`` (feed names) holding a record of the person, and for every field ``F`` below a value
-column ``F`` and ``F__source`` naming the feed the value came from. Matching writes the view,
+column ``F`` and ``F__source`` naming the feed the value came from, and per group of fields the
+candidates of every feed when more than one competes. Matching writes the view,
 so its columns are defined there (:mod:`matching.survivorship`); this module adds what sharing
 needs to know about each field.
 """
 
 from __future__ import annotations
 
-from matching.survivorship import PERSON_ID, SOURCE_SUFFIX, SOURCES, VIEW_FIELDS, source_column
+from matching.survivorship import (
+    CANDIDATE_SOURCE,
+    FIELD_GROUPS,
+    PERSON_ID,
+    SOURCE_SUFFIX,
+    SOURCES,
+    VIEW_FIELDS,
+    candidates_column,
+    source_column,
+)
 from schemas.canonical import field_types
 
 __all__ = [
+    "CANDIDATE_SOURCE",
     "DIRECT_IDENTIFIERS",
+    "FIELD_GROUPS",
     "FIELD_KINDS",
     "OFFENCE_FIELDS",
     "PERSON_ID",
@@ -21,6 +33,7 @@ __all__ = [
     "SOURCE_SUFFIX",
     "SPECIAL_CATEGORY_FIELDS",
     "VIEW_FIELDS",
+    "candidates_column",
     "source_column",
 ]
 

@@ -1,11 +1,17 @@
 """Build one recipient's view from the unified person view, as its policy says, in DuckDB.
 
-Each allowed column is ``CASE WHEN <a grant holds for this row> THEN <value> END``: a value is
-released only if its ``F__source`` is a feed a grant covers, the person is among the grant's
-subjects and the grant's conditions hold. Everything else is withheld (null) and counted with the
-reason. The column's treatment (:mod:`sharing_agreements.treatments`) gives the SQL for the value
-kept and for its released form (a pseudonym is computed only for what is released). The person
-id is replaced by the recipient's pseudonym; a person with no value released is left out.
+Values are chosen per recipient first: a field takes the first of its group's candidates (the
+matched view lists each feed's best record, best first) from a feed the recipient may see, so
+whether a value is released never depends on records the recipient may not see (a missing value
+must not reveal a source). Then each allowed column is
+``CASE WHEN <a grant holds for this row> THEN <value> END``: a value is released only if its
+``F__source`` is a feed a grant covers, the person is among the grant's subjects and the grant's
+conditions hold. Everything else is withheld (null); the matched view's values that did not reach
+the recipient are counted with the reason. The column's treatment
+(:mod:`sharing_agreements.treatments`) gives the SQL for the value kept and for its released
+form (a pseudonym is computed only for what is released); a treatment may withhold a kept value
+across rows (k-anonymity), and :class:`KAnonymity` says how that came out. The person id is
+replaced by the recipient's pseudonym; a person with no value released is left out.
 Alongside the view comes the pseudonym map (pseudonym -> internal person id), which stays inside
 the hub for re-identification.
 """
@@ -24,7 +30,15 @@ from schemas.sql import quote_identifier as ident
 from schemas.sql import quote_literal as quote
 from sharing_agreements.errors import PolicyError
 from sharing_agreements.pseudonyms import PseudonymKey, hmac_sql
-from sharing_agreements.view import PERSON_ID, SOURCES, VIEW_FIELDS, source_column
+from sharing_agreements.view import (
+    CANDIDATE_SOURCE,
+    FIELD_GROUPS,
+    PERSON_ID,
+    SOURCES,
+    VIEW_FIELDS,
+    candidates_column,
+    source_column,
+)
 
 if TYPE_CHECKING:
     # Types only: the treatments, which the agreement model and the policy build on, take their
@@ -34,6 +48,8 @@ if TYPE_CHECKING:
     from sharing_agreements.policy import ColumnRule, Grant, RecipientPolicy
 
 INTERNAL_ID = "__internal_person_id"
+SUPPRESSED = "__suppressed"
+"""Internal column: whether a treatment suppressed one of the row's kept values."""
 NO_SOURCE = "no_source"
 
 
@@ -92,11 +108,14 @@ def with_subject_columns(relation: str, policy: RecipientPolicy) -> tuple[str, S
     return f"(SELECT *, {columns} FROM {relation})", subjects
 
 
-def grant_sql(field: str, grant: Grant, subjects: Subjects | None = None) -> str:
+def grant_sql(
+    field: str, grant: Grant, subjects: Subjects | None = None, source: str | None = None
+) -> str:
     """SQL that is true for rows whose value of ``field`` the grant lets through
-    (``subjects`` as given by :func:`with_subject_columns`, else tested inline)."""
+    (``subjects`` as given by :func:`with_subject_columns`, else tested inline; ``source`` is
+    the expression naming the value's feed, ``F__source`` unless given)."""
     feeds = ", ".join(quote(s) for s in grant.sources)
-    terms = [f"{ident(source_column(field))} IN ({feeds})"]
+    terms = [f"{source or ident(source_column(field))} IN ({feeds})"]
     if grant.known_to is not None:
         column = (subjects or {}).get(grant.known_to)
         terms.append(ident(column) if column else subjects_sql(grant.known_to))
@@ -106,12 +125,38 @@ def grant_sql(field: str, grant: Grant, subjects: Subjects | None = None) -> str
     return "(" + " AND ".join(terms) + ")"
 
 
-def mask_sql(rule: ColumnRule | None, subjects: Subjects | None = None) -> str:
-    """SQL that is true when a row's value of the rule's field is released."""
+def mask_sql(
+    rule: ColumnRule | None, subjects: Subjects | None = None, source: str | None = None
+) -> str:
+    """SQL that is true when a row's value of the rule's field is released (``source`` as in
+    :func:`grant_sql`)."""
     if rule is None or not rule.grants:
         return "FALSE"
-    grants = " OR ".join(grant_sql(rule.field, g, subjects) for g in rule.grants)
+    grants = " OR ".join(grant_sql(rule.field, g, subjects, source) for g in rule.grants)
     return f"coalesce({grants}, FALSE)"
+
+
+def with_recipient_values(
+    relation: str, policy: RecipientPolicy, present: set[str], subjects: Subjects
+) -> str:
+    """A SELECT over ``relation`` in which each allowed field ``F`` and ``F__source`` hold the
+    first candidate of the field's group from a feed a grant lets through for this row (the
+    matched view's own choice when its group has a single candidate)."""
+    replaced = []
+    for rule in policy.columns:
+        listed = candidates_column(FIELD_GROUPS[rule.field])
+        if listed not in present:
+            continue
+        allowed = mask_sql(rule, subjects, f"c.{CANDIDATE_SOURCE}")
+        first = f"list_filter({ident(listed)}, lambda c: {allowed})[1]"
+        for name, part in ((rule.field, rule.field), (source_column(rule.field), CANDIDATE_SOURCE)):
+            replaced.append(
+                f"CASE WHEN {ident(listed)} IS NULL THEN {ident(name)} "
+                f"ELSE {first}.{ident(part)} END AS {ident(name)}"
+            )
+    if not replaced:
+        return relation
+    return f"(SELECT * REPLACE ({', '.join(replaced)}) FROM {relation})"
 
 
 @dataclass(frozen=True)
@@ -123,6 +168,21 @@ class WithheldValues:
     count: int
     code: str
     reason: str
+
+
+@dataclass(frozen=True)
+class KAnonymity:
+    """How k-anonymous a release is over its quasi-identifiers (the columns whose treatment
+    asks for a least group size)."""
+
+    quasi_identifiers: tuple[str, ...]
+    k: int
+    """The group size asked for (the largest of the columns' ``k``)."""
+    achieved: int | None
+    """The smallest group of released people sharing their quasi-identifiers (people whose
+    quasi-identifiers are all withheld form no group); None when there is none."""
+    suppressed: int
+    """People whose quasi-identifiers were withheld because their group was smaller than k."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +200,7 @@ class ViewResult:
     withheld: tuple[WithheldValues, ...]
     released_values: int
     persons_in: int
+    k_anonymity: KAnonymity | None = None
 
     @property
     def persons_out(self) -> int:
@@ -219,7 +280,9 @@ def build_view(
         form = canonical_column(rule.field) if rule.field in canonical else None
         return rule.treatment.value_sql(rule.field, canonical=form)
 
-    source, subjects = with_subject_columns(with_canonical_columns(persons, canonical), policy)
+    chosen, subjects = with_subject_columns(persons, policy)
+    chosen = with_recipient_values(chosen, policy, present, subjects)
+    source = with_canonical_columns(chosen, canonical)
     masked = ", ".join([
         f"{ident(PERSON_ID)} AS {INTERNAL_ID}",
         *(f"CASE WHEN {mask_sql(r, subjects)} THEN {kept(r)} END AS {ident(r.field)}"
@@ -232,6 +295,10 @@ def build_view(
         *(f"{r.treatment.released_sql(r.field, treatments)} AS {ident(r.field)}"
           for r in policy.columns),
     ])  # fmt: skip
+    suppressions = [s for r in policy.columns
+                    if (s := r.treatment.suppressed_sql(r.field, treatments))]  # fmt: skip
+    if suppressions:
+        released += f", {' OR '.join(suppressions)} AS {SUPPRESSED}"
     relation = f"released_{secrets.token_hex(4)}"
     # Column expressions hold no key material: keys are bound as parameters.
     # Materialised so that each masked value is computed once (else the filter inlines them).
@@ -242,16 +309,38 @@ def build_view(
         f"WHERE {any_value}",
         params=params,
     )
-    ((rows,),) = con.sql(f"SELECT count(*) FROM {relation}").fetchall()
-    withheld, released_values = _count_withheld(con, persons, present, policy)
+    counts = ["count(*)", *(f"count({ident(r.field)})" for r in policy.columns)]
+    ((rows, *values),) = con.sql(f"SELECT {', '.join(counts)} FROM {relation}").fetchall()
+    withheld = _count_withheld(con, persons, present, policy)
     ((persons_in,),) = con.sql(f"SELECT count(*) FROM {persons}").fetchall()
     return ViewResult(con, relation, tuple(policy.column_names), (PERSON_ID, *pseudonymised),
-                      int(rows), withheld, released_values, int(persons_in))  # fmt: skip
+                      int(rows), withheld, sum(values), int(persons_in),
+                      _k_anonymity(con, relation, policy))  # fmt: skip
+
+
+def _k_anonymity(
+    con: duckdb.DuckDBPyConnection, relation: str, policy: RecipientPolicy
+) -> KAnonymity | None:
+    sizes = {r.field: size for r in policy.columns if (size := r.treatment.group_size)}
+    if not sizes:
+        return None
+    names = ", ".join(ident(n) for n in sizes)
+    any_value = " OR ".join(f"{ident(n)} IS NOT NULL" for n in sizes)
+    ((achieved,),) = con.sql(
+        f"SELECT min(n) FROM (SELECT count(*) AS n FROM {relation} WHERE {any_value} "
+        f"GROUP BY {names})"
+    ).fetchall()
+    ((suppressed,),) = con.sql(
+        f"SELECT count(*) FILTER (WHERE {SUPPRESSED}) FROM {relation}"
+    ).fetchall()
+    return KAnonymity(tuple(sizes), max(sizes.values()), achieved, int(suppressed))
 
 
 def _count_withheld(
     con: duckdb.DuckDBPyConnection, persons: str, present: set[str], policy: RecipientPolicy
-) -> tuple[tuple[WithheldValues, ...], int]:
+) -> tuple[WithheldValues, ...]:
+    """The matched view's values that did not reach the recipient, by field, feed and reason
+    (a value from another feed may have been released in a withheld one's place)."""
     source, subjects = with_subject_columns(persons, policy)
     parts = []
     for name in VIEW_FIELDS:
@@ -260,19 +349,16 @@ def _count_withheld(
         mask = mask_sql(policy.column(name), subjects)
         parts.append(
             f"SELECT {quote(name)} AS field, {ident(source_column(name))} AS source, "
-            f"count(*) FILTER (WHERE {mask}) AS released, "
             f"count(*) FILTER (WHERE NOT {mask}) AS withheld "
             f"FROM counted WHERE {ident(name)} IS NOT NULL GROUP BY ALL"
         )
     if not parts:
-        return (), 0
+        return ()
     rows = con.sql(
         f"WITH counted AS MATERIALIZED (SELECT * FROM {source}) " + " UNION ALL ".join(parts)
     ).fetchall()
     withheld: list[WithheldValues] = []
-    released_total = 0
-    for field_name, source, released, held in sorted(rows, key=lambda r: (r[0], r[1] or "")):
-        released_total += int(released)
+    for field_name, source, held in sorted(rows, key=lambda r: (r[0], r[1] or "")):
         if not held:
             continue
         if source is None:
@@ -288,7 +374,7 @@ def _count_withheld(
             continue
         code, reason = policy.withheld_because(field_name, source)
         withheld.append(WithheldValues(field_name, source, int(held), code, reason))
-    return tuple(withheld), released_total
+    return tuple(withheld)
 
 
 def open_persons(

@@ -16,7 +16,7 @@ def test_each_recipient_gets_its_fields_with_clauses_and_the_day_judged(example_
     assert check.day == datetime.date(2027, 3, 15) and check.agreements > 0
     recipients = {r.recipient: r for r in check.recipients}
     grants = {g.field: g for g in recipients["performance"].fields}
-    assert grants["date_of_birth"].treatment == "generalise to year"
+    assert grants["date_of_birth"].treatment == "k_anonymise k 5 to five_year_band"
     assert grants["date_of_birth"].clauses == ("IOM-ISA-02-PERF v1.0 3.2",)
     assert "forename" in recipients["performance"].not_released
     assert any("only where health_service is 'Drug and alcohol'" in line

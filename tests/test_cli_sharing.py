@@ -35,7 +35,7 @@ def test_check_prints_fields_with_their_clauses_and_warnings(env: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "recipient iom_team" in result.output
     assert "IOM-ISA-01 v2.0 Schedule 2, 1.1" in result.output
-    assert "generalise to district" in result.output
+    assert "k_anonymise k 5 to area" in result.output
     assert "only where health_service is 'Drug and alcohol'" in result.output
     assert "IOM-PILOT-HSG v1.0" in result.output and "expired on 2025-03-31" in result.output
     assert "review due on 2027-03-31 (in 16 days)" in result.output
@@ -46,7 +46,7 @@ def test_check_as_json(env: Path) -> None:
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     fields = {f["field"]: f for f in document["recipients"]["performance"]["fields"]}
-    assert fields["date_of_birth"]["treatment"] == "generalise to year"
+    assert fields["date_of_birth"]["treatment"] == "k_anonymise k 5 to five_year_band"
     assert fields["date_of_birth"]["clauses"] == ["IOM-ISA-02-PERF v1.0 3.2"]
     assert "forename" in document["recipients"]["performance"]["not_released"]
 

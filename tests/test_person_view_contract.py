@@ -33,4 +33,5 @@ def test_person_view_columns_follow_the_field_list() -> None:
     expected = [survivorship.PERSON_ID, "record_count", survivorship.SOURCES]
     for name in survivorship.VIEW_FIELDS:
         expected += [name, survivorship.source_column(name)]
+    expected += [survivorship.candidates_column(group.name) for group in survivorship.GROUPS]
     assert columns == expected

@@ -43,7 +43,7 @@ KEY = derive_key(b"treatment tests master key, 32 bytes or more", "iom_team")
 
 
 def test_each_treatment_is_found_by_its_word() -> None:
-    assert set(TREATMENTS) == {"keep", "pseudonymise", "generalise", "drop"}
+    assert set(TREATMENTS) == {"keep", "pseudonymise", "generalise", "k_anonymise", "drop"}
     assert [parse_treatment(kind.name, {}) for kind in (Keep, Pseudonymise, Drop)] == [
         Keep(),
         Pseudonymise(),
@@ -55,7 +55,11 @@ def test_each_treatment_is_found_by_its_word() -> None:
 @pytest.mark.parametrize(
     ("name", "options", "expected"),
     [
-        ("shred", {}, "unknown treatment 'shred' (known: keep, pseudonymise, generalise, drop)"),
+        (
+            "shred",
+            {},
+            "unknown treatment 'shred' (known: keep, pseudonymise, generalise, k_anonymise, drop)",
+        ),
         ("keep", {"to": "year"}, "'to:' does not go with keep (it takes no options)"),
         ("pseudonymise", {"to": "year"}, "'to:' does not go with pseudonymise"),
         ("drop", {"to": "year"}, "'to:' does not go with drop"),
@@ -264,6 +268,8 @@ def test_generalised_dates_hold_nothing_finer_than_agreed(
         ("district", ["TR15 9"], ["postcode: 1 value(s) finer than district"]),
         ("sector", ["TR15 9"], []),
         ("sector", ["TR15 9AB"], ["postcode: 1 value(s) finer than sector"]),
+        ("area", ["TR", "W"], []),
+        ("area", ["TR15"], ["postcode: 1 value(s) finer than area"]),
     ],
 )
 def test_generalised_postcodes_hold_nothing_finer_than_agreed(

@@ -62,6 +62,7 @@ def build_manifest(
         else None,
         "fields": fields,
         "row_count": view.rows,
+        **_k_anonymity(view),
         "key_id": key.key_id,
         "pseudonyms": PSEUDONYM_SCHEME,
         "files": files,
@@ -70,6 +71,16 @@ def build_manifest(
         "generator": f"iom-exchange-hub {_version()}",
         "audit_checkpoint": checkpoint.model_dump() if checkpoint else None,
     }
+
+
+def _k_anonymity(view: ViewResult) -> dict[str, Any]:
+    """The release's k-anonymity, when its agreements ask for one."""
+    found = view.k_anonymity
+    if found is None:
+        return {}
+    summary = {"quasi_identifiers": list(found.quasi_identifiers), "k": found.k,
+               "achieved_k": found.achieved, "suppressed": found.suppressed}  # fmt: skip
+    return {"k_anonymity": summary}
 
 
 def _version() -> str:

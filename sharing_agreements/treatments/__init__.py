@@ -18,6 +18,7 @@ from pydantic_core import ErrorDetails
 from sharing_agreements.treatments.base import Count, Treatment, WrittenColumn
 from sharing_agreements.treatments.drop import Drop
 from sharing_agreements.treatments.generalise import Generalisation, Generalise
+from sharing_agreements.treatments.k_anonymise import KAnonymise
 from sharing_agreements.treatments.keep import Keep
 from sharing_agreements.treatments.pseudonymise import Pseudonymise
 
@@ -29,6 +30,7 @@ __all__ = [
     "Drop",
     "Generalisation",
     "Generalise",
+    "KAnonymise",
     "Keep",
     "Pseudonymise",
     "Treatment",
@@ -36,7 +38,7 @@ __all__ = [
     "parse_treatment",
 ]
 
-BUILT_IN: tuple[type[Treatment], ...] = (Keep, Pseudonymise, Generalise, Drop)
+BUILT_IN: tuple[type[Treatment], ...] = (Keep, Pseudonymise, Generalise, KAnonymise, Drop)
 TREATMENTS: dict[str, type[Treatment]] = {kind.name: kind for kind in BUILT_IN}
 """Treatment word in an agreement -> its class."""
 PERSON_ID_TREATMENT: Treatment = Pseudonymise()

@@ -106,6 +106,17 @@ class Treatment(BaseModel):
         """
         return ident(field)
 
+    def suppressed_sql(self, field: str, columns: Mapping[str, Treatment]) -> str | None:
+        """SQL over the kept values true where :meth:`released_sql` withholds a kept value
+        (counted as suppressed), or None for a treatment that never does."""
+        return None
+
+    @property
+    def group_size(self) -> int | None:
+        """The least number of released people who must share the values of every column with
+        a group size (k, for a k-anonymous release), or None."""
+        return None
+
     def parameters(self, field: str, key: PseudonymKey) -> dict[str, bytes]:
         """Key material the SQL binds as parameters (never written into the SQL text)."""
         return {}

@@ -1,5 +1,6 @@
-"""Generalise: a coarser value (a date's year, month or five-year band; a postcode's district
-or sector). The release check holds each column to the shape of what it was generalised to."""
+"""Generalise: a coarser value (a date's year, month or five-year band; a postcode's area,
+district or sector). The release check holds each column to the shape of what it was generalised
+to."""
 
 from __future__ import annotations
 
@@ -22,15 +23,19 @@ class Generalisation(enum.StrEnum):
     FIVE_YEAR_BAND = "five_year_band"
     DISTRICT = "district"
     SECTOR = "sector"
+    AREA = "area"
 
 
 DATE_GENERALISATIONS = frozenset(
     {Generalisation.YEAR, Generalisation.MONTH, Generalisation.FIVE_YEAR_BAND}
 )
-POSTCODE_GENERALISATIONS = frozenset({Generalisation.DISTRICT, Generalisation.SECTOR})
+POSTCODE_GENERALISATIONS = frozenset(
+    {Generalisation.AREA, Generalisation.DISTRICT, Generalisation.SECTOR}
+)
 GENERALISED_PATTERNS: dict[Generalisation, str] = {
     Generalisation.MONTH: r"^\d{4}-\d{2}$",
     Generalisation.FIVE_YEAR_BAND: r"^\d{4}-\d{4}$",
+    Generalisation.AREA: r"^[A-Z]{1,2}$",
     Generalisation.DISTRICT: r"^[A-Z]{1,2}\d[A-Z\d]?$",
     Generalisation.SECTOR: r"^[A-Z]{1,2}\d[A-Z\d]? \d$",
 }
@@ -54,7 +59,7 @@ class Generalise(Treatment):
         return value
 
     def problem(self, field: str) -> str | None:
-        """Dates generalise to year, month or band; the postcode to district or sector."""
+        """Dates generalise to year, month or band; the postcode to area, district or sector."""
         kind = FIELD_KINDS[field]
         if field == "postcode":
             allowed = POSTCODE_GENERALISATIONS
@@ -69,7 +74,7 @@ class Generalise(Treatment):
 
     @property
     def reads_canonical_form(self) -> bool:
-        """A postcode's district and sector come from its canonical form."""
+        """A postcode's area, district and sector come from its canonical form."""
         return self.to in POSTCODE_GENERALISATIONS
 
     def value_sql(self, field: str, *, canonical: str | None = None) -> str:
@@ -83,6 +88,8 @@ class Generalise(Treatment):
             start = f"(year({column}) - year({column}) % 5)"
             return f"CAST({start} AS VARCHAR) || '-' || CAST({start} + 4 AS VARCHAR)"
         form = ident(canonical) if canonical else canonical_sql(field)
+        if self.to is Generalisation.AREA:
+            return f"nullif(regexp_extract({form}, '^[A-Z]+'), '')"
         if self.to is Generalisation.DISTRICT:
             return f"nullif(split_part({form}, ' ', 1), '')"
         return f"left({form}, len({form}) - 2)"

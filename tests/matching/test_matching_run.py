@@ -18,7 +18,7 @@ from matching.config import MatchingConfig
 from matching.model import MatchModel
 from matching.registry import PersonRegistry
 from matching.run import MatchCounts, MatchPaths, run_matching
-from matching.survivorship import VIEW_FIELDS
+from matching.survivorship import GROUPS, VIEW_FIELDS
 from schemas.canonical import arrow_schema
 
 CONFIG = MatchingConfig(engine=ENGINE)
@@ -100,6 +100,7 @@ def test_outputs_keep_their_contract(night_one) -> None:
     expected = ["person_id", "record_count", "sources"]
     for name in VIEW_FIELDS:
         expected += [name, f"{name}__source"]
+    expected += [f"{group.name}__candidates" for group in GROUPS]
     assert persons.schema.names == expected
     canonical = arrow_schema()
     for name in VIEW_FIELDS:
@@ -132,6 +133,9 @@ def test_survivorship_takes_the_trusted_source_and_says_which(night_one) -> None
     assert person["pnc_id"] == "2013/0686271U" and person["pnc_id__source"] == "police"
     assert person["crn"] == "X654321" and person["crn__source"] == "probation"
     assert person["sex"] == "male" and person["sex__source"] == "health"
+    sexes = person["sex__candidates"]
+    assert sexes[0] == {"sex": "male", "_source": "health"}
+    assert [c["_source"] for c in sexes][1:] == ["probation", "police", "housing"][: len(sexes) - 1]
     assert str(person["date_of_birth"]) == "1982-11-05"
     assert person["offence_type"] is None and person["offence_type__source"] is None
 
