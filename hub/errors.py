@@ -38,3 +38,11 @@ class ExtractError(HubError):
     """An extract named by an officer cannot be found or acted on (e.g. accepted)."""
 
     exit_code = 2
+
+
+class PseudonymMapUnreadable(HubError):
+    """A kept pseudonym map cannot be opened: another master key sealed it, or it was altered."""
+
+
+class PseudonymMapKeyMismatch(PseudonymMapUnreadable):
+    """A kept pseudonym map was sealed under another master key than the one held."""

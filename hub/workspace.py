@@ -11,7 +11,7 @@ Layout::
     matched/                                matching's outputs (:class:`MatchedFolder`)
     published/<recipient>/<release_id>/     releases, in a recipient's default delivery folder
     releases/<recipient>/<release_id>/      what the hub keeps of each release (never published):
-                                            pseudonyms.parquet, decisions.json
+                                            pseudonyms.sealed (encrypted), decisions.json
     audit/audit.jsonl                       the append-only, hash-chained audit log
     tmp/                                    work in progress; never read as output
     tmp/duckdb*/                            DuckDB's spill folders
@@ -36,8 +36,9 @@ from hub.settings import HubSettings
 from hub.state import StateStore
 from matching.outputs import MatchOutputs
 
-PSEUDONYM_MAP = "pseudonyms.parquet"
-"""A release's pseudonym map (field, pseudonym, person_id), kept under ``releases/``."""
+PSEUDONYM_MAP = "pseudonyms.sealed"
+"""A release's pseudonym map (field, pseudonym, person_id), kept sealed under ``releases/``
+(:mod:`hub.run.pseudonym_maps`)."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class ReleaseRecord:
 
     @property
     def pseudonyms(self) -> Path:
-        """The pseudonym map: field, pseudonym, person_id."""
+        """The pseudonym map (field, pseudonym, person_id), sealed under the master key."""
         return self.root / PSEUDONYM_MAP
 
     @property

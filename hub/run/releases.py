@@ -3,7 +3,8 @@
 Publishing places each release in its recipient's delivery folder (by default
 ``published/<recipient>/<release_id>/``: the view files and ``manifest.json``) and keeps,
 inside the workspace and never beside the release, its pseudonym map and decisions in
-``releases/<recipient>/<release_id>/`` (``pseudonyms.parquet``: field, pseudonym, person_id).
+``releases/<recipient>/<release_id>/`` (``pseudonyms.sealed``: field, pseudonym, person_id,
+sealed under the master key by :mod:`hub.run.pseudonym_maps`).
 The pseudonym map is how the hub knows, for a subject access request, which people a release
 carried; retention erases it with the release.
 """
