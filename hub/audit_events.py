@@ -367,10 +367,28 @@ class ReleaseErased(_Erasure):
     recipient: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class MatchedErased(_Erasure):
+    """Matching's outputs (person view, record links, review list, standardised records,
+    report) or an earlier assignment snapshot under ``matched/``."""
+
+    action = "erase_matched"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutboxErased(_Erasure):
+    """A release's copy pushed to a recipient's outbox folder."""
+
+    action = "erase_outbox"
+    recipient: str
+
+
 ERASURES: dict[str, type[_Erasure]] = {
     "extract": ExtractErased,
     "rejected_file": RejectedFileErased,
     "release": ReleaseErased,
+    "matching": MatchedErased,
+    "outbox": OutboxErased,
 }
 """The erasure event for each kind of item retention erases."""
 
@@ -404,7 +422,8 @@ EVENT_TYPES: tuple[type[AuditEvent], ...] = (
     Pull, Ingest, IngestRejected, ExtractHeld, ExtractResent, ExtractAccepted, ReviewDecision,
     MatchRun, Release, ReleaseWithheld,
     ReleaseRejected, ReleaseDelivered, Reidentified, ReidentifyRefused, ReidentifyFailed,
-    PersonFound, ExtractErased, RejectedFileErased, ReleaseErased, ConfigChanged, ConfigRemoved,
+    PersonFound, ExtractErased, RejectedFileErased, ReleaseErased, MatchedErased, OutboxErased,
+    ConfigChanged, ConfigRemoved,
 )  # fmt: skip
 """Every action the log records."""
 

@@ -71,6 +71,19 @@ class FeedConfig(BaseModel):
         return value
 
 
+class RetentionConfig(BaseModel):
+    """``retention:`` of the hub file: periods for what is neither an extract nor a release."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    matched_days: int | None = Field(
+        None,
+        ge=1,
+        description="Days matched/ outputs are kept after the match run that wrote them "
+        "(default: the longest retention_days of the agreements).",
+    )
+
+
 class HubConfig(BaseModel):
     """The whole hub: its workspace and its feeds."""
 
@@ -84,6 +97,7 @@ class HubConfig(BaseModel):
         default_factory=list, description="Operators (IOMHUB_ACTOR) who may re-identify."
     )
     matching: MatchingConfig = Field(default_factory=MatchingConfig)  # type: ignore[arg-type]
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
     config_path: Path | None = Field(None, exclude=True, description="Set by the loader.")
     config_files: list[Path] = Field(
         default_factory=list, exclude=True, description="Every file loaded (set by the loader)."
