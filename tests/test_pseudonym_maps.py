@@ -7,15 +7,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from sharing_support import agreement_yaml, make_persons, write_hub, write_matched
+from sharing_support import agreement_yaml, make_persons, published_hub
 
-from hub.config import HubConfig, load_config
+from hub.config import HubConfig
 from hub.errors import PseudonymMapKeyMismatch, PseudonymMapUnreadable
 from hub.governance.reidentify import ReidentificationRefused, reidentify
 from hub.keys import write_new_key
-from hub.output import Reporter
 from hub.run.pseudonym_maps import map_key, read_pseudonym_map
-from hub.run.publish import publish_all
 from hub.workspace import Workspace
 from schemas.duckdb_session import connect
 
@@ -24,19 +22,8 @@ FIELDS = {"forename": "keep", "pnc_id": {"treatment": "pseudonymise", "clause": 
 
 @pytest.fixture
 def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> HubConfig:
-    for name in ("audit_key", "master_key"):
-        write_new_key(tmp_path / "keys" / name)
-    monkeypatch.setenv("IOMHUB_SECRETS_DIR", str(tmp_path / "keys"))
-    monkeypatch.setenv("IOMHUB_ACTOR", "data-officer")
-    config = load_config(write_hub(tmp_path, {"team.yaml": agreement_yaml(fields=FIELDS)}))
-    write_matched(config.workspace, make_persons(40, seed=3))
-    workspace = Workspace(config.workspace)
-    state = workspace.open_state()
-    try:
-        (team, *_) = publish_all(config, workspace, state, workspace.open_audit(config.settings),
-                                 Reporter(quiet=True), recipients=["iom_team"])  # fmt: skip
-    finally:
-        state.close()
+    agreement = agreement_yaml(fields=FIELDS)
+    config, team = published_hub(tmp_path, monkeypatch, agreement, make_persons(40, seed=3))
     assert team.status == "published"
     return config
 

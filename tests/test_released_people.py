@@ -8,14 +8,9 @@ from pathlib import Path
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from sharing_support import agreement_yaml, make_persons, write_hub, write_matched
+from sharing_support import agreement_yaml, make_persons, published_hub
 
-from hub.config import load_config
 from hub.governance.dpo_people import released_people
-from hub.keys import write_new_key
-from hub.output import Reporter
-from hub.run.publish import publish_all
-from hub.workspace import Workspace
 
 BASES = [
     {"regime": "dpa2018_part3", "feeds": ["police", "probation"], "section": "35(2)(b)",
@@ -27,20 +22,9 @@ BASES = [
 def test_people_with_health_data_and_distinct_people_per_release(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ("audit_key", "master_key"):
-        write_new_key(tmp_path / "keys" / name)
-    monkeypatch.setenv("IOMHUB_SECRETS_DIR", str(tmp_path / "keys"))
     agreement = agreement_yaml(providers=["police", "probation", "health"], lawful_basis=BASES,
                                fields={"surname": "keep", "health_service": "keep"})  # fmt: skip
-    config = load_config(write_hub(tmp_path, {"team.yaml": agreement}))
-    write_matched(config.workspace, make_persons(60, seed=11))
-    workspace = Workspace(config.workspace)
-    state = workspace.open_state()
-    try:
-        (team, *_) = publish_all(config, workspace, state, workspace.open_audit(config.settings),
-                                 Reporter(quiet=True), recipients=["iom_team"])  # fmt: skip
-    finally:
-        state.close()
+    config, team = published_hub(tmp_path, monkeypatch, agreement, make_persons(60, seed=11))
     view = pq.read_table(Path(str(team.path)) / "view.parquet")
     with_health = view.num_rows - view.column("health_service").null_count
     assert 0 < with_health < view.num_rows and pc.count_distinct(view["person_id"]).as_py() > 0
