@@ -36,6 +36,8 @@ from hub.settings import HubSettings
 from hub.state import StateStore
 from matching.outputs import MatchOutputs
 
+PLAIN_PSEUDONYM_MAP = "pseudonyms.parquet"
+"""Where releases published before maps were sealed kept theirs in the clear."""
 PSEUDONYM_MAP = "pseudonyms.sealed"
 """A release's pseudonym map (field, pseudonym, person_id), kept sealed under ``releases/``
 (:mod:`hub.run.pseudonym_maps`)."""
@@ -153,6 +155,10 @@ class Workspace:
         """The pseudonym maps of a recipient's releases, oldest first."""
         folder = self.release_records(recipient)
         return sorted(folder.glob(f"*/{PSEUDONYM_MAP}")) if folder.is_dir() else []
+
+    def plain_pseudonym_maps(self) -> list[Path]:
+        """Pseudonym maps kept in the clear by releases published before maps were sealed."""
+        return sorted(self.releases.glob(f"*/*/{PLAIN_PSEUDONYM_MAP}"))
 
     def all_pseudonym_maps(self) -> list[Path]:
         """The pseudonym maps of every recipient's releases."""

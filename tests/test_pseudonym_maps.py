@@ -91,3 +91,24 @@ def test_reidentify_opens_the_map_with_the_key_and_refuses_without_it(
     other = _with_master(hub, tmp_path / "other" / "master_key")
     with pytest.raises(ReidentificationRefused, match="master key held does not match"):
         reidentify(other, "iom_team", pseudonym, "Checking a PNC match query", audit)
+
+
+def test_maps_kept_in_the_clear_are_sealed_by_the_next_publish(hub: HubConfig) -> None:
+    from hub.output import Reporter
+    from hub.run.publish import publish_all
+
+    master = hub.settings.master_key_bytes()
+    sealed = _sealed(hub)
+    mapping = read_pseudonym_map(sealed, master)
+    sealed.unlink()
+    plain = sealed.with_name("pseudonyms.parquet")
+    pq.write_table(mapping, plain)  # as releases before sealing kept it
+    workspace = Workspace(hub.workspace)
+    state = workspace.open_state()
+    try:
+        publish_all(hub, workspace, state, workspace.open_audit(hub.settings),
+                    Reporter(quiet=True), recipients=["iom_team"])  # fmt: skip
+    finally:
+        state.close()
+    assert not plain.exists() and workspace.plain_pseudonym_maps() == []
+    assert read_pseudonym_map(sealed, master).equals(mapping)

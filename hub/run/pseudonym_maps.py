@@ -14,6 +14,8 @@ A sealed file is two header lines and the ciphertext::
 
 The key id names the sealing key without revealing it: a map sealed under another master key is
 refused by name before any decryption, and a header or ciphertext altered fails authentication.
+Maps that releases published before sealing kept in the clear (``pseudonyms.parquet``) are
+sealed, and the clear copies deleted, by the next publishing run (:func:`seal_plain_maps`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import pyarrow.parquet as pq
 
 from connectors.files import fsync_path
 from hub.errors import PseudonymMapKeyMismatch, PseudonymMapUnreadable
+from hub.workspace import ReleaseRecord, Workspace
 from sharing_agreements.pseudonyms import derive_subkey
 
 if TYPE_CHECKING:
@@ -113,6 +116,21 @@ def read_pseudonym_map(path: Path, master: bytes) -> pa.Table:
             f"the pseudonym map of release {name} fails authentication: it was altered"
         ) from error
     return pq.read_table(io.BytesIO(plain))
+
+
+def seal_plain_maps(workspace: Workspace, master: bytes) -> int:
+    """Seal the maps releases published before sealing kept in the clear, and delete the clear
+    copies; return how many. A map sealed already (a run killed between the two) is kept."""
+    plain = workspace.plain_pseudonym_maps()
+    for path in plain:
+        sealed = ReleaseRecord(path.parent).pseudonyms
+        if not sealed.exists():
+            temporary = sealed.with_name(f".{sealed.name}.partial")
+            temporary.unlink(missing_ok=True)
+            seal_table(pq.read_table(path), temporary, master)
+            os.replace(temporary, sealed)
+        path.unlink()
+    return len(plain)
 
 
 def open_pseudonym_maps(con: duckdb.DuckDBPyConnection, paths: list[Path], master: bytes) -> str:

@@ -33,7 +33,7 @@ from hub.audit import AuditLog
 from hub.audit_events import ReleaseRejected, ReleaseWithheld
 from hub.config import HubConfig
 from hub.output import Reporter
-from hub.run.pseudonym_maps import write_pseudonym_map
+from hub.run.pseudonym_maps import seal_plain_maps, write_pseudonym_map
 from hub.run.publish_context import PublishContext, ReleaseOutcome, Step
 from hub.run.release_files import (
     MANIFEST,
@@ -103,6 +103,8 @@ def publish_all(
         return []
     agreements = load_sharing(config)
     workspace.create()
+    if sealed := seal_plain_maps(workspace, config.settings.master_key_bytes()):
+        reporter.note(f"sealed {sealed} pseudonym map(s) kept in the clear by earlier releases")
     # one memory budget for the hub's DuckDB sessions
     con = connect(config.matching.engine.session(workspace.spill_folder()))
     try:
