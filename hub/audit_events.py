@@ -440,10 +440,28 @@ class ReleaseErased(_Erasure):
     recipient: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class MatchedErased(_Erasure):
+    """Matching's outputs (person view, record links, review list, standardised records,
+    report) or an earlier assignment snapshot under ``matched/``."""
+
+    action = "erase_matched"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutboxErased(_Erasure):
+    """A release's copy pushed to a recipient's outbox folder."""
+
+    action = "erase_outbox"
+    recipient: str
+
+
 ERASURES: dict[str, type[_Erasure]] = {
     "extract": ExtractErased,
     "rejected_file": RejectedFileErased,
     "release": ReleaseErased,
+    "matching": MatchedErased,
+    "outbox": OutboxErased,
 }
 """The erasure event for each kind of item retention erases."""
 
@@ -479,7 +497,7 @@ EVENT_TYPES: tuple[type[AuditEvent], ...] = (
     ReidentifyRefused, ReidentifyFailed, PersonFound, Consultation, CommandConsultation,
     AccessRefused,
     ExtractErased, RejectedFileErased, ReleaseErased, ConfigChanged, ConfigRemoved,
-    AccountChanged,
+    AccountChanged, MatchedErased, OutboxErased,
 )  # fmt: skip
 """Every action the log records."""
 

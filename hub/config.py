@@ -77,6 +77,19 @@ class FeedConfig(BaseModel):
         return value
 
 
+class RetentionConfig(BaseModel):
+    """``retention:`` of the hub file: periods for what is neither an extract nor a release."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    matched_days: int | None = Field(
+        None,
+        ge=1,
+        description="Days matched/ outputs are kept after the match run that wrote them "
+        "(default: the longest retention_days of the agreements).",
+    )
+
+
 class HubConfig(BaseModel):
     """The whole hub: its workspace and its feeds."""
 
@@ -93,6 +106,7 @@ class HubConfig(BaseModel):
     web: WebConfig = Field(default_factory=WebConfig)  # type: ignore[arg-type]
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)  # type: ignore[arg-type]
     audit: AuditConfig = Field(default_factory=AuditConfig)  # type: ignore[arg-type]
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
     config_path: Path | None = Field(None, exclude=True, description="Set by the loader.")
     config_files: list[Path] = Field(
         default_factory=list, exclude=True, description="Every file loaded (set by the loader)."

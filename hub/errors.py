@@ -51,3 +51,11 @@ class AccountError(HubError):
     """An account cannot be created, found or used as asked."""
 
     exit_code = 2
+
+
+class PseudonymMapUnreadable(HubError):
+    """A kept pseudonym map cannot be opened: another master key sealed it, or it was altered."""
+
+
+class PseudonymMapKeyMismatch(PseudonymMapUnreadable):
+    """A kept pseudonym map was sealed under another master key than the one held."""

@@ -11,7 +11,7 @@ Layout::
     matched/                                matching's outputs (:class:`MatchedFolder`)
     published/<recipient>/<release_id>/     releases, in a recipient's default delivery folder
     releases/<recipient>/<release_id>/      what the hub keeps of each release (never published):
-                                            pseudonyms.parquet, decisions.json
+                                            pseudonyms.sealed (encrypted), decisions.json
     audit/audit.jsonl                       the append-only, hash-chained audit log
     tmp/                                    work in progress; never read as output
     tmp/duckdb*/                            DuckDB's spill folders
@@ -37,8 +37,11 @@ from hub.settings import HubSettings
 from hub.state import StateStore
 from matching.outputs import MatchOutputs
 
-PSEUDONYM_MAP = "pseudonyms.parquet"
-"""A release's pseudonym map (field, pseudonym, person_id), kept under ``releases/``."""
+PLAIN_PSEUDONYM_MAP = "pseudonyms.parquet"
+"""Where releases published before maps were sealed kept theirs in the clear."""
+PSEUDONYM_MAP = "pseudonyms.sealed"
+"""A release's pseudonym map (field, pseudonym, person_id), kept sealed under ``releases/``
+(:mod:`hub.run.pseudonym_maps`)."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ class ReleaseRecord:
 
     @property
     def pseudonyms(self) -> Path:
-        """The pseudonym map: field, pseudonym, person_id."""
+        """The pseudonym map (field, pseudonym, person_id), sealed under the master key."""
         return self.root / PSEUDONYM_MAP
 
     @property
@@ -158,6 +161,10 @@ class Workspace:
         """The pseudonym maps of a recipient's releases, oldest first."""
         folder = self.release_records(recipient)
         return sorted(folder.glob(f"*/{PSEUDONYM_MAP}")) if folder.is_dir() else []
+
+    def plain_pseudonym_maps(self) -> list[Path]:
+        """Pseudonym maps kept in the clear by releases published before maps were sealed."""
+        return sorted(self.releases.glob(f"*/*/{PLAIN_PSEUDONYM_MAP}"))
 
     def all_pseudonym_maps(self) -> list[Path]:
         """The pseudonym maps of every recipient's releases."""

@@ -166,6 +166,9 @@ class Agreement(BaseModel):
         default_factory=dict, description="Conditions on every field of the agreement."
     )
     suspended: bool = Field(False, description="Set while the agreement is paused.")
+    dpia_reference: Text | None = Field(
+        None, description="The data protection impact assessment covering the sharing."
+    )
     fields: dict[str, FieldClause] = Field(min_length=1)
     source_file: Path | None = Field(None, exclude=True, description="Set by the loader.")
 

@@ -54,16 +54,21 @@ class PseudonymKey:
         return inner, outer
 
 
-def derive_key(master: bytes, recipient: str, version: int = 1) -> PseudonymKey:
-    """The recipient's key for ``version``, derived by HKDF-SHA256 from the master key."""
+def derive_subkey(master: bytes, salt: bytes, info: bytes) -> tuple[bytes, str]:
+    """A 256-bit key derived by HKDF-SHA256 from the master key, and its 8-hex-digit tag (the
+    first digits of ``HMAC(key, "key id")``: names the key without revealing it)."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
     if len(master) < 32:
         raise ValueError("the master key must carry at least 32 bytes")
-    info = f"recipient:{recipient}:v{version}".encode()
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=info).derive(master)
-    tag = hmac.digest(key, b"key id", "sha256").hex()[:8]
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(master)
+    return key, hmac.digest(key, b"key id", "sha256").hex()[:8]
+
+
+def derive_key(master: bytes, recipient: str, version: int = 1) -> PseudonymKey:
+    """The recipient's key for ``version``, derived by HKDF-SHA256 from the master key."""
+    key, tag = derive_subkey(master, _SALT, f"recipient:{recipient}:v{version}".encode())
     return PseudonymKey(recipient, version, f"{recipient}-v{version}-{tag}", key)
 
 

@@ -270,3 +270,30 @@ def write_hub(
         encoding="utf-8",
     )
     return hub
+
+
+def published_hub(
+    root: Path, monkeypatch: Any, agreement: str, persons: pa.Table, recipient: str = "iom_team"
+) -> tuple[Any, Any]:
+    """A hub with fresh keys, the one agreement and the matched view ``persons``, published for
+    ``recipient``: the loaded config and the recipient's outcome."""
+    from hub.config import load_config
+    from hub.keys import write_new_key
+    from hub.output import Reporter
+    from hub.run.publish import publish_all
+    from hub.workspace import Workspace
+
+    for name in ("audit_key", "master_key"):
+        write_new_key(root / "keys" / name)
+    monkeypatch.setenv("IOMHUB_SECRETS_DIR", str(root / "keys"))
+    monkeypatch.setenv("IOMHUB_ACTOR", "data-officer")
+    config = load_config(write_hub(root, {"agreement.yaml": agreement}))
+    write_matched(config.workspace, persons)
+    workspace = Workspace(config.workspace)
+    state = workspace.open_state()
+    try:
+        (outcome,) = publish_all(config, workspace, state, workspace.open_audit(config.settings),
+                                 Reporter(quiet=True), recipients=[recipient])  # fmt: skip
+    finally:
+        state.close()
+    return config, outcome

@@ -115,7 +115,7 @@ def test_one_module_does_it(text: str, owner: str | None) -> None:
         ("accounts.db", "hub/workspace.py"),
         ("run.lock", "hub/workspace.py"),
         ("decisions.json", "hub/workspace.py"),
-        ("pseudonyms.parquet", "hub/workspace.py"),
+        ("pseudonyms.sealed", "hub/workspace.py"),
         ("persons.parquet", "matching/outputs.py"),
         ("record_links.parquet", "matching/outputs.py"),
         ("review.parquet", "matching/outputs.py"),

@@ -21,6 +21,7 @@ from hub.config import HubConfig, load_config
 from hub.governance.reidentify import ReidentificationRefused, reidentify
 from hub.keys import write_new_key
 from hub.output import Reporter
+from hub.run.pseudonym_maps import read_pseudonym_map
 from hub.run.publish import ReleaseOutcome, publish_all
 from hub.run.release_files import releases_in, verify_release
 from hub.workspace import Workspace
@@ -107,7 +108,8 @@ def test_release_is_written_checked_placed_recorded_and_pushed(hub: HubConfig) -
     assert pa.types.is_integer(table.schema.field("date_of_birth").type)
 
     record = Workspace(hub.workspace).release_records("iom_team") / release.name
-    mapping = pq.read_table(record / "pseudonyms.parquet")
+    sealed = Workspace(hub.workspace).release_record("iom_team", release.name).pseudonyms
+    mapping = read_pseudonym_map(sealed, hub.settings.master_key_bytes())
     assert set(mapping.column("field").to_pylist()) == {"person_id", "pnc_id"}
     decisions = json.loads((record / "decisions.json").read_text())
     assert {"field_not_named", "partner_not_covered"} <= {w["code"] for w in decisions["withheld"]}

@@ -107,6 +107,11 @@ def retention_apply(options: Options, config_path: Path, really: bool) -> None:
         )
     for item in held:
         click.echo(f"kept {item.kind} {item.item_id}: {item.reason}")
+    for place in outcome.places:
+        click.echo(
+            f"in {place.place}: {place.files} file(s), {place.bytes:,} bytes of "
+            f"{place.items} item(s) {'deleted' if really else 'due'}"
+        )
     total = sum(item.bytes for item in due)
     click.echo(
         f"{len(due)} item(s) past retention, {total:,} bytes; "

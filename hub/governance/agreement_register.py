@@ -29,6 +29,20 @@ REVIEW_SOON_DAYS = 60
 
 
 @dataclass(frozen=True)
+class FieldTerm:
+    """What an agreement says of one field: its treatment, from which feeds, on what condition."""
+
+    name: str
+    treatment: str
+    sources: list[str]
+    """The providing feeds the clause covers."""
+    shared: bool
+    """False for ``drop``: the agreement names the field to say it is never shared."""
+    clause: str | None = None
+    conditions: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class AgreementSummary:
     """One agreement as the register shows it (no personal data: names of roles and bodies)."""
 
@@ -47,6 +61,10 @@ class AgreementSummary:
     retention_days: int | None = None
     fields: dict[str, str] = field(default_factory=dict)
     contacts: list[str] = field(default_factory=list)
+    field_terms: list[FieldTerm] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
+    """Whose data, and which rows, the agreement covers (``subjects``, ``where``)."""
+    dpia_reference: str | None = None
     file: str = ""
     sha256: str = ""
     note: str = ""
@@ -94,6 +112,28 @@ def describe_basis(basis: LawfulBasis) -> str:
     return text + (f" ({', '.join(basis.feeds)})" if basis.feeds else "")
 
 
+def _where(where: dict[str, list[str]]) -> list[str]:
+    return [f"{name} is one of: {', '.join(values)}" for name, values in sorted(where.items())]
+
+
+def conditions(agreement: Agreement) -> list[str]:
+    """The agreement's conditions on whose data flows, in words."""
+    covered = []
+    if agreement.subjects is not None:
+        covered.append(f"only people known to {', '.join(agreement.subjects.known_to)}")
+    return covered + _where(agreement.where)
+
+
+def field_terms(agreement: Agreement) -> list[FieldTerm]:
+    """Each field the agreement names: treatment, source feeds, shared or not, conditions."""
+    terms = []
+    for name, clause in agreement.fields.items():
+        sources = agreement.clause_sources(name)
+        terms.append(FieldTerm(name, str(clause.treatment), sources, clause.treatment.releases,
+                               clause.clause, _where(clause.where)))  # fmt: skip
+    return terms
+
+
 def summarise(
     agreement: Agreement, path: Path, digest: str, day: datetime.date
 ) -> AgreementSummary:
@@ -115,7 +155,10 @@ def summarise(
         expiry_date=agreement.expiry_date.isoformat(),
         retention_days=agreement.retention_days,
         fields={name: str(clause.treatment) for name, clause in agreement.fields.items()},
-        contacts=[f"{c.role}: {c.name}" for c in agreement.contacts],
+        contacts=[f"{c.role}: {c.name} ({c.email})" for c in agreement.contacts],
+        field_terms=field_terms(agreement),
+        conditions=conditions(agreement),
+        dpia_reference=agreement.dpia_reference,
         file=path.name,
         sha256=digest,
         note=note,

@@ -3,12 +3,13 @@
 Inline CSS and inline SVG only: no script, font, image or stylesheet is fetched, and a Content
 Security Policy forbids the page from loading anything. Every chart has its figures in a table
 beside it. Each section has a stable id (``summary``, ``audit-integrity``, ``agreements``,
-``disclosures``, ``reidentifications``, ``quarantine``, ``retention``, ``matching``,
-``collection``, ``configuration``).
+``agreement-terms``, ``disclosures``, ``people``, ``reidentifications``, ``quarantine``,
+``retention``, ``matching``, ``collection``, ``configuration``).
 
 This module holds the page (styles, header, navigation); the sections are rendered by
-:mod:`~hub.governance.dpo_html_overview`, :mod:`~hub.governance.dpo_html_sharing` and
-:mod:`~hub.governance.dpo_html_holdings` from the cells of :mod:`~hub.governance.dpo_html_cells`.
+:mod:`~hub.governance.dpo_html_overview`, :mod:`~hub.governance.dpo_html_sharing`,
+:mod:`~hub.governance.dpo_html_people` and :mod:`~hub.governance.dpo_html_holdings` from the
+cells of :mod:`~hub.governance.dpo_html_cells`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from hub.governance.dpo_html_holdings import (
     retention_section,
 )
 from hub.governance.dpo_html_overview import agreements_section, integrity_section, summary_section
+from hub.governance.dpo_html_people import agreement_terms_section, people_section
 from hub.governance.dpo_html_sharing import disclosures_section, reidentifications_section
 
 _CSS = """
@@ -80,7 +82,9 @@ def render_html(doc: dict[str, Any]) -> str:
             summary_section,
             integrity_section,
             agreements_section,
+            agreement_terms_section,
             disclosures_section,
+            people_section,
             reidentifications_section,
             quarantine_section,
             retention_section,

@@ -9,6 +9,7 @@ from html import escape
 from typing import Any
 
 from hub.governance.dpo_html_cells import cell, count_cell, section, tabulate
+from hub.governance.dpo_html_people import shared_fields
 from hub.governance.svg_charts import agreement_timeline, hbar_chart
 
 
@@ -115,7 +116,8 @@ def agreements_section(doc: dict[str, Any]) -> str:
             cell(a["review_date"]),
             cell(a["expiry_date"]),
             count_cell(a["retention_days"]),
-            cell(sorted(a["fields"])),
+            cell(shared_fields(a)[0]),
+            cell(shared_fields(a)[1]),
         ]
         for a in agreements
     ]
@@ -132,7 +134,8 @@ def agreements_section(doc: dict[str, Any]) -> str:
             "Review",
             "Expiry",
             "Retention (days)",
-            "Fields",
+            "Fields shared",
+            "Never shared (dropped)",
         ],
         rows,
         {10},

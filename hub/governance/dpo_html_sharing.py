@@ -100,12 +100,17 @@ def disclosures_section(doc: dict[str, Any]) -> str:
     return section("disclosures", html)
 
 
+def _outcome(outcome: str) -> str:
+    """A consultation's outcome; anything but a plain re-identification stands out."""
+    return cell(outcome) if outcome == "re-identified" else f"<b>{cell(outcome)}</b>"
+
+
 def reidentifications_section(doc: dict[str, Any]) -> str:
     consultations = doc["consultations"]
     reids = [c for c in consultations if c["action"].startswith("reidentify")]
     html = ""
     if reids:
-        per_actor = Counter(c["actor"] for c in reids if c["action"] == "reidentify")
+        per_actor = Counter(c["actor"] for c in reids if c["outcome"] == "re-identified")
         html += (
             '<div class="chart">'
             + hbar_chart(per_actor.most_common(), title="Re-identifications per person")
@@ -118,7 +123,7 @@ def reidentifications_section(doc: dict[str, Any]) -> str:
             [
                 time_cell(c["time"]),
                 cell(c["actor"]),
-                "re-identified" if c["action"] == "reidentify" else "<b>refused</b>",
+                _outcome(c["outcome"]),
                 key_values(c["objects"]),
                 cell(c["agreement_id"]),
                 cell(c["reason"]),
@@ -130,12 +135,13 @@ def reidentifications_section(doc: dict[str, Any]) -> str:
     others = [c for c in consultations if not c["action"].startswith("reidentify")]
     html += "<h3>Other consultations of identified data (e.g. subject access look-ups)</h3>"
     html += tabulate(
-        ["Time (UTC)", "By", "Action", "What", "Found", "Reason"],
+        ["Time (UTC)", "By", "Action", "Outcome", "What", "Found", "Reason"],
         [
             [
                 time_cell(c["time"]),
                 cell(c["actor"]),
                 cell(c["action"]),
+                _outcome(c["outcome"]) if c["outcome"] != "found" else cell("found"),
                 key_values(c["objects"]),
                 key_values(c["counts"]),
                 cell(c["reason"]),

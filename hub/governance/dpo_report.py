@@ -2,9 +2,10 @@
 agreement and lawful basis, and who re-identified anyone and why.
 
 Gathered mainly from the verified audit log, read back as typed events (entries after the first
-bad one are not used, and the report says so), with the agreement register, the state database
-(quarantined rows per extract), the quarantine folder, the releases on disk (a release with no
-disclosure entry is flagged) and the retention plan. :func:`build_dpo_report` returns a
+bad one are not used, and the report says so), with the agreement register (field by field),
+the state database (quarantined rows per extract), the quarantine folder, the releases on disk
+(a release with no disclosure entry is flagged; distinct people and people with health data,
+:mod:`hub.governance.dpo_people`) and the retention plan. :func:`build_dpo_report` returns a
 JSON-ready document; :mod:`hub.governance.dpo_html` renders it as one self-contained HTML file.
 """
 
@@ -22,13 +23,18 @@ from hub.audit_codec import entry_fields
 from hub.audit_events import (
     AuditEntry,
     Operation,
+    PersonFound,
     Pull,
+    Reidentified,
+    ReidentifyFailed,
+    ReidentifyRefused,
     Release,
     ReleaseDelivered,
     ReleaseRejected,
 )
 from hub.config import HubConfig
 from hub.governance.agreement_register import agreement_register
+from hub.governance.dpo_people import pseudonym_keys, released_people
 from hub.governance.retention import plan_retention
 from hub.run.releases import list_releases
 from hub.state import StateStore
@@ -68,6 +74,23 @@ def _brief(entry: AuditEntry) -> dict[str, Any]:
             "objects": dict(sorted(fields["objects"].items())),
             "counts": dict(sorted(fields["counts"].items())),
             "agreement_id": fields["agreement_id"], "reason": fields["reason"]}  # fmt: skip
+
+
+def _consultation(entry: AuditEntry) -> dict[str, Any]:
+    """A consultation as the report lists it, with its outcome in words: a re-identification
+    that found nobody reads as such, never as a re-identification."""
+    event = entry.event
+    if isinstance(event, Reidentified):
+        outcome = "re-identified" if event.found else "found nobody"
+    elif isinstance(event, ReidentifyRefused):
+        outcome = "refused"
+    elif isinstance(event, ReidentifyFailed):
+        outcome = "failed"
+    elif isinstance(event, PersonFound):
+        outcome = "found" if event.person_id or event.records else "found nobody"
+    else:
+        outcome = event.action
+    return {**_brief(entry), "outcome": outcome}
 
 
 def _disclosures(entries: list[AuditEntry], register: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -260,7 +283,9 @@ def build_dpo_report(
             "releases_logged_in_period": len(logged),
             "releases_without_audit_entry": unlogged,
         },
-        "consultations": [_brief(e) for e in by_operation[Operation.CONSULTATION]],
+        "consultations": [_consultation(e) for e in by_operation[Operation.CONSULTATION]],
+        "people": released_people(config),
+        "pseudonym_keys": pseudonym_keys(verified),
         "quarantine": _quarantine(workspace, start),
         "retention": {
             "erasures": [_brief(e) for e in by_operation[Operation.ERASURE]],

@@ -4,15 +4,14 @@ it went.
 Starting from one partner record (feed and the partner's record id), the person's internal id is
 read from ``matched/record_links.parquet``; every record linked to that id is listed (partner,
 record id, extract, whether its staged copy is still held), and every release whose pseudonym
-map (``releases/<recipient>/<release_id>/pseudonyms.parquet``) contains the id. Each look-up
-is logged as a ``consultation`` with its reason. The answer holds ids and places, not the
-records' contents.
+map (``releases/<recipient>/<release_id>/pseudonyms.sealed``, opened in memory with the master
+key) contains the id. Each look-up is logged as a ``consultation`` with its reason. The answer
+holds ids and places, not the records' contents.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from hub.audit import AuditLog
@@ -20,6 +19,7 @@ from hub.audit_events import PersonFound
 from hub.audit_reasons import refuse_personal_data
 from hub.config import HubConfig
 from hub.errors import WorkspaceError
+from hub.run.pseudonym_maps import open_pseudonym_maps
 from hub.run.releases import ReleaseInfo, list_releases
 from hub.workspace import Workspace
 from schemas.duckdb_session import DuckDBSettings, connect
@@ -140,12 +140,12 @@ def _releases_with(config: HubConfig, con: Any, person_ids: list[str]) -> list[d
     maps = Workspace(config.workspace).all_pseudonym_maps()
     if not maps:
         return []
+    table = open_pseudonym_maps(con, maps, config.settings.master_key_bytes())
     hits = con.execute(
-        f"SELECT DISTINCT filename FROM read_parquet({literal_list(maps)}, filename = true) "
-        "WHERE person_id IN (SELECT unnest(?))",
+        f"SELECT DISTINCT recipient, release_id FROM {table} WHERE person_id IN (SELECT unnest(?))",
         [person_ids],
     ).fetchall()
-    keys = {(Path(f).parent.parent.name, Path(f).parent.name) for (f,) in hits}
+    keys = {(str(recipient), str(release_id)) for recipient, release_id in hits}
     known: dict[tuple[str, str], ReleaseInfo] = {
         (r.recipient, r.release_id): r for r in list_releases(config)
     }

@@ -3,9 +3,10 @@
 Only an operator named in ``reidentifiers:`` of the hub file may do it, only with a reason, and
 only holding the master key: the key that made the pseudonym is derived again and must carry the
 key id the release recorded. The pseudonym is looked up in the pseudonym maps the hub kept for
-the recipient's releases; when no map holds it (the maps were pruned, say), the pseudonyms of
-the current matched view are computed again under the recipient's current key. Every attempt,
-refused, found or not, is recorded in the audit log as a consultation.
+the recipient's releases, sealed at rest and opened here, in memory, with the master key; when
+no map holds it (the maps were pruned, say), the pseudonyms of the current matched view are
+computed again under the recipient's current key. Every attempt, refused, found or not, is
+recorded in the audit log as a consultation.
 """
 
 from __future__ import annotations
@@ -14,22 +15,25 @@ import dataclasses
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from hub.audit import AuditLog, current_actor
 from hub.audit_events import Reidentified, ReidentifyFailed, ReidentifyRefused
 from hub.audit_reasons import refuse_personal_data
 from hub.config import HubConfig
+from hub.errors import PseudonymMapKeyMismatch
+from hub.run.pseudonym_maps import open_pseudonym_maps
 from hub.run.publish import load_sharing
 from hub.workspace import Workspace
 from schemas.duckdb_session import connect
 from schemas.errors import HubError
-from schemas.sql import literal_list, quote_identifier, quote_literal
+from schemas.sql import quote_identifier, quote_literal
 from sharing_agreements.pseudonyms import PSEUDONYM_PATTERN, derive_key, hmac_sql
 from sharing_agreements.treatments.pseudonymise import pseudonym_input_sql
 from sharing_agreements.view import PERSON_ID
 from sharing_agreements.view_builder import open_persons
+
+WRONG_MASTER_KEY = "the master key held does not match the key that made this pseudonym"
 
 
 class ReidentificationRefused(HubError):
@@ -53,7 +57,7 @@ class Reidentification:
     method: str = "pseudonym map"
 
 
-def _refuse(audit: AuditLog, recipient: str, pseudonym: str, why: str, reason: str) -> None:
+def _refuse(audit: AuditLog, recipient: str, pseudonym: str, why: str, reason: str) -> NoReturn:
     audit.record(
         ReidentifyRefused(
             recipient=recipient, pseudonym=pseudonym, refused=why, reason=reason or None
@@ -120,7 +124,10 @@ def _look_up(
     workspace = Workspace(config.workspace)
     con = connect()
     try:
-        result = _from_maps(con, workspace, recipient, pseudonym)
+        try:
+            result = _from_maps(con, workspace, recipient, pseudonym, master)
+        except PseudonymMapKeyMismatch:
+            _refuse(audit, recipient, pseudonym, WRONG_MASTER_KEY, reason)
         if result.found:
             _check_key(audit, workspace, result, master, reason, settings.key_version)
         else:
@@ -134,21 +141,24 @@ def _look_up(
     return result
 
 
-def _from_maps(con: Any, workspace: Workspace, recipient: str, pseudonym: str) -> Reidentification:
+def _from_maps(
+    con: Any, workspace: Workspace, recipient: str, pseudonym: str, master: bytes
+) -> Reidentification:
+    """Look the pseudonym up in the recipient's sealed maps, opened in memory with the key."""
     maps = workspace.pseudonym_maps(recipient)
     result = Reidentification(recipient, pseudonym, False)
     if not maps:
         return result
+    table = open_pseudonym_maps(con, maps, master)
     rows = con.sql(
-        f"SELECT field, person_id, filename FROM read_parquet({literal_list(maps)}, "
-        "filename = true) "
-        "WHERE pseudonym = $p ORDER BY filename",
+        f"SELECT field, person_id, release_id FROM {table} "
+        "WHERE pseudonym = $p ORDER BY release_id",
         params={"p": pseudonym},
     ).fetchall()
     if rows:
         result.found = True
         result.field, result.person_id = str(rows[0][0]), str(rows[0][1])
-        result.releases = sorted({Path(str(r[2])).parent.name for r in rows})
+        result.releases = sorted({str(r[2]) for r in rows})
     return result
 
 
@@ -176,7 +186,7 @@ def _check_key(
             audit,
             result.recipient,
             result.pseudonym,
-            "the master key held does not match the key that made this pseudonym",
+            WRONG_MASTER_KEY,
             reason,
         )
 

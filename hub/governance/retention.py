@@ -1,27 +1,29 @@
-"""Retention: erase landed, staged and quarantined extracts and releases past their period.
+"""Retention: erase what the hub holds past its period, everywhere it holds it.
 
 What is held and for how long:
 
 * an **extract** (its landed file, its staging and quarantine Parquet) for the feed's
   ``retention_days``; a feed without one takes the longest retention of the agreements it
   provides to; with neither it is kept and the plan says so. A feed's *current* extract (the
-  latest it sent, the feed's truth) is never erased: the plan shows it as held beyond its period.
+  latest it sent, the feed's truth) is never erased: the plan flags it as held beyond its period.
 * a **whole file rejected on checksum** (``quarantine/<feed>/*.rejected``) for the same period.
 * a **release** (its delivery folder, e.g. ``published/<recipient>/<release_id>/``, and its
   records under ``releases/``: the pseudonym map) for the shortest retention of the agreements
   its manifest names (as the manifest recorded it, else as the register says now); a release
   naming no known retention is kept, with a note.
+* **matched/** and **outbox copies** of releases: :mod:`hub.governance.retention_copies`.
 
-Ages count from when the hub received the extract or wrote the release. :func:`plan_retention`
+Ages count from when the hub received the extract or wrote the file. :func:`plan_retention`
 only looks; :func:`apply_retention` deletes what is due and logs one ``erasure`` entry per item;
-:func:`run_retention` does either under the workspace lock, as ``iomhub retention apply`` does.
+:func:`run_retention` does either under the workspace lock, as ``iomhub retention apply`` does,
+and sums what went per place (each workspace folder, each delivery folder and outbox outside it).
 """
 
 from __future__ import annotations
 
 import datetime
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,54 +31,29 @@ from hub.audit import AuditLog
 from hub.audit_events import ERASURES
 from hub.config import HubConfig
 from hub.governance.agreement_register import AgreementSummary, agreement_register
-from hub.run.releases import erase_release, list_releases
+from hub.governance.retention_copies import plan_matched, plan_outbox
+from hub.governance.retention_items import (
+    ERASE,
+    HELD_BEYOND,
+    KEEP,
+    PlaceErasures,
+    RetentionItem,
+    by_place,
+    decide,
+    relative,
+    size_of,
+)
+from hub.run.deliver import outbox_folder
+from hub.run.releases import ReleaseInfo, erase_release, list_releases
 from hub.state import StateStore
 from hub.workspace import Workspace
 from schemas.errors import ConfigError
 
-KEEP, ERASE = "keep", "erase"
+__all__ = ["ERASE", "KEEP", "RetentionItem", "RetentionRun", "plan_retention", "run_retention"]
 
-
-@dataclass
-class RetentionItem:
-    """One thing the hub holds, and whether its retention period has ended."""
-
-    kind: str
-    """'extract', 'rejected_file' or 'release'."""
-    item_id: str
-    owner: str
-    """The feed or the recipient."""
-    paths: list[Path]
-    bytes: int
-    held_since: datetime.datetime
-    age_days: int
-    retention_days: int | None
-    basis: str
-    action: str
-    reason: str
-    agreement_ids: list[str] = field(default_factory=list)
-
-    @property
-    def due(self) -> bool:
-        """Whether the item is past its period and will be erased."""
-        return self.action == ERASE
-
-    def as_dict(self, root: Path | None = None) -> dict[str, Any]:
-        """A JSON-ready document; paths relative to the workspace when ``root`` is given."""
-        return {
-            "kind": self.kind,
-            "id": self.item_id,
-            "owner": self.owner,
-            "files": [_relative(p, root) for p in self.paths],
-            "bytes": self.bytes,
-            "held_since": self.held_since.isoformat(timespec="seconds"),
-            "age_days": self.age_days,
-            "retention_days": self.retention_days,
-            "basis": self.basis,
-            "action": self.action,
-            "reason": self.reason,
-            "agreement_ids": self.agreement_ids,
-        }
+OWNER_FIELD = {"extract": "feed", "rejected_file": "feed", "release": "recipient",
+               "outbox": "recipient", "matching": None}  # fmt: skip
+"""The erasure event's attribute naming the item's owner, per kind of item."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +65,8 @@ class RetentionRun:
     erased: tuple[RetentionItem, ...]
     held_beyond_retention: tuple[RetentionItem, ...]
     """Items past their period that are kept (a feed's current extract)."""
+    places: tuple[PlaceErasures, ...] = ()
+    """What was erased (or, in a dry run, would be) per place."""
 
     def as_dict(self, root: Path | None = None) -> dict[str, Any]:
         """A JSON-ready document; paths relative to the workspace when ``root`` is given."""
@@ -96,6 +75,7 @@ class RetentionRun:
             "due": [item.as_dict(root) for item in self.due],
             "erased": [item.as_dict(root) for item in self.erased],
             "held_beyond_retention": [item.as_dict(root) for item in self.held_beyond_retention],
+            "places": [place.as_dict() for place in self.places],
         }
 
 
@@ -105,23 +85,25 @@ def run_retention(config: HubConfig, *, apply: bool) -> RetentionRun:
     with workspace.lock():
         audit = workspace.open_audit(config.settings) if apply else None
         plan = plan_retention(config)
+        due = tuple(item for item in plan if item.due)
+        places = tuple(by_place(due, place_names(config)))  # counted before anything goes
         erased = apply_retention(config, plan, audit) if audit is not None else []
-    due = tuple(item for item in plan if item.due)
-    held = tuple(i for i in plan if not i.due and i.reason.startswith("held beyond"))
-    return RetentionRun(apply, due, tuple(erased), held)
+    held = tuple(item for item in plan if item.held_beyond_retention)
+    return RetentionRun(apply, due, tuple(erased), held, places)
 
 
-def _relative(path: Path, root: Path | None) -> str:
-    if root is not None:
-        try:
-            return str(path.relative_to(root))
-        except ValueError:
-            pass
-    return str(path)
-
-
-def _size(paths: list[Path]) -> int:
-    return sum(p.stat().st_size for p in paths if p.exists())
+def place_names(config: HubConfig) -> dict[Path, str]:
+    """The places erasures are summed by: the workspace (by its top folders), each delivery
+    folder outside it and each outbox folder."""
+    places = {config.workspace: ""}
+    for recipient in config.recipients:
+        folder = recipient.delivery_folder(config.workspace)
+        if not folder.is_relative_to(config.workspace):
+            places[folder] = f"delivery {folder}"
+        outbox = outbox_folder(recipient)
+        if outbox is not None:
+            places[outbox] = f"outbox {outbox}"
+    return places
 
 
 def feed_retention(
@@ -145,14 +127,6 @@ def feed_retention(
     return None, f"no retention period set for feed {feed}"
 
 
-def _decide(age: int, retention: int | None, basis: str) -> tuple[str, str]:
-    if retention is None:
-        return KEEP, f"kept: {basis}"
-    if age > retention:
-        return ERASE, f"past retention ({age} days held; {basis})"
-    return KEEP, f"within retention ({age} of {retention} days)"
-
-
 def plan_retention(
     config: HubConfig,
     now: datetime.datetime | None = None,
@@ -163,6 +137,7 @@ def plan_retention(
     agreements = agreements if agreements is not None else agreement_register(config, now.date())
     workspace = Workspace(config.workspace)
     items: list[RetentionItem] = []
+    erased_before: list[str] = []
     if workspace.state_path.exists():
         state = StateStore(workspace.state_path)
         try:
@@ -170,18 +145,19 @@ def plan_retention(
             extracts = state.extracts()
         finally:
             state.close()
+        erased_before = [e.extract_id for e in extracts if e.status == "erased"]
         for extract in extracts:
             if extract.status in ("pending", "erased"):
                 continue
             landed = datetime.datetime.fromisoformat(extract.landed_at)
             age = (now - landed).days
             retention, basis = feed_retention(config, extract.feed, agreements)
-            action, reason = _decide(age, retention, basis)
+            action, reason = decide(age, retention, basis)
             if extract.extract_id in current and action == ERASE:
                 action, reason = (
                     KEEP,
                     (
-                        f"held beyond retention ({age} days): the feed's current "
+                        f"{HELD_BEYOND} ({age} days): the feed's current "
                         "extract, until a newer one arrives"
                     ),
                 )
@@ -200,7 +176,7 @@ def plan_retention(
                     extract.extract_id,
                     extract.feed,
                     paths,
-                    _size(paths),
+                    size_of(paths),
                     landed,
                     age,
                     retention,
@@ -214,14 +190,14 @@ def plan_retention(
         held = datetime.datetime.fromtimestamp(rejected.stat().st_mtime, datetime.UTC)
         age = (now - held).days
         retention, basis = feed_retention(config, feed, agreements)
-        action, reason = _decide(age, retention, basis)
+        action, reason = decide(age, retention, basis)
         items.append(
             RetentionItem(
                 "rejected_file",
                 rejected.name,
                 feed,
                 [rejected],
-                _size([rejected]),
+                size_of([rejected]),
                 held,
                 age,
                 retention,
@@ -231,6 +207,9 @@ def plan_retention(
             )
         )
     items.extend(_plan_releases(config, workspace, agreements, now))
+    gone = [i.item_id for i in items if i.kind == "extract" and i.due] + erased_before
+    items.extend(plan_matched(config, agreements, now, gone))
+    items.extend(plan_outbox(config, now, lambda release: release_period(release, agreements)))
     return items
 
 
@@ -238,7 +217,6 @@ def _plan_releases(
     config: HubConfig, workspace: Workspace, agreements: list[AgreementSummary],
     now: datetime.datetime,
 ) -> list[RetentionItem]:  # fmt: skip
-    registered = {a.agreement_id: a.retention_days for a in agreements}
     items = []
     for release in list_releases(config):
         age = (now - release.created_at).days
@@ -246,25 +224,31 @@ def _plan_releases(
         paths = [p for folder in (release.folder, records) if folder.is_dir()
                  for p in sorted(folder.rglob("*")) if p.is_file()]  # fmt: skip
         ids = list(release.agreements)
-        periods = []
-        for agreement in ids:
-            days = release.retention_days.get(agreement) or registered.get(agreement)
-            if days:
-                periods.append((days, agreement))
-        if release.problem:
-            retention, basis = None, f"release problem: {release.problem}"
-        elif periods:
-            retention, agreement = min(periods)
-            basis = f"agreement {agreement}: {retention} days"
-        else:
-            retention = None
-            named = ", ".join(ids) or "none named"
-            basis = f"no retention period known for its agreement(s): {named}"
-        action, reason = _decide(age, retention, basis)
+        retention, basis = release_period(release, agreements)
+        action, reason = decide(age, retention, basis)
         items.append(RetentionItem("release", f"{release.recipient}/{release.release_id}",
-                                   release.recipient, paths, _size(paths), release.created_at,
+                                   release.recipient, paths, size_of(paths), release.created_at,
                                    age, retention, basis, action, reason, ids))  # fmt: skip
     return items
+
+
+def release_period(
+    release: ReleaseInfo, agreements: list[AgreementSummary]
+) -> tuple[int | None, str]:
+    """A release's retention in days (the shortest of its agreements') and where it comes from."""
+    registered = {a.agreement_id: a.retention_days for a in agreements}
+    periods = []
+    for agreement in release.agreements:
+        days = release.retention_days.get(agreement) or registered.get(agreement)
+        if days:
+            periods.append((days, agreement))
+    if release.problem:
+        return None, f"release problem: {release.problem}"
+    if periods:
+        retention, agreement = min(periods)
+        return retention, f"agreement {agreement}: {retention} days"
+    named = ", ".join(release.agreements) or "none named"
+    return None, f"no retention period known for its agreement(s): {named}"
 
 
 def _remove_empty_parents(path: Path, stop: Path) -> None:
@@ -287,12 +271,13 @@ def apply_retention(
     try:
         for item in (i for i in plan if i.due):
             files, size = _erase(config, workspace, item, state)
-            owner = {"feed" if item.kind != "release" else "recipient": item.owner}
+            field = OWNER_FIELD[item.kind]
+            owner = {field: item.owner} if field else {}
             audit.record(
                 ERASURES[item.kind](
                     **owner,
                     item_id=item.item_id,
-                    paths=tuple(_relative(p, workspace.root) for p in item.paths),
+                    paths=tuple(relative(p, workspace.root) for p in item.paths),
                     files=files,
                     bytes=size,
                     age_days=item.age_days,

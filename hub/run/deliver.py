@@ -3,7 +3,8 @@
 Each file is uploaded as ``<release_id>_<file>`` through :meth:`Connector.upload`, which writes
 under a temporary name and renames, so the recipient never sees half a file. The manifest goes
 last: when it is there, the release is complete. A delivery that fails is retried by the next
-run; the release itself stays in place.
+run; the release itself stays in place. A push to a folder (an outbox) leaves copies that the
+hub can still see, and retention erases (:func:`outbox_copies`).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from connectors.config import FolderSource
 from connectors.registry import open_connector
-from hub.run.release_files import MANIFEST, read_manifest
+from hub.run.release_files import MANIFEST, is_release_id, read_manifest
 from hub.sharing_config import RecipientConfig
 
 
@@ -35,3 +37,22 @@ def push_release(
         for name in [*names, MANIFEST]:
             connector.upload(release / name, remote_name(release.name, name))
         return connector.location
+
+
+def outbox_folder(recipient: RecipientConfig) -> Path | None:
+    """The local folder a recipient's releases are pushed to, when its push is a folder."""
+    push = recipient.push
+    return push.path if isinstance(push, FolderSource) else None
+
+
+def outbox_copies(recipient: RecipientConfig) -> dict[str, list[Path]]:
+    """The files pushed to a recipient's outbox folder, by release id (none for SFTP)."""
+    folder = outbox_folder(recipient)
+    copies: dict[str, list[Path]] = {}
+    if folder is None or not folder.is_dir():
+        return copies
+    for path in sorted(folder.iterdir()):
+        release_id, _, name = path.name.partition("_")
+        if path.is_file() and name and is_release_id(release_id):
+            copies.setdefault(release_id, []).append(path)
+    return copies

@@ -15,7 +15,8 @@ after placing are in :mod:`hub.run.release_record`.
 Workspace layout added by this stage::
 
     published/<recipient>/<release_id>/    view.parquet, view.csv, manifest.json (default folder)
-    releases/<recipient>/<release_id>/     pseudonyms.parquet, decisions.json (never published)
+    releases/<recipient>/<release_id>/     pseudonyms.sealed (encrypted), decisions.json (never
+                                           published)
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from hub.audit_events import ReleaseRejected, ReleaseWithheld
 from hub.audit_witness import checkpoint_now
 from hub.config import HubConfig
 from hub.output import Reporter
+from hub.run.pseudonym_maps import seal_plain_maps, write_pseudonym_map
 from hub.run.publish_context import PublishContext, ReleaseOutcome, Step
 from hub.run.release_files import (
     MANIFEST,
@@ -102,6 +104,8 @@ def publish_all(
         return []
     agreements = load_sharing(config)
     workspace.create()
+    if sealed := seal_plain_maps(workspace, config.settings.master_key_bytes()):
+        reporter.note(f"sealed {sealed} pseudonym map(s) kept in the clear by earlier releases")
     # one memory budget for the hub's DuckDB sessions
     con = connect(config.matching.engine.session(workspace.spill_folder()))
     try:
@@ -253,9 +257,7 @@ def write_release(
         )
         write_json(temporary / MANIFEST, manifest)
         kept = ReleaseRecord(temporary_record)
-        pseudonyms = quote_literal(kept.pseudonyms)
-        context.con.execute(f"COPY ({view.pseudonym_map_sql()}) TO {pseudonyms} "
-                            "(FORMAT parquet, COMPRESSION zstd)")  # fmt: skip
+        write_pseudonym_map(context.con, view.pseudonym_map_sql(), kept.pseudonyms, context.master)
         write_json(kept.decisions, decisions_record(policy, view, key, manifest))
         move_into_place(temporary_record, records / release_id)
         final = folder / release_id

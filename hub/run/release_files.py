@@ -142,10 +142,11 @@ def write_json(path: Path, document: dict[str, Any]) -> None:
     fsync_path(path)
 
 
-def read_manifest(release: Path) -> dict[str, Any] | None:
-    """A release's manifest, or None when there is none or it is unreadable."""
+def read_manifest(release: Path, name: str = MANIFEST) -> dict[str, Any] | None:
+    """A release's manifest (``name`` in the folder ``release``), or None when there is none or
+    it is unreadable."""
     try:
-        document = json.loads((release / MANIFEST).read_text(encoding="utf-8"))
+        document = json.loads((release / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return document if isinstance(document, dict) else None

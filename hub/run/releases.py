@@ -3,7 +3,8 @@
 Publishing places each release in its recipient's delivery folder (by default
 ``published/<recipient>/<release_id>/``: the view files and ``manifest.json``) and keeps,
 inside the workspace and never beside the release, its pseudonym map and decisions in
-``releases/<recipient>/<release_id>/`` (``pseudonyms.parquet``: field, pseudonym, person_id).
+``releases/<recipient>/<release_id>/`` (``pseudonyms.sealed``: field, pseudonym, person_id,
+sealed under the master key by :mod:`hub.run.pseudonym_maps`).
 The pseudonym map is how the hub knows, for a subject access request, which people a release
 carried; retention erases it with the release.
 """
@@ -59,9 +60,17 @@ def _timestamp(value: Any) -> datetime.datetime | None:
 def read_release(folder: Path, recipient: str) -> ReleaseInfo:
     """Describe one release folder; a missing or unreadable manifest is kept as a problem."""
     fallback = datetime.datetime.fromtimestamp(folder.stat().st_mtime, datetime.UTC)
-    manifest = read_manifest(folder)
+    return release_info(read_manifest(folder), recipient, folder.name, folder, fallback)
+
+
+def release_info(
+    manifest: dict[str, Any] | None, recipient: str, release_id: str, folder: Path,
+    fallback: datetime.datetime,
+) -> ReleaseInfo:  # fmt: skip
+    """Describe a release (or a copy of it, e.g. pushed to an outbox) from its manifest;
+    ``fallback`` is its time when the manifest gives none."""
     if not manifest:
-        return ReleaseInfo(recipient, folder.name, folder, fallback,
+        return ReleaseInfo(recipient, release_id, folder, fallback,
                            problem="its manifest is missing or unreadable")  # fmt: skip
     agreements, retention = {}, {}
     for item in manifest.get("agreements") or []:
@@ -74,7 +83,7 @@ def read_release(folder: Path, recipient: str) -> ReleaseInfo:
     rows = manifest.get("row_count")
     return ReleaseInfo(
         recipient=recipient,
-        release_id=folder.name,
+        release_id=release_id,
         folder=folder,
         created_at=_timestamp(manifest.get("created_at")) or fallback,
         agreements=agreements,

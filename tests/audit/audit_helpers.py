@@ -129,6 +129,7 @@ def build_dpo_workspace(root: Path, key_hex: str) -> Path:
     from hub.config import load_config
     from hub.output import Reporter
     from hub.run.pipeline import run_once
+    from hub.run.pseudonym_maps import seal_table
     from hub.run.release_files import new_release_id
     from hub.workspace import Workspace
 
@@ -229,7 +230,7 @@ def build_dpo_workspace(root: Path, key_hex: str) -> Path:
         (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
         records = workspace.root / "releases" / "csp" / release_id
         records.mkdir(parents=True)
-        pq.write_table(
+        seal_table(
             pa.table(
                 {
                     "field": ["person_id"] * len(persons),
@@ -237,7 +238,8 @@ def build_dpo_workspace(root: Path, key_hex: str) -> Path:
                     "person_id": persons,
                 }
             ),
-            records / "pseudonyms.parquet",
+            Workspace(config.workspace).release_record("csp", release_id).pseudonyms,
+            config.settings.master_key_bytes(),
         )
         if logged:
             audit.record(
