@@ -38,3 +38,10 @@ class ExtractError(HubError):
     """An extract named by an officer cannot be found or acted on (e.g. accepted)."""
 
     exit_code = 2
+
+
+class AgreementVersionError(HubError):
+    """An agreement version that cannot be used as given: its text changed under the same
+    version, or the version asked to be approved is not known."""
+
+    exit_code = 2

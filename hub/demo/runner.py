@@ -18,6 +18,7 @@ import click
 
 from connectors.files import sha256_file
 from hub.config import HubConfig, load_config
+from hub.governance.agreements_check import approve_every_agreement
 from hub.keys import write_new_key
 from hub.output import Reporter
 from hub.run.pipeline import run_once
@@ -26,6 +27,10 @@ from hub.settings import HubSettings
 from hub.workspace import Workspace
 
 _MARKER = ".iomhub-demo"
+
+
+DEMO_APPROVER = "demo setup (synthetic data)"
+"""Who the demo names as approving the example agreements."""
 
 
 def _fresh_folder(folder: Path) -> None:
@@ -98,6 +103,9 @@ def run_demo(
             f"{server.host_key_fingerprint}, pinned in each feed's config)"
         )
         config = load_config(config_path, settings=settings, environment=environment)
+        reporter.step(f"Approving the example agreements as {DEMO_APPROVER!r} (audited)")
+        for approved in approve_every_agreement(config, DEMO_APPROVER):
+            reporter.done(f"{approved.agreement_id} v{approved.version} approved")
         summary = run_once(config, reporter, command="demo")
         dpo_report = write_demo_dpo_report(config, demo_dir)
     totals = summary.totals()
