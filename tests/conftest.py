@@ -69,3 +69,12 @@ def server(sshd: OpenSshServer) -> OpenSshServer:
     for account in sshd.accounts.values():
         account.clear()
     return sshd
+
+
+@pytest.fixture
+def approved_example_env(example_env: Path) -> Path:
+    """:func:`example_env` with the example agreements approved, so that they take effect."""
+    from tests.helpers import approve_agreements
+
+    approve_agreements()
+    return example_env

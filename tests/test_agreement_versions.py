@@ -54,7 +54,8 @@ def latest_release(env: Path) -> Path:
 
 def events(hub: Path) -> list[object]:
     config = load_config(hub)
-    return [entry.event for entry in Workspace(config.workspace).open_audit(config.settings).events()]
+    audit = Workspace(config.workspace).open_audit(config.settings)
+    return [entry.event for entry in audit.events()]
 
 
 def test_an_edited_agreement_under_the_same_version_is_refused(env: Path) -> None:
@@ -104,8 +105,12 @@ def test_a_new_version_takes_effect_only_once_approved_and_its_widening_is_shown
     first = latest_release(env)
     v1_sha = hashlib.sha256((env / "config" / "agreements" / "a.yaml").read_bytes()).hexdigest()
 
-    fields = {"surname": "keep", "forename": "keep", "pnc_id": "keep",
-              "date_of_birth": {"treatment": "generalise", "to": "year", "from": ["police"]}}
+    fields = {
+        "surname": "keep",
+        "forename": "keep",
+        "pnc_id": "keep",
+        "date_of_birth": {"treatment": "generalise", "to": "year", "from": ["police"]},
+    }
     write_agreement(env, version="2.0", lawful_basis=[BASIS_V2], fields=fields, retention_days=730)
     v2_sha = hashlib.sha256((env / "config" / "agreements" / "a.yaml").read_bytes()).hexdigest()
     unapproved = cli("publish", "--config", str(hub))

@@ -22,7 +22,7 @@ from pathlib import Path
 from hub.audit import AuditLog
 from hub.audit_events import AgreementApproved
 from hub.errors import AgreementVersionError
-from hub.workspace import AgreementVersionFolder, Workspace
+from hub.workspace import PRIVATE_FOLDER, AgreementVersionFolder, Workspace
 from sharing_agreements.changes import Widening, widening
 from sharing_agreements.load import AgreementSet, check_agreements, load_agreement
 from sharing_agreements.model import Agreement
@@ -123,7 +123,8 @@ def keep_text(workspace: Workspace, agreement: Agreement, *, keep: bool = True) 
             hint=NEW_VERSION_HINT,
         )
     if keep and not folder.text(digest).exists():
-        folder.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for level in (workspace.agreement_versions, folder.root.parent, folder.root):
+            level.mkdir(mode=PRIVATE_FOLDER, exist_ok=True)
         _write_once(folder.text(digest), text)
     return digest
 
