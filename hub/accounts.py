@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import enum
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -101,8 +100,6 @@ class AccountStore:
         self.path = path
         self._hasher = hasher or PasswordHasher()
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         with self._transaction():
             pass  # creates the tables
 

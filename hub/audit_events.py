@@ -221,6 +221,9 @@ class Release(AuditEvent):
     path: str
     agreements: tuple[str, ...]
     """``"ID vN"`` of every agreement the release was made under."""
+    agreement_sha256: tuple[str, ...] = ()
+    """The SHA-256 of each of those agreement versions' text, in the same order (entries
+    written before versions were kept lack it)."""
     fields: tuple[str, ...]
     key_id: str | None
     manifest_sha256: str
@@ -491,13 +494,30 @@ class ConfigRemoved(AuditEvent):
     sha256: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class AgreementApproved(AuditEvent):
+    """An agreement version approved by a named person: from now on it is the one in force."""
+
+    operation = Operation.CONFIGURATION
+    action = "agreement_approved"
+    agreement_id: str
+    version: str
+    sha256: str
+    """The SHA-256 of the approved text (kept under the workspace's ``agreements/``)."""
+    approved_by: str
+    previous_version: str | None = None
+    """The version it replaces, if one was in force."""
+    widening: tuple[str, ...] = ()
+    """Every way the approved text lets more leave than the one it replaces."""
+
+
 EVENT_TYPES: tuple[type[AuditEvent], ...] = (
     Pull, Ingest, IngestRejected, ExtractHeld, ExtractResent, ExtractAccepted, ReviewDecision,
     MatchRun, Release, ReleaseWithheld, ReleaseRejected, ReleaseDelivered, Reidentified,
     ReidentifyRefused, ReidentifyFailed, PersonFound, Consultation, CommandConsultation,
     AccessRefused,
     ExtractErased, RejectedFileErased, ReleaseErased, ConfigChanged, ConfigRemoved,
-    AccountChanged, MatchedErased, OutboxErased,
+    AccountChanged, MatchedErased, OutboxErased, AgreementApproved,
 )  # fmt: skip
 """Every action the log records."""
 

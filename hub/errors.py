@@ -59,3 +59,10 @@ class PseudonymMapUnreadable(HubError):
 
 class PseudonymMapKeyMismatch(PseudonymMapUnreadable):
     """A kept pseudonym map was sealed under another master key than the one held."""
+
+
+class AgreementVersionError(HubError):
+    """An agreement version that cannot be used as given: its text changed under the same
+    version, or the version asked to be approved is not known."""
+
+    exit_code = 2

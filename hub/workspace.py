@@ -13,6 +13,8 @@ Layout::
     releases/<recipient>/<release_id>/      what the hub keeps of each release (never published):
                                             pseudonyms.sealed (encrypted), decisions.json
     audit/audit.jsonl                       the append-only, hash-chained audit log
+    agreements/<id>/<version>/              each agreement version as first used:
+                                            <sha256>.yaml (its text), approval.json
     tmp/                                    work in progress; never read as output
     tmp/duckdb*/                            DuckDB's spill folders
 
@@ -87,6 +89,27 @@ class ReleaseRecord:
         return self.root / "decisions.json"
 
 
+@dataclass(frozen=True)
+class AgreementVersionFolder:
+    """``agreements/<id>/<version>/``: the text of one agreement version as first used, and
+    who approved it."""
+
+    root: Path
+
+    def text(self, sha256: str) -> Path:
+        """The kept copy of the version's text whose SHA-256 is ``sha256``."""
+        return self.root / f"{sha256}.yaml"
+
+    def texts(self) -> list[Path]:
+        """Every kept text of this version (one, unless the store was tampered with)."""
+        return sorted(self.root.glob("*.yaml")) if self.root.is_dir() else []
+
+    @property
+    def approval(self) -> Path:
+        """Who approved the version's text, and when."""
+        return self.root / "approval.json"
+
+
 PRIVATE_FOLDER = 0o700
 """The mode of the workspace's folders: they hold personal data."""
 
@@ -144,6 +167,19 @@ class Workspace:
     def releases(self) -> Path:
         """Where the hub keeps what it must know of each release (never published)."""
         return self.root / "releases"
+
+    @property
+    def agreement_versions(self) -> Path:
+        """Where every agreement version's text is kept as first used."""
+        return self.root / "agreements"
+
+    def agreement_version(self, agreement_id: str, version: str) -> AgreementVersionFolder:
+        """The kept text and approval of one agreement version."""
+        return AgreementVersionFolder(self.agreement_versions / agreement_id / version)
+
+    def agreement_version_folders(self) -> list[AgreementVersionFolder]:
+        """Every kept agreement version, by id then version folder name."""
+        return [AgreementVersionFolder(p) for p in sorted(self.agreement_versions.glob("*/*"))]
 
     def default_delivery_folder(self, recipient: str) -> Path:
         """Where a recipient's releases are placed unless its config names a folder."""

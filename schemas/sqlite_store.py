@@ -8,6 +8,7 @@ write lock up front, and any error rolls the whole write back.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +24,10 @@ class DatabaseBusy(TransientError):
 
 
 def open_database(path: Path, schema: str) -> sqlite3.Connection:
-    """Open (creating if needed) the database at ``path`` and apply ``schema`` (a script)."""
+    """Open (creating if needed, owner-only whatever the umask: SQLite gives its journal files
+    the database file's mode) the database at ``path`` and apply ``schema`` (a script)."""
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")

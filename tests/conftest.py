@@ -101,3 +101,12 @@ def page(browser):  # type: ignore[no-untyped-def]
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def approved_example_env(example_env: Path) -> Path:
+    """:func:`example_env` with the example agreements approved, so that they take effect."""
+    from tests.helpers import approve_agreements
+
+    approve_agreements()
+    return example_env

@@ -10,6 +10,19 @@ from schemas.feed import FeedFormat
 
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "config" / "hub.yaml"
 
+TEST_APPROVER = "test setup"
+"""Who the tests name as approving the agreements they publish under."""
+
+
+def approve_agreements(config_path: Path = EXAMPLE_CONFIG) -> None:
+    """Approve every agreement version the hub file lists, as the demo's setup does (audited);
+    without it nothing flows."""
+    from hub.config import load_config
+    from hub.governance.agreements_check import approve_every_agreement
+
+    approve_every_agreement(load_config(config_path), TEST_APPROVER)
+
+
 POLICE_HEADER = (
     "NominalID,PNCID,CRONo,Surname,Forename1,Forename2,DOB,Sex,AddressLine1,Town,Postcode,"
     "LastOffenceDate,LastOffenceType,OffenceCount12m,RFGScore,DAFlag"

@@ -282,12 +282,15 @@ def published_hub(
     from hub.output import Reporter
     from hub.run.publish import publish_all
     from hub.workspace import Workspace
+    from tests.helpers import approve_agreements
 
     for name in ("audit_key", "master_key"):
         write_new_key(root / "keys" / name)
     monkeypatch.setenv("IOMHUB_SECRETS_DIR", str(root / "keys"))
     monkeypatch.setenv("IOMHUB_ACTOR", "data-officer")
-    config = load_config(write_hub(root, {"agreement.yaml": agreement}))
+    hub_file = write_hub(root, {"agreement.yaml": agreement})
+    approve_agreements(hub_file)
+    config = load_config(hub_file)
     write_matched(config.workspace, persons)
     workspace = Workspace(config.workspace)
     state = workspace.open_state()

@@ -10,7 +10,9 @@ from hub.governance.agreements_check import check_agreements
 from tests.helpers import EXAMPLE_CONFIG
 
 
-def test_each_recipient_gets_its_fields_with_clauses_and_the_day_judged(example_env: Path) -> None:
+def test_each_recipient_gets_its_fields_with_clauses_and_the_day_judged(
+    approved_example_env: Path,
+) -> None:
     check = check_agreements(load_config(EXAMPLE_CONFIG), datetime.date(2027, 3, 15))
 
     assert check.day == datetime.date(2027, 3, 15) and check.agreements > 0

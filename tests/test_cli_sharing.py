@@ -12,6 +12,7 @@ from sharing_support import agreement_yaml, make_persons, write_hub, write_match
 
 from hub.cli import main
 from hub.keys import write_new_key
+from tests.helpers import approve_agreements
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "config" / "hub.yaml"
 
@@ -25,6 +26,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("IOMHUB_OUTBOX_ROOT", str(tmp_path / "outbox"))
     monkeypatch.setenv("IOMHUB_WORKSPACE", str(tmp_path / "workspace"))
     monkeypatch.setenv("IOMHUB_ACTOR", "data-officer")
+    approve_agreements(EXAMPLE)
     return tmp_path
 
 
@@ -70,6 +72,7 @@ def test_check_fails_on_malformed_and_contradictory_agreements(env: Path) -> Non
 
 def test_publish_and_reidentify_commands(env: Path) -> None:
     hub = write_hub(env, {"a.yaml": agreement_yaml()})
+    approve_agreements(hub)
     write_matched(env / "workspace", make_persons(60, seed=2))
     runner = CliRunner()
     result = runner.invoke(main, ["publish", "--config", str(hub)])

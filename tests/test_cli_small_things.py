@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from click.testing import CliRunner
-from helpers import EXAMPLE_CONFIG
+from helpers import EXAMPLE_CONFIG, approve_agreements
 
 from hub.cli import main
 
@@ -64,6 +64,7 @@ def test_one_agreement_is_one_agreement(example_env: Path, tmp_path: Path) -> No
             path.unlink()
     hub = config / "hub.yaml"
     hub.write_text(hub.read_text().replace("  - name: iom_team", "  - name: unused_team"))
+    approve_agreements(hub)
     checked = CliRunner().invoke(main, ["agreements", "check", "--config", str(hub)])
     assert "1 agreement valid" in checked.output, checked.output
     config_check = CliRunner().invoke(main, ["config", "check", "--config", str(hub)])

@@ -20,7 +20,7 @@ def _check(*arguments: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_a_sound_config_reports_feeds_agreements_and_keys(example_env: Path) -> None:
+def test_a_sound_config_reports_feeds_agreements_and_keys(approved_example_env: Path) -> None:
     code, out, err = _check(str(EXAMPLE_CONFIG))
     assert code == 0, out + err
     assert "4 agreements loaded" in out

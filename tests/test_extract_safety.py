@@ -71,9 +71,9 @@ def releases() -> list[Path]:
 
 
 def test_a_wrong_date_format_holds_the_extract_and_keeps_the_last_good_one(
-    example_env: Path,
+    approved_example_env: Path,
 ) -> None:
-    drop = example_env / "police"
+    drop = approved_example_env / "police"
     write_police(drop, police_rows(30), name="police_nominals_20261122.csv")
     assert run().exit_code == 0
     published = releases()

@@ -45,7 +45,8 @@ def _published(workspace: Path) -> list[str]:
     return sorted(path.name for path in (workspace / "published").rglob("manifest.json"))
 
 
-def test_a_20_mb_field_quarantines_its_row_and_the_run_goes_on(example_env: Path) -> None:
+def test_a_20_mb_field_quarantines_its_row_and_the_run_goes_on(approved_example_env: Path) -> None:
+    example_env = approved_example_env
     _partners_with_a_huge_field(example_env)
     code, output, feeds = _run_quiet()
     assert code == 0, output
@@ -60,8 +61,9 @@ def test_a_20_mb_field_quarantines_its_row_and_the_run_goes_on(example_env: Path
 
 
 def test_a_row_past_the_largest_block_rejects_its_file_only_and_exits_4(
-    example_env: Path, monkeypatch: pytest.MonkeyPatch
+    approved_example_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    example_env = approved_example_env
     monkeypatch.setattr(extract_reader, "LARGEST_BLOCK_BYTES", BLOCK_BYTES)
     _partners_with_a_huge_field(example_env)
     code, output, feeds = _run_quiet()

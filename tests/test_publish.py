@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import os
 import signal
@@ -26,6 +27,7 @@ from hub.run.publish import ReleaseOutcome, publish_all
 from hub.run.release_files import releases_in, verify_release
 from hub.workspace import Workspace
 from sharing_agreements.pseudonyms import derive_key
+from tests.helpers import approve_agreements
 
 ROOT = Path(__file__).resolve().parent.parent
 TEAM_FIELDS = {
@@ -46,6 +48,7 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> HubConfig:
     monkeypatch.setenv("IOMHUB_SECRETS_DIR", str(tmp_path / "keys"))
     monkeypatch.setenv("IOMHUB_ACTOR", "data-officer")
     path = write_hub(tmp_path, {"team.yaml": agreement_yaml(fields=TEAM_FIELDS)})
+    approve_agreements(path)
     config = load_config(path)
     write_matched(config.workspace, make_persons(300, seed=5))
     return config
@@ -88,9 +91,11 @@ def test_release_is_written_checked_placed_recorded_and_pushed(hub: HubConfig) -
     ]
     manifest = json.loads((release / "manifest.json").read_text())
     assert manifest["release_id"] == release.name == team.release_id
+    text = hub.agreements[0].read_bytes()
     assert manifest["agreements"] == [
-        {"id": "TEST-1", "version": "1.0", "title": "Test agreement", "retention_days": 365}
-    ]
+        {"id": "TEST-1", "version": "1.0", "sha256": hashlib.sha256(text).hexdigest(),
+         "title": "Test agreement", "retention_days": 365}
+    ]  # fmt: skip
     assert [f["name"] for f in manifest["fields"]] == [
         "person_id",
         "forename",

@@ -13,11 +13,13 @@ from hub.config import load_config
 from hub.output import Reporter
 from hub.run.pipeline import publish_now
 from hub.workspace import Workspace
+from tests.helpers import approve_agreements
 
 
 def test_the_manifest_carries_the_signed_checkpoint_of_its_time(tmp_path: Path) -> None:
     hub_file = write_hub(tmp_path, {"team.yaml": agreement_yaml(fields={"surname": "keep"})})
     hub_file.write_text(hub_file.read_text() + f"audit: {{witness: {tmp_path / 'witness'}}}\n")
+    approve_agreements(hub_file)
     config = load_config(hub_file)
     write_matched(config.workspace, make_persons(50, seed=3))
     (team, *_) = publish_now(config, Reporter(quiet=True), recipients=["iom_team"])

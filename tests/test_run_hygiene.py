@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import EXAMPLE_CONFIG
+from helpers import EXAMPLE_CONFIG, approve_agreements
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT_SECONDS = 120
@@ -73,9 +73,9 @@ def run_statuses(workspace: Path) -> list[str]:
     [("Ingesting landed extracts", 0.1), ("Matching people", 0.3), ("Publishing releases", 0.3)],
 )
 def test_ctrl_c_during_a_stage_says_interrupted_and_exits_130(
-    example_env: Path, tmp_path: Path, stage: str, seconds_in: float
+    approved_example_env: Path, tmp_path: Path, stage: str, seconds_in: float
 ) -> None:
-    synthetic_partners(example_env, 30_000)
+    synthetic_partners(approved_example_env, 30_000)
     process = start_hub("run", "--config", str(EXAMPLE_CONFIG))
     before = wait_for_line(process, stage)
     time.sleep(seconds_in)
@@ -135,6 +135,7 @@ def test_workspace_outbox_and_key_files_are_owner_only_whatever_the_umask(
         made = run_hub("keys", "generate", "--out", str(keys / name), umask=0)
         assert made.returncode == 0, made.stderr
     monkeypatch.setenv("IOMHUB_SECRETS_DIR", str(keys))
+    approve_agreements()
 
     result = run_hub("run", "--config", str(EXAMPLE_CONFIG), umask=0)
     assert result.returncode == 0, result.stderr
@@ -155,9 +156,9 @@ def _deliveries(workspace: Path, recipient: str) -> list[str]:
 
 
 def test_a_push_killed_after_upload_is_recorded_once(
-    example_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    approved_example_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    synthetic_partners(example_env, 200)
+    synthetic_partners(approved_example_env, 200)
     workspace = tmp_path / "workspace"
     (tmp_path / "not_a_folder").write_text("")
     monkeypatch.setenv("IOMHUB_OUTBOX_ROOT", str(tmp_path / "not_a_folder" / "outbox"))

@@ -30,8 +30,9 @@ def status(*args: str) -> dict[str, Any]:
 
 
 def test_status_json_has_held_extracts_the_match_releases_and_the_audit_log(
-    example_env: Path,
+    approved_example_env: Path,
 ) -> None:
+    example_env = approved_example_env
     write_police(example_env / "police", police_rows(30), name="police_nominals_20261122.csv")
     assert CliRunner().invoke(main, ["run", "--config", str(EXAMPLE_CONFIG)]).exit_code == 0
     write_police(example_env / "police", police_rows(30, iso_dates=True),

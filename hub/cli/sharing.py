@@ -1,4 +1,5 @@
-"""Commands for sharing: ``agreements check``, ``publish`` and ``reidentify``.
+"""Commands for sharing: ``agreements check``, ``agreements approve``, ``publish`` and
+``reidentify``.
 
 Registered on the main command group by :func:`register`. They go through the same error
 boundary and exit codes as every other command (see :mod:`hub.cli`).
@@ -60,11 +61,57 @@ def agreements_check(options: Any, config_path: Path, today: datetime.datetime |
             click.echo(f"  under {line}")
         if recipient.not_released:
             click.echo(f"  not released: {', '.join(recipient.not_released)}")
+    for pending in check.pending:
+        _echo_widening(pending.agreement_id, pending.version, pending.in_force, pending.widening)
     click.echo()
     for warning in check.warnings:
         click.secho(f"warning: {warning}", fg="yellow")
     click.secho(
         f"{plural(check.agreements, 'agreement')} valid, no contradictions (judged on {check.day})",
+        fg="green",
+    )
+
+
+def _echo_widening(
+    agreement_id: str, version: str, in_force: str | None, changes: tuple[Any, ...]
+) -> None:
+    against = f"v{in_force}" if in_force else "nothing in force"
+    click.secho(f"\n{agreement_id} v{version} against {against}:", bold=True)
+    if not changes:
+        click.echo("  widens nothing")
+    for change in changes:
+        click.secho(f"  + {change}", fg="yellow")
+
+
+@agreements_group.command("approve")
+@config_option
+@click.argument("agreement_id")
+@click.argument("version")
+@click.option(
+    "--by", "approved_by", required=True, help="Who approves (recorded in the audit log)."
+)
+@click.pass_obj
+@error_boundary
+def agreements_approve(
+    options: Any, config_path: Path, agreement_id: str, version: str, approved_by: str
+) -> None:
+    """Approve an agreement version as its file holds it: from now on it is the version in force
+    (audited). Shows every way it widens the version it replaces."""
+    from hub.governance.agreements_check import approve_agreement
+
+    outcome = approve_agreement(
+        options.load_config(config_path), agreement_id, version, approved_by
+    )
+    options.emit({**outcome.__dict__, "widening": [str(w) for w in outcome.widening]})
+    if options.json_mode:
+        return
+    if outcome.already_approved:
+        click.echo(f"{agreement_id} v{version} was already approved by {outcome.approved_by}")
+        return
+    _echo_widening(agreement_id, version, outcome.previous_version, outcome.widening)
+    click.secho(
+        f"{agreement_id} v{version} (sha256 {outcome.sha256[:12]}) approved by "
+        f"{outcome.approved_by}; in force from now; recorded in the audit log",
         fg="green",
     )
 

@@ -21,6 +21,7 @@ from connectors.files import sha256_file
 from hub.config import HubConfig, load_config
 from hub.demo.next_steps import next_steps, render_next_steps, write_folder_config
 from hub.demo.web_accounts import create_demo_accounts, web_app_lines
+from hub.governance.agreements_check import approve_every_agreement
 from hub.keys import write_new_key
 from hub.output import Reporter
 from hub.run.pipeline import run_once
@@ -29,6 +30,10 @@ from hub.settings import HubSettings
 from hub.workspace import Workspace
 
 _MARKER = ".iomhub-demo"
+
+
+DEMO_APPROVER = "demo setup (synthetic data)"
+"""Who the demo names as approving the example agreements."""
 
 
 def _fresh_folder(folder: Path) -> None:
@@ -100,6 +105,9 @@ def run_demo(
             f"{server.host_key_fingerprint}, pinned in each feed's config)"
         )
         config = load_config(config_path, settings=settings, environment=environment)
+        reporter.step(f"Approving the example agreements as {DEMO_APPROVER!r} (audited)")
+        for approved in approve_every_agreement(config, DEMO_APPROVER):
+            reporter.done(f"{approved.agreement_id} v{approved.version} approved")
         summary = run_once(config, reporter, command="demo")
         dpo_report = write_demo_dpo_report(config, demo_dir)
     accounts = create_demo_accounts(config)

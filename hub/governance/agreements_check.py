@@ -3,7 +3,8 @@
 Loading the agreements validates them: a malformed or contradictory agreement raises the sharing
 layer's error (exit 2). The check then judges them on a day: each recipient's effective fields
 with the clause allowing each, the fields not released, the conditions that narrow who or what
-flows, and warnings of reviews and expiries coming up.
+flows, and warnings of reviews and expiries coming up. Only approved versions are judged; a
+version waiting for approval is listed with every way it would widen what flows.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.config import HubConfig
+from hub.run.agreement_versions import ApprovalOutcome, PendingVersion
 from sharing_agreements.policy import RecipientPolicy
 
 
@@ -59,6 +61,8 @@ class AgreementsCheck:
     agreements: int
     recipients: tuple[RecipientCheck, ...]
     warnings: tuple[str, ...]
+    pending: tuple[PendingVersion, ...] = ()
+    """Versions in the agreement files not yet approved: they have no effect."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -66,16 +70,22 @@ class AgreementsCheck:
             "date": self.day.isoformat(),
             "recipients": {r.recipient: r.as_dict() for r in self.recipients},
             "warnings": list(self.warnings),
-        }
+            "pending_approval": [
+                {"id": p.agreement_id, "version": p.version, "sha256": p.sha256,
+                 "in_force": p.in_force, "widening": [str(w) for w in p.widening]}
+                for p in self.pending
+            ],
+        }  # fmt: skip
 
 
 def check_agreements(config: HubConfig, day: datetime.date | None = None) -> AgreementsCheck:
     """Validate the agreements and judge them on ``day`` (default: today, UTC)."""
-    from hub.run.publish import load_sharing, today_utc
+    from hub.run.publish import load_in_force, today_utc
     from sharing_agreements.policy import agreement_warnings, recipient_policy
     from sharing_agreements.view import VIEW_FIELDS
 
-    agreements = load_sharing(config)
+    in_force = load_in_force(config, keep=False)
+    agreements = in_force.agreements
     day = day or today_utc()
     feeds = [feed.name for feed in config.feeds]
     warnings = [
@@ -101,7 +111,9 @@ def check_agreements(config: HubConfig, day: datetime.date | None = None) -> Agr
                 f"recipient {recipient.name}: no agreement in force allows any "
                 "field; nothing will be published"
             )
-    return AgreementsCheck(day, len(agreements.agreements), tuple(recipients), tuple(warnings))
+    warnings += [pending.describe() for pending in in_force.pending]
+    return AgreementsCheck(day, len(agreements.agreements), tuple(recipients), tuple(warnings),
+                           in_force.pending)  # fmt: skip
 
 
 def _conditions(policy: RecipientPolicy) -> tuple[str, ...]:
@@ -120,3 +132,29 @@ def _conditions(policy: RecipientPolicy) -> tuple[str, ...]:
         parts.append(f"in force until {agreement.expiry_date}")
         lines.append(f"{agreement.label}: {'; '.join(parts)}")
     return tuple(lines)
+
+
+def approve_agreement(
+    config: HubConfig, agreement_id: str, version: str, approved_by: str
+) -> ApprovalOutcome:
+    """Approve one agreement version as its file holds it (audited); it is in force from now."""
+    from hub.run.agreement_versions import approve_version
+    from hub.run.publish import load_sharing
+    from hub.workspace import Workspace
+
+    workspace = Workspace(config.workspace)
+    audit = workspace.open_audit(config.settings)
+    return approve_version(
+        workspace, load_sharing(config), audit, agreement_id, version, approved_by
+    )
+
+
+def approve_every_agreement(config: HubConfig, approved_by: str) -> list[ApprovalOutcome]:
+    """Approve every agreement version the hub's files hold, as each file holds it (audited);
+    the demo's setup does this for the example agreements, naming its approver."""
+    from hub.run.publish import load_sharing
+
+    return [
+        approve_agreement(config, agreement.id, agreement.version, approved_by)
+        for agreement in load_sharing(config).agreements
+    ]

@@ -53,20 +53,32 @@ def disclosures_section(doc: dict[str, Any]) -> str:
     )
     html += "<h3>Every release in the period</h3>"
     html += tabulate(
-        ["Time (UTC)", "Recipient", "Release", "Agreement(s)", "Rows", "Fields", "By"],
+        [
+            "Time (UTC)",
+            "Recipient",
+            "Release",
+            "Agreement(s)",
+            "Lawful basis then",
+            "Rows",
+            "Fields",
+            "By",
+        ],
         [
             [
                 time_cell(r["time"]),
                 cell(r["recipient"]),
                 f"<code>{cell(r['release_id'])}</code>",
-                cell(r["agreement_ids"]),
+                cell(
+                    [v["agreement"] for v in r.get("agreement_versions", [])] or r["agreement_ids"]
+                ),
+                cell(r.get("lawful_basis", "")),
                 count_cell(r["rows"]),
                 cell(r["fields"]),
                 cell(r["actor"]),
             ]
             for r in disclosures["releases"]
         ],
-        {4},
+        {5},
     )
     if disclosures["deliveries"]:
         html += "<h3>Deliveries (releases pushed to recipients)</h3>"

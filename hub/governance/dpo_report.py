@@ -2,11 +2,14 @@
 agreement and lawful basis, and who re-identified anyone and why.
 
 Gathered mainly from the verified audit log, read back as typed events (entries after the first
-bad one are not used, and the report says so), with the agreement register (field by field),
-the state database (quarantined rows per extract), the quarantine folder, the releases on disk
-(a release with no disclosure entry is flagged; distinct people and people with health data,
-:mod:`hub.governance.dpo_people`) and the retention plan. :func:`build_dpo_report` returns a
-JSON-ready document; :mod:`hub.governance.dpo_html` renders it as one self-contained HTML file.
+bad one are not used, and the report says so), with the agreement register, the state database
+(quarantined rows per extract), the quarantine folder, the releases on disk (a release with no
+disclosure entry is flagged; distinct people and people with health data,
+:mod:`hub.governance.dpo_people`) and the retention plan. Each release is described under the
+text of each agreement version it was made under (kept in the workspace, named by SHA-256 in its
+disclosure entry), not under the agreement file as it reads today. :func:`build_dpo_report`
+returns a JSON-ready document; :mod:`hub.governance.dpo_html` renders it as one self-contained
+HTML file.
 """
 
 from __future__ import annotations
@@ -33,9 +36,10 @@ from hub.audit_events import (
     ReleaseRejected,
 )
 from hub.config import HubConfig
-from hub.governance.agreement_register import agreement_register
+from hub.governance.agreement_register import agreement_register, describe_basis
 from hub.governance.dpo_people import pseudonym_keys, released_people
 from hub.governance.retention import plan_retention
+from hub.run.agreement_versions import kept_version
 from hub.run.releases import list_releases
 from hub.state import StateStore
 from hub.workspace import Workspace
@@ -63,6 +67,18 @@ def _agreement_ids(release: Release) -> list[str]:
         if agreement and agreement not in found:
             found.append(agreement)
     return found
+
+
+def _versions(release: Release, workspace: Workspace) -> list[dict[str, Any]]:
+    """The agreement versions a release names, each with its lawful basis as its kept text
+    says (None when the entry predates kept versions or the text is not kept)."""
+    versions = []
+    for label, digest in zip(release.agreements, release.agreement_sha256, strict=False):
+        agreement_id, _, version = label.rpartition(" v")
+        kept = kept_version(workspace, agreement_id, version, digest) if digest else None
+        basis = "; ".join(describe_basis(b) for b in kept.lawful_basis) if kept else None
+        versions.append({"agreement": label, "sha256": digest, "lawful_basis": basis})
+    return versions
 
 
 def _brief(entry: AuditEntry) -> dict[str, Any]:
@@ -93,7 +109,9 @@ def _consultation(entry: AuditEntry) -> dict[str, Any]:
     return {**_brief(entry), "outcome": outcome}
 
 
-def _disclosures(entries: list[AuditEntry], register: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _disclosures(
+    entries: list[AuditEntry], register: dict[str, dict[str, Any]], workspace: Workspace
+) -> dict[str, Any]:
     releases, deliveries, refusals = [], [], []
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for entry in entries:
@@ -107,6 +125,12 @@ def _disclosures(entries: list[AuditEntry], register: dict[str, dict[str, Any]])
         agreements = _agreement_ids(release)
         recipient, rows, fields = release.recipient, release.rows, sorted(release.fields)
         time = _time(entry)
+        versions = _versions(release, workspace)
+        then = [v["lawful_basis"] for v in versions if v["lawful_basis"]]
+        lawful_basis = "; ".join(sorted(set(then))) if then else "; ".join(
+            sorted({register[a]["lawful_basis"] for a in agreements
+                    if a in register and register[a]["lawful_basis"]})
+        )  # fmt: skip
         releases.append(
             {
                 "time": time,
@@ -114,12 +138,14 @@ def _disclosures(entries: list[AuditEntry], register: dict[str, dict[str, Any]])
                 "recipient": recipient,
                 "release_id": release.release_id,
                 "agreement_ids": agreements,
+                "agreement_versions": versions,
+                "lawful_basis": lawful_basis,
                 "fields": fields,
                 "rows": rows,
                 "sequence": entry.sequence,
             }
         )
-        key = (", ".join(agreements) or "(none)", recipient)
+        key = (", ".join(agreements) or "(none)", recipient, lawful_basis)
         group = groups.setdefault(
             key,
             {
@@ -130,15 +156,7 @@ def _disclosures(entries: list[AuditEntry], register: dict[str, dict[str, Any]])
                 "fields": set(),
                 "first": time,
                 "last": time,
-                "lawful_basis": "; ".join(
-                    sorted(
-                        {
-                            register[a]["lawful_basis"]
-                            for a in agreements
-                            if a in register and register[a]["lawful_basis"]
-                        }
-                    )
-                ),
+                "lawful_basis": lawful_basis,
             },
         )
         group["releases"] += 1
@@ -248,7 +266,7 @@ def build_dpo_report(
         by_operation[entry.operation].append(entry)
     agreements = agreement_register(config, now.date())
     register = {a.agreement_id: a.as_dict() for a in agreements}
-    disclosures = _disclosures(by_operation[Operation.DISCLOSURE], register)
+    disclosures = _disclosures(by_operation[Operation.DISCLOSURE], register, workspace)
     logged = {(r["recipient"], str(r["release_id"])) for r in disclosures["releases"]}
     logged_ever = {
         (e.event.recipient, e.event.release_id)

@@ -26,7 +26,6 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from connectors.files import sha256_file
 from hub.audit import AuditLog
@@ -34,6 +33,7 @@ from hub.audit_events import ReleaseRejected, ReleaseWithheld
 from hub.audit_witness import checkpoint_now
 from hub.config import HubConfig
 from hub.output import Reporter
+from hub.run.agreement_versions import AgreementsInForce, agreements_in_force
 from hub.run.pseudonym_maps import seal_plain_maps, write_pseudonym_map
 from hub.run.publish_context import PublishContext, ReleaseOutcome, Step
 from hub.run.release_files import (
@@ -63,9 +63,6 @@ from sharing_agreements.policy import RecipientPolicy, recipient_policy
 from sharing_agreements.pseudonyms import PseudonymKey, derive_key
 from sharing_agreements.view_builder import ViewResult, build_view, open_persons
 
-if TYPE_CHECKING:
-    pass
-
 
 def load_sharing(config: HubConfig) -> AgreementSet:
     """The hub's agreements, checked against its feeds and recipients."""
@@ -73,6 +70,18 @@ def load_sharing(config: HubConfig) -> AgreementSet:
         config.agreements,
         feeds=[feed.name for feed in config.feeds],
         recipients=[recipient.name for recipient in config.recipients],
+    )
+
+
+def load_in_force(config: HubConfig, *, keep: bool = True) -> AgreementsInForce:
+    """The agreement versions in force (approved), each version's text kept on first use
+    (``keep``); a text changed under the same version is refused."""
+    return agreements_in_force(
+        Workspace(config.workspace),
+        load_sharing(config),
+        feeds=[feed.name for feed in config.feeds],
+        recipients=[recipient.name for recipient in config.recipients],
+        keep=keep,
     )
 
 
@@ -102,10 +111,12 @@ def publish_all(
     if not persons.is_file():
         reporter.note("no matched view yet (matched/persons.parquet): nothing to publish")
         return []
-    agreements = load_sharing(config)
     workspace.create()
     if sealed := seal_plain_maps(workspace, config.settings.master_key_bytes()):
         reporter.note(f"sealed {sealed} pseudonym map(s) kept in the clear by earlier releases")
+    in_force = load_in_force(config)
+    for pending in in_force.pending:
+        reporter.note(pending.describe())
     # one memory budget for the hub's DuckDB sessions
     con = connect(config.matching.engine.session(workspace.spill_folder()))
     try:
@@ -116,13 +127,14 @@ def publish_all(
             state,
             audit,
             reporter,
-            agreements,
+            in_force.agreements,
             config.settings.master_key_bytes(),
             today or today_utc(),
             con,
             sha256_file(persons),
             force,
             on_step or (lambda step: None),
+            in_force.sha256,
         )
         return [publish_recipient(context, recipient) for recipient in chosen]
     finally:
@@ -253,6 +265,7 @@ def write_release(
             fingerprint,
             previous,
             [file_entry(f, view.rows) for f in files],
+            context.agreement_sha256,
             checkpoint_now(context.audit, context.config.settings),
         )
         write_json(temporary / MANIFEST, manifest)

@@ -57,3 +57,5 @@ class PublishContext:
     view_sha256: str
     force: bool = False
     on_step: Step = field(default=lambda step: None)
+    agreement_sha256: dict[str, str] = field(default_factory=dict)
+    """``"ID vN"`` of each agreement version in force -> the SHA-256 of its text."""

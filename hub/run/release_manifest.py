@@ -5,6 +5,7 @@ workspace, never published)."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from importlib import metadata
 from typing import Any
 
@@ -27,10 +28,12 @@ def build_manifest(
     fingerprint: str,
     previous: str | None,
     files: list[dict[str, Any]],
+    agreement_sha256: Mapping[str, str],
     checkpoint: Checkpoint | None = None,
 ) -> dict[str, Any]:
-    """The release's manifest: what it is, under which agreements, and how to check it;
-    ``checkpoint`` is the audit log's at the time (each recipient's copy anchors the log)."""
+    """The release's manifest: what it is, under which agreements (each version's text by its
+    SHA-256), and how to check it; ``checkpoint`` is the audit log's at the time (each
+    recipient's copy anchors the log)."""
     created = datetime.datetime.now(datetime.UTC)
     retention = policy.retention_days
     fields = [
@@ -54,7 +57,13 @@ def build_manifest(
         "recipient": recipient.name,
         "created_at": created.isoformat(timespec="seconds"),
         "agreements": [
-            {"id": a.id, "version": a.version, "title": a.title, "retention_days": a.retention_days}
+            {
+                "id": a.id,
+                "version": a.version,
+                "sha256": agreement_sha256.get(a.label),
+                "title": a.title,
+                "retention_days": a.retention_days,
+            }
             for a in policy.agreements
         ],
         "retain_until": (created.date() + datetime.timedelta(days=retention)).isoformat()

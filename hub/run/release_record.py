@@ -44,6 +44,9 @@ def record_release(
             release_id=release.name,
             path=str(release),
             agreements=tuple(f"{a['id']} v{a['version']}" for a in agreements),
+            agreement_sha256=tuple(a.get("sha256") or "" for a in agreements)
+            if any(a.get("sha256") for a in agreements)
+            else (),
             fields=tuple(f["name"] for f in manifest.get("fields", [])),
             key_id=manifest.get("key_id"),
             manifest_sha256=sha256_file(release / MANIFEST),
