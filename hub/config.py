@@ -84,6 +84,9 @@ class HubConfig(BaseModel):
         default_factory=list, description="Operators (IOMHUB_ACTOR) who may re-identify."
     )
     matching: MatchingConfig = Field(default_factory=MatchingConfig)  # type: ignore[arg-type]
+    cohort: Path | None = Field(
+        None, description="The scheme's IOM cohort rules (cohort.yaml), relative to this file."
+    )
     config_path: Path | None = Field(None, exclude=True, description="Set by the loader.")
     config_files: list[Path] = Field(
         default_factory=list, exclude=True, description="Every file loaded (set by the loader)."
@@ -232,6 +235,8 @@ def load_config(
                 "settings": settings, "environment": environment}  # fmt: skip
     if "workspace" in document:
         document["workspace"] = _resolve_relative(base, document["workspace"]).resolve()
+    if document.get("cohort"):
+        document["cohort"] = _resolve_relative(base, document["cohort"])
     try:
         return HubConfig.model_validate(document)
     except ValidationError as error:

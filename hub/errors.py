@@ -38,3 +38,11 @@ class ExtractError(HubError):
     """An extract named by an officer cannot be found or acted on (e.g. accepted)."""
 
     exit_code = 2
+
+
+class CohortError(HubError):
+    """The IOM cohort cannot be drawn: its rules or the view it reads are missing."""
+
+
+class CohortInputMissing(CohortError):
+    """The matched person view the cohort is drawn from is not there yet."""

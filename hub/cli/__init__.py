@@ -33,6 +33,7 @@ import click
 from hub.cli import dpo as cli_dpo
 from hub.cli import match as cli_match
 from hub.cli import sharing as cli_sharing
+from hub.cli.cohort import COMMANDS as COHORT_COMMANDS
 from hub.cli.common import (
     EXIT_FAILURE,
     EXIT_PARTIAL,
@@ -70,12 +71,18 @@ def config() -> None:
 @click.pass_obj
 @error_boundary
 def config_check(options: Options, config_path: Path) -> None:
-    """Validate the hub file and every feed file, without contacting any partner."""
+    """Validate the hub file, every feed file and the cohort rules, contacting no partner."""
 
     hub_config = options.load_config(config_path)
+    rules = None
+    if hub_config.cohort is not None:
+        from hub.cohort.listing import cohort_rules
+
+        rules = cohort_rules(hub_config)
     document = {
         "config": str(config_path),
         "workspace": str(hub_config.workspace),
+        "cohort": str(hub_config.cohort) if rules else None,
         "feeds": {feed.name: {"source": feed.source.kind, "schedule": feed.schedule,
                               "columns": feed.format.columns} for feed in hub_config.feeds},
     }  # fmt: skip
@@ -85,6 +92,8 @@ def config_check(options: Options, config_path: Path) -> None:
         for feed in hub_config.feeds:
             click.echo(f"  feed {feed.name}: {feed.source.kind}, {len(feed.format.columns)} "
                        f"columns mapped, schedule '{feed.schedule}'")  # fmt: skip
+        if rules:
+            click.echo(f"  cohort rules {hub_config.cohort}: {rules.scheme}")
 
 
 @config.command("schema")
@@ -264,5 +273,5 @@ def audit_verify(options: Options, config_path: Path) -> None:
 
 cli_sharing.register(main)
 cli_match.register(main)
-for command in (*cli_dpo.COMMANDS, schedule_command, extract_group):
+for command in (*cli_dpo.COMMANDS, *COHORT_COMMANDS, schedule_command, extract_group):
     main.add_command(command)

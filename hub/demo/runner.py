@@ -79,8 +79,15 @@ def run_demo(
     generated = generate_partners(
         demo_dir / "partners", demo_dir / "truth" / "truth.parquet", people, seed=seed
     )
-    for feed, path in generated.files.items():
-        reporter.done(f"{feed}: {generated.records[feed]:,} records in {path.name}")
+    files, records = dict(generated.files), dict(generated.records)
+    if "police" in files:
+        from hub.demo.synthetic.feeds.police_offences import write_police_offences
+
+        files["police_offences"], records["police_offences"] = write_police_offences(
+            files["police"], seed=seed
+        )
+    for feed, path in files.items():
+        reporter.done(f"{feed}: {records[feed]:,} records in {path.name}")
     keys = demo_dir / "keys"
     for name in ("audit_key", "master_key"):
         write_new_key(keys / name)
@@ -88,7 +95,7 @@ def run_demo(
     environment = {**environment, "IOMHUB_OUTBOX_ROOT": str(demo_dir / "outbox")}
     from hub.demo.sftp_server import sftp_demo_config
 
-    folders = {feed: path.parent for feed, path in generated.files.items()}
+    folders = {feed: path.parent for feed, path in files.items()}
     for feed in ("police", "probation"):  # these two partners send a .sha256 with each file
         if feed in generated.files:
             _write_sidecar(generated.files[feed])
@@ -124,6 +131,9 @@ def run_demo(
             f"  DPO report: {dpo_report}"
         )
         click.echo(releases_summary(summary.releases, config_path))
+        from hub.cohort.listing import candidates_summary
+
+        click.echo(candidates_summary(config))
     return {
         "failed": summary.failed,
         **summary.as_dict(),
