@@ -2,8 +2,10 @@
 
 The rules act for one recipient (``acting_for`` in ``cohort.yaml``, the IOM team). A value of
 field ``F`` that came from feed ``P`` (the view's ``F__source``) is read only if an agreement in
-force gives that recipient ``F`` from ``P`` (:func:`sharing_agreements.policy.decide`); any other
-value is read as unknown, and the fields so withheld are listed. Offences (feeds whose records
+force would release it to that recipient: it names ``F`` from ``P``, and the person and the row
+meet its subjects and conditions (the sharing layer's own test,
+:func:`sharing_agreements.view_builder.mask_sql`). Any other value is read as unknown, and the
+feeds no agreement gives a field from are listed. Offences (feeds whose records
 are offences) are read only if the agreements give the recipient ``offence_type`` and
 ``offence_date`` from that feed. Each offence is linked to a person through the police
 nominal's record id (``nominal_id`` = the nominal's ``source_record_id`` in the nominals feed,
@@ -27,8 +29,9 @@ from hub.workspace import Workspace
 from schemas.duckdb_session import DuckDBSettings, connect
 from schemas.sql import quote_identifier, quote_literal
 from sharing_agreements.load import AgreementSet
-from sharing_agreements.policy import decide
+from sharing_agreements.policy import recipient_policy
 from sharing_agreements.view import source_column
+from sharing_agreements.view_builder import mask_sql
 
 PERSON_FIELDS: tuple[str, ...] = (
     "date_of_birth", "sex", "postcode", "pnc_id", "offence_type", "offence_date", "da_flag",
@@ -96,16 +99,6 @@ class CohortInputs:
     offence_feeds_withheld: tuple[str, ...] = ()
 
 
-def allowed_sources(
-    agreements: AgreementSet, recipient: str, field_name: str, feeds: list[str],
-    today: datetime.date,
-) -> list[str]:  # fmt: skip
-    """The feeds whose values of ``field_name`` the agreements in force give ``recipient``."""
-    return [
-        s for s in feeds if decide(agreements.agreements, recipient, field_name, s, today).allowed
-    ]
-
-
 def gather_inputs(
     config: HubConfig, workspace: Workspace, rules: CohortRules, severity: SeverityTable,
     agreements: AgreementSet, offence_files: dict[str, Path], today: datetime.date,
@@ -122,22 +115,23 @@ def gather_inputs(
     try:
         view = f"read_parquet({quote_literal(str(persons))})"
         available = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()}
+        policy = recipient_policy(agreements.agreements, rules.acting_for, feeds, today)
         withheld: dict[str, tuple[str, ...]] = {}
         selects = ["person_id"]
         for name in PERSON_FIELDS:
             if name not in available:
                 continue
-            allowed = allowed_sources(agreements, rules.acting_for, name, feeds, today)
-            withheld[name] = tuple(s for s in feeds if s not in allowed)
-            sources = ", ".join(quote_literal(s) for s in allowed) or "NULL"
+            rule = policy.column(name)
+            withheld[name] = tuple(s for s in feeds if rule is None or s not in rule.sources)
+            released = mask_sql(rule)
             src = quote_identifier(source_column(name))
-            selects.append(f"CASE WHEN {src} IN ({sources}) THEN {quote_identifier(name)} END "
+            selects.append(f"CASE WHEN {released} THEN {quote_identifier(name)} END "
                            f"AS {quote_identifier(name)}")  # fmt: skip
-            selects.append(f"CASE WHEN {src} IN ({sources}) THEN {src} END AS {src}")
+            selects.append(f"CASE WHEN {released} THEN {src} END AS {src}")
         con.execute(f"CREATE TEMP TABLE people AS SELECT {', '.join(selects)} FROM {view}")
         usable = {
             feed: path for feed, path in offence_files.items()
-            if all(allowed_sources(agreements, rules.acting_for, f, [feed], today)
+            if all((rule := policy.column(f)) is not None and feed in rule.sources
                    for f in OFFENCE_FIELDS_NEEDED)
         }  # fmt: skip
         tallies, used, unlinked = _tally_offences(con, workspace, rules, severity, usable, today)
