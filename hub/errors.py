@@ -46,3 +46,9 @@ class CohortError(HubError):
 
 class CohortInputMissing(CohortError):
     """The matched person view the cohort is drawn from is not there yet."""
+
+
+class CohortDecisionRefused(CohortError):
+    """A panel decision the hub cannot record: not a decision-maker, not a member, decided twice."""
+
+    exit_code = 2

@@ -3,6 +3,7 @@
 Layout::
 
     state.db                                run state (files seen, extracts, runs, feed status)
+    cohort.db                               IOM cohort membership and the panel's decisions
     run.lock                                held while a run uses the workspace
     landing/<feed>/<YYYY-MM-DD>/<file>      raw partner files, byte for byte, read-only
     staging/<feed>/<extract_id>.parquet     canonical person records
@@ -116,6 +117,10 @@ class Workspace:
     @property
     def state_path(self) -> Path:
         return self.root / "state.db"
+
+    @property
+    def cohort_path(self) -> Path:
+        return self.root / "cohort.db"
 
     @property
     def lock_path(self) -> Path:

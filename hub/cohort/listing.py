@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
+from hub.audit_events import CohortListed
 from hub.cohort.candidates import CandidateList, select_candidates
 from hub.cohort.inputs import gather_inputs
 from hub.cohort.rules import CohortRules, load_cohort_rules
@@ -42,8 +43,11 @@ def cohort_rules(config: HubConfig) -> CohortRules:
     return load_cohort_rules(config.cohort, config.environment)
 
 
-def list_candidates(config: HubConfig, today: datetime.date | None = None) -> CandidateList:
-    """The cohort's candidates on ``today`` (the current date unless given)."""
+def list_candidates(
+    config: HubConfig, today: datetime.date | None = None, out: Path | None = None
+) -> CandidateList:
+    """The cohort's candidates on ``today`` (the current date unless given), written to
+    ``out`` if given; the listing is audited as a consultation (counts only)."""
     today = today or datetime.date.today()
     rules = cohort_rules(config)
     severity = load_severity()
@@ -61,7 +65,15 @@ def list_candidates(config: HubConfig, today: datetime.date | None = None) -> Ca
     }
     agreements = load_sharing(config)
     inputs = gather_inputs(config, workspace, rules, severity, agreements, offence_files, today)
-    return select_candidates(rules, inputs, severity.citation)
+    listing = select_candidates(rules, inputs, severity.citation)
+    if out is not None:
+        write_candidates(listing, out)
+    counts = listing.counts()
+    workspace.open_audit(config.settings).record(CohortListed(
+        fixed=counts["fixed"], flex=counts["flex"], free=counts["free"],
+        excluded=len(listing.excluded), written=out is not None,
+    ))  # fmt: skip
+    return listing
 
 
 def candidates_table(listing: CandidateList) -> pa.Table:

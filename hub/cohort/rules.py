@@ -111,6 +111,28 @@ class FreeRule(_Strict):
     min_severity: float = Field(0, ge=0)
 
 
+class Panel(_Strict):
+    """The panel's decision-makers by agency (their operator names, ``IOMHUB_ACTOR``)."""
+
+    police: list[str] = Field(min_length=1)
+    probation: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_agency_each(self) -> Panel:
+        both = sorted(set(self.police) & set(self.probation))
+        if both:
+            raise ValueError(f"{', '.join(both)} listed for both police and probation")
+        return self
+
+    def agency_of(self, actor: str) -> Literal["police", "probation"] | None:
+        """The agency ``actor`` decides for, if a decision-maker."""
+        if actor in self.police:
+            return "police"
+        if actor in self.probation:
+            return "probation"
+        return None
+
+
 class CohortRules(_Strict):
     """The whole ``cohort.yaml``."""
 
@@ -134,6 +156,9 @@ class CohortRules(_Strict):
     precedence: list[Strand] = Field(
         default_factory=lambda: list(STRANDS),
         description="A person meeting rules of two strands is put in the first listed.",
+    )
+    panel: Panel | None = Field(
+        None, description="Who decides: one police and one probation decision-maker each time."
     )
     fixed: FixedStrand
     flex: FlexStrand
