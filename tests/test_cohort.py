@@ -219,3 +219,15 @@ def test_severity_table_is_cited_and_covers_every_generated_offence_type() -> No
     assert "ONS Crime Severity Score" in table.source and table.indicative
     assert set(OFFENCES) <= set(table.weights)
     assert table.weight("Robbery - personal") > table.weight("Shoplifting")
+
+
+def test_every_cohort_setting_is_documented() -> None:
+    from hub.cohort.rules import FixedStrand, FlexStrand, FreeRule, Weighting
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "cohort.md").read_text("utf-8")
+    names = [f"`{name}" for name in CohortRules.model_fields]
+    names += [f"`fixed.{name}`" for name in FixedStrand.model_fields]
+    names += [f"`flex.{name}`" for name in FlexStrand.model_fields]
+    names += [f"`{name}`" for name in (*FreeRule.model_fields, *Weighting.model_fields)
+              if name != "name"]  # fmt: skip
+    assert [name for name in names if name not in text] == []

@@ -178,13 +178,15 @@ def status_command(options: Options, config_path: Path) -> None:
 def synth_command(options: Options, out: Path, truth: Path, people: int, seed: int) -> None:
     """Write synthetic extracts of the four demo partners (nobody in them is real)."""
     from hub.demo.synthetic import generate_partners
+    from hub.demo.synthetic.feeds.police_offences import with_police_offences
 
     generated = generate_partners(out, truth, people, seed=seed)
-    options.emit({"files": {k: str(v) for k, v in generated.files.items()},
-                  "records": generated.records, "truth": str(generated.truth_path)})  # fmt: skip
+    files, records = with_police_offences(generated.files, generated.records, seed=seed)
+    options.emit({"files": {k: str(v) for k, v in files.items()},
+                  "records": records, "truth": str(generated.truth_path)})  # fmt: skip
     if not options.json_mode:
-        for feed, path in generated.files.items():
-            click.echo(f"{feed}: {generated.records[feed]:,} records -> {path}")
+        for feed, path in files.items():
+            click.echo(f"{feed}: {records[feed]:,} records -> {path}")
         click.echo(f"truth -> {generated.truth_path}")
 
 

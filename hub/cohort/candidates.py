@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from hub.cohort.inputs import CohortInputs, PersonFacts
-from hub.cohort.rules import STRANDS, CohortRules, FreeRule, Strand
+from hub.cohort.rules import STRANDS, Band, CohortRules, FreeRule, Strand
 
 PROBATION = "probation"
 POLICE = "police"
@@ -217,7 +217,7 @@ class _Selector:
                 self.placed[person_id] = ("flex", round(score, 1), (*reasons, place))
 
     def _weighting_met(
-        self, person: PersonFacts, age: object, sex: str | None, bands: list[str] | None
+        self, person: PersonFacts, age: Band | None, sex: str | None, bands: list[str] | None
     ) -> str | None:
         """The values meeting every condition of a weighting, or None."""
         parts = []
@@ -226,7 +226,7 @@ class _Selector:
             if born is None:
                 return None
             years = age_on(born.value, self.today)
-            if not age.holds(years):  # type: ignore[attr-defined]
+            if not age.holds(years):
                 return None
             parts.append(f"age {years} ({born.source})")
         if sex is not None:
@@ -236,10 +236,10 @@ class _Selector:
             parts.append(f"sex {recorded}")
         if bands is not None:
             ogrs = person.get("ogrs_score")
-            band = self.rules.band_of(int(ogrs.value)) if ogrs else None
-            if band not in bands:
+            if ogrs is None or self.rules.band_of(int(ogrs.value)) not in bands:
                 return None
-            parts.append(f"OGRS {ogrs.value} [{band}] ({ogrs.source})")  # type: ignore[union-attr]
+            parts.append(f"OGRS {ogrs.value} [{self.rules.band_of(int(ogrs.value))}] "
+                         f"({ogrs.source})")  # fmt: skip
         return "; ".join(parts)
 
     def _area(self, person: PersonFacts) -> str | None:

@@ -79,13 +79,9 @@ def run_demo(
     generated = generate_partners(
         demo_dir / "partners", demo_dir / "truth" / "truth.parquet", people, seed=seed
     )
-    files, records = dict(generated.files), dict(generated.records)
-    if "police" in files:
-        from hub.demo.synthetic.feeds.police_offences import write_police_offences
+    from hub.demo.synthetic.feeds.police_offences import with_police_offences
 
-        files["police_offences"], records["police_offences"] = write_police_offences(
-            files["police"], seed=seed
-        )
+    files, records = with_police_offences(generated.files, generated.records, seed=seed)
     for feed, path in files.items():
         reporter.done(f"{feed}: {records[feed]:,} records in {path.name}")
     keys = demo_dir / "keys"

@@ -110,6 +110,19 @@ def write_police_offences(
     return path, rows
 
 
+def with_police_offences(
+    files: dict[str, Path], records: dict[str, int], *, seed: int = 7
+) -> tuple[dict[str, Path], dict[str, int]]:
+    """The partners' files and record counts, plus the police offences extract written beside
+    the police nominals (when they were generated)."""
+    files, records = dict(files), dict(records)
+    if "police" in files:
+        files["police_offences"], records["police_offences"] = write_police_offences(
+            files["police"], seed=seed
+        )
+    return files, records
+
+
 def _days(dates: pa.Array) -> pa.Int64Array:
     """``dd/mm/yyyy`` as days since 1970-01-01 (null when blank or unreadable)."""
     parsed = pc.strptime(dates, format="%d/%m/%Y", unit="s", error_is_null=True)
