@@ -40,6 +40,8 @@ PERSON_FIELDS: tuple[str, ...] = (
 )  # fmt: skip
 """The view fields the rules and the candidates list read."""
 OFFENCE_FIELDS_NEEDED = ("offence_type", "offence_date")
+OFFENDING_FIELDS = ("ogrs_score", "offence_type", "da_flag")
+"""A person with none of these (agreed) and no counted offence meets no rule: not read."""
 
 
 @dataclass(frozen=True)
@@ -136,8 +138,13 @@ def gather_inputs(
         }  # fmt: skip
         tallies, used, unlinked = _tally_offences(con, workspace, rules, severity, usable, today)
         columns = [d[0] for d in con.execute("SELECT * FROM people LIMIT 0").description]
+        offending = [f"{quote_identifier(name)} IS NOT NULL" for name in OFFENDING_FIELDS
+                     if name in columns] + ["person_id IN (SELECT unnest(?))"]  # fmt: skip
         people = []
-        for row in con.execute("SELECT * FROM people ORDER BY person_id").fetchall():
+        for row in con.execute(
+            f"SELECT * FROM people WHERE {' OR '.join(offending)} ORDER BY person_id",
+            [sorted(tallies)],
+        ).fetchall():
             record = dict(zip(columns, row, strict=True))
             person_id = str(record["person_id"])
             values = {
