@@ -11,7 +11,7 @@ How an event is written (:mod:`hub.audit_codec` does the mapping): an attribute 
 own keys, every other attribute to ``objects``. An attribute with a default is written only when
 it differs from it, and is read back as the default when absent (older entries lack it).
 
-One module on purpose, a little over 400 lines: the list of everything the log records is read
+One module on purpose, near 500 lines: the list of everything the log records is read
 as one catalogue, by the DPO as much as by the code; each class is a short declaration.
 """
 
@@ -171,6 +171,25 @@ class ReviewDecision(AuditEvent):
         return cls(pair_id=row.get("pair_id"), left=f"{row['source_l']}:{row['record_id_l']}",
                    right=f"{row['source_r']}:{row['record_id_r']}", decided_by=by,
                    decision="same" if same else "different", reason=note)  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class CohortDecision(AuditEvent):
+    """A panel decision-maker selects a person for a strand of the IOM cohort, or deselects
+    them; it takes effect when a decision-maker of the other agency makes the same decision."""
+
+    operation = Operation.ALTERATION
+    action = "cohort_decision"
+    person_id: str
+    decision: str
+    """'select' or 'deselect'."""
+    strand: str
+    agency: str
+    """The decision-maker's agency: 'police' or 'probation'."""
+    decided_by: str
+    outcome: str
+    """'pending' (awaits the other agency) or 'agreed' (membership started or ended)."""
+    reason: str
 
 
 # --- combination --------------------------------------------------------------------------------
@@ -399,6 +418,19 @@ class PersonFound(AuditEvent):
     reason: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class CohortListed(AuditEvent):
+    """The cohort's candidates listed (counts per strand; written to a file or not)."""
+
+    operation = Operation.CONSULTATION
+    action = "cohort_candidates"
+    fixed: Count
+    flex: Count
+    free: Count
+    excluded: Count
+    written: bool = False
+
+
 # --- erasure ------------------------------------------------------------------------------------
 
 
@@ -517,7 +549,8 @@ EVENT_TYPES: tuple[type[AuditEvent], ...] = (
     ReidentifyRefused, ReidentifyFailed, PersonFound, Consultation, CommandConsultation,
     AccessRefused,
     ExtractErased, RejectedFileErased, ReleaseErased, ConfigChanged, ConfigRemoved,
-    AccountChanged, MatchedErased, OutboxErased, AgreementApproved,
+    AccountChanged, MatchedErased, OutboxErased, AgreementApproved, CohortDecision,
+    CohortListed,
 )  # fmt: skip
 """Every action the log records."""
 

@@ -107,6 +107,9 @@ class HubConfig(BaseModel):
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)  # type: ignore[arg-type]
     audit: AuditConfig = Field(default_factory=AuditConfig)  # type: ignore[arg-type]
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    cohort: Path | None = Field(
+        None, description="The scheme's IOM cohort rules (cohort.yaml), relative to this file."
+    )
     config_path: Path | None = Field(None, exclude=True, description="Set by the loader.")
     config_files: list[Path] = Field(
         default_factory=list, exclude=True, description="Every file loaded (set by the loader)."
@@ -254,6 +257,8 @@ def load_config(
                 "settings": settings, "environment": environment}  # fmt: skip
     if "workspace" in document:
         document["workspace"] = _resolve_relative(base, document["workspace"]).resolve()
+    if document.get("cohort"):
+        document["cohort"] = _resolve_relative(base, document["cohort"])
     try:
         config = HubConfig.model_validate(document)
     except ValidationError as error:

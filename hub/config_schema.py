@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.config import FeedConfig, HubConfig
-from schemas.canonical import MAPPABLE_FIELDS, PersonRecord
+from schemas.canonical import RECORD_MODELS, mappable_fields
 from sharing_agreements.model import Agreement
 from sharing_agreements.treatments import BUILT_IN, TREATMENTS
 from sharing_agreements.view import VIEW_FIELDS
@@ -123,14 +123,16 @@ def _allow_env_references(node: Any) -> Any:
 
 
 def _fields_by_name(feed_format: Schema) -> None:
-    """``fields:`` keys are the canonical field names, each described."""
+    """``fields:`` keys are the canonical field names (of every record kind), each described."""
     fields = feed_format["properties"]["fields"]
     mapping = fields.pop("additionalProperties")
-    described = PersonRecord.model_fields
+    described = {name: info for model in reversed(RECORD_MODELS.values())
+                 for name, info in model.model_fields.items()}  # fmt: skip
+    names = dict.fromkeys(name for kind in RECORD_MODELS for name in mappable_fields(kind))  # type: ignore[arg-type]
     fields["properties"] = {
         name: {**mapping, "description": (described[name].description if name in described
                                           else None) or name.replace("_", " ")}
-        for name in MAPPABLE_FIELDS
+        for name in names
     }  # fmt: skip
     fields["additionalProperties"] = False
     fields["required"] = ["source_record_id"]

@@ -66,3 +66,17 @@ class AgreementVersionError(HubError):
     version, or the version asked to be approved is not known."""
 
     exit_code = 2
+
+
+class CohortError(HubError):
+    """The IOM cohort cannot be drawn: its rules or the view it reads are missing."""
+
+
+class CohortInputMissing(CohortError):
+    """The matched person view the cohort is drawn from is not there yet."""
+
+
+class CohortDecisionRefused(CohortError):
+    """A panel decision the hub cannot record: not a decision-maker, not a member, decided twice."""
+
+    exit_code = 2

@@ -3,6 +3,7 @@
 Layout::
 
     state.db                                run state (files seen, extracts, runs, feed status)
+    cohort.db                               IOM cohort membership and the panel's decisions
     run.lock                                held while a run uses the workspace
     landing/<feed>/<YYYY-MM-DD>/<file>      raw partner files, byte for byte, read-only
     staging/<feed>/<extract_id>.parquet     canonical person records
@@ -148,6 +149,10 @@ class Workspace:
     def accounts_path(self) -> Path:
         """The web app's accounts and sessions (Argon2 hashes, never passwords)."""
         return self.root / "accounts.db"
+
+    @property
+    def cohort_path(self) -> Path:
+        return self.root / "cohort.db"
 
     @property
     def lock_path(self) -> Path:

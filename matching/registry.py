@@ -181,6 +181,12 @@ class PersonRegistry:
         """person id -> status ('active', 'merged', 'retired')."""
         return dict(self._db.execute("SELECT person_id, status FROM persons").fetchall())
 
+    def merged_into(self) -> dict[str, str]:
+        """person id -> the person id it gave way to, for every merged person."""
+        return dict(self._db.execute(
+            "SELECT person_id, merged_into FROM persons WHERE merged_into IS NOT NULL"
+        ).fetchall())  # fmt: skip
+
     def events(self, limit: int = 100) -> list[dict[str, Any]]:
         """The latest merge/split/create events, newest first."""
         rows = self._db.execute(

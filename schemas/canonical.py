@@ -1,7 +1,11 @@
-"""The canonical person record: one shape for every partner's rows.
+"""The canonical records: one shape for every partner's rows, per record kind.
 
-:class:`PersonRecord` is the contract between ingest and everything after it. The Arrow schema of
-the staging Parquet files is derived from it (:func:`arrow_schema`), so the two cannot drift.
+:class:`PersonRecord` is the contract between ingest and everything after it: one row per
+person record, matched across partners. :class:`OffenceRecord` is a second kind, one row per
+recorded offence (the police offences feed): it is staged like a person record but never matched;
+it names the person record it belongs to (``nominal_id``, and the PNC ID). A feed says which
+kind it carries (``format.record``). The Arrow schema of a kind's staging Parquet files is
+derived from its model (:func:`arrow_schema`), so the two cannot drift.
 
 Identifier fields come in pairs: ``pnc_id`` holds the value as the partner wrote it (for display)
 and ``pnc_id_canonical`` the canonical form, present only when the value passed its check. Only
@@ -13,7 +17,7 @@ from __future__ import annotations
 import datetime
 import enum
 import types
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -107,20 +111,62 @@ class PersonRecord(BaseModel):
         return self
 
 
+class OffenceRecord(BaseModel):
+    """One recorded offence in which a police nominal is the suspect or offender.
+
+    Not a person: it is linked to a person through the nominal's record id (``nominal_id``, the
+    ``source_record_id`` of the nominal in the police feed) or, failing that, the PNC ID.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=True)
+
+    source: Text = Field(description="Feed name the row came from, e.g. 'police_offences'.")
+    source_record_id: Text = Field(description="The crime reference (unique per file).")
+    extract_id: Text = Field(description="The hub's id of the extract file the row came from.")
+    row_number: int = Field(ge=1, description="1-based data row in the extract (header excluded).")
+
+    nominal_id: str | None = Field(None, description="The nominal's record id in the police feed.")
+    pnc_id: str | None = None
+    pnc_id_canonical: str | None = None
+    offence_date: datetime.date | None = None
+    offence_type: str | None = Field(None, description="Home Office offence description.")
+    outcome: str | None = Field(None, description="e.g. Charged, Cautioned, No further action.")
+
+    warnings: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _canonical_pnc_is_valid(self) -> OffenceRecord:
+        canonical = self.pnc_id_canonical
+        if canonical is not None and CANONICALISERS["pnc_id"](canonical) != canonical:
+            raise ValueError("pnc_id_canonical is not a valid canonical pnc_id")
+        return self
+
+
+RecordKind = Literal["person", "offence"]
+RECORD_MODELS: dict[str, type[BaseModel]] = {"person": PersonRecord, "offence": OffenceRecord}
+"""Each record kind a feed may carry, with its model."""
+
 PROVENANCE_FIELDS: tuple[str, ...] = ("source", "source_record_id", "extract_id", "row_number")
 DERIVED_FIELDS: tuple[str, ...] = (
     *(f"{name}_canonical" for name in (*IDENTIFIER_FIELDS, "postcode")),
     "warnings",
 )
-MAPPABLE_FIELDS: tuple[str, ...] = (
-    *(
-        name
-        for name in PersonRecord.model_fields
-        if name not in PROVENANCE_FIELDS and name not in DERIVED_FIELDS
-    ),
-    "source_record_id",
-)
-"""Canonical fields a feed may map a partner column onto."""
+
+
+def mappable_fields(kind: RecordKind = "person") -> tuple[str, ...]:
+    """Canonical fields of a record kind that a feed may map a partner column onto."""
+    return (
+        *(
+            name
+            for name in RECORD_MODELS[kind].model_fields
+            if name not in PROVENANCE_FIELDS and name not in DERIVED_FIELDS
+        ),
+        "source_record_id",
+    )
+
+
+MAPPABLE_FIELDS: tuple[str, ...] = mappable_fields("person")
+"""Canonical fields a person feed may map a partner column onto."""
 
 _ARROW_TYPES: dict[Any, pa.DataType] = {
     str: pa.string(),
@@ -143,10 +189,10 @@ def _arrow_type(annotation: Any) -> tuple[pa.DataType, bool]:
     return _ARROW_TYPES[annotation], False
 
 
-def field_types() -> dict[str, str]:
+def field_types(record: RecordKind = "person") -> dict[str, str]:
     """Canonical field name -> kind ('text', 'integer', 'boolean', 'date', 'sex', 'list')."""
     kinds: dict[str, str] = {}
-    for name, info in PersonRecord.model_fields.items():
+    for name, info in RECORD_MODELS[record].model_fields.items():
         arrow_type, _ = _arrow_type(info.annotation)
         if name == "sex":
             kinds[name] = "sex"
@@ -170,10 +216,10 @@ DISTINCT_PER_ROW_FIELDS: frozenset[str] = frozenset(
 """Fields whose values are (nearly) all different: a Parquet dictionary or statistics only cost."""
 
 
-def arrow_schema() -> pa.Schema:
-    """The Arrow schema of staging Parquet files, derived from :class:`PersonRecord`."""
+def arrow_schema(record: RecordKind = "person") -> pa.Schema:
+    """The Arrow schema of a record kind's staging Parquet files, derived from its model."""
     fields = []
-    for name, info in PersonRecord.model_fields.items():
+    for name, info in RECORD_MODELS[record].model_fields.items():
         arrow_type, nullable = _arrow_type(info.annotation)
         fields.append(pa.field(name, arrow_type, nullable=nullable or not info.is_required()))
     return pa.schema(fields)

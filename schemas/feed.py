@@ -22,9 +22,9 @@ import codecs
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from schemas.canonical import MAPPABLE_FIELDS, Sex, field_types
+from schemas.canonical import RecordKind, Sex, field_types, mappable_fields
 
 OnInvalid = Literal["reject", "flag"]
 CodeValue = str | bool | int
@@ -109,6 +109,11 @@ class FeedFormat(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    record: RecordKind = Field(
+        "person",
+        description="What one row is: 'person' (a person record, matched across partners) or "
+        "'offence' (one recorded offence, linked to a police nominal, never matched).",
+    )
     encoding: str = Field("utf-8", description="Python codec name: utf-8, utf-8-sig, cp1252, ...")
     delimiter: str = Field(",", min_length=1, max_length=1)
     quote_char: str = Field('"', min_length=1, max_length=1)
@@ -155,12 +160,15 @@ class FeedFormat(BaseModel):
 
     @field_validator("fields")
     @classmethod
-    def _known_fields(cls, value: dict[str, str | ColumnMapping]) -> dict[str, str | ColumnMapping]:
-        unknown = sorted(set(value) - set(MAPPABLE_FIELDS))
+    def _known_fields(
+        cls, value: dict[str, str | ColumnMapping], info: ValidationInfo
+    ) -> dict[str, str | ColumnMapping]:
+        known = mappable_fields(info.data.get("record", "person"))
+        unknown = sorted(set(value) - set(known))
         if unknown:
             raise ValueError(
                 f"unknown canonical field(s) {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(MAPPABLE_FIELDS))}"
+                f"known: {', '.join(sorted(known))}"
             )
         if "source_record_id" not in value:
             raise ValueError("source_record_id must be mapped to the partner's record id column")
@@ -168,7 +176,7 @@ class FeedFormat(BaseModel):
 
     @model_validator(mode="after")
     def _options_fit_types(self) -> FeedFormat:
-        kinds = field_types()
+        kinds = field_types(self.record)
         for name, mapping in self.mappings.items():
             kind = kinds[name]
             if mapping.date_format and kind != "date":

@@ -267,7 +267,8 @@ def ingest_file(
     quarantine_con.executemany("INSERT INTO problems VALUES (?, ?, ?, ?, ?)",
                                [(p.bit, p.column, p.label, p.reject, p.in_flags)
                                 for p in compiled.problems])  # fmt: skip
-    mapping = _Mapping(compiled, arrow_schema(), {"source": feed, "extract_id": extract_id})
+    constants = {"source": feed, "extract_id": extract_id}
+    mapping = _Mapping(compiled, arrow_schema(fmt.record), constants)
     try:
         with (
             _staging_writer(staging_path, mapping.schema) as staging,
@@ -443,6 +444,7 @@ def _quarantine_conflicts(
     repeats = quarantine_conflicting_repeats(
         con, staging_path, quarantine_path,
         record_id_column=fmt.mappings["source_record_id"].column, open_staging=_staging_writer,
+        schema=arrow_schema(fmt.record),
     )  # fmt: skip
     result.conflicting_record_ids = repeats.conflicting_ids
     result.rows_accepted -= repeats.rows_quarantined

@@ -12,7 +12,8 @@ from typing import Any
 
 from schemas.canonical import (
     IDENTIFIER_FIELDS,
-    PersonRecord,
+    RECORD_MODELS,
+    RecordKind,
     arrow_schema,
     field_types,
 )
@@ -103,9 +104,9 @@ class _Builder:
         self.conditions.append((condition, Problem(bit, column, field, reason, reject)))
 
 
-def _bounds(name: str) -> tuple[int | None, int | None]:
+def _bounds(name: str, record: RecordKind) -> tuple[int | None, int | None]:
     low = high = None
-    for item in PersonRecord.model_fields[name].metadata:
+    for item in RECORD_MODELS[record].model_fields[name].metadata:
         low = getattr(item, "ge", low)
         high = getattr(item, "le", high)
     return low, high
@@ -127,7 +128,9 @@ def _literal(value: Any) -> str:
     return quote_literal(str(value))
 
 
-def _add_field(b: _Builder, name: str, mapping: ColumnMapping, kind: str) -> None:
+def _add_field(
+    b: _Builder, name: str, mapping: ColumnMapping, kind: str, record: RecordKind
+) -> None:
     """Stage the SQL of one mapped field and the problems it can raise.
 
     Plain text fields pass through without SQL; DuckDB reads only the columns it must parse.
@@ -152,7 +155,7 @@ def _add_field(b: _Builder, name: str, mapping: ColumnMapping, kind: str) -> Non
         value = b.value(name, f"TRY_CAST({raw} AS BIGINT)")
         b.problem(f"{raw} IS NOT NULL AND {value} IS NULL", column, name, "not a whole number",
                   reject)  # fmt: skip
-        low, high = _bounds(name)
+        low, high = _bounds(name, record)
         final = value
         if low is not None or high is not None:
             checks = [f"{value} < {low}" if low is not None else "false",
@@ -220,10 +223,10 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
     ``extract_id`` are constants the caller adds. Every parsed value is computed once, level by
     level.
     """
-    kinds = field_types()
+    kinds = field_types(fmt.record)
     b = _Builder()
     for name, mapping in fmt.mappings.items():
-        _add_field(b, name, mapping, kinds[name])
+        _add_field(b, name, mapping, kinds[name], fmt.record)
     if fmt.full_name:
         raw = b.raw_column(fmt.full_name.column)
         b.final.update(_name_split_sql(raw))
@@ -247,7 +250,7 @@ def compile_mapping(fmt: FeedFormat) -> CompiledMapping:
         or "0"
     )
     kinds_sql = []
-    for schema_field in arrow_schema():
+    for schema_field in arrow_schema(fmt.record):
         if schema_field.name in b.final:
             expression = b.final[schema_field.name]
             sql_type = _duckdb_type(schema_field.name, kinds)

@@ -43,13 +43,16 @@ def quarantine_conflicting_repeats(
     *,
     record_id_column: str,
     open_staging: Callable[[Path, pa.Schema], pq.ParquetWriter],
+    schema: pa.Schema | None = None,
 ) -> RepeatedIds:
     """Move every row of an id repeated with different content from staging to quarantine.
 
     ``open_staging`` opens a staging writer with ingest's settings; both files are rewritten
-    beside themselves and moved into place.
+    beside themselves and moved into place. ``schema`` is the staging file's (a person
+    record's unless given).
     """
-    content = ", ".join(quote_identifier(f.name) for f in arrow_schema() if f.name != "row_number")
+    schema = schema or arrow_schema()
+    content = ", ".join(quote_identifier(f.name) for f in schema if f.name != "row_number")
     staged = f"read_parquet({quote_literal(str(staging_path))})"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE conflicting AS SELECT source_record_id FROM {staged} "
@@ -72,9 +75,9 @@ def quarantine_conflicting_repeats(
             f"SELECT * FROM {staged} ANTI JOIN conflicting USING (source_record_id) "
             "ORDER BY row_number"
         ).to_arrow_reader(STREAM_ROWS)
-        with open_staging(path, arrow_schema()) as writer:
+        with open_staging(path, schema) as writer:
             for batch in kept:
-                writer.write_batch(batch.cast(arrow_schema()))
+                writer.write_batch(batch.cast(schema))
 
     _replace(staging_path, keep_the_rest)
     con.execute("DROP TABLE conflicting")

@@ -75,7 +75,7 @@ def check_sample(path: Path, fmt: FeedFormat, *, feed: str, rows: int = SAMPLE_R
             sample, fmt, feed=feed, extract_id="sample",
             staging_path=work / "staging.parquet", quarantine_path=work / "quarantine.parquet",
         )  # fmt: skip
-        dates = [name for name, kind in field_types().items() if kind == "date"]
+        dates = [name for name, kind in field_types(fmt.record).items() if kind == "date"]
         mapped_dates = [name for name in fmt.mappings if name in dates]
         staged = pq.read_table(work / "staging.parquet", columns=mapped_dates)
     findings: list[SampleFinding] = []

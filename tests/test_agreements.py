@@ -32,7 +32,9 @@ def problem(tmp_path: Path, **overrides: object) -> str:
 
 def test_example_agreements_load_and_agree() -> None:
     agreements = load_agreements(
-        sorted(EXAMPLES.glob("*.yaml")), feeds=FEEDS, recipients=["iom_team", "performance"]
+        sorted(EXAMPLES.glob("*.yaml")),
+        feeds=(*FEEDS, "police_offences"),
+        recipients=["iom_team", "performance"],
     )
     ids = {a.id for a in agreements.agreements}
     assert {"IOM-ISA-01", "IOM-ISA-02-PERF", "IOM-ISA-03-DAP", "IOM-PILOT-HSG"} == ids

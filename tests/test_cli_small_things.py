@@ -51,8 +51,9 @@ def test_an_unknown_feed_to_person_find_lists_the_feeds(example_env: Path) -> No
                                        "--source", "polize", "--record", "DC1",
                                        "--reason", "SAR-1"])  # fmt: skip
     assert result.exit_code == 2
-    assert "no feed named 'polize'; the feeds are health, housing, police, probation" in (
-        result.output
+    assert (
+        "no feed named 'polize'; the feeds are health, housing, police, police_offences, "
+        "probation" in (result.output)
     )
 
 

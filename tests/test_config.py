@@ -22,7 +22,13 @@ def _copy_example(tmp_path: Path) -> Path:
 
 def test_example_config_loads_with_environment(example_env: Path) -> None:
     config = load_config(EXAMPLE_CONFIG)
-    assert [f.name for f in config.feeds] == ["health", "housing", "police", "probation"]
+    assert [f.name for f in config.feeds] == [
+        "health",
+        "housing",
+        "police",
+        "police_offences",
+        "probation",
+    ]
     police = config.feed("police")
     assert police.source.path == example_env / "police"
     assert police.source.completeness.min_age_seconds == 0
@@ -85,4 +91,4 @@ def test_feed_globs_may_be_absolute(example_env: Path, tmp_path: Path) -> None:
     folder = _copy_example(tmp_path)
     hub = folder / "hub.yaml"
     hub.write_text(hub.read_text().replace("  - feeds/*.yaml", f"  - {folder}/feeds/*.yaml"))
-    assert len(load_config(hub).feeds) == 4
+    assert len(load_config(hub).feeds) == 5  # four partners, the police sending two feeds

@@ -13,7 +13,7 @@ from helpers import EXAMPLE_CONFIG
 
 from hub.config import load_config
 from hub.config_schema import json_schemas
-from schemas.canonical import MAPPABLE_FIELDS
+from schemas.canonical import MAPPABLE_FIELDS, mappable_fields
 from schemas.errors import ConfigError
 from sharing_agreements.errors import AgreementError
 from sharing_agreements.load import load_agreement
@@ -61,7 +61,7 @@ def test_every_kind_of_file_is_shipped_and_covered() -> None:
 def test_the_feed_schema_lists_canonical_field_names_and_refuses_others() -> None:
     schema = json_schemas()["iomhub-feed.schema.json"]
     fields = schema["$defs"]["FeedFormat"]["properties"]["fields"]
-    assert set(fields["properties"]) == set(MAPPABLE_FIELDS)
+    assert set(fields["properties"]) == set(MAPPABLE_FIELDS) | set(mappable_fields("offence"))
     assert fields["properties"]["date_of_birth"]["description"]
     feed = yaml.safe_load((EXAMPLE_CONFIG.parent / "feeds" / "police.yaml").read_text())
     feed["format"]["fields"]["home_town"] = "Town"

@@ -59,7 +59,7 @@ def test_the_printed_next_steps_run_as_printed_and_a_rerun_works(tmp_path: Path)
     assert "audit log intact" in results["verify the audit log"].stdout
     assert "police" in results["status"].stdout and "audit log: intact" in results["status"].stdout
 
-    [archived] = (demo / "partners" / "police" / "archive").glob("*.csv")
+    [archived] = (demo / "partners" / "police" / "archive").glob("police_nominals_*.csv")
     shutil.copy(archived, demo / "partners" / "police" / "police_nominals_20991231.csv")
     rerun = shell(commands["run again"], elsewhere)
     assert rerun.returncode == 0, rerun.stderr

@@ -35,12 +35,17 @@ def test_the_demo_pulls_every_partner_over_sftp(tmp_path):
         "health",
         "housing",
         "police",
+        "police_offences",
         "probation",
     ]
     config = (tmp_path / "demo" / "config" / "feeds" / "police.yaml").read_text()
     assert "kind: sftp" in config and "host_key: '[127.0.0.1]:" in config
     archived = tmp_path / "demo" / "partners" / "police" / "archive"
-    assert sorted(p.suffix for p in archived.iterdir()) == [".csv", ".sha256"]
+    assert sorted(p.name.split("_")[1][:8] + p.suffix for p in archived.iterdir()) == [
+        "nominals.csv",
+        "nominals.sha256",
+        "offences.csv",
+    ]  # the police send their nominals (with a .sha256) and their offences to one folder
 
 
 @pytest.fixture

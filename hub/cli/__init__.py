@@ -37,6 +37,7 @@ from hub.cli import dpo as cli_dpo
 from hub.cli import match as cli_match
 from hub.cli import sharing as cli_sharing
 from hub.cli import web as cli_web
+from hub.cli.cohort import COMMANDS as COHORT_COMMANDS
 from hub.cli.common import (
     EXIT_FAILURE,
     EXIT_PARTIAL,
@@ -87,10 +88,18 @@ def config_check(options: Options, config_path: Path) -> None:
     """
     from hub.governance.config_check import check_config
 
-    result = check_config(options.load_config(config_path))
-    options.emit(result.as_dict())
+    hub_config = options.load_config(config_path)
+    result = check_config(hub_config)
+    rules = None
+    if hub_config.cohort is not None:
+        from hub.cohort.listing import cohort_rules
+
+        rules = cohort_rules(hub_config)  # a ConfigError names the file and the setting
+    options.emit({**result.as_dict(), "cohort": str(hub_config.cohort) if rules else None})
     if not options.json_mode:
         _print_config_check(options, result)
+        if rules and not options.quiet:
+            click.echo(f"  cohort rules {hub_config.cohort}: {rules.scheme}")
     if result.errors:
         sys.exit(EXIT_USAGE)
 
@@ -202,13 +211,15 @@ def status_command(options: Options, config_path: Path) -> None:
 def synth_command(options: Options, out: Path, truth: Path, people: int, seed: int) -> None:
     """Write synthetic extracts of the four demo partners (nobody in them is real)."""
     from hub.demo.synthetic import generate_partners
+    from hub.demo.synthetic.feeds.police_offences import with_police_offences
 
     generated = generate_partners(out, truth, people, seed=seed)
-    options.emit({"files": {k: str(v) for k, v in generated.files.items()},
-                  "records": generated.records, "truth": str(generated.truth_path)})  # fmt: skip
+    files, records = with_police_offences(generated.files, generated.records, seed=seed)
+    options.emit({"files": {k: str(v) for k, v in files.items()},
+                  "records": records, "truth": str(generated.truth_path)})  # fmt: skip
     if not options.json_mode:
-        for feed, path in generated.files.items():
-            click.echo(f"{feed}: {generated.records[feed]:,} records -> {path}")
+        for feed, path in files.items():
+            click.echo(f"{feed}: {records[feed]:,} records -> {path}")
         click.echo(f"truth -> {generated.truth_path}")
 
 
@@ -307,7 +318,14 @@ def audit_verify(options: Options, config_path: Path, witness: bool) -> None:
 
 cli_sharing.register(main)
 cli_match.register(main)
-for command in (*cli_dpo.COMMANDS, schedule_command, extract_group, feed_group, *cli_web.COMMANDS):
+for command in (
+    *cli_dpo.COMMANDS,
+    *COHORT_COMMANDS,
+    schedule_command,
+    extract_group,
+    feed_group,
+    *cli_web.COMMANDS,
+):
     main.add_command(command)
 
 

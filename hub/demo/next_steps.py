@@ -17,7 +17,16 @@ from pathlib import Path
 
 import yaml
 
+from hub.demo.sftp_server import EXAMPLE_FEEDS
+
 FOLDER_CONFIG = "config-folders"
+
+
+def _drop_folder(feed: str) -> str:
+    """The partner folder an example feed reads (``${IOMHUB_DROP_ROOT}/police`` -> ``police``):
+    the police send their nominals and their offences to one folder."""
+    example = yaml.safe_load((EXAMPLE_FEEDS / f"{feed}.yaml").read_text(encoding="utf-8"))
+    return Path(str(example["source"]["path"])).name
 
 
 def write_folder_config(demo_dir: Path, sftp_config: Path) -> Path:
@@ -29,7 +38,7 @@ def write_folder_config(demo_dir: Path, sftp_config: Path) -> Path:
         sftp = document["source"]
         document["source"] = {
             "kind": "folder",
-            "path": str(demo_dir / "partners" / document["name"]),
+            "path": str(demo_dir / "partners" / _drop_folder(document["name"])),
             "pattern": sftp["pattern"],
             "completeness": sftp["completeness"],
             "after_landing": sftp["after_landing"],

@@ -84,8 +84,11 @@ def run_demo(
     generated = generate_partners(
         demo_dir / "partners", demo_dir / "truth" / "truth.parquet", people, seed=seed
     )
-    for feed, path in generated.files.items():
-        reporter.done(f"{feed}: {generated.records[feed]:,} records in {path.name}")
+    from hub.demo.synthetic.feeds.police_offences import with_police_offences
+
+    files, records = with_police_offences(generated.files, generated.records, seed=seed)
+    for feed, path in files.items():
+        reporter.done(f"{feed}: {records[feed]:,} records in {path.name}")
     keys = demo_dir / "keys"
     for name in ("audit_key", "master_key", "witness_key"):
         write_new_key(keys / name)
@@ -95,7 +98,7 @@ def run_demo(
                    "IOMHUB_WITNESS_ROOT": str(witness)}  # fmt: skip
     from hub.demo.sftp_server import sftp_demo_config
 
-    folders = {feed: path.parent for feed, path in generated.files.items()}
+    folders = {feed: path.parent for feed, path in files.items()}
     for feed in ("police", "probation"):  # these two partners send a .sha256 with each file
         if feed in generated.files:
             _write_sidecar(generated.files[feed])
@@ -137,6 +140,9 @@ def run_demo(
             f"  DPO report: {dpo_report}"
         )
         click.echo(releases_summary(summary.releases))
+        from hub.cohort.listing import candidates_summary
+
+        click.echo(candidates_summary(config))
         click.echo(web_app_lines(accounts, folder_config, keys))
         click.echo(render_next_steps(demo_dir, folder_config))
     return {

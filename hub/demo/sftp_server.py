@@ -280,6 +280,8 @@ def write_loopback_config(demo_dir: Path, feeds: list[str], port: int, host_key_
     hub_document.update({"workspace": "../workspace", "feeds": ["feeds/*.yaml"]})
     shutil.copytree(EXAMPLE_FEEDS.parent / "agreements", config_dir / "agreements",
                     dirs_exist_ok=True)  # fmt: skip
+    if (EXAMPLE_FEEDS.parent / "cohort.yaml").exists():
+        shutil.copy(EXAMPLE_FEEDS.parent / "cohort.yaml", config_dir / "cohort.yaml")
     (config_dir / "hub.yaml").write_text(
         "# Written by iomhub demo: the four demo partners on an SFTP server on 127.0.0.1\n"
         "# (it ran only while the demo ran), with the example agreements and recipients.\n"

@@ -49,8 +49,9 @@ def load_model(config: HubConfig, workspace: Workspace) -> MatchModel:
 
 
 def current_staging_files(config: HubConfig, workspace: Workspace, state: StateStore) -> list[Path]:
-    """The staging file of each configured feed's current (latest ingested) extract."""
-    feeds = {feed.name for feed in config.feeds}
+    """The staging file of each configured person feed's current (latest ingested) extract;
+    feeds of other record kinds (offences) are staged but never matched."""
+    feeds = {feed.name for feed in config.feeds if feed.format.record == "person"}
     return [
         workspace.staging_file(feed, extract.extract_id)
         for feed, extract in sorted(state.current_extracts().items())
