@@ -68,6 +68,36 @@ def score_clusters(con: Any, clusters: str, truth: str) -> Scores:
                   int(predicted), int(true))  # fmt: skip
 
 
+@dataclass(frozen=True)
+class PairRecall:
+    """Recall over the true pairs between two sources (or within one)."""
+
+    sources: str
+    true_pairs: int
+    found_pairs: int
+
+    @property
+    def recall(self) -> float:
+        """Share of the true pairs put in one person."""
+        return self.found_pairs / self.true_pairs if self.true_pairs else 1.0
+
+
+def recall_by_source_pair(con: Any, clusters: str, truth: str) -> list[PairRecall]:
+    """Pairwise recall per pair of sources (``housing-police``, ``police-police``...)."""
+    rows = con.sql(f"""
+        WITH j AS (
+            SELECT t.source, t.source_record_id, t.person_id, c.cluster FROM {truth} t
+            JOIN {clusters} c USING (source, source_record_id)
+        )
+        SELECT least(a.source, b.source) || '-' || greatest(a.source, b.source) AS sources,
+               count(*) AS true_pairs, count(*) FILTER (WHERE a.cluster = b.cluster) AS found
+        FROM j a JOIN j b ON a.person_id = b.person_id
+         AND (a.source, a.source_record_id) < (b.source, b.source_record_id)
+        GROUP BY ALL ORDER BY sources
+    """).fetchall()  # fmt: skip
+    return [PairRecall(str(s), int(t), int(f)) for s, t, f in rows]
+
+
 def synthetic_workspace(folder: Path, people: int, seed: int = 7) -> tuple[Path, Path]:
     """Generate partners for ``people`` and ingest them; return (workspace, truth file).
 

@@ -4,8 +4,8 @@ Every setting has a default, so a hub file without the section matches with the 
 
     matching:
       model: models/iom-2026-11.json      # pin a trained model (default: the shipped one)
-      link_weight: 4                      # auto-link at or above this match weight
-      review_weight: 0                    # pairs from here up to link_weight go to review
+      link_weight: 1                      # auto-link at or above this match weight
+      review_weight: -1                   # pairs from here up to link_weight go to review
       engine: {backend: duckdb, memory_limit: 4GB, threads: 2, predict_chunk_records: 1000000}
       survivorship:
         sources: [probation, police, health, housing]

@@ -10,6 +10,10 @@ A pair the model scores highly is still *not* linked automatically (it goes to r
 - **different generation**: both dates of birth known and three or more years apart (and not
   one keying slip apart, such as ``1985`` typed ``1958``), with no shared identifier (a father
   and son of the same name at one address).
+- **different dates of birth**: both full dates known and not one keying slip apart (see
+  :func:`matching.relations.dates_one_slip_apart`), with no shared identifier. As a link this
+  rarely scores high; as a cannot-link it stops a record without a date of birth (a housing
+  record with a name only) joining two same-named people born on different days.
 
 The same rules are *cannot-link* constraints inside a cluster: two records that break one are
 never put in one person by way of other records (see :mod:`matching.cluster`).
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 from matching.relations import (
     Column,
+    dates_one_slip_apart,
     qualified,
     same_forename_in_any_form,
     suffixed,
@@ -64,15 +69,24 @@ def generation_sql(c: Column, years: int = 3) -> str:
     )
 
 
+def dob_conflict_sql(c: Column) -> str:
+    """True when both full dates of birth are known and not one keying slip apart."""
+    dl, dr = c("dob_full", "l"), c("dob_full", "r")
+    return f"({dl} IS NOT NULL AND {dr} IS NOT NULL AND NOT {dates_one_slip_apart(c)})"
+
+
 def guard_columns_sql(c: Column) -> str:
-    """SELECT-list items: id_agree, id_conflict, twins, generation and cannot_link."""
+    """SELECT-list items: id_agree, id_conflict, twins, generation, dob_conflict and
+    cannot_link."""
     agree = identifier_agreement_sql(c)
     conflict = identifier_conflict_sql(c)
     twins = f"(NOT {agree} AND {twins_sql(c)})"
     generation = f"(NOT {agree} AND {generation_sql(c)})"
+    dob_conflict = f"(NOT {agree} AND NOT {generation_sql(c)} AND {dob_conflict_sql(c)})"
     return (
         f"{agree} AS id_agree, {conflict} AS id_conflict, {twins} AS twins, "
-        f"{generation} AS generation, ({conflict} OR {twins} OR {generation}) AS cannot_link"
+        f"{generation} AS generation, {dob_conflict} AS dob_conflict, "
+        f"({conflict} OR {twins} OR {generation} OR {dob_conflict}) AS cannot_link"
     )
 
 
@@ -81,8 +95,10 @@ def cannot_link_sql(c: Column) -> str:
     agree = identifier_agreement_sql(c)
     return (
         f"({identifier_conflict_sql(c)} OR (NOT {agree} AND ({twins_sql(c)} OR "
-        f"{generation_sql(c)})))"
+        f"{generation_sql(c)} OR {dob_conflict_sql(c)})))"
     )
 
 
-GUARD_COLUMNS: tuple[str, ...] = ("id_agree", "id_conflict", "twins", "generation", "cannot_link")
+GUARD_COLUMNS: tuple[str, ...] = (
+    "id_agree", "id_conflict", "twins", "generation", "dob_conflict", "cannot_link",
+)  # fmt: skip

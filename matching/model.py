@@ -37,8 +37,8 @@ from matching.relations import (
 
 MODEL_FORMAT = "iomhub-match-model/1"
 DEFAULT_MODEL_VERSION = "2026.11.1"
-DEFAULT_LINK_WEIGHT = 4.0
-DEFAULT_REVIEW_WEIGHT = 0.0
+DEFAULT_LINK_WEIGHT = 1.0
+DEFAULT_REVIEW_WEIGHT = -1.0
 
 _DIALECT = "duckdb"
 
@@ -58,6 +58,17 @@ def _exact(column: str, label: str, *, tf: bool = False) -> dict[str, Any]:
     if tf:
         options = {"tf_adjustment_column": column, "tf_adjustment_weight": 1.0}
     return _level(f"{column}_l = {column}_r", label, **options)
+
+
+SWAPPED_LABEL = "forename and surname swapped"
+
+
+def _swapped(column: str) -> dict[str, Any]:
+    """The swapped-names level, frequency-adjusted like the exact level: training gives it the
+    exact level's m and u (see :mod:`matching.train`), so ``HUGHES, Paul`` and ``Paul Hughes``
+    weigh what the same common name weighs, not more."""
+    return _level(names_swapped(suffixed), SWAPPED_LABEL, tf_adjustment_column=column,
+                  tf_adjustment_weight=1.0)  # fmt: skip
 
 
 def _identifier(column: str, name: str) -> dict[str, Any]:
@@ -82,7 +93,7 @@ def comparisons() -> list[dict[str, Any]]:
             _null("forename_std"),
             _exact("forename_std", "same forename", tf=True),
             _level(nickname(c), "nickname or short form of the same name"),
-            _level(names_swapped(c), "forename and surname swapped"),
+            _swapped("forename_std"),
             _level(rare_variant(c, "forename"), "a rare misspelling of the other forename"),
             _level(near_spelling(c, "forename"), "forename spelt slightly differently"),
             _level(short_form(c), "one forename starts with the other"),
@@ -98,7 +109,7 @@ def comparisons() -> list[dict[str, Any]]:
         "comparison_levels": [
             _null("surname_std"),
             _exact("surname_std", "same surname", tf=True),
-            _level(names_swapped(c), "forename and surname swapped"),
+            _swapped("surname_std"),
             _level(rare_variant(c, "surname"), "a rare misspelling of the other surname"),
             _level(near_spelling(c, "surname"), "surname spelt slightly differently"),
             _level("list_has_any(surname_parts_l, surname_parts_r)",
@@ -172,13 +183,21 @@ BLOCKING_RULES: tuple[str, ...] = (
     "l.name_key = r.name_key AND l.birth_year = r.birth_year",
     "l.surname_std = r.surname_std AND l.postcode_std = r.postcode_std",
     "l.forename_roots[1] = r.forename_roots[1] AND l.postcode_std = r.postcode_std",
+    "l.name_key = r.name_key AND l.birth_day = r.birth_day",
+    "l.dob = r.dob AND l.forename_std = r.surname_std",
+    "l.dob = r.dob AND l.surname_std = r.forename_std",
+    "l.rare_name_key = r.rare_name_key",
+    "l.name_key = r.name_key AND l.postcode_district = r.postcode_district",
 )
 """Rules generating the candidate pairs (a pair is scored once, by the first rule that finds it).
 
 Chosen with Splink's blocking analysis on the project's synthetic partners (see
 ``docs/matching.md``): identifiers first; then date of birth with surname, forename or postcode;
 the order-free name with year of birth (swapped names, day/month errors); and name with
-postcode for records without a usable date of birth.
+postcode for records without a usable date of birth; then the pairs real extracts add: the
+same name with a date a year or a digit out in the year (same month and day), names swapped
+with a typo in one of them (same date of birth), and records without a date of birth: a rare
+name alone, or any name within one postcode district.
 """
 
 

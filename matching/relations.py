@@ -27,12 +27,28 @@ def qualified(column: str, side: str) -> str:
 
 def names_swapped(c: Column) -> str:
     """Forename and surname recorded the other way round (a nickname on either side counts:
-    ``RICHARDS, Pete`` is ``Peter Richards`` swapped)."""
+    ``RICHARDS, Pete`` is ``Peter Richards`` swapped), one or both of them perhaps misspelt as
+    well (``HOMLES, Reece`` is ``Reece Holmes``; ``Broooks Pteer`` is ``Peter Brooks``)."""
     fl, fr = c("forename_std", "l"), c("forename_std", "r")
     sl, sr = c("surname_std", "l"), c("surname_std", "r")
+    forename_is_surname = (
+        f"({fl} = {sr} OR list_has_any({c('forename_roots', 'l')}, {c('surname_roots', 'r')}))"
+    )
+    surname_is_forename = (
+        f"({sl} = {fr} OR list_has_any({c('surname_roots', 'l')}, {c('forename_roots', 'r')}))"
+    )
+    first_agrees = f"({forename_is_surname} OR {_near(fl, sr)})"
+    second_agrees = f"({surname_is_forename} OR {_near(sl, fr)})"
+    return f"({first_agrees} AND {second_agrees})"
+
+
+def _near(left: str, right: str) -> str:
+    """Two spellings a slip apart, both of four letters or more: Jaro-Winkler at least 0.92,
+    or one letter changed, added, dropped or two swapped (``Stone`` and ``Stine``)."""
     return (
-        f"({fl} = {sr} OR list_has_any({c('forename_roots', 'l')}, {c('surname_roots', 'r')})) "
-        f"AND ({sl} = {fr} OR list_has_any({c('surname_roots', 'l')}, {c('forename_roots', 'r')}))"
+        f"(least(length({left}), length({right})) >= 4 "
+        f"AND (jaro_winkler_similarity({left}, {right}) >= 0.92 "
+        f"OR damerau_levenshtein({left}, {right}) <= 1))"
     )
 
 
@@ -96,3 +112,22 @@ def surname_agrees(c: Column) -> str:
     """Same surname, or a typo or near spelling of it."""
     sl, sr = c("surname_std", "l"), c("surname_std", "r")
     return f"({sl} = {sr} OR {rare_variant(c, 'surname')} OR {near_spelling(c, 'surname')})"
+
+
+def dates_one_slip_apart(c: Column) -> str:
+    """Both full dates of birth known and one keying slip apart: day and month swapped (perhaps a
+    year out too), a day out, one digit changed or two swapped, a year out, or the same year
+    with the same month or day. Dates further apart than this are two people's."""
+    dl, dr = c("dob_full", "l"), c("dob_full", "r")
+    yl, yr = c("birth_year", "l"), c("birth_year", "r")
+    swapped = f"month({dl}) = day({dr}) AND day({dl}) = month({dr})"
+    same_day = f"month({dl}) = month({dr}) AND day({dl}) = day({dr})"
+    return (
+        f"({dl} IS NOT NULL AND {dr} IS NOT NULL AND ({dl} = {dr} "
+        f"OR (abs({yl} - {yr}) <= 1 AND {swapped}) "
+        f"OR abs(date_diff('day', {dl}, {dr})) <= 1 "
+        f"OR abs(date_diff('day', {dl}, {dr})) BETWEEN 364 AND 367 "
+        f"OR damerau_levenshtein({c('dob_text', 'l')}, {c('dob_text', 'r')}) <= 1 "
+        f"OR (abs({yl} - {yr}) = 1 AND {same_day}) "
+        f"OR ({yl} = {yr} AND (month({dl}) = month({dr}) OR day({dl}) = day({dr})))))"
+    )

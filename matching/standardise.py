@@ -10,7 +10,10 @@ One SQL statement, columnar, over every current extract at once. What it does, a
   (:mod:`matching.nicknames`), so ``Bill`` and ``William`` agree and ``Chris`` agrees with both
   ``Christopher`` and ``Christine`` while those two do not agree with each other;
 - swapped names: an order-free name key lets blocking find ``SMITH, John`` written as
-  ``Smith John``;
+  ``Smith John``; the key is repeated as ``rare_name_key`` only where at most
+  ``RARE_NAME_RECORDS`` records carry it, so records with nothing but a rare name in common
+  are compared at a bounded cost (a common name alone is no evidence anyway);
+- day of birth: ``birth_day`` (month and day) lets blocking find a date a year out;
 - rarity: how many records carry each forename and surname, and whether the forename is a known
   name, so that a rare spelling one or two letters from a common name reads as a typo of it
   (``Jqmes``, ``Motgan``) while two common names a letter apart (``Tom`` and ``Tim``, ``Hall``
@@ -48,6 +51,8 @@ ESTABLISHED_SHARE = 5000
 max(ESTABLISHED_MIN, records / ESTABLISHED_SHARE) records: an established name, not a typo."""
 ADDRESS_PLACEHOLDERS = r"^\s*(no fixed (abode|address)|nfa|unknown|not known|rough sleep\w*)\s*$"
 """Addresses that say there is none."""
+RARE_NAME_RECORDS = 8
+"""A name key carried by at most this many records is rare enough to block on alone."""
 TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "sir", "rev", "prof")
 SUFFIXES = ("jr", "jnr", "junior", "sr", "snr", "senior", "ii", "iii")
 
@@ -55,8 +60,8 @@ FRAME_COLUMNS: tuple[str, ...] = (
     "unique_id", "source", "source_record_id", "extract_id",
     "forename_std", "forename_roots", "forename_known", "forename_freq", "middle_std",
     "surname_std", "surname_parts", "surname_roots", "surname_freq", "surname_known",
-    "name_key",
-    "dob", "dob_full", "dob_text", "birth_year", "sex_std", "sex_any",
+    "name_key", "rare_name_key",
+    "dob", "dob_full", "dob_text", "birth_year", "birth_day", "sex_std", "sex_any",
     "postcode_std", "postcode_sector", "postcode_district", "address_key",
     "pnc", "cro", "nhs", "crn", "nomis",
 )  # fmt: skip
@@ -219,6 +224,16 @@ numbered AS (
     SELECT source, source_record_id,
         CAST(row_number() OVER (ORDER BY source, source_record_id) AS BIGINT) AS unique_id
     FROM {tokens}
+),
+keyed AS (
+    SELECT source, source_record_id,
+        CASE WHEN forename_std IS NOT NULL AND surname_std IS NOT NULL
+             THEN least(forename_std, surname_std) || ' ' || greatest(forename_std, surname_std)
+        END AS name_key
+    FROM {tokens}
+),
+key_counts AS (
+    SELECT name_key, count(*) AS key_count FROM keyed WHERE name_key IS NOT NULL GROUP BY 1
 )
 SELECT
     numbered.unique_id,
@@ -233,15 +248,14 @@ SELECT
     surname_roots,
     sn_count AS surname_freq,
     surname_known,
-    CASE WHEN named.forename_std IS NOT NULL AND named.surname_std IS NOT NULL
-         THEN least(named.forename_std, named.surname_std) || ' '
-              || greatest(named.forename_std, named.surname_std)
-    END AS name_key,
+    keyed.name_key,
+    CASE WHEN key_count <= {RARE_NAME_RECORDS} THEN keyed.name_key END AS rare_name_key,
     dob,
     CASE WHEN NOT (month(dob) = 1 AND day(dob) = 1) THEN dob END AS dob_full,
     CASE WHEN NOT (month(dob) = 1 AND day(dob) = 1) THEN strftime(dob, '%Y%m%d') END
         AS dob_text,
     year(dob) AS birth_year,
+    CASE WHEN NOT (month(dob) = 1 AND day(dob) = 1) THEN strftime(dob, '%m%d') END AS birth_day,
     sex_std,
     coalesce(sex_std, name_sex) AS sex_any,
     postcode_std,
@@ -253,6 +267,8 @@ SELECT
     pnc, cro, nhs, crn, nomis
 FROM {tokens} AS named
 JOIN numbered USING (source, source_record_id)
+JOIN keyed USING (source, source_record_id)
+LEFT JOIN key_counts USING (name_key)
 LEFT JOIN forename_facts USING (forename_std)
 LEFT JOIN surname_facts USING (surname_std)
 """

@@ -21,6 +21,7 @@ from matching.model import (
     DEFAULT_LINK_WEIGHT,
     DEFAULT_REVIEW_WEIGHT,
     IDENTIFIER_COMPARISONS,
+    SWAPPED_LABEL,
     MatchModel,
     settings,
 )
@@ -69,6 +70,7 @@ def train(
         )
     splink_settings = linker.misc.save_model_to_json()
     filled = _fill_unestimated(splink_settings, max_pairs, IDENTIFIER_COMPARISONS)
+    _swapped_as_exact(splink_settings)
     now = datetime.datetime.now(datetime.UTC)
     return MatchModel(
         version=version or now.strftime("%Y.%m.%d-%H%M%S"),
@@ -115,6 +117,23 @@ def _fill_unestimated(
             level["u_probability"] = u
             level["m_probability"] = min(m, u * 2**MAX_WEIGHT)
     return filled
+
+
+def _swapped_as_exact(splink_settings: dict[str, Any]) -> None:
+    """Give the swapped-names level of each name comparison the m and u of its exact level.
+
+    Estimated on its own, the level's u is near zero (random people are almost never each
+    other's name swapped), so a swap of two common names would outweigh the same two names in
+    the right order; and the forename and surname comparisons would each count the one swap.
+    """
+    for comparison in splink_settings["comparisons"]:
+        levels = comparison["comparison_levels"]
+        swapped = [level for level in levels if level.get("label_for_charts") == SWAPPED_LABEL]
+        exact = [level for level in levels if level.get("tf_adjustment_column")
+                 and level.get("label_for_charts") != SWAPPED_LABEL]  # fmt: skip
+        if swapped and exact:
+            swapped[0]["m_probability"] = exact[0]["m_probability"]
+            swapped[0]["u_probability"] = exact[0]["u_probability"]
 
 
 def _known(value: Any) -> bool:

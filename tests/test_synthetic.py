@@ -282,7 +282,7 @@ def test_names_dates_and_addresses_carry_realistic_errors(
     assert any(re.fullmatch(r"[A-Z' -]+, \S.*", r["Name"]) for r in housing)
     assert any("," not in r["Name"] for r in housing)
     blank_dob = sum(not r["DOB"] for r in housing) / len(housing)
-    assert 0.1 < blank_dob < 0.2
+    assert 0.28 < blank_dob < 0.4  # a third of housing records give no date of birth
     homeless = [
         r for r in housing if r["AccommodationStatus"] in ("No fixed abode", "Rough sleeping")
     ]

@@ -1,6 +1,10 @@
-"""How partners get people wrong: each distortion applied independently per record, at small rates.
+"""How partners get people wrong: each distortion drawn per record, at the rates partners show.
 
-Everything is vectorised except misspellings, which touch a few percent of rows in plain Python.
+Most distortions are independent; two are not, because they are not in real extracts: a record
+whose forename and surname were swapped is often misspelt too (a name read out and typed), and a
+few records have both names misspelt. Dates of birth are one day, one year or one digit out, or
+have day and month swapped. Everything is vectorised except misspellings, which touch a few
+percent of rows in plain Python.
 """
 
 from __future__ import annotations
@@ -102,6 +106,8 @@ class NameRates:
     nickname: float = 0.04
     typo: float = 0.02
     swap: float = 0.015
+    typo_when_swapped: float = 0.3  # one of the swapped names misspelt
+    both_typos: float = 0.004  # forename and surname both misspelt
     other_surname: float = 0.35  # of people who have a maiden or married surname
 
 
@@ -121,10 +127,13 @@ def names(
     first_text = vocab.FORENAMES.take(first)
     middle_text = vocab.FORENAMES.take(people.middle.take(rows))
     surname_text = vocab.SURNAME_ARRAY.take(surname)
-    typo = rate(rates.typo, dup)
-    first_text = misspell_some(first_text, d.chance("typo.first", typo), d.seed("typo.first"))
-    surname_text = misspell_some(surname_text, d.chance("typo.sur", typo), d.seed("typo.sur"))
     swap = d.chance("swap", rate(rates.swap, dup))
+    typo = where(swap, rates.typo_when_swapped / 2, rate(rates.typo, dup))
+    both = d.chance("typo.both", rates.both_typos)
+    typo_first = pc.or_(d.chance("typo.first", typo), both)
+    typo_surname = pc.or_(d.chance("typo.sur", typo), both)
+    first_text = misspell_some(first_text, typo_first, d.seed("typo.first"))
+    surname_text = misspell_some(surname_text, typo_surname, d.seed("typo.sur"))
     return where(swap, surname_text, first_text), middle_text, where(swap, first_text, surname_text)
 
 
@@ -135,7 +144,8 @@ class DateRates:
     missing: float = 0.01
     day_month_swap: float = 0.015
     day_out: float = 0.015
-    year_out: float = 0.01
+    year_out: float = 0.02
+    digit: float = 0.01  # last digit of the day or of the year keyed wrong
     year_only: float = 0.0  # written 01/01/YYYY
     unparseable: float = 0.001
 
@@ -148,6 +158,15 @@ def date_of_birth(dob: pa.Array, d: Draws, dup: pa.Array, style: str, rates: Dat
     year_out = d.chance("dob.year", rate(rates.year_out, dup))
     year = where(year_out, pc.add(year, sign), year)
     day = where(pc.and_(year_out, pc.and_(pc.equal(month, 2), pc.equal(day, 29))), 28, day)
+    digit = d.chance("dob.digit", rate(rates.digit, dup))
+    in_year = d.chance("dob.digit-year", 0.5)
+    bump = d.integers("dob.digit-bump", 1, 10)
+    year = where(pc.and_(digit, in_year), change_digit(year, 0, bump), year)
+    day = where(
+        pc.and_(digit, pc.invert(in_year)),
+        pc.max_element_wise(pc.min_element_wise(change_digit(day, 0, bump), 28), 1),
+        day,
+    )
     swap = pc.and_(d.chance("dob.swap", rate(rates.day_month_swap, dup)), pc.less_equal(day, 12))
     day, month = where(swap, month, day), where(swap, day, month)
     year_only = d.chance("dob.year-only", rates.year_only)

@@ -112,9 +112,9 @@ class Hostels:
 
     @classmethod
     def build(cls, people: int, seed: int) -> Hostels:
-        """About one hostel per 1,500 people, at least three."""
+        """About one hostel per 3,000 people, at least three: each is shared by many."""
         rnd = random.Random(derive_seed(seed, "hostels"))
-        count = max(3, people // 1500)
+        count = max(3, people // 3000)
         inward_codes = vocab.INWARD_CODES.to_pylist()
         line1, town, district, inward, provider = [], [], [], [], []
         for h in range(count):

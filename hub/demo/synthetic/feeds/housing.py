@@ -28,6 +28,8 @@ from hub.demo.synthetic.population import (
 _PROVIDERS = pa.array(["Coastline Housing", "Council", "Private rented", "Moorland Homes"])
 _SETTLED_PROVIDER = WeightedTable([35, 30, 25, 10], size=4096)
 _TEMPORARY_PROVIDER = WeightedTable([0, 80, 20, 0], size=4096)
+_DOB_RATES = em.DateRates(missing=1 / 3, year_out=0.04, day_month_swap=0.02, digit=0.015)
+"""Housing officers take a date of birth on the person's word, when they take one at all."""
 
 
 def housing(b: Batch) -> dict[str, pa.Array]:
@@ -61,7 +63,7 @@ def housing(b: Batch) -> dict[str, pa.Array]:
     return {
         "TenantRef": b.blank_some(tenant),
         "Name": name,
-        "DOB": em.date_of_birth(dob, d, dup, "mon", em.DateRates(missing=1 / 7)),
+        "DOB": em.date_of_birth(dob, d, dup, "mon", _DOB_RATES),
         "Address": where(homeless, NULL_TEXT, cat(addr.line1, ", ", addr.town_name())),
         "Postcode": where(homeless, NULL_TEXT, em.postcode(addr, d, no_space=0.03, lower=0.01)),
         "AccommodationStatus": pa.array(HOUSING_STATUSES).take(status),
