@@ -12,26 +12,47 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from types import FrameType
 
 _interrupted = threading.Event()
+_last_raised = [float("-inf")]
+ECHO_SECONDS = 2.0
+"""A SIGINT this soon after the one raised is an echo, not a new request: DuckDB hands the
+interrupt that stopped its query back to Python, and raising it again would cut short the
+orderly end (message, exit 130) with a second KeyboardInterrupt."""
 
 
 def _on_sigint(signum: int, frame: FrameType | None) -> None:
     _interrupted.set()
+    now = time.monotonic()
+    if now - _last_raised[0] < ECHO_SECONDS:
+        return
+    _last_raised[0] = now
     raise KeyboardInterrupt
 
 
 def note_interrupts() -> Callable[[], None]:
     """Note each SIGINT, then raise KeyboardInterrupt as Python does (main thread only).
 
-    Returns what puts the previous handler back.
+    Returns what puts the previous handler back; after an interruption the handler stays, so
+    an echo still pending as the command ends cannot reach Python's default handler.
     """
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     previous = signal.signal(signal.SIGINT, _on_sigint)
-    return lambda: signal.signal(signal.SIGINT, previous)
+
+    def restore() -> None:
+        if not _interrupted.is_set():
+            signal.signal(signal.SIGINT, previous)
+
+    return restore
+
+
+def signalled() -> bool:
+    """Whether the operator's SIGINT has reached this process."""
+    return _interrupted.is_set()
 
 
 def _says_interrupted(error: BaseException) -> bool:

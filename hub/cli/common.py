@@ -12,13 +12,14 @@ import os
 import select
 import sys
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from functools import cached_property, wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from hub.interrupts import is_interruption
+from hub.interrupts import is_interruption, signalled
 from schemas.errors import HubError
 
 if TYPE_CHECKING:
@@ -92,14 +93,18 @@ class HubGroup(click.Group):
             _fail(error.format_message(), None, error.exit_code, json_mode=True)
 
 
-def _fail(message: str, hint: str | None, code: int, *, json_mode: bool = False) -> NoReturn:
+def _say(message: str, hint: str | None, code: int, *, json_mode: bool = False) -> None:
     if json_mode:
         document = {"error": message, "hint": hint, "exit_code": code}
         click.echo(json.dumps(document, indent=2))
-        sys.exit(code)
+        return
     click.secho(f"Error: {message}", fg="red", err=True)
     if hint:
         click.echo(f"  what to do: {hint}", err=True)
+
+
+def _fail(message: str, hint: str | None, code: int, *, json_mode: bool = False) -> NoReturn:
+    _say(message, hint, code, json_mode=json_mode)
     sys.exit(code)
 
 
@@ -120,11 +125,24 @@ def _end_quietly() -> NoReturn:
     sys.exit(EXIT_PIPE_CLOSED)
 
 
+def _end_interrupted(json_mode: bool) -> NoReturn:
+    """End now after the operator's Ctrl-C: say so, flush, exit 130. The run is already
+    recorded as interrupted; a library still unwinding (DuckDB hands its interrupt back) must not
+    turn the end into a second KeyboardInterrupt and a death by signal."""
+    _say("interrupted", None, EXIT_INTERRUPTED, json_mode=json_mode)
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):
+            stream.flush()
+    os._exit(EXIT_INTERRUPTED)
+
+
 def _end_for(error: BaseException, debug: bool, json_mode: bool) -> None:
     """End the command for ``error`` with its message and exit code (a JSON document on stdout
     under ``--json``); return if it is to be raised as it is (a bug, or any error under
     ``--debug``)."""
     if is_interruption(error):
+        if signalled():
+            _end_interrupted(json_mode)
         _fail("interrupted", None, EXIT_INTERRUPTED, json_mode=json_mode)
     if isinstance(error, BrokenPipeError) and output_closed():
         _end_quietly()
