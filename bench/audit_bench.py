@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hub.audit import AuditLog
-from hub.audit_events import Pull
+from hub.audit.events import Pull
+from hub.audit.log import AuditLog
 
 
 def main(entries: int) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from hub.audit_events import AccountChanged
+from hub.audit.events import AccountChanged
 from hub.config import HubConfig
 from hub.errors import AccountError
 from hub.workspace import Workspace

@@ -28,7 +28,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from connectors.config import SourceConfig
 from hub.alerts_config import AlertsConfig
-from hub.audit_witness import AuditConfig
+from hub.audit.witness import AuditConfig
 from hub.settings import HubSettings
 from hub.sharing_config import RecipientConfig, resolve_files, resolve_sharing
 from hub.web_config import WebConfig

@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Literal
 
 from connectors.pull import REJECTED_SUFFIX
-from hub.audit import AuditLog
-from hub.audit_anchor import StateRecord
+from hub.audit.anchor import StateRecord
+from hub.audit.log import AuditLog
 from hub.errors import WorkspaceError, WorkspaceLocked
 from hub.settings import HubSettings
 from hub.state import StateStore

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sharing_support import agreement_yaml, make_persons, write_hub, write_matched
 
-from hub.audit_events import AgreementApproved, Release
+from hub.audit.events import AgreementApproved, Release
 from hub.cli import main
 from hub.config import load_config
 from hub.governance.dpo_report import build_dpo_report

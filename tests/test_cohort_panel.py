@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from cohort_population import offender, write_population
 from helpers import EXAMPLE_CONFIG
 
-from hub.audit_events import CohortDecision
+from hub.audit.events import CohortDecision
 from hub.cli import main
 from hub.cohort.membership import CohortStore
 from hub.config import load_config

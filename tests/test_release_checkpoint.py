@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sharing_support import agreement_yaml, make_persons, write_hub, write_matched
 
-from hub.audit_anchor import Checkpoint, WitnessSigner
+from hub.audit.anchor import Checkpoint, WitnessSigner
 from hub.config import load_config
 from hub.output import Reporter
 from hub.run.pipeline import publish_now

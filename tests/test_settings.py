@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.audit import current_actor
-from hub.audit_events import ConfigRemoved
+from hub.audit.events import ConfigRemoved
+from hub.audit.log import current_actor
 from hub.config import load_config
 from hub.settings import HubSettings
 from hub.workspace import Workspace

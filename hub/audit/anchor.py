@@ -5,7 +5,7 @@ An :class:`Anchor` says "entry N was written and its hash was H". The log verifi
 still holds entry N with hash H: deleting ``audit/``, rolling it back with an older
 ``head.json``, or rewriting it under the audit key is then seen. :class:`StateRecord` keeps the
 anchor every write leaves in ``state.db``; a :class:`Checkpoint` is the same anchor, with the
-time, signed, for the witness (:mod:`hub.audit_witness`) and for every release manifest.
+time, signed, for the witness (:mod:`hub.audit.witness`) and for every release manifest.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ of a whole log that names the first bad entry.
 Entry ``n`` carries the hash of entry ``n-1``; its own hash covers every field and is
 authenticated with HMAC-SHA256 under the audit key. The head (last sequence number and hash, the
 audit key's id, and an HMAC over them) is kept in ``audit/head.json``, so a truncated tail is
-detected and the head cannot be rewritten by hand. :mod:`hub.audit` writes and reads the log.
+detected and the head cannot be rewritten by hand. :mod:`hub.audit.log` writes and reads the log.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.files import fsync_path
-from hub.audit_anchor import Anchor
+from hub.audit.anchor import Anchor
 from hub.errors import AuditError
 
 GENESIS = "0" * 64

@@ -3,7 +3,7 @@ reading an entry back as its event (checked by pydantic against the event's type
 
 An event's attributes go to the entry's ``objects``, its ``counts`` (marked :class:`InCounts` or
 :class:`CountsByCode`) or the entry's own ``reason`` and ``agreement_id``; see
-:mod:`hub.audit_events`.
+:mod:`hub.audit.events`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import pydantic
 
-from hub.audit_events import (
+from hub.audit.events import (
     EVENTS,
     AuditEntry,
     AuditEvent,

@@ -3,10 +3,10 @@
 Each event class names its operation (DPA 2018 s.62: collection, alteration, consultation,
 disclosure, combination, erasure; or a configuration change) and its action, and holds ids,
 counts and hashes only: never personal data. Writers hand an event to
-:meth:`hub.audit.AuditLog.record`; readers get :class:`AuditEntry` objects back, each carrying
+:meth:`hub.audit.log.AuditLog.record`; readers get :class:`AuditEntry` objects back, each carrying
 the same event type. An entry whose action no class records raises :class:`UnknownAuditAction`.
 
-How an event is written (:mod:`hub.audit_codec` does the mapping): an attribute marked
+How an event is written (:mod:`hub.audit.codec` does the mapping): an attribute marked
 :class:`InCounts` goes to the entry's ``counts``, ``reason`` and ``agreement_id`` to the entry's
 own keys, every other attribute to ``objects``. An attribute with a default is written only when
 it differs from it, and is read back as the default when absent (older entries lack it).

@@ -1,10 +1,10 @@
 """The append-only audit log, ``<workspace>/audit/audit.jsonl``: writing events to it and
 reading them back.
 
-Each entry records one event of :mod:`hub.audit_events` (an operation of DPA 2018 s.62, or a
+Each entry records one event of :mod:`hub.audit.events` (an operation of DPA 2018 s.62, or a
 configuration change) with ids and counts only: never personal data. Entries are hash-chained and
 authenticated with an HMAC under the audit key, which lives outside the workspace
-(:mod:`hub.audit_chain`); :meth:`AuditLog.verify` names the first bad entry.
+(:mod:`hub.audit.chain`); :meth:`AuditLog.verify` names the first bad entry.
 
 Writers are serialised by an exclusive lock on ``audit/audit.lock`` (processes and threads
 alike). Before appending, a writer checks that the log's last entry is authentic and agrees with
@@ -12,11 +12,11 @@ the head: a log that was cut short or edited at its tail is never silently conti
 refuses, and the hub stops, until a person has looked). The one disagreement repaired is the
 head lagging one entry behind, which a crash between appending and updating the head leaves.
 
-Each write is also recorded outside the log's folder (:class:`~hub.audit_anchor.StateRecord`,
+Each write is also recorded outside the log's folder (:class:`~hub.audit.anchor.StateRecord`,
 in the state database): a log behind that record is never continued, and does not verify.
 Each entry names the declared actor (``IOMHUB_ACTOR``, else the OS user), the OS user, and the
 signed-in user where there is one. A person's free-text reason holding personal data is
-refused before anything is written (:mod:`hub.audit_reasons`).
+refused before anything is written (:mod:`hub.audit.reasons`).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from hub.audit_anchor import Anchor, StateRecord
-from hub.audit_chain import (
+from hub.audit.anchor import Anchor, StateRecord
+from hub.audit.chain import (
     GENESIS,
     AuditKey,
     VerifyResult,
@@ -42,9 +42,9 @@ from hub.audit_chain import (
     write_all,
     write_head,
 )
-from hub.audit_codec import entry_fields, parse_entry, parse_event
-from hub.audit_events import AuditEntry, AuditEvent
-from hub.audit_reasons import refuse_personal_data
+from hub.audit.codec import entry_fields, parse_entry, parse_event
+from hub.audit.events import AuditEntry, AuditEvent
+from hub.audit.reasons import refuse_personal_data
 from hub.errors import AuditError
 from hub.settings import HubSettings
 

@@ -33,9 +33,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from connectors.base import Connector
 from connectors.config import FolderSource, SourceConfig
 from connectors.registry import open_connector
-from hub.audit import AuditLog
-from hub.audit_anchor import Anchor, Checkpoint, WitnessSigner, make_checkpoint
-from hub.audit_chain import GENESIS
+from hub.audit.anchor import Anchor, Checkpoint, WitnessSigner, make_checkpoint
+from hub.audit.chain import GENESIS
+from hub.audit.log import AuditLog
 from hub.errors import AuditError
 from hub.settings import HubSettings
 from schemas.errors import ConfigError

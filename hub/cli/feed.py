@@ -30,7 +30,7 @@ def feed_init(options: Options, sample: Path, out: Path, name: str | None) -> No
     from the values and the draft is read back through the sample. Edit the file, then run
     `iomhub config check`.
     """
-    from hub.feed_init import init_feed
+    from hub.run.feed_init import init_feed
 
     written = init_feed(sample, out, name=name)
     options.emit({**asdict(written), "path": str(written.path)})

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pv
 import pyarrow.parquet as pq
 
-from hub.audit_events import CohortListed
+from hub.audit.events import CohortListed
 from hub.cohort.candidates import CandidateList, select_candidates
 from hub.cohort.inputs import gather_inputs
 from hub.cohort.rules import CohortRules, load_cohort_rules

@@ -13,7 +13,7 @@ import datetime
 
 import pyarrow.parquet as pq
 
-from hub.audit_events import CohortDecision
+from hub.audit.events import CohortDecision
 from hub.cohort.listing import cohort_rules
 from hub.cohort.membership import Action, CohortStore, DecisionOutcome, Membership
 from hub.cohort.rules import STRANDS

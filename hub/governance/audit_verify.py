@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from hub.audit import VerifyResult
-from hub.audit_witness import Witness, witness_anchor, witness_signer
+from hub.audit.log import VerifyResult
+from hub.audit.witness import Witness, witness_anchor, witness_signer
 from hub.config import HubConfig
 from hub.workspace import Workspace
 from schemas.errors import ConfigError

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from hub.audit_events import CommandConsultation
+from hub.audit.events import CommandConsultation
 from hub.config import HubConfig
 from hub.workspace import Workspace
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub.audit_events import AuditEntry, Release
+from hub.audit.events import AuditEntry, Release
 from hub.config import HubConfig
 from hub.run.pseudonym_maps import open_pseudonym_maps
 from hub.run.release_files import VIEW_STEM

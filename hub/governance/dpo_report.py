@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from connectors.pull import REJECTED_SUFFIX
-from hub.audit import current_actor
-from hub.audit_codec import entry_fields
-from hub.audit_events import (
+from hub.audit.codec import entry_fields
+from hub.audit.events import (
     AuditEntry,
     Operation,
     PersonFound,
@@ -35,6 +34,7 @@ from hub.audit_events import (
     ReleaseDelivered,
     ReleaseRejected,
 )
+from hub.audit.log import current_actor
 from hub.config import HubConfig
 from hub.governance.agreement_register import agreement_register, describe_basis
 from hub.governance.dpo_people import pseudonym_keys, released_people

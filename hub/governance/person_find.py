@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from hub.audit import AuditLog
-from hub.audit_events import PersonFound
-from hub.audit_reasons import refuse_personal_data
+from hub.audit.events import PersonFound
+from hub.audit.log import AuditLog
+from hub.audit.reasons import refuse_personal_data
 from hub.config import HubConfig
 from hub.errors import WorkspaceError
 from hub.run.pseudonym_maps import open_pseudonym_maps

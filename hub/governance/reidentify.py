@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from hub.audit import AuditLog, current_actor
-from hub.audit_events import Reidentified, ReidentifyFailed, ReidentifyRefused
-from hub.audit_reasons import refuse_personal_data
+from hub.audit.events import Reidentified, ReidentifyFailed, ReidentifyRefused
+from hub.audit.log import AuditLog, current_actor
+from hub.audit.reasons import refuse_personal_data
 from hub.config import HubConfig
 from hub.errors import PseudonymMapKeyMismatch
 from hub.run.pseudonym_maps import open_pseudonym_maps

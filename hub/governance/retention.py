@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.audit import AuditLog
-from hub.audit_events import ERASURES
+from hub.audit.events import ERASURES
+from hub.audit.log import AuditLog
 from hub.config import HubConfig
 from hub.governance.agreement_register import AgreementSummary, agreement_register
 from hub.governance.retention_copies import plan_matched, plan_outbox

@@ -5,7 +5,7 @@ The first time a version is used its text is copied into the workspace
 (``agreements/<id>/<version>/<sha256>.yaml``, read-only); a different text under the same
 version is refused from then on, so a release is always described by the text it was made
 under. A version takes effect only once approved by a named person (:func:`approve_version`,
-audited as :class:`~hub.audit_events.AgreementApproved`): until then the version approved before
+audited as :class:`~hub.audit.events.AgreementApproved`): until then the version approved before
 it stays in force, or nothing flows under that agreement when none was. Approving shows every way
 the new text widens the one it replaces (:func:`sharing_agreements.changes.widening`).
 """
@@ -19,8 +19,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hub.audit import AuditLog
-from hub.audit_events import AgreementApproved
+from hub.audit.events import AgreementApproved
+from hub.audit.log import AuditLog
 from hub.errors import AgreementVersionError
 from hub.workspace import PRIVATE_FOLDER, AgreementVersionFolder, Workspace
 from sharing_agreements.changes import Widening, widening

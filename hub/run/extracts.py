@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from hub.audit_events import ExtractAccepted
-from hub.audit_reasons import refuse_personal_data
+from hub.audit.events import ExtractAccepted
+from hub.audit.reasons import refuse_personal_data
 from hub.config import HubConfig
 from hub.errors import ExtractError
 from hub.state import Extract, StateStore

@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from hub.audit import AuditLog
-from hub.audit_events import ExtractHeld, ExtractResent, Ingest, IngestRejected
+from hub.audit.events import ExtractHeld, ExtractResent, Ingest, IngestRejected
+from hub.audit.log import AuditLog
 from hub.config import HubConfig
 from hub.output import Reporter
 from hub.run.extracts import RowCounts, accept_hint, hold_reason, top_reasons

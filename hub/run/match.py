@@ -92,7 +92,7 @@ def match_stage(
     Returns the run's counts; when nothing changed, the last run's counts marked ``skipped``;
     None when there is nothing to match yet.
     """
-    from hub.audit_events import MatchRun
+    from hub.audit.events import MatchRun
     from matching.run import MatchCounts, MatchPaths, run_matching
 
     reporter.step("Matching people across partners")

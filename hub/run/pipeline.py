@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from connectors.retry import Sleep
-from hub.audit import AuditLog
-from hub.audit_events import ConfigChanged, ConfigRemoved
-from hub.audit_witness import anchor_to_witness
+from hub.audit.events import ConfigChanged, ConfigRemoved
+from hub.audit.log import AuditLog
+from hub.audit.witness import anchor_to_witness
 from hub.config import FeedConfig, HubConfig
 from hub.interrupts import is_interruption
 from hub.output import Reporter

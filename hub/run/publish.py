@@ -28,9 +28,9 @@ import shutil
 from pathlib import Path
 
 from connectors.files import sha256_file
-from hub.audit import AuditLog
-from hub.audit_events import ReleaseRejected, ReleaseWithheld
-from hub.audit_witness import checkpoint_now
+from hub.audit.events import ReleaseRejected, ReleaseWithheld
+from hub.audit.log import AuditLog
+from hub.audit.witness import checkpoint_now
 from hub.config import HubConfig
 from hub.output import Reporter
 from hub.run.agreement_versions import AgreementsInForce, agreements_in_force

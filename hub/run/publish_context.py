@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from hub.audit import AuditLog
+from hub.audit.log import AuditLog
 from hub.config import HubConfig
 from hub.output import Reporter
 from hub.state import StateStore

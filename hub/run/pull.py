@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from connectors.pull import PullReport, pull_feed
 from connectors.registry import open_connector
 from connectors.retry import Retrier, Sleep
-from hub.audit import AuditLog
-from hub.audit_events import Pull
+from hub.audit.events import Pull
+from hub.audit.log import AuditLog
 from hub.config import FeedConfig, HubConfig
 from hub.interrupts import is_interruption
 from hub.output import Reporter

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from importlib import metadata
 from typing import Any
 
-from hub.audit_anchor import Checkpoint
+from hub.audit.anchor import Checkpoint
 from hub.sharing_config import RecipientConfig
 from sharing_agreements.policy import RecipientPolicy
 from sharing_agreements.pseudonyms import PseudonymKey

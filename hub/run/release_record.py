@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.files import sha256_file
-from hub.audit_events import Release, ReleaseDelivered
+from hub.audit.events import Release, ReleaseDelivered
 from hub.run.deliver import push_release
 from hub.run.publish_context import PublishContext, ReleaseOutcome
 from hub.run.release_files import (

@@ -125,7 +125,7 @@ def record_decision(
     The audit entry comes first: without an audit key, or with a log that cannot be written,
     the decision never takes effect.
     """
-    from hub.audit_events import ReviewDecision as ReviewDecisionEvent
+    from hub.audit.events import ReviewDecision as ReviewDecisionEvent
     from matching.registry import PersonRegistry
 
     workspace = Workspace(config.workspace)

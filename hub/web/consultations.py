@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hub.audit_events import Consultation
+from hub.audit.events import Consultation
 from hub.web.context import WebContext
 from hub.web.guard import Visitor
 

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from hub.accounts import AccountStore
-from hub.audit import AuditLog
+from hub.audit.log import AuditLog
 from hub.config import HubConfig
 from hub.run.operations import BackgroundRun
 from hub.run.team_view import ReleaseTables

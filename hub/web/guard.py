@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from hub.accounts import Account, Role
-from hub.audit_events import AccessRefused
+from hub.audit.events import AccessRefused
 from hub.errors import AccountError
 from hub.web.context import WebContext
 from hub.web.sessions import Session

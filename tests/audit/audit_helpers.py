@@ -5,8 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from hub.audit import AuditLog
-from hub.audit_events import (
+from hub.audit.events import (
     AuditEntry,
     MatchRun,
     Reidentified,
@@ -15,7 +14,8 @@ from hub.audit_events import (
     ReleaseWithheld,
     ReviewDecision,
 )
-from hub.audit_events import Pull as PullEvent
+from hub.audit.events import Pull as PullEvent
+from hub.audit.log import AuditLog
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -15,8 +15,8 @@ import pytest
 from audit_helpers import REPO, write_hub_config
 from click.testing import CliRunner
 
-from hub.audit_anchor import STATE_FACT, Checkpoint, WitnessSigner
-from hub.audit_chain import GENESIS, AuditKey, digest, write_head
+from hub.audit.anchor import STATE_FACT, Checkpoint, WitnessSigner
+from hub.audit.chain import GENESIS, AuditKey, digest, write_head
 from hub.cli import main
 from hub.config import load_config
 from hub.settings import HubSettings

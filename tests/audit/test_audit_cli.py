@@ -11,7 +11,7 @@ from pathlib import Path
 from audit_helpers import REPO, fill_log
 from click.testing import CliRunner
 
-from hub.audit import AuditLog
+from hub.audit.log import AuditLog
 from hub.cli import main
 
 

@@ -16,10 +16,9 @@ import pytest
 from audit_helpers import fill_log
 from click.testing import CliRunner
 
-from hub.audit import AuditLog
-from hub.audit_chain import AuditKey, digest, write_head
-from hub.audit_codec import check_no_personal_fields, parse_event
-from hub.audit_events import (
+from hub.audit.chain import AuditKey, digest, write_head
+from hub.audit.codec import check_no_personal_fields, parse_event
+from hub.audit.events import (
     EVENT_TYPES,
     EVENTS,
     AuditEvent,
@@ -33,6 +32,7 @@ from hub.audit_events import (
     ReleaseErased,
     ReviewDecision,
 )
+from hub.audit.log import AuditLog
 from hub.cli import main
 from hub.config import load_config
 from hub.errors import AuditEntryInvalid, AuditError, UnknownAuditAction

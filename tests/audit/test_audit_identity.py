@@ -13,10 +13,10 @@ import pytest
 from audit_helpers import fill_log
 from click.testing import CliRunner
 
-from hub.audit import AuditLog
-from hub.audit_chain import GENESIS, AuditKey, digest, write_head
-from hub.audit_events import PersonFound, ReviewDecision
-from hub.audit_reasons import personal_data_in
+from hub.audit.chain import GENESIS, AuditKey, digest, write_head
+from hub.audit.events import PersonFound, ReviewDecision
+from hub.audit.log import AuditLog
+from hub.audit.reasons import personal_data_in
 from hub.cli import main
 from hub.errors import PersonalDataInReason
 
@@ -106,7 +106,7 @@ def test_reasons_without_personal_data_are_written(tmp_path: Path, reason: str) 
 
 
 def test_a_review_note_is_checked_but_a_generated_reason_is_not(tmp_path: Path) -> None:
-    from hub.audit_events import ReleaseWithheld
+    from hub.audit.events import ReleaseWithheld
 
     log = _log(tmp_path)
     with pytest.raises(PersonalDataInReason, match="a date of birth"):

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from audit_helpers import fill_log, pull_event
 
-from hub.audit import AuditLog
-from hub.audit_chain import digest
-from hub.audit_events import AuditEvent, Ingest, Pull
+from hub.audit.chain import digest
+from hub.audit.events import AuditEvent, Ingest, Pull
+from hub.audit.log import AuditLog
 from hub.errors import AuditError
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from audit_helpers import fill_log
 
-from hub.audit_witness import (
+from hub.audit.witness import (
     AuditConfig,
     Witness,
     anchor_to_witness,

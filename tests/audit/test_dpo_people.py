@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from hub.audit_events import Reidentified
+from hub.audit.events import Reidentified
 from hub.cli import main
 from hub.config import load_config
 from hub.governance.dpo_report import build_dpo_report

@@ -123,8 +123,8 @@ def test_the_network_check_catches_a_page_that_loads_something(tmp_path: Path) -
 def test_agreement_changes_and_removals_are_logged_by_hash(
     dpo_hub_file: Path, audit_key: bytes
 ) -> None:
-    from hub.audit import AuditLog
-    from hub.audit_events import ConfigChanged, ConfigRemoved
+    from hub.audit.events import ConfigChanged, ConfigRemoved
+    from hub.audit.log import AuditLog
     from hub.output import Reporter
     from hub.run.pipeline import run_once
 

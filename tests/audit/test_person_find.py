@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from hub.audit import AuditLog
-from hub.audit_events import PersonFound
+from hub.audit.events import PersonFound
+from hub.audit.log import AuditLog
 from hub.cli import main
 
 

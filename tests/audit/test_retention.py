@@ -9,8 +9,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from hub.audit import AuditLog
-from hub.audit_events import ExtractErased, Operation, ReleaseErased
+from hub.audit.events import ExtractErased, Operation, ReleaseErased
+from hub.audit.log import AuditLog
 from hub.cli import main
 from hub.config import load_config
 from hub.governance.agreement_register import AgreementSummary, status_on

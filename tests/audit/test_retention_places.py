@@ -11,8 +11,8 @@ from pathlib import Path
 from click.testing import CliRunner
 from test_retention import _age
 
-from hub.audit import AuditLog
-from hub.audit_events import MatchedErased, OutboxErased
+from hub.audit.events import MatchedErased, OutboxErased
+from hub.audit.log import AuditLog
 from hub.cli import main
 from hub.config import load_config
 from hub.run.deliver import push_release

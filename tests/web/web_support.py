@@ -13,7 +13,7 @@ from pathlib import Path
 import uvicorn
 
 from hub.accounts import Role
-from hub.audit import AuditLog
+from hub.audit.log import AuditLog
 from hub.web.app import create_app
 from hub.web.context import WebContext
 
