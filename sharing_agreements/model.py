@@ -28,6 +28,8 @@ FEED_NAME = r"^[a-z][a-z0-9_]{0,39}$"
 RECIPIENT_NAME = r"^[a-z][a-z0-9_]{0,39}$"
 Name = Annotated[str, Field(pattern=FEED_NAME)]
 Text = Annotated[str, Field(min_length=1)]
+DpiaReference = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ./:_-]{1,79}$")]
+"""A DPIA's reference as the organisation files it, e.g. ``DPIA-2025-014``."""
 
 
 class FieldClause(BaseModel):
@@ -166,8 +168,10 @@ class Agreement(BaseModel):
         default_factory=dict, description="Conditions on every field of the agreement."
     )
     suspended: bool = Field(False, description="Set while the agreement is paused.")
-    dpia_reference: Text | None = Field(
-        None, description="The data protection impact assessment covering the sharing."
+    dpia_reference: DpiaReference | None = Field(
+        None,
+        description="The reference of the data protection impact assessment covering the "
+        "sharing, e.g. 'DPIA-2025-014' (letters, digits, spaces and . / : _ -).",
     )
     fields: dict[str, FieldClause] = Field(min_length=1)
     source_file: Path | None = Field(None, exclude=True, description="Set by the loader.")
@@ -222,6 +226,12 @@ class Agreement(BaseModel):
                 if other not in FIELD_KINDS
             ]
         return problems
+
+    @property
+    def shares_special_category(self) -> bool:
+        """Whether any field it releases is health (special category) data."""
+        return any(clause.treatment.releases and name in SPECIAL_CATEGORY_FIELDS
+                   for name, clause in self.fields.items())  # fmt: skip
 
     def _basis_problems(self) -> list[str]:
         problems = []

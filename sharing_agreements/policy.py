@@ -332,8 +332,12 @@ def find_contradictions(agreements: Sequence[Agreement]) -> list[Contradiction]:
 def agreement_warnings(
     agreement: Agreement, today: datetime.date, within_days: int = 30
 ) -> list[str]:
-    """What a data officer should act on: expiry, review due, suspension."""
+    """What a data officer should act on: expiry, review due, suspension, health data shared
+    without a DPIA reference."""
     warnings = []
+    if agreement.shares_special_category and not agreement.dpia_reference:
+        warnings.append("shares health (special category) data but names no DPIA "
+                        "(dpia_reference)")  # fmt: skip
     soon = today + datetime.timedelta(days=within_days)
     if agreement.suspended:
         warnings.append("suspended: nothing flows under it")

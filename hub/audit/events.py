@@ -431,6 +431,24 @@ class CohortListed(AuditEvent):
     written: bool = False
 
 
+@dataclass(frozen=True, kw_only=True)
+class SubjectAccessDisclosed(AuditEvent):
+    """A subject access response pack made for the person it is about (a disclosure to the
+    data subject): what it holds, in counts, and the SHA-256 of the pack as handed over."""
+
+    operation = Operation.DISCLOSURE
+    action = "subject_access_pack"
+    reason_by_person = True
+    person_id: str | None
+    records: tuple[str, ...]
+    """``source:record_id`` of the partner records in the pack."""
+    releases: Count
+    consultations: Count
+    sha256: str
+    reason: str
+    """The request's reference, e.g. 'SAR-2026-017'."""
+
+
 # --- erasure ------------------------------------------------------------------------------------
 
 
@@ -550,7 +568,7 @@ EVENT_TYPES: tuple[type[AuditEvent], ...] = (
     AccessRefused,
     ExtractErased, RejectedFileErased, ReleaseErased, ConfigChanged, ConfigRemoved,
     AccountChanged, MatchedErased, OutboxErased, AgreementApproved, CohortDecision,
-    CohortListed,
+    CohortListed, SubjectAccessDisclosed,
 )  # fmt: skip
 """Every action the log records."""
 
