@@ -89,8 +89,10 @@ def test_subject_search_by_name_and_dob_and_by_record_id(dpo_hub_file: Path) -> 
     born = datetime.date(1990, 2, 1)
     (found,) = find_subject(config, SubjectQuery(surname=" tester", date_of_birth=born))
     assert found.person_id == "P000001" and found.records[0].key == "police:DC0001"
-    assert find_subject(config, SubjectQuery(surname="tester", forename="bob",
-                                             date_of_birth=born)) == []  # fmt: skip
+    assert (
+        find_subject(config, SubjectQuery(surname="tester", forename="bob", date_of_birth=born))
+        == []
+    )
     (by_id,) = find_subject(config, SubjectQuery(identifier="DC0003"))
     assert by_id.person_id == "P000002"
     with pytest.raises(SubjectQueryError):
@@ -116,10 +118,24 @@ def test_holdings_list_records_releases_and_who_looked(dpo_hub_file: Path) -> No
 
 def test_a_consultation_in_a_recipients_view_is_about_the_person(dpo_hub_file: Path) -> None:
     audit = _audit(dpo_hub_file)
-    audit.record(Consultation(page="/cohort", purpose="IOM panel", view_of="csp",
-                              person_ids=("psP000001", "psP000002"), people=2))  # fmt: skip
-    audit.record(Consultation(page="/cohort", purpose="IOM panel", view_of="other",
-                              person_ids=("psP000002",), people=1))  # fmt: skip
+    audit.record(
+        Consultation(
+            page="/cohort",
+            purpose="IOM panel",
+            view_of="csp",
+            person_ids=("psP000001", "psP000002"),
+            people=2,
+        )
+    )
+    audit.record(
+        Consultation(
+            page="/cohort",
+            purpose="IOM panel",
+            view_of="other",
+            person_ids=("psP000002",),
+            people=1,
+        )
+    )
     keys = PersonKeys("P000002", frozenset({"police:DC0003"}), frozenset({("csp", "psP000002")}))
     hows = [a.how for a in access_about(audit, keys)]
     assert hows.count("their pseudonym in csp's view") == 1
@@ -135,7 +151,11 @@ def test_the_response_pack_is_audited_before_it_is_returned(dpo_hub_file: Path) 
     pack = make_response_pack(held, "SAR-2026-017", audit, actor="dora")
     with zipfile.ZipFile(io.BytesIO(pack.content)) as opened:
         assert sorted(opened.namelist()) == [
-            "access.csv", "records.csv", "releases.csv", "response.html"]  # fmt: skip
+            "access.csv",
+            "records.csv",
+            "releases.csv",
+            "response.html",
+        ]
         assert "TESTER" in opened.read("records.csv").decode("utf-8-sig")
         assert "psP000001" in opened.read("releases.csv").decode("utf-8-sig")
     last = list(audit.events())[-1]
