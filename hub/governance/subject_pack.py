@@ -124,7 +124,8 @@ def _cover(holdings: SubjectHoldings, reference: str, made: datetime.datetime) -
         f"<!doctype html><html lang=en><meta charset=utf-8><title>Subject access response "
         f"{cell(reference)}</title><style>{PACK_STYLE}</style><h1>Subject access response "
         f"{cell(reference)}</h1><p>Made {cell(made.isoformat(timespec='seconds'))} by the IOM "
-        f"Exchange Hub. {cell(holdings.note)}</p><h2>Records held, per partner</h2>{records}"
+        f"Exchange Hub. {cell(holdings.note) if holdings.note else ''}</p>"
+        f"<h2>Records held, per partner</h2>{records}"
         f"<h2>Releases that included them</h2>{releases}<h2>Who looked at their data, and why"
         f"</h2>{access}</html>"
     )
