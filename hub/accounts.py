@@ -2,8 +2,10 @@
 
 Accounts live in ``accounts.db`` inside the workspace (owner-only). A password is kept only as
 an Argon2id hash (argon2-cffi); repeated failures lock the account for a while; a disabled
-account cannot sign in. The command line (``iomhub users ...``) and the web app use the same
-functions. Nothing here logs a password or its hash.
+account cannot sign in. Accounts of single sign-on (OpenID Connect) are kept here too, with no
+password (their roles set from the provider's claims at each sign-in). The command line
+(``iomhub users ...``) and the web app use the same functions. Nothing here logs a password or
+its hash.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ MAX_FAILURES = 5
 """Failed sign-ins in a row before the account is locked."""
 LOCKOUT = datetime.timedelta(minutes=15)
 MIN_PASSWORD_CHARS = 12
+SSO_MARK = "sso:"
+"""What a single sign-on account holds in place of a password hash: no password matches it."""
 
 
 class Role(enum.StrEnum):
@@ -166,6 +170,31 @@ class AccountStore:
         with self._transaction() as db:
             if db.execute(sql, parameters).rowcount == 0:
                 raise AccountError(f"no account named {name!r}", hint="iomhub users list")
+
+    def provision_sso(self, name: str, roles: frozenset[Role], provider: str) -> Account:
+        """The single sign-on account ``name`` with ``roles`` (created, or its roles replaced:
+        the provider's claims decide them at each sign-in). AccountError when ``name`` is a
+        password account (a provider never takes one over) or a disabled one."""
+        _check_name(name)
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT password_hash, disabled FROM accounts WHERE name = ?", (name,)
+            ).fetchone()
+            if row is None:
+                db.execute(
+                    "INSERT INTO accounts (name, roles, password_hash, created_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (name, _roles_text(roles), SSO_MARK + provider, _now().isoformat()),
+                )
+            elif not str(row[0]).startswith(SSO_MARK):
+                raise AccountError(f"{name!r} is a password account of this hub")
+            elif row[1]:
+                raise AccountError(f"the account {name!r} is disabled; ask an administrator")
+            else:
+                db.execute(
+                    "UPDATE accounts SET roles = ? WHERE name = ?", (_roles_text(roles), name)
+                )
+        return self.get(name)
 
     # --- signing in -------------------------------------------------------------------------
 
