@@ -55,9 +55,18 @@ class PeopleQuery:
     filters: tuple[tuple[str, str], ...] = ()
     """(facet, value) pairs; facets as in FACETS."""
     sentence_ends_before: datetime.date | None = None
+    rfg_at_least: int | None = None
+    """Only people whose RFG (recency, frequency, gravity) score is at least this."""
     sort: str = "surname"
     descending: bool = False
     page: int = 1
+
+    @property
+    def every_filter(self) -> tuple[tuple[str, str], ...]:
+        """Every filter asked for, as (name, value) pairs (for the audit log)."""
+        bounds = (("sentence_ends_before", self.sentence_ends_before),
+                  ("rfg_at_least", self.rfg_at_least))  # fmt: skip
+        return (*self.filters, *((n, str(v)) for n, v in bounds if v is not None))
 
 
 @dataclass(frozen=True)
@@ -204,6 +213,9 @@ def _where(
     if query.sentence_ends_before and "sentence_end_date" in columns:
         clauses.append("sentence_end_date < ?")
         parameters.append(query.sentence_ends_before)
+    if query.rfg_at_least is not None and "rfg_score" in columns:
+        clauses.append("rfg_score >= ?")
+        parameters.append(query.rfg_at_least)
     return " AND ".join(clauses), parameters
 
 
@@ -215,6 +227,7 @@ def query_people(tables: ReleaseTables, release: ReleaseInfo, query: PeopleQuery
         query.q,
         tuple((f, v) for f, v in query.filters if f in available),
         query.sentence_ends_before,
+        query.rfg_at_least,
         query.sort if query.sort in columns else "person_id",
         query.descending,
         max(1, query.page),

@@ -1,6 +1,7 @@
 """The person page's provenance and history, the cohort's "known to" facet, and the records
-linked since the previous release, on a demo hub run twice (housing sends a second extract in
-which some tenants have a new, settled tenancy)."""
+linked since the previous release, the RFG bound, and the data officer's view of held and
+rejected extracts, on a demo hub run twice (housing sends a second extract in which some tenants
+have a new, settled tenancy; police a file that is no extract at all)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def twice(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     demo = tmp_path_factory.mktemp("twice") / "demo"
     make_demo(demo)
     housing_moves(demo)
-    run_hub(demo)
+    (demo / "partners" / "police" / "police_nominals_20261130.csv").write_text("Nonsense\n1\n")
+    run_hub(demo, rejects="police_nominals_20261130.csv")
     context = demo_context(demo, "config-folders/hub.yaml", datetime.timedelta(minutes=5))
     with serving(context) as url:
         yield Served(url, context, context.audit, demo)
@@ -153,3 +155,28 @@ def test_a_persons_history_shows_decisions_by_their_event_class(twice: Served) -
     spell = next(e for e in history.events if e.kind == "cohort_spell_started")
     assert "strand fixed" in spell.summary
     assert person_history(config, "iom_team", team.release_id, "0" * 32) is None
+
+
+def test_the_cohort_bounds_the_rfg_score_and_the_look_records_every_filter(
+    twice: Served, page
+) -> None:
+    sign_in(page, twice.url, "olivia")
+    page.wait_for_url(re.compile(r"/cohort"))
+    page.fill("#rfg_at_least", "150")
+    page.click("#filters button[type=submit]")
+    page.wait_for_url(re.compile(r"rfg_at_least=150"))
+    column = [c.replace(",", "") for c in page.locator("table.people tbody td:nth-child(7)")
+              .all_inner_texts()]  # fmt: skip
+    assert column and all(int(score) >= 150 for score in column)
+    assert "rfg_at_least=150" in twice.entries("web_view")[-1]["objects"]["filters"]
+
+
+def test_the_feeds_page_says_when_each_partner_last_sent_something_new_and_what_was_refused(
+    twice: Served, page
+) -> None:
+    sign_in(page, twice.url, "dan", purpose="feed operations")
+    page.wait_for_url(re.compile(r"/feeds"))
+    assert "Partner last sent a new extract" in page.inner_text("table.feeds thead")
+    refused = page.locator("table.outstanding tbody tr", has_text="police_nominals_20261130.csv")
+    cells = refused.locator("td").all_inner_texts()
+    assert cells[2] == "rejected" and cells[3] not in ("", "-")

@@ -102,8 +102,9 @@ def housing_moves(demo: Path, people: int = 25) -> Path:
     return second
 
 
-def run_hub(demo: Path) -> None:
-    """One run of the demo hub over the partners' folders (pull, ingest, match, publish)."""
+def run_hub(demo: Path, *, rejects: str | None = None) -> None:
+    """One run of the demo hub over the partners' folders (pull, ingest, match, publish);
+    ``rejects``: the file the run must reject (the run then ends in error, having published)."""
     done = subprocess.run(
         [sys.executable, "-m", "hub.cli", "--quiet", "run", "--config",
          str(demo / "config-folders" / "hub.yaml")],
@@ -111,7 +112,10 @@ def run_hub(demo: Path) -> None:
         env={**os.environ, "IOMHUB_SECRETS_DIR": str(demo / "keys"),
              "IOMHUB_OUTBOX_ROOT": str(demo / "outbox"), "IOMHUB_ACTOR": "web-tests"},
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
+    if rejects is None:
+        assert done.returncode == 0, done.stderr[-2000:]
+    else:
+        assert f"{rejects}: rejected" in done.stderr, done.stderr[-2000:]
 
 
 def make_demo(demo: Path) -> None:

@@ -64,10 +64,12 @@ def _query(request: Request) -> PeopleQuery:
         page = int(params.get("page", "1"))
     except ValueError:
         page = 1
+    rfg = params.get("rfg_at_least", "")
     return PeopleQuery(
         q=params.get("q", "")[:100],
         filters=filters,
         sentence_ends_before=ends_before,
+        rfg_at_least=int(rfg) if rfg.isdigit() and len(rfg) < 6 else None,
         sort=params.get("sort", "surname"),
         descending=params.get("order") == "desc",
         page=page,
@@ -83,6 +85,7 @@ def _link(query: PeopleQuery, **changes: object) -> str:
         "sentence_ends_before": query.sentence_ends_before.isoformat()
         if query.sentence_ends_before
         else "",
+        "rfg_at_least": query.rfg_at_least,
     }
     values.update(changes)
     pairs = [(k, str(v)) for k, v in values.items() if v not in ("", None)]
@@ -103,7 +106,7 @@ async def cohort_page(request: Request) -> Response:
         person_ids=page.person_ids,
         release_id=release.release_id,
         recipient=release.recipient,
-        filters=query.filters,
+        filters=query.every_filter,
         name_search=bool(query.q.strip()),
     )
     shown = [c for c in LIST_COLUMNS if c in page.columns]
@@ -139,7 +142,7 @@ async def cohort_export(request: Request) -> Response:
         person_ids=[str(r[0]) for r in rows],
         release_id=release.release_id,
         recipient=release.recipient,
-        filters=query.filters,
+        filters=query.every_filter,
         name_search=bool(query.q.strip()),
         export=kind,
     )
