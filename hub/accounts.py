@@ -65,6 +65,15 @@ class SignInRefused(AccountError):
     """A sign-in failed; the message never says whether the name exists."""
 
 
+class SingleSignOnAccountRefused(AccountError):
+    """A provider named an account single sign-on may not use; ``cause`` says why for the log:
+    'local_account' (a password account of the hub) or 'disabled'."""
+
+    def __init__(self, message: str, cause: str) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS accounts (
     name TEXT PRIMARY KEY,
@@ -173,8 +182,8 @@ class AccountStore:
 
     def provision_sso(self, name: str, roles: frozenset[Role], provider: str) -> Account:
         """The single sign-on account ``name`` with ``roles`` (created, or its roles replaced:
-        the provider's claims decide them at each sign-in). AccountError when ``name`` is a
-        password account (a provider never takes one over) or a disabled one."""
+        the provider's claims decide them at each sign-in). SingleSignOnAccountRefused when
+        ``name`` is a password account (a provider never takes one over) or a disabled one."""
         _check_name(name)
         with self._transaction() as db:
             row = db.execute(
@@ -187,9 +196,15 @@ class AccountStore:
                     (name, _roles_text(roles), SSO_MARK + provider, _now().isoformat()),
                 )
             elif not str(row[0]).startswith(SSO_MARK):
-                raise AccountError(f"{name!r} is a password account of this hub")
+                raise SingleSignOnAccountRefused(
+                    "this hub cannot sign that account in by single sign-on; ask its "
+                    "administrator",
+                    "local_account",
+                )
             elif row[1]:
-                raise AccountError(f"the account {name!r} is disabled; ask an administrator")
+                raise SingleSignOnAccountRefused(
+                    "this account is disabled; ask an administrator", "disabled"
+                )
             else:
                 db.execute(
                     "UPDATE accounts SET roles = ? WHERE name = ?", (_roles_text(roles), name)

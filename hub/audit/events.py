@@ -416,7 +416,8 @@ class SignInDenied(AuditEvent):
     """The account the provider named, when the token was good enough to name one."""
     cause: str
     """'no_role' (no claim value maps to a role), 'not_allowed' (a required claim value is
-    missing), 'bad_token', 'bad_state', 'provider_error' or 'local_account'."""
+    missing), 'bad_token', 'bad_state', 'provider_error', 'local_account' (the name is a password
+    account of the hub) or 'disabled'."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -120,6 +120,33 @@ def test_a_person_whose_claim_maps_to_no_role_is_refused_and_the_refusal_audited
     assert served.audit.verify().ok
 
 
+def _fresh_sign_in(browser, url: str, sub: str, lands: str) -> str:  # type: ignore[no-untyped-def]
+    """Sign ``sub`` in through the provider in a browser of its own; the text of the page
+    landed on (a URL matching ``lands``)."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        _through_provider(page, url, sub)
+        page.wait_for_url(re.compile(lands))
+        return page.inner_text("main")
+    finally:
+        context.close()
+
+
+def test_a_provider_never_takes_over_a_password_account_nor_revives_a_disabled_one(
+    served: Served, provider: str, sso: str, browser
+) -> None:
+    _user(provider, "olivia", ["IOM-Officers"])  # olivia is a password account of the hub
+    _fresh_sign_in(browser, sso, "olivia", r"/login/oidc/callback")
+    assert served.entries("sign_in_denied")[-1]["objects"]["cause"] == "local_account"
+
+    _user(provider, "dee.leaver", ["IOM-Officers"])
+    _fresh_sign_in(browser, sso, "dee.leaver", r"/purpose")
+    served.context.accounts.disable("dee.leaver")
+    assert "disabled" in _fresh_sign_in(browser, sso, "dee.leaver", r"/login/oidc/callback")
+    assert served.entries("sign_in_denied")[-1]["objects"]["cause"] == "disabled"
+
+
 def test_a_callback_with_a_forged_state_or_from_another_browser_is_refused(
     served: Served, sso: str
 ) -> None:

@@ -19,8 +19,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from hub.accounts import SingleSignOnAccountRefused
 from hub.audit.events import SignedIn, SignInDenied
-from hub.errors import AccountError
 from hub.web.guard import context, safe_next
 from hub.web.oidc import PENDING_SECONDS, OidcClient, SingleSignOnRefused
 from hub.web.pages.auth import set_cookie, sign_in_form, start_session
@@ -84,11 +84,9 @@ async def callback(request: Request) -> Response:
         try:
             account = ctx.accounts.provision_sso(identity.account, identity.roles,
                                                  identity.issuer)  # fmt: skip
-        except AccountError as error:
+        except SingleSignOnAccountRefused as error:
             raise SingleSignOnRefused(
-                "this hub cannot sign that account in by single sign-on; ask its administrator",
-                "local_account",
-                account=identity.account,
+                error.message, error.cause, account=identity.account
             ) from error
     except SingleSignOnRefused as refusal:
         return await _refuse(request, refusal)
