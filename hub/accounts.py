@@ -197,8 +197,7 @@ class AccountStore:
                 )
             elif not str(row[0]).startswith(SSO_MARK):
                 raise SingleSignOnAccountRefused(
-                    "this hub cannot sign that account in by single sign-on; ask its "
-                    "administrator",
+                    "this hub cannot sign that account in by single sign-on; ask its administrator",
                     "local_account",
                 )
             elif row[1]:
