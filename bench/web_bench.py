@@ -72,7 +72,7 @@ def write_release(folder: Path, people: int, seed: int) -> Path:
     columns: dict[str, list[object]] = {name: [] for name in (
         "person_id", "forename", "surname", "date_of_birth", "offence_type", "rfg_score",
         "da_flag", "ogrs_score", "rosh_level", "sentence_type", "sentence_end_date",
-        "accommodation_status", "treatment_status")}  # fmt: skip
+        "accommodation_status", "treatment_status", "known_to")}  # fmt: skip
     for index in range(people):
         on_probation = chooser.random() < 0.5
         columns["person_id"].append(f"{chooser.getrandbits(128):032x}")
@@ -92,6 +92,9 @@ def write_release(folder: Path, people: int, seed: int) -> Path:
         )
         columns["accommodation_status"].append(_maybe(chooser, chooser.choice(HOUSING), 0.3))
         columns["treatment_status"].append(_maybe(chooser, chooser.choice(TREATMENT), 0.2))
+        housed = columns["accommodation_status"][-1] is not None
+        columns["known_to"].append(["police", *(["probation"] if on_probation else []),
+                                    *(["housing"] if housed else [])])  # fmt: skip
     release = folder / "published" / "iom_team" / "20261201T020000-000001"
     release.mkdir(parents=True)
     pq.write_table(pa.table(columns), release / "view.parquet")
@@ -111,6 +114,8 @@ REQUESTS = {
                                                  ("offence_type", "Burglary - residential"))),
     "RoSH very high, by RFG desc": PeopleQuery(filters=(("rosh_level", "Very High"),),
                                                sort="rfg_score", descending=True),
+    "known to housing + probation": PeopleQuery(filters=(("known_to", "housing"),
+                                                         ("known_to", "probation"))),
     "DA + hostel + sentence ends soon": PeopleQuery(
         filters=(("da_flag", "true"), ("accommodation_status", "Hostel")),
         sentence_ends_before=datetime.date(2027, 3, 1)),

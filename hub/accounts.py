@@ -2,8 +2,10 @@
 
 Accounts live in ``accounts.db`` inside the workspace (owner-only). A password is kept only as
 an Argon2id hash (argon2-cffi); repeated failures lock the account for a while; a disabled
-account cannot sign in. The command line (``iomhub users ...``) and the web app use the same
-functions. Nothing here logs a password or its hash.
+account cannot sign in. Accounts of single sign-on (OpenID Connect) are kept here too, with no
+password (their roles set from the provider's claims at each sign-in). The command line
+(``iomhub users ...``) and the web app use the same functions. Nothing here logs a password or
+its hash.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ MAX_FAILURES = 5
 """Failed sign-ins in a row before the account is locked."""
 LOCKOUT = datetime.timedelta(minutes=15)
 MIN_PASSWORD_CHARS = 12
+SSO_MARK = "sso:"
+"""What a single sign-on account holds in place of a password hash: no password matches it."""
 
 
 class Role(enum.StrEnum):
@@ -59,6 +63,15 @@ class Account:
 
 class SignInRefused(AccountError):
     """A sign-in failed; the message never says whether the name exists."""
+
+
+class SingleSignOnAccountRefused(AccountError):
+    """A provider named an account single sign-on may not use; ``cause`` says why for the log:
+    'local_account' (a password account of the hub) or 'disabled'."""
+
+    def __init__(self, message: str, cause: str) -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
 _SCHEMA = """
@@ -166,6 +179,36 @@ class AccountStore:
         with self._transaction() as db:
             if db.execute(sql, parameters).rowcount == 0:
                 raise AccountError(f"no account named {name!r}", hint="iomhub users list")
+
+    def provision_sso(self, name: str, roles: frozenset[Role], provider: str) -> Account:
+        """The single sign-on account ``name`` with ``roles`` (created, or its roles replaced:
+        the provider's claims decide them at each sign-in). SingleSignOnAccountRefused when
+        ``name`` is a password account (a provider never takes one over) or a disabled one."""
+        _check_name(name)
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT password_hash, disabled FROM accounts WHERE name = ?", (name,)
+            ).fetchone()
+            if row is None:
+                db.execute(
+                    "INSERT INTO accounts (name, roles, password_hash, created_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (name, _roles_text(roles), SSO_MARK + provider, _now().isoformat()),
+                )
+            elif not str(row[0]).startswith(SSO_MARK):
+                raise SingleSignOnAccountRefused(
+                    "this hub cannot sign that account in by single sign-on; ask its administrator",
+                    "local_account",
+                )
+            elif row[1]:
+                raise SingleSignOnAccountRefused(
+                    "this account is disabled; ask an administrator", "disabled"
+                )
+            else:
+                db.execute(
+                    "UPDATE accounts SET roles = ? WHERE name = ?", (_roles_text(roles), name)
+                )
+        return self.get(name)
 
     # --- signing in -------------------------------------------------------------------------
 

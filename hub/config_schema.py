@@ -26,7 +26,7 @@ from hub.config import FeedConfig, HubConfig
 from schemas.canonical import RECORD_MODELS, mappable_fields
 from sharing_agreements.model import Agreement
 from sharing_agreements.treatments import BUILT_IN, TREATMENTS
-from sharing_agreements.view import VIEW_FIELDS
+from sharing_agreements.view import SHAREABLE_FIELDS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 ID_BASE = "https://iom-exchange-hub.example/schema/"
@@ -95,7 +95,7 @@ def _agreement_schema() -> Schema:
             "additionalProperties": False,
         })  # fmt: skip
     definitions["FieldClause"] = {"description": clause["description"], "anyOf": clauses}
-    schema["properties"]["fields"]["propertyNames"] = {"enum": list(VIEW_FIELDS)}
+    schema["properties"]["fields"]["propertyNames"] = {"enum": list(SHAREABLE_FIELDS)}
     return schema
 
 

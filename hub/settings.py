@@ -4,8 +4,8 @@
 CLI, or :func:`hub.config.load_config` for library callers), and is passed down inside the loaded
 config; nothing deeper reads ``os.environ``. Secrets are never written in YAML.
 
-Each secret ``x`` (``audit_key``, ``master_key``, ``witness_key``) is looked up in this order,
-the first found winning:
+Each secret ``x`` (``audit_key``, ``master_key``, ``witness_key``, ``oidc_client_secret``) is
+looked up in this order, the first found winning:
 
 1. the environment variable ``IOMHUB_X`` (the value itself);
 2. the file named by ``IOMHUB_X_FILE``;
@@ -28,7 +28,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from schemas.errors import ConfigError
 
 ENV_PREFIX = "IOMHUB_"
-SecretName = Literal["audit_key", "master_key", "witness_key"]
+SecretName = Literal["audit_key", "master_key", "witness_key", "oidc_client_secret"]
 MIN_KEY_BYTES = 32
 WITNESS_KEY_BYTES = 32
 
@@ -53,9 +53,13 @@ class HubSettings(BaseSettings):
     kept apart from the audit key."""
     witness_key_file: Path | None = None
     """IOMHUB_WITNESS_KEY_FILE: a file holding the witness key."""
+    oidc_client_secret: SecretStr | None = None
+    """IOMHUB_OIDC_CLIENT_SECRET: the web app's client secret at its OpenID Connect provider."""
+    oidc_client_secret_file: Path | None = None
+    """IOMHUB_OIDC_CLIENT_SECRET_FILE: a file holding the OpenID Connect client secret."""
     secrets_dir: Path | None = None
-    """IOMHUB_SECRETS_DIR: a folder holding ``audit_key``, ``master_key`` and ``witness_key``
-    files."""
+    """IOMHUB_SECRETS_DIR: a folder holding ``audit_key``, ``master_key``, ``witness_key`` and
+    ``oidc_client_secret`` files."""
     actor: str | None = None
     """IOMHUB_ACTOR: the operator or service account named in the audit log."""
 
@@ -148,6 +152,8 @@ class HubSettings(BaseSettings):
                 "master_key_file": None,
                 "witness_key": None,
                 "witness_key_file": None,
+                "oidc_client_secret": None,
+                "oidc_client_secret_file": None,
                 "secrets_dir": folder,
             }
         )

@@ -89,6 +89,11 @@ class ReleaseRecord:
         """The policy's decisions and what was withheld, with the key version used."""
         return self.root / "decisions.json"
 
+    @property
+    def provenance(self) -> Path:
+        """Where each released value came from (person_id, field, feed, extract)."""
+        return self.root / "provenance.parquet"
+
 
 @dataclass(frozen=True)
 class AgreementVersionFolder:

@@ -37,6 +37,7 @@ import json
 import os
 import re
 import sqlite3
+from collections.abc import Collection
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,6 +197,26 @@ class PersonRegistry:
         keys = ("run_id", "at", "kind", "person_id", "related", "records")
         return [dict(zip(keys, (*row[:4], json.loads(row[4]), row[5]), strict=True))
                 for row in rows]  # fmt: skip
+
+    def events_of(self, person_ids: Collection[str]) -> list[dict[str, Any]]:
+        """The events naming any of ``person_ids`` (as the person or among the related),
+        oldest first, each with the time of its run."""
+        ids = sorted(set(person_ids))
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
+        rows = self._db.execute(
+            "SELECT e.run_id, e.at, e.kind, e.person_id, e.related, e.records FROM events e "
+            f"WHERE e.person_id IN ({marks}) OR EXISTS (SELECT 1 FROM json_each(e.related) "
+            f"WHERE json_each.value IN ({marks})) ORDER BY e.event_id", (*ids, *ids),
+        ).fetchall()  # fmt: skip
+        keys = ("run_id", "at", "kind", "person_id", "related", "records")
+        return [dict(zip(keys, (*row[:4], json.loads(row[4]), row[5]), strict=True))
+                for row in rows]  # fmt: skip
+
+    def run_times(self) -> dict[str, str]:
+        """run id -> when the run was committed (ISO 8601)."""
+        return dict(self._db.execute("SELECT run_id, at FROM runs").fetchall())
 
     def decisions(self) -> list[Decision]:
         """Every review decision, oldest first."""

@@ -18,10 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from sharing_agreements.treatments import Treatment, parse_treatment
 from sharing_agreements.view import (
+    DERIVED_FIELDS,
     FIELD_KINDS,
     OFFENCE_FIELDS,
+    SHAREABLE_FIELDS,
     SPECIAL_CATEGORY_FIELDS,
-    VIEW_FIELDS,
 )
 
 FEED_NAME = r"^[a-z][a-z0-9_]{0,39}$"
@@ -209,11 +210,14 @@ class Agreement(BaseModel):
             f"where: unknown field {name!r}" for name in self.where if name not in FIELD_KINDS
         ]
         for name, clause in self.fields.items():
-            if name not in FIELD_KINDS:
+            if name not in FIELD_KINDS and name not in DERIVED_FIELDS:
                 problems.append(
                     f"fields.{name}: not a field of the unified view "
-                    f"(known: {', '.join(VIEW_FIELDS)})"
+                    f"(known: {', '.join(SHAREABLE_FIELDS)})"
                 )
+                continue
+            if name in DERIVED_FIELDS and clause.treatment.name not in ("keep", "drop"):
+                problems.append(f"fields.{name}: a derived field can only be kept (or dropped)")
                 continue
             if problem := clause.treatment.problem(name):
                 problems.append(f"fields.{name}: {problem}")

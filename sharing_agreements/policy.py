@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from sharing_agreements.errors import PolicyError
 from sharing_agreements.model import Agreement
 from sharing_agreements.treatments import Treatment
-from sharing_agreements.view import VIEW_FIELDS
+from sharing_agreements.view import SHAREABLE_FIELDS
 
 ALLOWED = "allowed"
 NO_AGREEMENT = "no_agreement"
@@ -239,12 +239,12 @@ def recipient_policy(
     sources = sorted(set(feeds) | {p for a in agreements for p in a.providers})
     decisions = [
         decide(agreements, recipient, name, source, today)
-        for name in VIEW_FIELDS
+        for name in SHAREABLE_FIELDS
         for source in sources
     ]
     columns: list[ColumnRule] = []
     contributing: dict[str, Agreement] = {}
-    for name in VIEW_FIELDS:
+    for name in SHAREABLE_FIELDS:
         allowed = [d for d in decisions if d.field == name and d.allowed]
         if not allowed:
             continue

@@ -24,11 +24,14 @@ from schemas.canonical import field_types
 
 __all__ = [
     "CANDIDATE_SOURCE",
+    "DERIVED_FIELDS",
     "DIRECT_IDENTIFIERS",
     "FIELD_GROUPS",
     "FIELD_KINDS",
+    "KNOWN_TO",
     "OFFENCE_FIELDS",
     "PERSON_ID",
+    "SHAREABLE_FIELDS",
     "SOURCES",
     "SOURCE_SUFFIX",
     "SPECIAL_CATEGORY_FIELDS",
@@ -39,6 +42,15 @@ __all__ = [
 
 FIELD_KINDS: dict[str, str] = {name: field_types()[name] for name in VIEW_FIELDS}
 """Field -> 'text', 'integer', 'boolean', 'date' or 'sex' (from the canonical record)."""
+
+KNOWN_TO = "known_to"
+DERIVED_FIELDS: tuple[str, ...] = (KNOWN_TO,)
+"""Fields an agreement may list that no record holds: derived from the view. ``known_to`` is the
+list of agencies (feeds) holding a record of the person, from ``sources``; each grant releases
+only the feeds it lists (``from``), so an agreement says exactly which agencies' knowing of a
+person it allows a recipient to be told. It can only be kept."""
+SHAREABLE_FIELDS: tuple[str, ...] = (*VIEW_FIELDS, *DERIVED_FIELDS)
+"""Every field an agreement may list."""
 
 SPECIAL_CATEGORY_FIELDS = frozenset(
     {"health_service", "referral_date", "treatment_status", "primary_substance"}

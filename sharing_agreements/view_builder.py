@@ -12,8 +12,9 @@ the recipient are counted with the reason. The column's treatment
 form (a pseudonym is computed only for what is released); a treatment may withhold a kept value
 across rows (k-anonymity), and :class:`KAnonymity` says how that came out. The person id is
 replaced by the recipient's pseudonym; a person with no value released is left out.
-Alongside the view comes the pseudonym map (pseudonym -> internal person id), which stays inside
-the hub for re-identification.
+Alongside the view come the pseudonym map (pseudonym -> internal person id), which stays inside
+the hub for re-identification, and the provenance of each released value (pseudonym, field,
+the feed it came from), which stays inside the hub for the person pages.
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ from sharing_agreements.errors import PolicyError
 from sharing_agreements.pseudonyms import PseudonymKey, hmac_sql
 from sharing_agreements.view import (
     CANDIDATE_SOURCE,
+    DERIVED_FIELDS,
     FIELD_GROUPS,
+    KNOWN_TO,
     PERSON_ID,
     SOURCES,
     VIEW_FIELDS,
@@ -48,6 +51,8 @@ if TYPE_CHECKING:
     from sharing_agreements.policy import ColumnRule, Grant, RecipientPolicy
 
 INTERNAL_ID = "__internal_person_id"
+FROM_PREFIX = "__from_"
+"""Internal columns: the feed each released value came from (never released)."""
 SUPPRESSED = "__suppressed"
 """Internal column: whether a treatment suppressed one of the row's kept values."""
 NO_SOURCE = "no_source"
@@ -116,13 +121,33 @@ def grant_sql(
     the expression naming the value's feed, ``F__source`` unless given)."""
     feeds = ", ".join(quote(s) for s in grant.sources)
     terms = [f"{source or ident(source_column(field))} IN ({feeds})"]
+    return "(" + " AND ".join([*terms, *_condition_terms(grant, subjects)]) + ")"
+
+
+def _condition_terms(grant: Grant, subjects: Subjects | None) -> list[str]:
+    """SQL terms for the grant's subjects and conditions (what must hold besides the feed)."""
+    terms = []
     if grant.known_to is not None:
         column = (subjects or {}).get(grant.known_to)
         terms.append(ident(column) if column else subjects_sql(grant.known_to))
     for name, values in grant.where:
         listed = ", ".join(quote(v) for v in values)
         terms.append(f"CAST({ident(name)} AS VARCHAR) IN ({listed})")
-    return "(" + " AND ".join(terms) + ")"
+    return terms
+
+
+def known_to_sql(rule: ColumnRule, subjects: Subjects | None = None) -> str:
+    """SQL for the derived ``known_to``: the person's feeds (``sources``) that a grant whose
+    subjects and conditions hold lists, sorted; null when there is none."""
+    empty = "CAST([] AS VARCHAR[])"
+    parts = []
+    for grant in rule.grants:
+        feeds = ", ".join(quote(s) for s in grant.sources)
+        condition = " AND ".join(_condition_terms(grant, subjects)) or "TRUE"
+        parts.append(f"CASE WHEN coalesce({condition}, FALSE) THEN "
+                     f"list_intersect({ident(SOURCES)}, [{feeds}]) ELSE {empty} END")  # fmt: skip
+    told = f"list_sort(list_distinct(flatten([{', '.join(parts) or empty}])))"
+    return f"CASE WHEN len({told}) > 0 THEN {told} END"
 
 
 def mask_sql(
@@ -144,6 +169,8 @@ def with_recipient_values(
     matched view's own choice when its group has a single candidate)."""
     replaced = []
     for rule in policy.columns:
+        if rule.field in DERIVED_FIELDS:
+            continue
         listed = candidates_column(FIELD_GROUPS[rule.field])
         if listed not in present:
             continue
@@ -227,6 +254,17 @@ class ViewResult:
             + " ORDER BY field, pseudonym"
         )
 
+    def provenance_sql(self) -> str:
+        """SQL for the provenance of every released value: person_id (the pseudonym), field,
+        source (the feed); internal, like the pseudonym map."""
+        parts = [
+            f"SELECT person_id, {quote(name)} AS field, {ident(FROM_PREFIX + name)} AS source "
+            f"FROM {self.relation} WHERE {ident(name)} IS NOT NULL"
+            for name in self.columns
+            if name != PERSON_ID
+        ]
+        return " UNION ALL ".join(parts) + " ORDER BY person_id, field"
+
     @property
     def table(self) -> pa.Table:
         """The view as Arrow (read from the engine: for small views and tests)."""
@@ -246,7 +284,8 @@ def required_columns(policy: RecipientPolicy) -> set[str]:
     """Columns the matched view must have for this policy."""
     needed = {PERSON_ID, SOURCES}
     for rule in policy.columns:
-        needed |= {rule.field, source_column(rule.field)}
+        if rule.field not in DERIVED_FIELDS:
+            needed |= {rule.field, source_column(rule.field)}
         for grant in rule.grants:
             needed |= {name for name, _ in grant.where}
     return needed
@@ -277,16 +316,29 @@ def build_view(
     treatments = {r.field: r.treatment for r in policy.columns}
 
     def kept(rule: ColumnRule) -> str:
+        if rule.field == KNOWN_TO:
+            return f"{known_to_sql(rule, subjects)} AS {ident(rule.field)}"
         form = canonical_column(rule.field) if rule.field in canonical else None
-        return rule.treatment.value_sql(rule.field, canonical=form)
+        value = rule.treatment.value_sql(rule.field, canonical=form)
+        return f"CASE WHEN {mask_sql(rule, subjects)} THEN {value} END AS {ident(rule.field)}"
+
+    def came_from(rule: ColumnRule) -> str:
+        source = (
+            "CAST(NULL AS VARCHAR)"
+            if rule.field in DERIVED_FIELDS
+            else (
+                f"CASE WHEN {mask_sql(rule, subjects)} THEN {ident(source_column(rule.field))} END"
+            )
+        )
+        return f"{source} AS {ident(FROM_PREFIX + rule.field)}"
 
     chosen, subjects = with_subject_columns(persons, policy)
     chosen = with_recipient_values(chosen, policy, present, subjects)
     source = with_canonical_columns(chosen, canonical)
     masked = ", ".join([
         f"{ident(PERSON_ID)} AS {INTERNAL_ID}",
-        *(f"CASE WHEN {mask_sql(r, subjects)} THEN {kept(r)} END AS {ident(r.field)}"
-          for r in policy.columns),
+        *(kept(r) for r in policy.columns),
+        *(came_from(r) for r in policy.columns),
     ])  # fmt: skip
     any_value = " OR ".join(f"{ident(r.field)} IS NOT NULL" for r in policy.columns) or "FALSE"
     released = ", ".join([
@@ -294,6 +346,7 @@ def build_view(
         hmac_sql(f"CAST({INTERNAL_ID} AS VARCHAR)", "inner_person_id", "outer") + " AS person_id",
         *(f"{r.treatment.released_sql(r.field, treatments)} AS {ident(r.field)}"
           for r in policy.columns),
+        *(ident(FROM_PREFIX + r.field) for r in policy.columns),
     ])  # fmt: skip
     suppressions = [s for r in policy.columns
                     if (s := r.treatment.suppressed_sql(r.field, treatments))]  # fmt: skip

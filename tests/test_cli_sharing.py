@@ -36,7 +36,7 @@ def test_check_prints_fields_with_their_clauses_and_warnings(env: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "recipient iom_team" in result.output
-    assert "IOM-ISA-01 v2.0 Schedule 2, 1.1" in result.output
+    assert "IOM-ISA-01 v2.1 Schedule 2, 1.1" in result.output
     assert "k_anonymise k 5 to area" in result.output
     assert "only where health_service is 'Drug and alcohol'" in result.output
     assert "IOM-PILOT-HSG v1.0" in result.output and "expired on 2025-03-31" in result.output

@@ -36,6 +36,8 @@ class Operation(enum.StrEnum):
     COMBINATION = "combination"
     ERASURE = "erasure"
     CONFIGURATION = "configuration"
+    ACCESS = "access"
+    """Sign-ins to the web app and sign-ins refused: who reached the hub, not what they saw."""
 
 
 @dataclass(frozen=True)
@@ -390,6 +392,35 @@ class AccessRefused(AuditEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SignedIn(AuditEvent):
+    """A person signed in to the web app (the entry's user and actor name the account)."""
+
+    operation = Operation.ACCESS
+    action = "signed_in"
+    method: str
+    """'password', or 'oidc' (single sign-on)."""
+    provider: str | None = None
+    """The single sign-on provider's issuer."""
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignInDenied(AuditEvent):
+    """A single sign-on the provider vouched for, or tried to, that the hub refused."""
+
+    operation = Operation.ACCESS
+    action = "sign_in_denied"
+    method: str
+    provider: str | None = None
+    account: str | None = None
+    """The account the provider named, when the token was good enough to name one."""
+    cause: str
+    """'no_role' (no claim value maps to a role), 'not_allowed' (a required claim value is
+    missing), 'bad_token', 'bad_state', 'provider_error', 'local_account' (the name is a password
+    account of the hub) or 'disabled'."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class AccountChanged(AuditEvent):
     """An account of the web app added, disabled or given a new password (never the password)."""
 
@@ -568,7 +599,7 @@ EVENT_TYPES: tuple[type[AuditEvent], ...] = (
     AccessRefused,
     ExtractErased, RejectedFileErased, ReleaseErased, ConfigChanged, ConfigRemoved,
     AccountChanged, MatchedErased, OutboxErased, AgreementApproved, CohortDecision,
-    CohortListed, SubjectAccessDisclosed,
+    CohortListed, SubjectAccessDisclosed, SignedIn, SignInDenied,
 )  # fmt: skip
 """Every action the log records."""
 

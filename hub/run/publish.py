@@ -34,6 +34,7 @@ from hub.audit.witness import checkpoint_now
 from hub.config import HubConfig
 from hub.output import Reporter
 from hub.run.agreement_versions import AgreementsInForce, agreements_in_force
+from hub.run.provenance import matched_extracts, write_provenance
 from hub.run.pseudonym_maps import seal_plain_maps, write_pseudonym_map
 from hub.run.publish_context import PublishContext, ReleaseOutcome, Step
 from hub.run.release_files import (
@@ -272,6 +273,8 @@ def write_release(
         kept = ReleaseRecord(temporary_record)
         write_pseudonym_map(context.con, view.pseudonym_map_sql(), kept.pseudonyms, context.master)
         write_json(kept.decisions, decisions_record(policy, view, key, manifest))
+        extracts = matched_extracts(context.workspace, context.state)
+        write_provenance(context.con, view.provenance_sql(), extracts, kept.provenance)
         move_into_place(temporary_record, records / release_id)
         final = folder / release_id
         move_into_place(temporary, final)

@@ -13,12 +13,14 @@ import datetime
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from hub.config import HubConfig
 from hub.errors import WorkspaceError
+from hub.run.provenance import Provenance, provenance_of
 from hub.run.release_files import read_manifest
 from hub.run.releases import ReleaseInfo, list_releases
 from schemas.duckdb_session import DuckDBSettings, connect
@@ -34,8 +36,13 @@ FACETS = (
     "sentence_type",
     "accommodation_status",
     "treatment_status",
+    "known_to",
 )
-"""Fields the cohort can be filtered and counted by, where the release holds them."""
+"""Fields the cohort can be filtered and counted by, where the release holds them
+(``known_to`` only where an agreement lets the recipient be told which agencies know a person:
+it is then a column of the release, a list of agency names)."""
+LIST_FACETS = frozenset({"known_to"})
+"""Facets over a list column: a person counts once under each value their list holds."""
 RISK_FIELDS = ("ogrs_score", "rosh_level", "rfg_score")
 CIRCUMSTANCE_FIELDS = ("accommodation_status", "treatment_status", "sentence_end_date")
 
@@ -48,9 +55,18 @@ class PeopleQuery:
     filters: tuple[tuple[str, str], ...] = ()
     """(facet, value) pairs; facets as in FACETS."""
     sentence_ends_before: datetime.date | None = None
+    rfg_at_least: int | None = None
+    """Only people whose RFG (recency, frequency, gravity) score is at least this."""
     sort: str = "surname"
     descending: bool = False
     page: int = 1
+
+    @property
+    def every_filter(self) -> tuple[tuple[str, str], ...]:
+        """Every filter asked for, as (name, value) pairs (for the audit log)."""
+        bounds = (("sentence_ends_before", self.sentence_ends_before),
+                  ("rfg_at_least", self.rfg_at_least))  # fmt: skip
+        return (*self.filters, *((n, str(v)) for n, v in bounds if v is not None))
 
 
 @dataclass(frozen=True)
@@ -84,7 +100,10 @@ class FieldValue:
     value: Any
     treatment: str
     sources: tuple[str, ...]
+    """The feeds the agreements let this field come from."""
     clauses: tuple[str, ...]
+    provenance: Provenance | None = None
+    """Where this value came from (feed, extract file, delivery date), when the release kept it."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +113,10 @@ class PersonView:
     release: ReleaseInfo
     person_id: str
     values: tuple[FieldValue, ...]
+
+    def value_of(self, name: str) -> Any:
+        """The released value of field ``name`` (None when not released)."""
+        return next((v.value for v in self.values if v.name == name), None)
 
 
 @dataclass(frozen=True)
@@ -181,12 +204,18 @@ def _where(
         if facet == "da_flag":
             clauses.append("da_flag = ?")
             parameters.append(value == "true")
+        elif facet in LIST_FACETS:
+            clauses.append(f"list_contains({facet}, ?)")
+            parameters.append(value)
         else:
             clauses.append(f"CAST({facet} AS TEXT) = ?")
             parameters.append(value)
     if query.sentence_ends_before and "sentence_end_date" in columns:
         clauses.append("sentence_end_date < ?")
         parameters.append(query.sentence_ends_before)
+    if query.rfg_at_least is not None and "rfg_score" in columns:
+        clauses.append("rfg_score >= ?")
+        parameters.append(query.rfg_at_least)
     return " AND ".join(clauses), parameters
 
 
@@ -198,6 +227,7 @@ def query_people(tables: ReleaseTables, release: ReleaseInfo, query: PeopleQuery
         query.q,
         tuple((f, v) for f, v in query.filters if f in available),
         query.sentence_ends_before,
+        query.rfg_at_least,
         query.sort if query.sort in columns else "person_id",
         query.descending,
         max(1, query.page),
@@ -220,17 +250,21 @@ def query_people(tables: ReleaseTables, release: ReleaseInfo, query: PeopleQuery
     facets = {}
     for facet in (f for f in FACETS if f in available):
         facet_where, facet_parameters = _where(query, columns, skip=facet)
+        value = f"unnest({facet})" if facet in LIST_FACETS else f"CAST({facet} AS TEXT)"
         counted = con.execute(
-            f"SELECT CAST({facet} AS TEXT) AS v, count(*) FROM {table} "
-            f"WHERE {facet_where} AND {facet} IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v",
+            f"SELECT v, count(*) FROM (SELECT {value} AS v FROM {table} "
+            f"WHERE {facet_where} AND {facet} IS NOT NULL) GROUP BY v ORDER BY count(*) DESC, v",
             facet_parameters,
         ).fetchall()
         facets[facet] = tuple(FacetCount(str(v), int(n)) for v, n in counted)
     return PeoplePage(release, tuple(names), rows, total, page, pages, facets)
 
 
-def person_view(tables: ReleaseTables, release: ReleaseInfo, person_id: str) -> PersonView | None:
-    """What ``release`` holds about one person, field by field; None when not in it."""
+def person_view(
+    tables: ReleaseTables, release: ReleaseInfo, person_id: str, provenance: Path | None = None
+) -> PersonView | None:
+    """What ``release`` holds about one person, field by field, each value with where it came
+    from (read from the release record's ``provenance``); None when not in the release."""
     con, table, columns = tables.table(release)
     selected = ", ".join(columns)
     row = con.execute(f"SELECT {selected} FROM {table} WHERE person_id = ?", [person_id]).fetchone()
@@ -241,6 +275,7 @@ def person_view(tables: ReleaseTables, release: ReleaseInfo, person_id: str) -> 
         for f in (read_manifest(release.folder) or {}).get("fields", [])
         if isinstance(f, dict)
     }
+    origins = provenance_of(con, provenance, person_id) if provenance else {}
     values = tuple(
         FieldValue(
             name,
@@ -248,6 +283,7 @@ def person_view(tables: ReleaseTables, release: ReleaseInfo, person_id: str) -> 
             str(described.get(name, {}).get("treatment", "")),
             tuple(described.get(name, {}).get("from", [])),
             tuple(described.get(name, {}).get("clauses", [])),
+            origins.get(name) if value is not None else None,
         )
         for name, value in zip(columns, row, strict=True)
         if name != "person_id"
@@ -280,6 +316,15 @@ def changes_since_previous(tables: ReleaseTables, releases: Sequence[ReleaseInfo
     return ChangeList(latest, previous, tuple(changes))
 
 
+def known_to_of(tables: ReleaseTables, release: ReleaseInfo) -> dict[str, tuple[str, ...]]:
+    """Person id -> the agencies the release says know them (empty when it does not say)."""
+    con, table, columns = tables.table(release)
+    if "known_to" not in columns:
+        return {}
+    rows = con.execute(f"SELECT person_id, known_to FROM {table} WHERE known_to IS NOT NULL")
+    return {str(person): tuple(known) for person, known in rows.fetchall()}
+
+
 def all_people(
     tables: ReleaseTables, release: ReleaseInfo, query: PeopleQuery
 ) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
@@ -288,7 +333,10 @@ def all_people(
     where, parameters = _where(query, columns)
     sort = query.sort if query.sort in columns else "person_id"
     order = f"{sort} {'DESC' if query.descending else 'ASC'} NULLS LAST, person_id"
+    selected = ", ".join(
+        f"array_to_string({c}, ', ') AS {c}" if c in LIST_FACETS else c for c in columns
+    )
     result = con.execute(
-        f"SELECT {', '.join(columns)} FROM {table} WHERE {where} ORDER BY {order}", parameters
+        f"SELECT {selected} FROM {table} WHERE {where} ORDER BY {order}", parameters
     )
     return columns, result.fetchall()

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hub.errors import WorkspaceError
 from hub.web.context import WebContext
 from hub.web.guard import Redirect, Refused, visitor
-from hub.web.pages import auth, cohort, dpo, feeds, people, subject
+from hub.web.pages import auth, cohort, dpo, feeds, people, sso, subject
 from hub.web.render import render
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -106,6 +106,7 @@ def create_app(ctx: WebContext) -> Starlette:
         Route("/", home),
         Route("/health", health),
         *auth.ROUTES,
+        *sso.ROUTES,
         *cohort.ROUTES,
         *people.ROUTES,
         *feeds.ROUTES,

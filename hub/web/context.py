@@ -1,4 +1,5 @@
-"""What every request of the web app shares: the hub's configuration, accounts and sessions."""
+"""What every request of the web app shares: the hub's configuration, accounts, sessions and
+single sign-on."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hub.audit.log import AuditLog
 from hub.config import HubConfig
 from hub.run.operations import BackgroundRun
 from hub.run.team_view import ReleaseTables
+from hub.web.oidc import OidcClient
 from hub.web.sessions import SessionStore
 from hub.workspace import Workspace
 
@@ -28,6 +30,8 @@ class WebContext:
     tables: ReleaseTables = field(default_factory=ReleaseTables)
     runner: BackgroundRun = field(default_factory=BackgroundRun)
     """The data officer's "run now": one background run at a time."""
+    oidc: OidcClient | None = None
+    """Single sign-on, when the hub file's ``web.oidc`` configures it."""
 
     @classmethod
     def open(cls, config: HubConfig, *, secure_cookies: bool = False) -> WebContext:
@@ -35,6 +39,8 @@ class WebContext:
         workspace = Workspace(config.workspace)
         workspace.create()
         path = workspace.accounts_path
+        sso = config.web.oidc
+        secret = config.settings.find_secret("oidc_client_secret") if sso else None
         return cls(
             config=config,
             workspace=workspace,
@@ -46,4 +52,5 @@ class WebContext:
             ),
             audit=workspace.open_audit(config.settings),
             secure_cookies=secure_cookies,
+            oidc=OidcClient(sso, secret.get_secret_value() if secret else None) if sso else None,
         )

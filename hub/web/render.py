@@ -36,6 +36,8 @@ def _shown(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, datetime.date):
         return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(_shown(item) for item in value)
     if isinstance(value, int):
         return f"{value:,}" if abs(value) >= 10_000 else str(value)
     return str(value)

@@ -45,7 +45,7 @@ def test_an_officer_filters_the_cohort_opens_a_person_and_each_look_is_audited(
     page.locator("table.people tbody a").first.click()
     page.wait_for_url(re.compile(r"/people/[0-9a-f]+$"))
     person_id = page.url.rsplit("/", 1)[1]
-    assert "Values and where they may come from" in page.content()
+    assert "Values and where they came from" in page.content()
     assert "nhs_number" not in page.content()  # the IOM team's agreements do not allow it
 
     entries = served.entries("web_view")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import secrets
+from typing import Literal
 from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from hub.accounts import Role, SignInRefused
+from hub.accounts import Account, Role, SignInRefused
+from hub.audit.events import SignedIn
 from hub.web.guard import (
     SESSION_COOKIE,
     SIGN_IN_COOKIE,
@@ -30,16 +32,35 @@ AREAS = (("/cohort", Role.IOM_OFFICER), ("/feeds", Role.DATA_OFFICER), ("/dpo", 
 """Where a person lands after signing in: the first area one of their roles opens."""
 
 
-def _cookie(response: Response, request: Request, name: str, value: str, *, max_age: int) -> None:
+def set_cookie(
+    response: Response,
+    request: Request,
+    name: str,
+    value: str,
+    *,
+    max_age: int,
+    samesite: Literal["strict", "lax"] = "strict",
+    path: str = "/",
+) -> None:
+    """An HttpOnly cookie, ``Secure`` over TLS, ``SameSite=Strict`` unless said otherwise."""
     response.set_cookie(
         name,
         value,
         max_age=max_age,
         httponly=True,
-        samesite="strict",
-        path="/",
+        samesite=samesite,
+        path=path,
         secure=context(request).secure_cookies,
     )
+
+
+def start_session(request: Request, response: Response, account: Account) -> None:
+    """Sign ``account`` in: a new session, its cookie on ``response``."""
+    ctx = context(request)
+    token = ctx.sessions.start(account.name)
+    lifetime = ctx.config.web.session_hours * 3600
+    set_cookie(response, request, SESSION_COOKIE, token, max_age=lifetime)
+    response.delete_cookie(SIGN_IN_COOKIE, path="/")
 
 
 async def sign_in_form(
@@ -54,10 +75,11 @@ async def sign_in_form(
             "csrf_token": token,
             "message": message,
             "next": safe_next(request.query_params.get("next")),
+            "sso": context(request).config.web.oidc,
         },
         status_code=status_code,
     )
-    _cookie(response, request, SIGN_IN_COOKIE, token, max_age=900)
+    set_cookie(response, request, SIGN_IN_COOKIE, token, max_age=900)
     return response
 
 
@@ -72,12 +94,15 @@ async def sign_in(request: Request) -> Response:
     except SignInRefused as refusal:
         log.warning("sign-in refused for an account name of %d characters", len(name))
         return await sign_in_form(request, refusal.message, status_code=401)
-    token = ctx.sessions.start(account.name)
+    ctx.audit.record(
+        SignedIn(method="password", roles=tuple(sorted(r.value for r in account.roles))),
+        actor=account.name,
+        user=account.name,
+    )
     log.info("signed in: %s", account.name)
     target = safe_next(str(form.get("next", "/")))
     response = RedirectResponse(f"/purpose?next={quote(target, safe='')}", status_code=303)
-    _cookie(response, request, SESSION_COOKIE, token, max_age=ctx.config.web.session_hours * 3600)
-    response.delete_cookie(SIGN_IN_COOKIE, path="/")
+    start_session(request, response, account)
     return response
 
 

@@ -11,11 +11,13 @@ from starlette.routing import Route
 
 from hub.accounts import Role
 from hub.run.exports import csv_bytes, xlsx_bytes
+from hub.run.linked_records import LinkedRecord, linked_records
 from hub.run.team_view import (
     FACETS,
     PeopleQuery,
     all_people,
     changes_since_previous,
+    known_to_of,
     latest_release,
     query_people,
     releases_of,
@@ -23,6 +25,7 @@ from hub.run.team_view import (
 from hub.web.consultations import record_consultation
 from hub.web.guard import context, require
 from hub.web.render import render
+from schemas.errors import HubError
 
 FACET_LABELS = {
     "ogrs_band": "OGRS band",
@@ -32,6 +35,7 @@ FACET_LABELS = {
     "sentence_type": "Sentence",
     "accommodation_status": "Accommodation",
     "treatment_status": "Treatment status",
+    "known_to": "Known to",
 }
 LIST_COLUMNS = (
     "surname",
@@ -44,6 +48,7 @@ LIST_COLUMNS = (
     "sentence_end_date",
     "accommodation_status",
     "treatment_status",
+    "known_to",
 )
 
 
@@ -59,10 +64,12 @@ def _query(request: Request) -> PeopleQuery:
         page = int(params.get("page", "1"))
     except ValueError:
         page = 1
+    rfg = params.get("rfg_at_least", "")
     return PeopleQuery(
         q=params.get("q", "")[:100],
         filters=filters,
         sentence_ends_before=ends_before,
+        rfg_at_least=int(rfg) if rfg.isdigit() and len(rfg) < 6 else None,
         sort=params.get("sort", "surname"),
         descending=params.get("order") == "desc",
         page=page,
@@ -78,6 +85,7 @@ def _link(query: PeopleQuery, **changes: object) -> str:
         "sentence_ends_before": query.sentence_ends_before.isoformat()
         if query.sentence_ends_before
         else "",
+        "rfg_at_least": query.rfg_at_least,
     }
     values.update(changes)
     pairs = [(k, str(v)) for k, v in values.items() if v not in ("", None)]
@@ -98,7 +106,7 @@ async def cohort_page(request: Request) -> Response:
         person_ids=page.person_ids,
         release_id=release.release_id,
         recipient=release.recipient,
-        filters=query.filters,
+        filters=query.every_filter,
         name_search=bool(query.q.strip()),
     )
     shown = [c for c in LIST_COLUMNS if c in page.columns]
@@ -134,7 +142,7 @@ async def cohort_export(request: Request) -> Response:
         person_ids=[str(r[0]) for r in rows],
         release_id=release.release_id,
         recipient=release.recipient,
-        filters=query.filters,
+        filters=query.every_filter,
         name_search=bool(query.q.strip()),
         export=kind,
     )
@@ -158,15 +166,28 @@ async def changes_page(request: Request) -> Response:
     if not releases:
         latest_release(ctx.config, ctx.config.web.cohort_recipient)  # says there is none yet
     changes = changes_since_previous(ctx.tables, releases)
+    linked: tuple[LinkedRecord, ...] = ()
+    linked_problem = None
+    if changes.previous is not None:
+        told = known_to_of(ctx.tables, changes.latest)
+        try:
+            linked = linked_records(ctx.config, changes.latest, changes.previous, told)
+        except HubError as error:
+            linked_problem = error.message
     record_consultation(
         ctx,
         who,
         "/changes",
-        person_ids=sorted({c.person_id for c in changes.changes}),
+        person_ids=sorted({c.person_id for c in changes.changes} | {r.person_id for r in linked}),
         release_id=changes.latest.release_id,
         recipient=changes.latest.recipient,
     )
-    return render(request, "changes.html", {"title": "What changed", "changes": changes})
+    return render(
+        request,
+        "changes.html",
+        {"title": "What changed", "changes": changes, "linked": linked,
+         "linked_problem": linked_problem},
+    )  # fmt: skip
 
 
 ROUTES = [

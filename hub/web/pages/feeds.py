@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.accounts import Role
+from hub.run.hub_status import outstanding_extracts
 from hub.run.operations import quarantine_sample, recent_runs
 from hub.run.status import feed_status_rows
 from hub.web.consultations import record_consultation
@@ -19,6 +20,7 @@ async def feeds_page(request: Request) -> Response:
     ctx = context(request)
     return render(request, "feeds.html", {
         "title": "Feeds", "rows": feed_status_rows(ctx.config),
+        "outstanding": outstanding_extracts(ctx.config),
         "runs": recent_runs(ctx.config), "running": ctx.runner.running,
         "run_error": ctx.runner.error, "csrf_token": who.session.csrf_token,
         "started": request.query_params.get("started") == "1",

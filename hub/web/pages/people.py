@@ -1,4 +1,5 @@
-"""One person as the IOM team's view holds them: every value, its treatment and its sources."""
+"""One person as the IOM team's view holds them: every value with the partner's extract it came
+from, the agencies that know them (where an agreement allows saying so), and their history."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hub.accounts import Role
+from hub.run.person_history import person_history
 from hub.run.team_view import latest_release, person_view
 from hub.web.consultations import record_consultation
 from hub.web.guard import Refused, context, require
 from hub.web.render import render
+from schemas.errors import HubError
 
 
 async def person_page(request: Request) -> Response:
@@ -20,7 +23,8 @@ async def person_page(request: Request) -> Response:
     if not person_id.isalnum() or len(person_id) > 64:
         raise Refused("that is not a person id of this view")
     release = latest_release(ctx.config, ctx.config.web.cohort_recipient)
-    person = person_view(ctx.tables, release, person_id)
+    record = ctx.workspace.release_record(release.recipient, release.release_id)
+    person = person_view(ctx.tables, release, person_id, record.provenance)
     record_consultation(
         ctx,
         who,
@@ -36,7 +40,18 @@ async def person_page(request: Request) -> Response:
             {"title": "Not in the view", "message": "Nobody with that id is in the current view."},
             status_code=404,
         )
-    return render(request, "person.html", {"title": "Person", "person": person})
+    try:
+        told = frozenset(person.value_of("known_to") or ())
+        history = person_history(ctx.config, release.recipient, release.release_id, person_id, told)
+        history_problem = None
+    except HubError as error:
+        history, history_problem = None, error.message
+    return render(
+        request,
+        "person.html",
+        {"title": "Person", "person": person, "history": history,
+         "history_problem": history_problem},
+    )  # fmt: skip
 
 
 ROUTES = [Route("/people/{person_id:str}", person_page)]

@@ -1,0 +1,87 @@
+"""Where each released value came from: the partner's extract (file name, delivery date).
+
+Publishing keeps, beside a release's pseudonym map, ``provenance.parquet`` in the release's
+record folder (inside the workspace, never published): one row per released value with the
+recipient's person id, the field, the feed the value came from, and that feed's extract the
+match ran on (its id, file name and when it was delivered). The view builder says which feed
+each released value came from (:meth:`~sharing_agreements.view_builder.ViewResult.provenance_sql`);
+the match run record names the extracts it matched. The person page reads it back by person.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from hub.state import StateStore
+from hub.workspace import Workspace
+from schemas.sql import quote_literal
+
+if TYPE_CHECKING:
+    import duckdb
+
+EXTRACTS_TABLE = "__matched_extracts"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where one released value came from."""
+
+    feed: str
+    file: str | None
+    """The partner's file name (None when the extract is no longer known)."""
+    delivered_at: datetime.datetime | None
+    """When the extract first landed at the hub."""
+
+
+def matched_extracts(workspace: Workspace, state: StateStore) -> pa.Table:
+    """The extracts the latest match ran on: feed, extract_id, file, delivered_at."""
+    try:
+        record = json.loads(workspace.matched.run_record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    rows = [state.extract(str(extract_id)) for extract_id in record.get("extracts", [])]
+    known = [row for row in rows if row is not None]
+    return pa.table({
+        "feed": pa.array([e.feed for e in known], pa.string()),
+        "extract_id": pa.array([e.extract_id for e in known], pa.string()),
+        "file": pa.array([e.name for e in known], pa.string()),
+        "delivered_at": pa.array(
+            [datetime.datetime.fromisoformat(e.landed_at) for e in known], pa.timestamp("s", "UTC")
+        ),
+    })  # fmt: skip
+
+
+def write_provenance(
+    con: duckdb.DuckDBPyConnection, provenance_sql: str, extracts: pa.Table, path: Path
+) -> None:
+    """Write the provenance of a release's values, each joined to its feed's extract."""
+    con.register(EXTRACTS_TABLE, extracts)
+    try:
+        con.execute(
+            f"COPY (SELECT p.person_id, p.field, p.source, e.extract_id, e.file, e.delivered_at "
+            f"FROM ({provenance_sql}) p LEFT JOIN {EXTRACTS_TABLE} e ON e.feed = p.source "
+            f"ORDER BY p.person_id, p.field) TO {quote_literal(path)} "
+            "(FORMAT parquet, COMPRESSION zstd)"
+        )
+    finally:
+        con.unregister(EXTRACTS_TABLE)
+
+
+def provenance_of(
+    con: duckdb.DuckDBPyConnection, path: Path, person_id: str
+) -> dict[str, Provenance]:
+    """Field -> where its released value came from, for one person of a release (empty for a
+    release published before provenance was kept)."""
+    if not path.exists():
+        return {}
+    rows = con.execute(
+        "SELECT field, source, file, delivered_at FROM read_parquet(?) WHERE person_id = ?",
+        [str(path), person_id],
+    ).fetchall()
+    return {str(f): Provenance(str(s), file, at) for f, s, file, at in rows if s is not None}
