@@ -68,7 +68,7 @@ def test_the_dpo_finds_a_person_by_name_and_dob_and_sees_the_releases_that_inclu
     page.click("table.candidates a")
     page.wait_for_url(re.compile(r"/dpo/subject/person\?ref="))
     sent = page.inner_text("table.sent")
-    assert release_id in sent and "iom_team" in sent and "IOM-ISA-01 v2.0" in sent
+    assert release_id in sent and "iom_team" in sent and "IOM-ISA-01 v2.1" in sent
     assert surname.lower() in sent.lower()  # the value as sent, read back from the release
     view = served.entries("web_view")[-1]
     assert view["objects"]["page"] == "/dpo/subject/person" and view["objects"]["person_ids"]
