@@ -14,7 +14,7 @@ from helpers import EXAMPLE_CONFIG
 
 from hub.audit.events import CohortDecision
 from hub.cli import main
-from hub.cohort.membership import CohortStore
+from hub.cohort_membership import CohortStore
 from hub.config import load_config
 from hub.errors import CohortDecisionRefused
 from hub.workspace import Workspace

@@ -431,6 +431,17 @@ class CohortListed(AuditEvent):
     written: bool = False
 
 
+@dataclass(frozen=True, kw_only=True)
+class CohortPerformanceReported(AuditEvent):
+    """The scheme's performance drawn (report and pseudonymised CSV written; counts only)."""
+
+    operation = Operation.CONSULTATION
+    action = "cohort_performance"
+    spells: Count
+    suppressed: Count
+    folder: str
+
+
 # --- erasure ------------------------------------------------------------------------------------
 
 
@@ -550,7 +561,7 @@ EVENT_TYPES: tuple[type[AuditEvent], ...] = (
     AccessRefused,
     ExtractErased, RejectedFileErased, ReleaseErased, ConfigChanged, ConfigRemoved,
     AccountChanged, MatchedErased, OutboxErased, AgreementApproved, CohortDecision,
-    CohortListed,
+    CohortListed, CohortPerformanceReported,
 )  # fmt: skip
 """Every action the log records."""
 
