@@ -45,6 +45,7 @@ from hub.workspace import Workspace
 from sharing_agreements.pseudonyms import derive_key
 
 TEMPLATE = "performance_report.html"
+STYLESHEET = Path(__file__).resolve().parent / "performance_report.css"
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent),
     autoescape=True,
@@ -243,6 +244,16 @@ def _charts(strand: StrandPerformance, shown: Suppression) -> dict[str, str]:
     }
 
 
+def render_report(performance: Performance, stylesheet: str | None = None) -> str:
+    """The report as one HTML page: its CSS inline (an offline file), or linked from
+    ``stylesheet`` (the web app, whose content security policy refuses inline styles)."""
+    shown = Suppression(performance)
+    return _ENVIRONMENT.get_template(TEMPLATE).render(
+        performance=performance, shown=shown, ALL=ALL, rules=performance.settings,
+        charts={s.strand: _charts(s, shown) for s in performance.strands}, stylesheet=stylesheet,
+    )  # fmt: skip
+
+
 def write_report(
     config: HubConfig, out: Path | None = None, today: datetime.date | None = None
 ) -> PerformanceReport:
@@ -261,11 +272,7 @@ def write_report(
     people = _people_rows(config, spells, performance, drawn.offences)
     _write_csv(folder / "performance_people.csv", people)
     html = folder / "performance.html"
-    page = Suppression(performance)
-    html.write_text(_ENVIRONMENT.get_template(TEMPLATE).render(
-        performance=performance, shown=page, ALL=ALL, rules=performance.settings,
-        charts={s.strand: _charts(s, page) for s in performance.strands},
-    ), encoding="utf-8")  # fmt: skip
+    html.write_text(render_report(performance), encoding="utf-8")
     workspace.open_audit(config.settings).record(CohortPerformanceReported(
         spells=len(spells), suppressed=hidden, folder=str(folder),
     ))  # fmt: skip

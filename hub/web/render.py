@@ -25,6 +25,8 @@ NAVIGATION = (
     ("/cohort", "Cohort", Role.IOM_OFFICER),
     ("/changes", "What changed", Role.IOM_OFFICER),
     ("/feeds", "Feeds", Role.DATA_OFFICER),
+    ("/panel", "Panel", Role.PANEL_POLICE),
+    ("/panel", "Panel", Role.PANEL_PROBATION),
 )
 
 
