@@ -108,12 +108,14 @@ def test_the_command_writes_the_report_and_pseudonymised_csvs(
     result = CliRunner().invoke(main, ["cohort", "performance", "--config", str(EXAMPLE_CONFIG),
                                        "--out", str(out), "--on", TODAY.isoformat()])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "7 spells entered (fixed 6, flex 0, free <5)" in result.output
+    # 7 entered in all would give the one free spell away: the total is suppressed too
+    assert "suppressed spells entered (fixed 6, flex 0, free <5)" in result.output
     assert "not measurable yet" in result.output and str(out / "performance.html") in result.output
     html = (out / "performance.html").read_text("utf-8")
     assert "<script" not in html and "P001" not in html and "<svg" in html
     figures = list(csv.reader((out / "performance_figures.csv").open(encoding="utf-8")))
     assert ["free", "entered", "", "<5"] in figures and ["fixed", "entered", "", "6"] in figures
+    assert ["all", "entered", "", "suppressed"] in figures
     rows = list(csv.DictReader((out / "performance_people.csv").open(encoding="utf-8")))
     assert len(rows) == 6 and {r["strand"] for r in rows} == {"fixed"}  # free: too few
     assert all(len(r["person_id"]) == 32 and not r["person_id"].startswith("P") for r in rows)

@@ -74,15 +74,15 @@ class PerformanceReport:
         reoffending = whole.reoffending
         proven = (
             f"proven reoffending: {shown.rate(reoffending.reoffenders, reoffending.cohort)} of "
-            f"{shown.count(reoffending.cohort)} people whose 18 months have passed"
+            f"{shown.cell(whole, 'reoffending:cohort')} people whose 18 months have passed"
             if reoffending.cohort
             else "proven reoffending: not measurable yet (no one entered 18 months ago or more)"
         )
         return "\n".join([
             f"cohort performance on {self.performance.today.isoformat()}: "
-            f"{shown.count(whole.throughput.entered)} spells entered ({entered}), "
-            f"{shown.count(whole.throughput.current)} current, "
-            f"{shown.count(whole.throughput.left)} left",
+            f"{shown.cell(whole, 'throughput:entered')} spells entered ({entered}), "
+            f"{shown.cell(whole, 'throughput:current')} current, "
+            f"{shown.cell(whole, 'throughput:left')} left",
             f"  offences per person per month in the 12 months before entry: "
             f"{shown.per_month(whole.before)}; months since entry measured: {len(whole.since)}",
             f"  {proven}",
@@ -94,8 +94,22 @@ class Suppression:
     fewer people than that, or with a suppressed numerator, not shown."""
 
     def __init__(self, performance: Performance) -> None:
+        self.performance = performance
         self.threshold = performance.settings.suppress_below
         self.hidden = 0
+
+    def cell(self, strand: StrandPerformance, key: str) -> str:
+        """A count of ``strand`` by key (``throughput:entered``, ``composition:women``,
+        ``before:offences``, ``since:<month index>:offences``, ``reoffending:cohort``). The
+        whole cohort's count is not shown when a strand's is suppressed: the difference would
+        give the suppressed count away."""
+        if strand.strand == ALL and any(
+            self.small(_count(other, key)) for other in self.performance.strands
+            if other.strand != ALL
+        ):  # fmt: skip
+            self.hidden += 1
+            return "suppressed"
+        return self.count(_count(strand, key))
 
     def small(self, count: int) -> bool:
         return 0 < count < self.threshold
@@ -107,6 +121,8 @@ class Suppression:
         return f"{count:,}"
 
     def rate(self, numerator: int, denominator: int) -> str:
+        if denominator == 0:
+            return "n/a"
         if denominator < self.threshold or self.small(numerator):
             self.hidden += 1
             return "suppressed"
@@ -122,6 +138,19 @@ class Suppression:
             self.hidden += 1
             return "suppressed"
         return f"{value:,.{digits}f}"
+
+
+def _count(strand: StrandPerformance, key: str) -> int:
+    """The count :meth:`Suppression.cell` names by ``key``."""
+    kind, _, rest = key.partition(":")
+    if kind == "composition":
+        return strand.composition.get(rest, 0)
+    if kind == "since":
+        month, _, name = rest.partition(":")
+        return int(getattr(strand.since[int(month)], name)) if int(month) < len(strand.since) else 0
+    part = {"throughput": strand.throughput, "before": strand.before,
+            "reoffending": strand.reoffending}[kind]  # fmt: skip
+    return int(getattr(part, rest))
 
 
 def _profile(facts: PersonFacts, rules: CohortRules) -> MemberProfile:
@@ -183,23 +212,25 @@ def _figure_rows(performance: Performance, shown: Suppression) -> list[list[str]
     for s in performance.strands:
         t, r = s.throughput, s.reoffending
         rows += [
-            [s.strand, "entered", "", shown.count(t.entered)],
-            [s.strand, "left", "", shown.count(t.left)],
-            [s.strand, "current", "", shown.count(t.current)],
+            [s.strand, "entered", "", shown.cell(s, "throughput:entered")],
+            [s.strand, "left", "", shown.cell(s, "throughput:left")],
+            [s.strand, "current", "", shown.cell(s, "throughput:current")],
             [s.strand, "mean days on cohort", "", shown.number(t.mean_days, t.entered, 0)],
+            [s.strand, "offences", "12 months before entry", shown.cell(s, "before:offences")],
             [s.strand, "offences per person per month", "12 months before entry",
              shown.per_month(s.before)],
             [s.strand, "severity per person per month", "12 months before entry",
              shown.number(s.before.severity_per_person_month, s.before.people)],
-            *([s.strand, "offences per person per month", f"month {n} since entry",
-               shown.per_month(m)] for n, m in enumerate(s.since, 1)),
-            [s.strand, "proven reoffending cohort", "", shown.count(r.cohort)],
+            *([s.strand, "offences per person per month", f"month {n + 1} since entry",
+               shown.per_month(m)] for n, m in enumerate(s.since)),
+            [s.strand, "proven reoffending cohort", "", shown.cell(s, "reoffending:cohort")],
             [s.strand, "proven reoffending binary rate", "", shown.rate(r.reoffenders, r.cohort)],
             [s.strand, "proven reoffences per offender", "",
              shown.number(r.per_offender, r.cohort)],
             [s.strand, "proven reoffences per reoffender", "",
              shown.number(r.per_reoffender, r.reoffenders)],
-            *([s.strand, label, "at entry", shown.count(n)] for label, n in s.composition.items()),
+            *([s.strand, label, "at entry", shown.cell(s, f"composition:{label}")]
+              for label in s.composition),
         ]  # fmt: skip
     return rows
 
@@ -235,7 +266,7 @@ def _charts(strand: StrandPerformance, shown: Suppression) -> dict[str, str]:
     ]
     baseline = strand.before.per_person_month if strand.before.people >= shown.threshold else None
     bars = [(label, float(n)) for label, n in strand.composition.items()
-            if n >= shown.threshold]  # fmt: skip
+            if shown.cell(strand, f"composition:{label}")[0].isdigit()]  # fmt: skip
     return {
         "offending": columns_against_baseline(
             months, baseline, title=f"{strand.strand}: offences per person per month since entry"
