@@ -43,6 +43,10 @@ class Role(enum.StrEnum):
     DATA_OFFICER = "data_officer"
     DPO = "dpo"
     ADMIN = "admin"
+    PANEL_POLICE = "panel_police"
+    """A police decision-maker of the IOM panel (selects and deselects with probation)."""
+    PANEL_PROBATION = "panel_probation"
+    """A probation decision-maker of the IOM panel."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,8 @@ def parse_roles(text: str | list[str]) -> frozenset[Role]:
             f"unknown role {', '.join(unknown)}", hint=f"roles: {', '.join(sorted(known))}"
         )
     roles = frozenset(Role(n.strip()) for n in names if n.strip())
+    if {Role.PANEL_POLICE, Role.PANEL_PROBATION} <= roles:
+        raise AccountError("a panel decision-maker decides for one agency: police or probation")
     if not roles:
         raise AccountError("an account needs at least one role", hint=f"roles: {', '.join(known)}")
     return roles

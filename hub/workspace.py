@@ -4,6 +4,7 @@ Layout::
 
     state.db                                run state (files seen, extracts, runs, feed status)
     cohort.db                               IOM cohort membership and the panel's decisions
+    reports/cohort-performance/             the IOM scheme's performance report and CSV
     run.lock                                held while a run uses the workspace
     landing/<feed>/<YYYY-MM-DD>/<file>      raw partner files, byte for byte, read-only
     staging/<feed>/<extract_id>.parquet     canonical person records
@@ -158,6 +159,11 @@ class Workspace:
     @property
     def cohort_path(self) -> Path:
         return self.root / "cohort.db"
+
+    @property
+    def cohort_performance(self) -> Path:
+        """Where ``iomhub cohort performance`` writes unless told otherwise."""
+        return self.root / "reports" / "cohort-performance"
 
     @property
     def lock_path(self) -> Path:

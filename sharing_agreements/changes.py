@@ -60,12 +60,12 @@ def widening(old: Agreement | None, new: Agreement) -> tuple[Widening, ...]:
         if _loosened(old_treatment, treatment):
             found.append(Widening("treatment loosened", f"{name}: {old_treatment} -> {treatment}"))
     if old is not None:
-        before_subjects = set(old.subjects.known_to) if old.subjects else None
-        after_subjects = set(new.subjects.known_to) if new.subjects else None
-        if before_subjects is not None and (
-            after_subjects is None or after_subjects - before_subjects
-        ):
+        before_subjects = set(old.subjects.known_to or []) if old.subjects else set()
+        after_subjects = set(new.subjects.known_to or []) if new.subjects else set()
+        if before_subjects and (not after_subjects or after_subjects - before_subjects):
             found.append(Widening("condition removed", "people known to more feeds, or to any"))
+        if _cohort_widened(old, new):
+            found.append(Widening("condition removed", "more of the cohort, or everyone"))
         for name in old.where:
             if name not in new.where or set(new.where[name]) - set(old.where[name]):
                 found.append(Widening("condition removed", f"where {name} is narrowed less"))
@@ -74,3 +74,14 @@ def widening(old: Agreement | None, new: Agreement) -> tuple[Widening, ...]:
                 Widening("retention longer", f"{old.retention_days} -> {new.retention_days} days")
             )
     return tuple(found)
+
+
+def _cohort_widened(old: Agreement, new: Agreement) -> bool:
+    """Whether ``new`` covers people of the cohort (or outside it) that ``old`` did not."""
+    before = old.subjects.cohort_scope if old.subjects else None
+    after = new.subjects.cohort_scope if new.subjects else None
+    if before is None:
+        return False
+    if after is None or set(after.strands) - set(before.strands):
+        return True
+    return after.include_candidates and not before.include_candidates

@@ -75,7 +75,7 @@ def reference_problems(
     if feeds is not None:
         named = {
             *agreement.providers,
-            *(agreement.subjects.known_to if agreement.subjects else []),
+            *(agreement.subjects.known_to or [] if agreement.subjects else []),
         }
         for unknown in sorted(named - feeds):
             problems.append(

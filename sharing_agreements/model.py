@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sharing_agreements.cohort import CohortScope, Strand
 from sharing_agreements.treatments import Treatment, parse_treatment
 from sharing_agreements.view import (
     DERIVED_FIELDS,
@@ -132,13 +133,49 @@ class LawfulBasis(BaseModel):
 
 
 class Subjects(BaseModel):
-    """Whose data the agreement covers."""
+    """Whose data the agreement covers (every condition given must hold)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    known_to: list[Name] = Field(
-        min_length=1, description="Only people with a record in at least one of these feeds."
+    known_to: list[Name] | None = Field(
+        None, min_length=1, description="Only people with a record in at least one of these feeds."
     )
+    # --- the IOM cohort (sharing_agreements.cohort) ---
+    cohort: list[Strand] | None = Field(
+        None,
+        min_length=1,
+        description="Only people in these strands of the IOM cohort on the day of the release "
+        "(agreed at the panel by police and probation).",
+    )
+    include_candidates: bool = Field(
+        False,
+        description="With cohort: also the people the cohort rules last put forward in those "
+        "strands, before the panel decides.",
+    )
+
+    @model_validator(mode="after")
+    def _says_whose(self) -> Subjects:
+        if self.known_to is None and self.cohort is None:
+            raise ValueError("subjects: give known_to, cohort or both")
+        if self.include_candidates and self.cohort is None:
+            raise ValueError("subjects: include_candidates needs cohort")
+        if self.cohort is not None and len(set(self.cohort)) != len(self.cohort):
+            raise ValueError("subjects.cohort: a strand is listed twice")
+        return self
+
+    @property
+    def cohort_scope(self) -> CohortScope | None:
+        """The cohort condition, if any."""
+        if self.cohort is None:
+            return None
+        return CohortScope(tuple(sorted(self.cohort)), self.include_candidates)
+
+    def describe(self) -> list[str]:
+        """The conditions in words."""
+        words = [f"only people known to {' or '.join(self.known_to)}"] if self.known_to else []
+        if scope := self.cohort_scope:
+            words.append(f"only {scope}")
+        return words
 
 
 def _shorthand(value: object) -> object:

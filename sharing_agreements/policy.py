@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from sharing_agreements.cohort import CohortScope
 from sharing_agreements.errors import PolicyError
 from sharing_agreements.model import Agreement
 from sharing_agreements.treatments import Treatment
@@ -83,6 +84,8 @@ class Grant:
     """People with a record in one of these feeds; None for everyone."""
     where: tuple[tuple[str, tuple[str, ...]], ...]
     """(field, allowed values) conditions, all of which must hold."""
+    cohort: CohortScope | None = None
+    """People in the IOM cohort (:mod:`sharing_agreements.cohort`); None for everyone."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,11 @@ class RecipientPolicy:
         """The release's columns: the pseudonymous person id, then every allowed field."""
         return ["person_id", *(rule.field for rule in self.columns)]
 
+    @property
+    def follows_cohort(self) -> bool:
+        """Whether a grant covers only people in the IOM cohort (the view needs the cohort)."""
+        return any(g.cohort is not None for r in self.columns for g in r.grants)
+
     def column(self, name: str) -> ColumnRule | None:
         """The rule for a column, if the column is allowed."""
         return next((rule for rule in self.columns if rule.field == name), None)
@@ -224,7 +232,16 @@ class RecipientPolicy:
                 {
                     "field": r.field,
                     "treatment": str(r.treatment),
-                    "grants": [[str(g.clause), g.sources, g.known_to, g.where] for g in r.grants],
+                    "grants": [
+                        [
+                            str(g.clause),
+                            g.sources,
+                            g.known_to,
+                            g.where,
+                            *([str(g.cohort)] if g.cohort else []),
+                        ]
+                        for g in r.grants
+                    ],
                 }
                 for r in self.columns
             ],
@@ -262,13 +279,15 @@ def recipient_policy(
             if not sources_here:
                 continue
             contributing[agreement.id] = agreement
-            known_to = tuple(sorted(agreement.subjects.known_to)) if agreement.subjects else None
+            subjects = agreement.subjects
+            known_to = tuple(sorted(subjects.known_to)) if subjects and subjects.known_to else None
             grants.append(
                 Grant(
                     clause_ref(agreement, name),
                     sources_here,
                     known_to,
                     _conditions(agreement, name),
+                    subjects.cohort_scope if subjects else None,
                 )
             )
         (treatment,) = treatments

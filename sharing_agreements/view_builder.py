@@ -29,8 +29,10 @@ import pyarrow as pa
 from schemas.identifiers import SQL_CANONICALISERS, SQL_PLANS
 from schemas.sql import quote_identifier as ident
 from schemas.sql import quote_literal as quote
+from sharing_agreements.cohort import CohortSubjects, register_cohort
 from sharing_agreements.errors import PolicyError
 from sharing_agreements.pseudonyms import PseudonymKey, hmac_sql
+from sharing_agreements.subject_sql import Subjects, subject_sql, with_subject_columns
 from sharing_agreements.view import (
     CANDIDATE_SOURCE,
     DERIVED_FIELDS,
@@ -91,45 +93,28 @@ def with_canonical_columns(relation: str, fields: list[str]) -> str:
     return f"({query})"
 
 
-Subjects = dict[tuple[str, ...], str]
-"""A grant's ``known_to`` feeds -> the column holding whether the person is known to one."""
-
-
-def subjects_sql(known_to: tuple[str, ...]) -> str:
-    """SQL true for people with a record from one of the ``known_to`` feeds."""
-    listed = ", ".join(quote(s) for s in known_to)
-    return f"list_has_any({ident(SOURCES)}, [{listed}])"
-
-
-def with_subject_columns(relation: str, policy: RecipientPolicy) -> tuple[str, Subjects]:
-    """A SELECT over ``relation`` adding one column per distinct ``known_to`` of the policy's
-    grants (tested once per person rather than once per field)."""
-    distinct = dict.fromkeys(g.known_to for r in policy.columns for g in r.grants
-                             if g.known_to is not None)  # fmt: skip
-    subjects = {known: f"__known_to_{n}" for n, known in enumerate(distinct)}
-    if not subjects:
-        return relation, subjects
-    columns = ", ".join(f"{subjects_sql(k)} AS {ident(c)}" for k, c in subjects.items())
-    return f"(SELECT *, {columns} FROM {relation})", subjects
-
-
 def grant_sql(
-    field: str, grant: Grant, subjects: Subjects | None = None, source: str | None = None
-) -> str:
+    field: str, grant: Grant, subjects: Subjects | None = None, source: str | None = None,
+    *, screening: bool = False,
+) -> str:  # fmt: skip
     """SQL that is true for rows whose value of ``field`` the grant lets through
     (``subjects`` as given by :func:`with_subject_columns`, else tested inline; ``source`` is
-    the expression naming the value's feed, ``F__source`` unless given)."""
+    the expression naming the value's feed, ``F__source`` unless given). ``screening`` sets
+    the cohort condition aside: the cohort rules read as the recipient would if the person
+    were in the cohort, to decide who is put to the panel."""
     feeds = ", ".join(quote(s) for s in grant.sources)
     terms = [f"{source or ident(source_column(field))} IN ({feeds})"]
-    return "(" + " AND ".join([*terms, *_condition_terms(grant, subjects)]) + ")"
+    return "(" + " AND ".join([*terms, *_condition_terms(grant, subjects, screening)]) + ")"
 
 
-def _condition_terms(grant: Grant, subjects: Subjects | None) -> list[str]:
-    """SQL terms for the grant's subjects and conditions (what must hold besides the feed)."""
+def _condition_terms(grant: Grant, subjects: Subjects | None, screening: bool = False) -> list[str]:
+    """SQL terms for the grant's subjects and conditions (what must hold besides the feed;
+    ``screening`` as in :func:`grant_sql`)."""
     terms = []
-    if grant.known_to is not None:
-        column = (subjects or {}).get(grant.known_to)
-        terms.append(ident(column) if column else subjects_sql(grant.known_to))
+    conditions = [grant.known_to, None if screening else grant.cohort]
+    for subject in (c for c in conditions if c is not None):
+        column = (subjects or {}).get(subject)
+        terms.append(ident(column) if column else subject_sql(subject))
     for name, values in grant.where:
         listed = ", ".join(quote(v) for v in values)
         terms.append(f"CAST({ident(name)} AS VARCHAR) IN ({listed})")
@@ -151,13 +136,16 @@ def known_to_sql(rule: ColumnRule, subjects: Subjects | None = None) -> str:
 
 
 def mask_sql(
-    rule: ColumnRule | None, subjects: Subjects | None = None, source: str | None = None
-) -> str:
-    """SQL that is true when a row's value of the rule's field is released (``source`` as in
-    :func:`grant_sql`)."""
+    rule: ColumnRule | None, subjects: Subjects | None = None, source: str | None = None,
+    *, screening: bool = False,
+) -> str:  # fmt: skip
+    """SQL that is true when a row's value of the rule's field is released (``source`` and
+    ``screening`` as in :func:`grant_sql`)."""
     if rule is None or not rule.grants:
         return "FALSE"
-    grants = " OR ".join(grant_sql(rule.field, g, subjects, source) for g in rule.grants)
+    grants = " OR ".join(
+        grant_sql(rule.field, g, subjects, source, screening=screening) for g in rule.grants
+    )
     return f"coalesce({grants}, FALSE)"
 
 
@@ -292,13 +280,23 @@ def required_columns(policy: RecipientPolicy) -> set[str]:
 
 
 def build_view(
-    con: duckdb.DuckDBPyConnection, persons: str, policy: RecipientPolicy, key: PseudonymKey
-) -> ViewResult:
+    con: duckdb.DuckDBPyConnection, persons: str, policy: RecipientPolicy, key: PseudonymKey,
+    cohort: CohortSubjects | None = None,
+) -> ViewResult:  # fmt: skip
     """Build the recipient's view from the relation named ``persons`` on ``con``.
 
     The view stays in a temporary table on ``con`` (see :class:`ViewResult`). Values are masked
-    and filtered first; pseudonyms are computed only for the values and people released.
+    and filtered first; pseudonyms are computed only for the values and people released. A
+    policy that follows the cohort needs the ``cohort`` on the day of the release.
     """
+    if policy.follows_cohort:
+        if cohort is None:
+            raise PolicyError(
+                f"an agreement limits what {policy.recipient} receives to the IOM cohort, and "
+                "no cohort membership was given",
+                hint="publish through `iomhub run` or `iomhub publish`, which read cohort.db",
+            )
+        register_cohort(con, cohort)
     present = set(con.sql(f"SELECT * FROM {persons} LIMIT 0").columns)
     missing = sorted(required_columns(policy) - present)
     if missing:

@@ -112,3 +112,23 @@ def write_population(workspace: Path, people: list[Person]) -> Path:
     staging.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_pylist(rows, schema=arrow_schema("offence")), staging)
     return staging
+
+
+def make_offences_current(workspace: Path, staging: Path) -> None:
+    """Record the offences staged by :func:`write_population` as the feed's current extract
+    (as a pull and ingest would), so commands reading the hub's state find them."""
+    from connectors.pull import LandedFile
+    from hub.state import extract_id_for
+    from hub.workspace import Workspace
+
+    sha256 = "0" * 64
+    hub_workspace = Workspace(workspace)
+    state = hub_workspace.open_state()
+    try:
+        state.record_landed(LandedFile(OFFENCE_FEED, "police_offences_20261201.csv", 1, 0,
+                                       sha256, staging))  # fmt: skip
+        extract_id = extract_id_for(OFFENCE_FEED, sha256)
+        staging.rename(hub_workspace.staging_file(OFFENCE_FEED, extract_id))
+        state.finish_extract(extract_id, "ingested", rows=None, detail={})
+    finally:
+        state.close()

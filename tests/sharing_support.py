@@ -272,26 +272,34 @@ def write_hub(
     return hub
 
 
-def published_hub(
-    root: Path, monkeypatch: Any, agreement: str, persons: pa.Table, recipient: str = "iom_team"
-) -> tuple[Any, Any]:
-    """A hub with fresh keys, the one agreement and the matched view ``persons``, published for
-    ``recipient``: the loaded config and the recipient's outcome."""
+def keyed_hub(root: Path, monkeypatch: Any, agreements: dict[str, str], persons: pa.Table) -> Any:
+    """A hub with fresh keys, the agreement files (approved) and the matched view ``persons``:
+    the loaded config."""
     from hub.config import load_config
     from hub.keys import write_new_key
-    from hub.output import Reporter
-    from hub.run.publish import publish_all
-    from hub.workspace import Workspace
     from tests.helpers import approve_agreements
 
     for name in ("audit_key", "master_key"):
         write_new_key(root / "keys" / name)
     monkeypatch.setenv("IOMHUB_SECRETS_DIR", str(root / "keys"))
     monkeypatch.setenv("IOMHUB_ACTOR", "data-officer")
-    hub_file = write_hub(root, {"agreement.yaml": agreement})
+    hub_file = write_hub(root, agreements)
     approve_agreements(hub_file)
     config = load_config(hub_file)
     write_matched(config.workspace, persons)
+    return config
+
+
+def published_hub(
+    root: Path, monkeypatch: Any, agreement: str, persons: pa.Table, recipient: str = "iom_team"
+) -> tuple[Any, Any]:
+    """A hub with fresh keys, the one agreement and the matched view ``persons``, published for
+    ``recipient``: the loaded config and the recipient's outcome."""
+    from hub.output import Reporter
+    from hub.run.publish import publish_all
+    from hub.workspace import Workspace
+
+    config = keyed_hub(root, monkeypatch, {"agreement.yaml": agreement}, persons)
     workspace = Workspace(config.workspace)
     state = workspace.open_state()
     try:

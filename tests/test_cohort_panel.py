@@ -14,7 +14,7 @@ from helpers import EXAMPLE_CONFIG
 
 from hub.audit.events import CohortDecision
 from hub.cli import main
-from hub.cohort.membership import CohortStore
+from hub.cohort_membership import CohortStore
 from hub.config import load_config
 from hub.errors import CohortDecisionRefused
 from hub.workspace import Workspace
@@ -95,3 +95,21 @@ def test_spells_and_pending_decisions_follow_a_person_merge(tmp_path: Path) -> N
         assert [p[0] for p in store.pending()] == ["IOM-5"]
         with pytest.raises(CohortDecisionRefused, match="already in the fixed cohort"):
             store.decide("IOM-4", "select", "flex", "police", POLICE, "r", day)
+
+
+def test_a_decision_maker_cannot_agree_with_themselves(tmp_path: Path) -> None:
+    day = datetime.date(2026, 12, 1)
+    with CohortStore(tmp_path / "cohort.db") as store:
+        store.decide("IOM-1", "select", "fixed", "police", "sam", "r", day)
+        with pytest.raises(CohortDecisionRefused, match="must be someone else"):
+            store.decide("IOM-1", "select", "fixed", "probation", "sam", "r", day)
+        assert store.members(day) == []
+
+
+def test_an_account_holds_at_most_one_panel_role() -> None:
+    from hub.accounts import Role, parse_roles
+    from hub.errors import AccountError
+
+    assert parse_roles("panel_police,iom_officer") == {Role.PANEL_POLICE, Role.IOM_OFFICER}
+    with pytest.raises(AccountError, match="one agency"):
+        parse_roles("panel_police,panel_probation")

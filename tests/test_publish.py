@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
-from sharing_support import agreement_yaml, make_persons, write_hub, write_matched
+from sharing_support import agreement_yaml, keyed_hub, make_persons, write_matched
 
 from hub.config import HubConfig, load_config
 from hub.governance.reidentify import ReidentificationRefused, reidentify
@@ -27,7 +27,6 @@ from hub.run.publish import ReleaseOutcome, publish_all
 from hub.run.release_files import releases_in, verify_release
 from hub.workspace import Workspace
 from sharing_agreements.pseudonyms import derive_key
-from tests.helpers import approve_agreements
 
 ROOT = Path(__file__).resolve().parent.parent
 TEAM_FIELDS = {
@@ -43,15 +42,8 @@ TEAM_FIELDS = {
 
 @pytest.fixture
 def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> HubConfig:
-    for name in ("audit_key", "master_key"):
-        write_new_key(tmp_path / "keys" / name)
-    monkeypatch.setenv("IOMHUB_SECRETS_DIR", str(tmp_path / "keys"))
-    monkeypatch.setenv("IOMHUB_ACTOR", "data-officer")
-    path = write_hub(tmp_path, {"team.yaml": agreement_yaml(fields=TEAM_FIELDS)})
-    approve_agreements(path)
-    config = load_config(path)
-    write_matched(config.workspace, make_persons(300, seed=5))
-    return config
+    team = {"team.yaml": agreement_yaml(fields=TEAM_FIELDS)}
+    return keyed_hub(tmp_path, monkeypatch, team, make_persons(300, seed=5))
 
 
 def publish(config: HubConfig, **options: Any) -> list[ReleaseOutcome]:

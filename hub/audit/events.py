@@ -480,6 +480,17 @@ class SubjectAccessDisclosed(AuditEvent):
     """The request's reference, e.g. 'SAR-2026-017'."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class CohortPerformanceReported(AuditEvent):
+    """The scheme's performance drawn (report and pseudonymised CSV written; counts only)."""
+
+    operation = Operation.CONSULTATION
+    action = "cohort_performance"
+    spells: Count
+    suppressed: Count
+    folder: str
+
+
 # --- erasure ------------------------------------------------------------------------------------
 
 
@@ -599,7 +610,7 @@ EVENT_TYPES: tuple[type[AuditEvent], ...] = (
     AccessRefused,
     ExtractErased, RejectedFileErased, ReleaseErased, ConfigChanged, ConfigRemoved,
     AccountChanged, MatchedErased, OutboxErased, AgreementApproved, CohortDecision,
-    CohortListed, SubjectAccessDisclosed, SignedIn, SignInDenied,
+    CohortListed, SubjectAccessDisclosed, SignedIn, SignInDenied, CohortPerformanceReported,
 )  # fmt: skip
 """Every action the log records."""
 

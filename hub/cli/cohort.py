@@ -6,6 +6,7 @@ Commands (exit codes as in :mod:`hub.cli`)::
     iomhub cohort select     --config HUB.yaml --person ID --strand fixed|flex|free --reason TEXT
     iomhub cohort deselect   --config HUB.yaml --person ID --reason TEXT
     iomhub cohort members    --config HUB.yaml [--on YYYY-MM-DD]
+    iomhub cohort performance --config HUB.yaml [--out DIR] [--on YYYY-MM-DD]
 
 Select and deselect are run by a panel decision-maker (``IOMHUB_ACTOR``, listed under
 ``panel:`` in ``cohort.yaml``); a decision takes effect when one police and one probation
@@ -143,3 +144,28 @@ def cohort_members(options: Options, config_path: Path, on_day: datetime.datetim
 
 
 COMMANDS = (cohort,)
+
+
+@cohort.command("performance")
+@config_option
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder for the report and CSVs (default: the workspace's "
+              "reports/cohort-performance/).")  # fmt: skip
+@_ON
+@click.pass_obj
+@error_boundary
+def cohort_performance(
+    options: Options, config_path: Path, out: Path | None, on_day: datetime.datetime | None
+) -> None:
+    """The scheme's performance per strand: an HTML report and CSVs for the analyst."""
+    from hub.cohort.performance_report import write_report
+
+    report = write_report(options.load_config(config_path), out, _day(on_day))
+    options.emit({"on": report.performance.today.isoformat(), "report": str(report.html),
+                  "figures_csv": str(report.figures_csv), "people_csv": str(report.people_csv),
+                  "suppressed": report.suppressed})  # fmt: skip
+    if options.json_mode or options.quiet:
+        return
+    click.echo(report.headline())
+    click.echo(f"  report: {report.html}")
+    click.echo(f"  CSVs for the performance analyst: {report.figures_csv}, {report.people_csv}")

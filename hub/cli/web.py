@@ -50,7 +50,8 @@ def users() -> None:
     "roles",
     required=True,
     multiple=True,
-    help="iom_officer, reviewer, data_officer, dpo or admin; repeat or comma-separate.",
+    help="iom_officer, reviewer, data_officer, dpo, admin, panel_police or panel_probation; "
+    "repeat or comma-separate.",
 )
 @_with_password_options
 @click.pass_obj

@@ -4,7 +4,9 @@ The rules act for one recipient (``acting_for`` in ``cohort.yaml``, the IOM team
 field ``F`` that came from feed ``P`` (the view's ``F__source``) is read only if an agreement in
 force would release it to that recipient: it names ``F`` from ``P``, and the person and the row
 meet its subjects and conditions (the sharing layer's own test,
-:func:`sharing_agreements.view_builder.mask_sql`). Any other value is read as unknown, and the
+:func:`sharing_agreements.view_builder.mask_sql`), with an agreement's limit to the cohort set
+aside: deciding who is put to the panel is what that limit serves. Any other value is read as
+unknown, and the
 feeds no agreement gives a field from are listed. Offences (feeds whose records
 are offences) are read only if the agreements give the recipient ``offence_type`` and
 ``offence_date`` from that feed. Each offence is linked to a person through the police
@@ -99,13 +101,27 @@ class CohortInputs:
     offences_used: int = 0
     offences_unlinked: int = 0
     offence_feeds_withheld: tuple[str, ...] = ()
+    history: tuple[LinkedOffence, ...] = ()
+    """Every counted offence since ``history_since``, when asked for (performance)."""
+
+
+@dataclass(frozen=True)
+class LinkedOffence:
+    """One offence linked to a person, with its severity weight and outcome."""
+
+    person_id: str
+    day: datetime.date
+    severity: float
+    outcome: str | None
 
 
 def gather_inputs(
     config: HubConfig, workspace: Workspace, rules: CohortRules, severity: SeverityTable,
     agreements: AgreementSet, offence_files: dict[str, Path], today: datetime.date,
+    history_since: datetime.date | None = None,
 ) -> CohortInputs:  # fmt: skip
-    """Read the person view and the offences through the agreements, one person at a time."""
+    """Read the person view and the offences through the agreements, one person at a time
+    (and every linked offence since ``history_since``, if given)."""
     persons = workspace.matched.persons
     if not persons.exists():
         raise CohortInputMissing(
@@ -125,7 +141,7 @@ def gather_inputs(
                 continue
             rule = policy.column(name)
             withheld[name] = tuple(s for s in feeds if rule is None or s not in rule.sources)
-            released = mask_sql(rule)
+            released = mask_sql(rule, screening=True)
             src = quote_identifier(source_column(name))
             selects.append(f"CASE WHEN {released} THEN {quote_identifier(name)} END "
                            f"AS {quote_identifier(name)}")  # fmt: skip
@@ -137,6 +153,15 @@ def gather_inputs(
                    for f in OFFENCE_FIELDS_NEEDED)
         }  # fmt: skip
         tallies, used, unlinked = _tally_offences(con, workspace, rules, severity, usable, today)
+        history: list[LinkedOffence] = []
+        if history_since is not None and usable:
+            _link_offences(con, workspace, rules, severity, usable, (history_since, today),
+                           "history")  # fmt: skip
+            history = [
+                LinkedOffence(str(p), day, float(w), o) for p, day, w, o in con.execute(
+                    "SELECT person_id, offence_date, weight, outcome FROM history "
+                    "WHERE person_id IS NOT NULL ORDER BY person_id, offence_date").fetchall()
+            ]  # fmt: skip
         columns = [d[0] for d in con.execute("SELECT * FROM people LIMIT 0").description]
         offending = [f"{quote_identifier(name)} IS NOT NULL" for name in OFFENDING_FIELDS
                      if name in columns] + ["person_id IN (SELECT unnest(?))"]  # fmt: skip
@@ -157,7 +182,7 @@ def gather_inputs(
         con.close()
     return CohortInputs(
         tuple(people), today, {k: v for k, v in withheld.items() if v}, used, unlinked,
-        tuple(sorted(set(offence_files) - set(usable))),
+        tuple(sorted(set(offence_files) - set(usable))), tuple(history),
     )  # fmt: skip
 
 
@@ -168,34 +193,11 @@ def _tally_offences(
     """Per person and offence group, the counted offences; and how many were used, unlinked."""
     if not files:
         return {}, 0, 0
-    links = workspace.matched.record_links
-    con.execute("CREATE TEMP TABLE weights (offence_type VARCHAR, weight DOUBLE)")
-    con.executemany("INSERT INTO weights VALUES (?, ?)", list(severity.weights.items()))
     con.execute("CREATE TEMP TABLE groups (group_name VARCHAR, offence_type VARCHAR)")
     pairs = [(g, t) for g, types in rules.offence_groups.items() for t in types]
     con.executemany("INSERT INTO groups VALUES (?, ?)", pairs)
-    union = " UNION ALL ".join(
-        f"SELECT source, nominal_id, pnc_id_canonical, offence_date, offence_type, outcome "
-        f"FROM read_parquet({quote_literal(str(path))})"
-        for path in files.values()
-    )
-    ignored = ", ".join(quote_literal(o) for o in rules.ignore_outcomes) or "NULL"
-    pnc_known = "pnc_id" in {d[0] for d in con.execute("SELECT * FROM people LIMIT 0").description}
-    by_pnc = (
-        "(SELECT person_id FROM people p WHERE p.pnc_id = o.pnc_id_canonical LIMIT 1)"
-        if pnc_known
-        else "NULL"
-    )
-    con.execute(
-        f"CREATE TEMP TABLE counted AS SELECT o.*, coalesce(l.person_id, {by_pnc}) AS person_id, "
-        f"coalesce(w.weight, {severity.default_weight}) AS weight FROM ({union}) o "
-        f"LEFT JOIN (SELECT DISTINCT source_record_id, person_id FROM "
-        f"read_parquet({quote_literal(str(links))}) WHERE source = "
-        f"{quote_literal(rules.nominal_feed)}) l ON l.source_record_id = o.nominal_id "
-        f"LEFT JOIN weights w USING (offence_type) "
-        f"WHERE o.offence_date BETWEEN ? AND ? AND coalesce(o.outcome, '') NOT IN ({ignored})",
-        [rules.window_start(today), today],
-    )
+    _link_offences(con, workspace, rules, severity, files, (rules.window_start(today), today),
+                   "counted")  # fmt: skip
     ((used, unlinked),) = con.execute(
         "SELECT count(person_id), count(*) - count(person_id) FROM counted"
     ).fetchall()
@@ -214,3 +216,36 @@ def _tally_offences(
             int(count), float(weight), tuple(types), tuple(sources)
         )
     return dict(tallies), int(used), int(unlinked)
+
+
+def _link_offences(
+    con: Any, workspace: Workspace, rules: CohortRules, severity: SeverityTable,
+    files: dict[str, Path], period: tuple[datetime.date, datetime.date], table: str,
+) -> None:  # fmt: skip
+    """``table``: the offences dated in ``period`` (inclusive), not of an ignored outcome,
+    each with its weight and the person it links to (null if none)."""
+    links = workspace.matched.record_links
+    con.execute("CREATE OR REPLACE TEMP TABLE weights (offence_type VARCHAR, weight DOUBLE)")
+    con.executemany("INSERT INTO weights VALUES (?, ?)", list(severity.weights.items()))
+    union = " UNION ALL ".join(
+        f"SELECT source, nominal_id, pnc_id_canonical, offence_date, offence_type, outcome "
+        f"FROM read_parquet({quote_literal(str(path))})"
+        for path in files.values()
+    )
+    ignored = ", ".join(quote_literal(o) for o in rules.ignore_outcomes) or "NULL"
+    pnc_known = "pnc_id" in {d[0] for d in con.execute("SELECT * FROM people LIMIT 0").description}
+    by_pnc = (
+        "(SELECT person_id FROM people p WHERE p.pnc_id = o.pnc_id_canonical LIMIT 1)"
+        if pnc_known
+        else "NULL"
+    )
+    con.execute(
+        f"CREATE TEMP TABLE {table} AS SELECT o.*, coalesce(l.person_id, {by_pnc}) AS person_id, "
+        f"coalesce(w.weight, {severity.default_weight}) AS weight FROM ({union}) o "
+        f"LEFT JOIN (SELECT DISTINCT source_record_id, person_id FROM "
+        f"read_parquet({quote_literal(str(links))}) WHERE source = "
+        f"{quote_literal(rules.nominal_feed)}) l ON l.source_record_id = o.nominal_id "
+        f"LEFT JOIN weights w USING (offence_type) "
+        f"WHERE o.offence_date BETWEEN ? AND ? AND coalesce(o.outcome, '') NOT IN ({ignored})",
+        list(period),
+    )

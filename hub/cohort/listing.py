@@ -16,9 +16,10 @@ import pyarrow.parquet as pq
 
 from hub.audit.events import CohortListed
 from hub.cohort.candidates import CandidateList, select_candidates
-from hub.cohort.inputs import gather_inputs
+from hub.cohort.inputs import CohortInputs, gather_inputs
 from hub.cohort.rules import CohortRules, load_cohort_rules
-from hub.cohort.severity import load_severity
+from hub.cohort.severity import SeverityTable, load_severity
+from hub.cohort_membership import open_store
 from hub.config import HubConfig
 from hub.errors import CohortError, InvalidRequest
 from hub.run.publish import load_sharing
@@ -49,6 +50,26 @@ def list_candidates(
     """The cohort's candidates on ``today`` (the current date unless given), written to
     ``out`` if given; the listing is audited as a consultation (counts only)."""
     today = today or datetime.date.today()
+    rules, severity, inputs = read_inputs(config, today)
+    listing = select_candidates(rules, inputs, severity.citation)
+    workspace = Workspace(config.workspace)
+    with open_store(workspace) as store:
+        store.replace_candidates(today, {c.person_id: c.strand for c in listing.candidates})
+    if out is not None:
+        write_candidates(listing, out)
+    counts = listing.counts()
+    workspace.open_audit(config.settings).record(CohortListed(
+        fixed=counts["fixed"], flex=counts["flex"], free=counts["free"],
+        excluded=len(listing.excluded), written=out is not None,
+    ))  # fmt: skip
+    return listing
+
+
+def read_inputs(
+    config: HubConfig, today: datetime.date, history_since: datetime.date | None = None
+) -> tuple[CohortRules, SeverityTable, CohortInputs]:
+    """The rules, the severity table and what the rules may read on ``today`` (with every
+    linked offence since ``history_since``, if given)."""
     rules = cohort_rules(config)
     severity = load_severity()
     workspace = Workspace(config.workspace)
@@ -64,16 +85,9 @@ def list_candidates(
         if feed in offence_feeds and workspace.staging_file(feed, extract.extract_id).exists()
     }
     agreements = load_sharing(config)
-    inputs = gather_inputs(config, workspace, rules, severity, agreements, offence_files, today)
-    listing = select_candidates(rules, inputs, severity.citation)
-    if out is not None:
-        write_candidates(listing, out)
-    counts = listing.counts()
-    workspace.open_audit(config.settings).record(CohortListed(
-        fixed=counts["fixed"], flex=counts["flex"], free=counts["free"],
-        excluded=len(listing.excluded), written=out is not None,
-    ))  # fmt: skip
-    return listing
+    inputs = gather_inputs(config, workspace, rules, severity, agreements, offence_files, today,
+                           history_since)  # fmt: skip
+    return rules, severity, inputs
 
 
 def candidates_table(listing: CandidateList) -> pa.Table:

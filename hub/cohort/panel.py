@@ -15,19 +15,18 @@ import pyarrow.parquet as pq
 
 from hub.audit.events import CohortDecision
 from hub.cohort.listing import cohort_rules
-from hub.cohort.membership import Action, CohortStore, DecisionOutcome, Membership
 from hub.cohort.rules import STRANDS
+from hub.cohort_membership import (
+    Action,
+    Agency,
+    DecisionOutcome,
+    Membership,
+    merges,
+    open_store,
+)
 from hub.config import HubConfig
 from hub.errors import CohortDecisionRefused, CohortInputMissing
 from hub.workspace import Workspace
-from matching.registry import PersonRegistry
-
-
-def _merges(workspace: Workspace) -> dict[str, str]:
-    if not workspace.matched.registry.exists():
-        return {}
-    with PersonRegistry(workspace.matched.registry) as registry:
-        return registry.merged_into()
 
 
 def _check_known(workspace: Workspace, person_id: str) -> None:
@@ -41,19 +40,12 @@ def _check_known(workspace: Workspace, person_id: str) -> None:
         raise CohortDecisionRefused(f"no person {person_id} in the matched view")
 
 
-def open_store(workspace: Workspace) -> CohortStore:
-    """The workspace's cohort database, with merged persons followed to their surviving ids."""
-    workspace.create()
-    store = CohortStore(workspace.cohort_path)
-    store.follow_merges(_merges(workspace))
-    return store
-
-
 def decide(
     config: HubConfig, person_id: str, decision: Action, strand: str | None, reason: str,
     day: datetime.date | None = None,
 ) -> DecisionOutcome:  # fmt: skip
-    """Record the operator's decision on ``person_id``; audited, agreed or pending."""
+    """Record the operator's decision on ``person_id`` (their agency as ``panel:`` in
+    ``cohort.yaml`` lists them); audited, agreed or pending."""
     rules = cohort_rules(config)
     actor = config.settings.actor_name
     agency = rules.panel.agency_of(actor) if rules.panel else None
@@ -63,13 +55,22 @@ def decide(
             hint="the panel's police and probation decision-makers are listed under panel: in "
             "cohort.yaml; run as one of them (IOMHUB_ACTOR)",
         )
+    return record_decision(config, actor, agency, person_id, decision, strand, reason, day)
+
+
+def record_decision(
+    config: HubConfig, decided_by: str, agency: Agency, person_id: str, decision: Action,
+    strand: str | None, reason: str, day: datetime.date | None = None,
+) -> DecisionOutcome:  # fmt: skip
+    """Record a decision by ``decided_by`` for ``agency`` (the caller has checked that they
+    decide for it: :func:`decide` by ``cohort.yaml``, the web app by the account's panel role)."""
     if not reason.strip():
         raise CohortDecisionRefused("a decision needs a reason", hint="give --reason TEXT")
     day = day or datetime.date.today()
     workspace = Workspace(config.workspace)
-    merges = _merges(workspace)
-    while person_id in merges:
-        person_id = merges[person_id]
+    merged = merges(workspace)
+    while person_id in merged:
+        person_id = merged[person_id]
     if decision == "select":
         _check_known(workspace, person_id)
     with open_store(workspace) as store:
@@ -82,10 +83,10 @@ def decide(
             raise CohortDecisionRefused(
                 f"a selection names its strand: one of {', '.join(STRANDS)}", hint="give --strand"
             )
-        outcome = store.decide(person_id, decision, strand, agency, actor, reason, day)
+        outcome = store.decide(person_id, decision, strand, agency, decided_by, reason, day)
     workspace.open_audit(config.settings).record(CohortDecision(
         person_id=person_id, decision=decision, strand=strand, agency=agency,
-        decided_by=actor, outcome=outcome.outcome, reason=reason,
+        decided_by=decided_by, outcome=outcome.outcome, reason=reason,
     ))  # fmt: skip
     return outcome
 

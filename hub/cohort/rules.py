@@ -133,6 +133,25 @@ class Panel(_Strict):
         return None
 
 
+class PerformanceSettings(_Strict):
+    """How the scheme's performance is measured (``iomhub cohort performance``)."""
+
+    proven_outcomes: list[str] = Field(
+        default_factory=lambda: ["Charged", "Cautioned"],
+        description="Offence outcomes taken as proven (the hub holds no court conviction dates).",
+    )
+    follow_up_months: int = Field(12, gt=0, description="Reoffending follow-up from entry.")
+    waiting_months: int = Field(
+        6, ge=0, description="Waiting period after the follow-up for offences to be proven."
+    )
+    suppress_below: int = Field(
+        5, ge=1, description="Counts from 1 up to this (exclusive) are suppressed in outputs."
+    )
+    recipient: str = Field(
+        "performance", description="The recipient whose pseudonyms the performance CSV uses."
+    )
+
+
 class CohortRules(_Strict):
     """The whole ``cohort.yaml``."""
 
@@ -163,6 +182,7 @@ class CohortRules(_Strict):
     fixed: FixedStrand
     flex: FlexStrand
     free: list[FreeRule] = Field(default_factory=list)
+    performance: PerformanceSettings = Field(default_factory=PerformanceSettings)
 
     @model_validator(mode="after")
     def _names_resolve(self) -> CohortRules:

@@ -54,6 +54,8 @@ def write_folder_config(demo_dir: Path, sftp_config: Path) -> Path:
         "feeds": ["feeds/*.yaml"],
         "agreements": [str(sftp_config.parent / "agreements" / "*.yaml")],
     })  # fmt: skip
+    if hub_document.get("cohort"):  # the same cohort rules, read where the SFTP config has them
+        hub_document["cohort"] = str(sftp_config.parent / hub_document["cohort"])
     hub_file = folder_dir / "hub.yaml"
     hub_file.write_text(
         "# Written by iomhub demo: the four demo partners read from their folders under\n"

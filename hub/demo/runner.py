@@ -18,13 +18,15 @@ from typing import Any
 import click
 
 from connectors.files import sha256_file
+from hub.cohort.performance_report import PerformanceReport, write_report
 from hub.config import HubConfig, load_config
+from hub.demo.demo_panel import DemoPanel, hold_demo_panel
 from hub.demo.next_steps import next_steps, render_next_steps, write_folder_config
 from hub.demo.web_accounts import create_demo_accounts, web_app_lines
 from hub.governance.agreements_check import approve_every_agreement
 from hub.keys import write_new_key
 from hub.output import Reporter
-from hub.run.pipeline import run_once
+from hub.run.pipeline import RunSummary, publish_now, run_once
 from hub.run.publish import ReleaseOutcome
 from hub.settings import HubSettings
 from hub.workspace import Workspace
@@ -112,6 +114,7 @@ def run_demo(
         for approved in approve_every_agreement(config, DEMO_APPROVER):
             reporter.done(f"{approved.agreement_id} v{approved.version} approved")
         summary = run_once(config, reporter, command="demo")
+        panel, performance = _panel_then_publish(config, summary, reporter)
         dpo_report = write_demo_dpo_report(config, demo_dir)
     accounts = create_demo_accounts(config)
     folder_config = write_folder_config(demo_dir, config_path)
@@ -143,6 +146,10 @@ def run_demo(
         from hub.cohort.listing import candidates_summary
 
         click.echo(candidates_summary(config))
+        if panel is not None and performance is not None:
+            click.echo(f"  {panel.describe()}")
+            click.echo(performance.headline())
+            click.echo(f"  performance report: {performance.html}")
         click.echo(web_app_lines(accounts, folder_config, keys))
         click.echo(render_next_steps(demo_dir, folder_config))
     return {
@@ -154,7 +161,25 @@ def run_demo(
         "next_steps": next_steps(demo_dir, folder_config),
         "report": str(report) if summary.match else None,
         "dpo_report": str(dpo_report),
+        "cohort_candidates": panel.candidates if panel else None,
+        "performance_report": str(performance.html) if performance else None,
     }
+
+
+def _panel_then_publish(
+    config: HubConfig, summary: RunSummary, reporter: Reporter
+) -> tuple[DemoPanel | None, PerformanceReport | None]:
+    """After the first run: the demo's panel selects the cohort (audited), the IOM team's
+    view, which follows the cohort, is published again, and the performance is drawn."""
+    if not summary.match:
+        return None, None
+    reporter.step("Holding the IOM panel: a police and a probation decision-maker select")
+    panel = hold_demo_panel(config)
+    reporter.done(panel.describe())
+    reporter.step("Publishing again: the IOM team's view follows the cohort just selected")
+    summary.releases = publish_now(config, reporter)
+    reporter.step("Drawing the scheme's performance (report and CSVs)")
+    return panel, write_report(config)
 
 
 def _write_sidecar(path: Path) -> None:

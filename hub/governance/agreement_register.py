@@ -120,7 +120,7 @@ def conditions(agreement: Agreement) -> list[str]:
     """The agreement's conditions on whose data flows, in words."""
     covered = []
     if agreement.subjects is not None:
-        covered.append(f"only people known to {', '.join(agreement.subjects.known_to)}")
+        covered += agreement.subjects.describe()
     return covered + _where(agreement.where)
 
 

@@ -121,7 +121,7 @@ def _conditions(policy: RecipientPolicy) -> tuple[str, ...]:
     for agreement in policy.agreements:
         parts = []
         if agreement.subjects:
-            parts.append(f"only people known to {' or '.join(agreement.subjects.known_to)}")
+            parts += agreement.subjects.describe()
         for name, values in agreement.where.items():
             parts.append(f"only where {name} is {' or '.join(repr(v) for v in values)}")
         for name, clause in agreement.fields.items():

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.governance.dpo_html_cells import cell, count_cell, key_values, section, tabulate, time_cell
-from hub.governance.svg_charts import hbar_chart
+from hub.svg_charts import hbar_chart
 
 
 def quarantine_section(doc: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from hub.governance.dpo_html_cells import cell, count_cell, section, tabulate
 from hub.governance.dpo_html_people import shared_fields
-from hub.governance.svg_charts import agreement_timeline, hbar_chart
+from hub.svg_charts import agreement_timeline, hbar_chart
 
 
 def summary_section(doc: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from collections import Counter
 from typing import Any
 
 from hub.governance.dpo_html_cells import cell, count_cell, key_values, section, tabulate, time_cell
-from hub.governance.svg_charts import columns_by_day, hbar_chart
+from hub.svg_charts import columns_by_day, hbar_chart
 
 
 def disclosures_section(doc: dict[str, Any]) -> str:

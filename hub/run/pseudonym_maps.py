@@ -147,7 +147,11 @@ def open_pseudonym_maps(con: duckdb.DuckDBPyConnection, paths: list[Path], maste
         table = read_pseudonym_map(path, master).select(["field", "pseudonym", "person_id"])
         table = table.cast(pa.schema(list(schema)[:3]))
         rows = table.num_rows
-        table = table.append_column("recipient", pa.array([path.parent.parent.name] * rows))
-        tables.append(table.append_column("release_id", pa.array([path.parent.name] * rows)))
+        table = table.append_column(
+            "recipient", pa.array([path.parent.parent.name] * rows, pa.string())
+        )  # typed: an empty release's map has no rows to infer the type from
+        tables.append(
+            table.append_column("release_id", pa.array([path.parent.name] * rows, pa.string()))
+        )
     con.register(MAP_TABLE, pa.concat_tables(tables) if tables else schema.empty_table())
     return MAP_TABLE

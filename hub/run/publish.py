@@ -31,6 +31,7 @@ from connectors.files import sha256_file
 from hub.audit.events import ReleaseRejected, ReleaseWithheld
 from hub.audit.log import AuditLog
 from hub.audit.witness import checkpoint_now
+from hub.cohort_membership import cohort_subjects
 from hub.config import HubConfig
 from hub.output import Reporter
 from hub.run.agreement_versions import AgreementsInForce, agreements_in_force
@@ -136,6 +137,7 @@ def publish_all(
             force,
             on_step or (lambda step: None),
             in_force.sha256,
+            cohort_subjects(workspace, today or today_utc()),
         )
         return [publish_recipient(context, recipient) for recipient in chosen]
     finally:
@@ -183,7 +185,7 @@ def _publish(context: PublishContext, recipient: RecipientConfig, outcome: Relea
         context.reporter.done(f"{recipient.name}: unchanged since release {latest.name}")
         return
     release_id = new_release_id(after=latest.name if latest else None)
-    view = build_view(context.con, "persons", policy, key)
+    view = build_view(context.con, "persons", policy, key, context.cohort)
     try:
         final = write_release(
             context,
@@ -216,6 +218,8 @@ def _fingerprint(
         "key_id": key.key_id,
         "formats": sorted(recipient.formats),
     }
+    if policy.follows_cohort and context.cohort is not None:
+        document["cohort"] = context.cohort.digest()
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 

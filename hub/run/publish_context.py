@@ -16,6 +16,7 @@ from hub.config import HubConfig
 from hub.output import Reporter
 from hub.state import StateStore
 from hub.workspace import Workspace
+from sharing_agreements.cohort import CohortSubjects
 from sharing_agreements.load import AgreementSet
 
 if TYPE_CHECKING:
@@ -59,3 +60,5 @@ class PublishContext:
     on_step: Step = field(default=lambda step: None)
     agreement_sha256: dict[str, str] = field(default_factory=dict)
     """``"ID vN"`` of each agreement version in force -> the SHA-256 of its text."""
+    cohort: CohortSubjects | None = None
+    """The IOM cohort on ``today``, for agreements that follow it."""

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx2
+import httpx
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -200,7 +200,7 @@ class OidcClient:
 
     async def _get_json(self, url: str) -> dict[str, Any]:
         try:
-            async with httpx2.AsyncClient(timeout=HTTP_TIMEOUT) as http:
+            async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http:
                 response = await http.get(url)
                 response.raise_for_status()
                 document = response.json()

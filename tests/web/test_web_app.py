@@ -34,7 +34,7 @@ def test_an_officer_filters_the_cohort_opens_a_person_and_each_look_is_audited(
     sign_in(page, served.url, "olivia")
     page.wait_for_url(re.compile(r"/cohort"))
     total = int(re.search(r"([\d,]+) people", page.inner_text("p.meta")).group(1).replace(",", ""))
-    assert total > 50
+    assert total > 10  # the IOM team's view holds the cohort the demo's panel selected
     page.locator("fieldset[data-facet=offence_type] input[type=checkbox]").first.check()
     page.wait_for_url(re.compile(r"offence_type="))
     filtered = int(re.search(r"([\d,]+) people", page.inner_text("p.meta")).group(1)

@@ -31,6 +31,8 @@ ACCOUNTS = {
     "olivia": frozenset({Role.IOM_OFFICER}),
     "dan": frozenset({Role.DATA_OFFICER}),
     "rita": frozenset({Role.REVIEWER}),
+    "pam": frozenset({Role.PANEL_POLICE}),
+    "bea": frozenset({Role.PANEL_PROBATION}),
 }
 
 

@@ -28,7 +28,8 @@ from hub.web.guard import (
 from hub.web.render import render
 
 log = logging.getLogger("iomhub.web")
-AREAS = (("/cohort", Role.IOM_OFFICER), ("/feeds", Role.DATA_OFFICER), ("/dpo", Role.DPO))
+AREAS = (("/cohort", Role.IOM_OFFICER), ("/feeds", Role.DATA_OFFICER), ("/dpo", Role.DPO),
+         ("/panel", Role.PANEL_POLICE), ("/panel", Role.PANEL_PROBATION))  # fmt: skip
 """Where a person lands after signing in: the first area one of their roles opens."""
 
 

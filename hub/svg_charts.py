@@ -143,3 +143,43 @@ def agreement_timeline(
         f"{last.isoformat()}</text>"
     )
     return _svg(width, height, title, body)
+
+
+def columns_against_baseline(
+    columns: list[tuple[str, float | None]], baseline: float | None, *, title: str
+) -> str:
+    """One column per (label, value) beside a dashed line at ``baseline`` (e.g. each month
+    since entry against the monthly rate before it); a value of None is drawn as a gap."""
+    width, height, left, bottom, plot_h = 640, 190, 50, 150, 120
+    step = (width - left - 10) / max(len(columns), 1)
+    top = max([v for _, v in columns if v is not None] + [baseline or 0]) or 1
+    body = [
+        f'<line x1="{left}" y1="{bottom}" x2="{width - 10}" y2="{bottom}" stroke="{GRID}"/>',
+        f'<text x="{left - 6}" y="{bottom - plot_h + 4}" text-anchor="end" fill="{MUTED}">'
+        f"{_number(top)}</text>",
+        f'<text x="{left - 6}" y="{bottom}" text-anchor="end" fill="{MUTED}">0</text>',
+    ]
+    for index, (label, value) in enumerate(columns):
+        x = left + index * step
+        if value is not None:
+            column = plot_h * value / top
+            body.append(
+                f'<rect x="{x + step * 0.15:.1f}" y="{bottom - column:.1f}" '
+                f'width="{step * 0.7:.1f}" height="{column:.1f}" fill="{PALETTE[0]}">'
+                f"<title>{escape(label)}: {value:,.2f}</title></rect>"
+            )
+        body.append(
+            f'<text x="{x + step / 2:.1f}" y="{bottom + 16}" text-anchor="middle" '
+            f'fill="{MUTED}">{escape(label)}</text>'
+        )
+    if baseline is not None:
+        y = bottom - plot_h * baseline / top
+        body.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="{PALETTE[1]}" '
+            f'stroke-dasharray="6 4" stroke-width="2"><title>12 months before entry: '
+            f"{baseline:,.2f}</title></line>"
+        )
+    if not columns:
+        body.append(f'<text x="{left + 8}" y="{bottom - 8}" fill="{MUTED}">no whole month since '
+                    "entry yet</text>")  # fmt: skip
+    return _svg(width, height, title, body)

@@ -1,12 +1,15 @@
 """Cohort membership: time-bounded, per person, decided jointly by police and probation.
 
-``cohort.db`` in the workspace holds two tables. ``decisions``: each panel decision-maker's
-select or deselect, with their agency and reason, ``pending`` until a decision-maker of the other
-agency makes the same decision, then both ``agreed``. ``memberships``: one row per spell in the
-cohort (person, strand, reason, start, end), started by an agreed selection and ended by an
-agreed deselection. The rows stay across runs; when matching merges a person into another
-(:meth:`matching.registry.PersonRegistry.merged_into`), :meth:`CohortStore.follow_merges` moves
-their decisions and spells to the surviving id.
+Part of the shared core: the panel (:mod:`hub.cohort.panel`) writes it; publishing reads it for
+agreements that follow the cohort (:func:`cohort_subjects`). ``cohort.db`` in the workspace
+holds three tables. ``decisions``: each panel decision-maker's select or deselect, with their
+agency and reason, ``pending`` until a decision-maker of the other agency makes the same
+decision, then both ``agreed``. ``memberships``: one row per spell in the cohort (person,
+strand, reason, start, end), started by an agreed selection and ended by an agreed
+deselection. ``candidates``: the people the cohort rules put forward when last listed (person,
+strand, listed on), replaced by each listing. The rows stay across runs; when matching merges a
+person into another (:meth:`matching.registry.PersonRegistry.merged_into`),
+:meth:`CohortStore.follow_merges` moves their rows to the surviving id.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ from pathlib import Path
 from typing import Literal
 
 from hub.errors import CohortDecisionRefused
+from hub.workspace import Workspace
+from matching.registry import PersonRegistry
 from schemas.sqlite_store import open_database, transaction
+from sharing_agreements.cohort import CohortSubjects
 
 Agency = Literal["police", "probation"]
 Action = Literal["select", "deselect"]
@@ -33,6 +39,8 @@ CREATE TABLE IF NOT EXISTS memberships (
     membership_id INTEGER PRIMARY KEY AUTOINCREMENT, person_id TEXT NOT NULL,
     strand TEXT NOT NULL, reason TEXT NOT NULL, start_date TEXT NOT NULL, end_date TEXT,
     end_reason TEXT, selected_by TEXT NOT NULL, deselected_by TEXT);
+CREATE TABLE IF NOT EXISTS candidates (
+    person_id TEXT PRIMARY KEY, strand TEXT NOT NULL, listed_on TEXT NOT NULL);
 """
 
 
@@ -98,12 +106,26 @@ class CohortStore:
                 while final in merged_into and merged_into[final] not in seen:
                     final = merged_into[final]
                     seen.add(final)
-                for table in ("decisions", "memberships"):
+                for table in ("decisions", "memberships", "candidates"):
                     cursor = self._db.execute(
-                        f"UPDATE {table} SET person_id = ? WHERE person_id = ?", (final, person_id)
+                        f"UPDATE OR REPLACE {table} SET person_id = ? WHERE person_id = ?",
+                        (final, person_id),
                     )
                     moved += cursor.rowcount
         return moved
+
+    def replace_candidates(self, listed_on: datetime.date, strands: dict[str, str]) -> None:
+        """Keep the candidates of the latest listing (person id -> strand), replacing the last."""
+        with transaction(self._db):
+            self._db.execute("DELETE FROM candidates")
+            self._db.executemany(
+                "INSERT INTO candidates (person_id, strand, listed_on) VALUES (?, ?, ?)",
+                [(person, strand, listed_on.isoformat()) for person, strand in strands.items()],
+            )
+
+    def candidates(self) -> dict[str, str]:
+        """The candidates of the latest listing: person id -> strand."""
+        return dict(self._db.execute("SELECT person_id, strand FROM candidates").fetchall())
 
     def memberships(self, person_id: str | None = None) -> list[Membership]:
         """Every spell (of one person, if given), oldest first."""
@@ -147,6 +169,11 @@ class CohortStore:
                     f"{person_id}: {agency} ({same_agency[0][2]}) has already decided to "
                     f"{decision}; it waits for a decision-maker of the other agency",
                 )
+            if waiting and waiting[0][2] == decided_by:
+                raise CohortDecisionRefused(
+                    f"{person_id}: {decided_by} made the first decision; the other agency's "
+                    "decision-maker must be someone else",
+                )
             self._db.execute(
                 "INSERT INTO decisions (person_id, decision, strand, agency, decided_by, "
                 "decided_on, reason, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -187,3 +214,28 @@ class CohortStore:
             )
         if decision == "deselect" and not any(m.strand == strand for m in current):
             raise CohortDecisionRefused(f"{person_id} is not in the {strand} cohort")
+
+
+def merges(workspace: Workspace) -> dict[str, str]:
+    """Merged person id -> the id it was merged into, as the person registry records."""
+    if not workspace.matched.registry.exists():
+        return {}
+    with PersonRegistry(workspace.matched.registry) as registry:
+        return registry.merged_into()
+
+
+def open_store(workspace: Workspace) -> CohortStore:
+    """The workspace's cohort database, with merged persons followed to their surviving ids."""
+    workspace.create()
+    store = CohortStore(workspace.cohort_path)
+    store.follow_merges(merges(workspace))
+    return store
+
+
+def cohort_subjects(workspace: Workspace, day: datetime.date) -> CohortSubjects:
+    """The cohort on ``day`` as agreements that follow it read it: members and candidates."""
+    if not workspace.cohort_path.exists():
+        return CohortSubjects(day)
+    with open_store(workspace) as store:
+        members = {m.person_id: m.strand for m in store.members(day)}
+        return CohortSubjects(day, members, store.candidates())
