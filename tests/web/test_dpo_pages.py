@@ -32,8 +32,9 @@ def dpo(served: Served) -> str:
 
 
 def _someone_released(served: Served) -> tuple[str, str, str]:
-    """The release id, surname and date of birth of a person in the IOM team's release."""
-    release = next(r for r in list_releases(served.context.config) if r.recipient == "iom_team")
+    """The release id, surname and date of birth of a person in the IOM team's latest release
+    (the demo's first one is empty: its panel has not yet selected anyone)."""
+    release = [r for r in list_releases(served.context.config) if r.recipient == "iom_team"][-1]
     con = connect(DuckDBSettings(threads=1))
     try:
         ((surname, born),) = con.sql(
