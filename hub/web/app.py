@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hub.errors import WorkspaceError
 from hub.web.context import WebContext
 from hub.web.guard import Redirect, Refused, visitor
-from hub.web.pages import auth, cohort, feeds, people
+from hub.web.pages import auth, cohort, feeds, people, review, review_pair
 from hub.web.render import render
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -109,6 +109,8 @@ def create_app(ctx: WebContext) -> Starlette:
         *cohort.ROUTES,
         *people.ROUTES,
         *feeds.ROUTES,
+        *review.ROUTES,
+        *review_pair.ROUTES,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(

@@ -25,6 +25,7 @@ NAVIGATION = (
     ("/cohort", "Cohort", Role.IOM_OFFICER),
     ("/changes", "What changed", Role.IOM_OFFICER),
     ("/feeds", "Feeds", Role.DATA_OFFICER),
+    ("/review", "Review", Role.REVIEWER),
 )
 
 

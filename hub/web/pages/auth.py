@@ -26,7 +26,7 @@ from hub.web.guard import (
 from hub.web.render import render
 
 log = logging.getLogger("iomhub.web")
-AREAS = (("/cohort", Role.IOM_OFFICER), ("/feeds", Role.DATA_OFFICER))
+AREAS = (("/cohort", Role.IOM_OFFICER), ("/feeds", Role.DATA_OFFICER), ("/review", Role.REVIEWER))
 """Where a person lands after signing in: the first area one of their roles opens."""
 
 
