@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from pathlib import Path
 
 from hub.config import HubConfig
 from hub.run.review_store import ReviewStore
@@ -96,66 +97,100 @@ class QueuePage:
     agency_pairs: tuple[str, ...]
 
 
-def _priority(item: QueueItem) -> tuple[bool, float, str]:
-    return (not item.cross_agency, -item.uncertainty, item.pair_id)
+@dataclass(frozen=True)
+class _Listed:
+    """A pair of the review list as read once per list (the order never depends on status)."""
+
+    pair_id: str
+    key: tuple[RecordKey, RecordKey]
+    left: RecordKey
+    right: RecordKey
+    match_weight: float
+    match_probability: float
+    reason: str
+    agencies: str
+
+    def item(self, status: PairStatus) -> QueueItem:
+        return QueueItem(self.pair_id, self.left, self.right, self.match_weight,
+                         self.match_probability, self.reason, status)  # fmt: skip
+
+
+_LISTS: dict[Path, tuple[tuple[int, int], list[_Listed]]] = {}
+"""The last review list read per file, in queue order, with the file's (mtime, size)."""
+
+
+def _ordered(path: Path) -> list[_Listed]:
+    """The review list in queue order: across agencies first, then the most uncertain."""
+    import pyarrow.parquet as pq
+
+    stat = path.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    cached = _LISTS.get(path)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    listed = []
+    for row in pq.read_table(path, columns=QUEUE_COLUMNS).to_pylist():
+        left, right = (row["source_l"], row["record_id_l"]), (row["source_r"], row["record_id_r"])
+        listed.append(_Listed(row["pair_id"], pair_key(left, right), left, right,
+                              row["match_weight"], row["match_probability"], row["reason"],
+                              "+".join(sorted({left[0], right[0]}))))  # fmt: skip
+    listed.sort(key=lambda p: (p.left[0] == p.right[0], abs(p.match_probability - 0.5), p.pair_id))
+    _LISTS[path] = (stamp, listed)
+    return listed
+
+
+def _statuses(config: HubConfig) -> dict[tuple[RecordKey, RecordKey], PairStatus]:
+    """The status of every pair some decision touches (any other pair is waiting)."""
+    folder = Workspace(config.workspace).matched
+    found: dict[tuple[RecordKey, RecordKey], PairStatus] = {}
+    with ReviewStore(folder.review_state) as store:
+        found.update({(u.left, u.right): PairStatus.NOT_SURE for u in store.unsure()})
+        held = {(h.left, h.right): PairStatus.HELD for h in store.held()}
+    if folder.registry.exists():
+        with PersonRegistry(folder.registry) as registry:
+            found.update({(d.left, d.right): PairStatus.DECIDED for d in registry.decisions()})
+    found.update(held)
+    return found
 
 
 def queue_items(config: HubConfig) -> list[QueueItem]:
     """Every pair of the last review list with its status, in queue order."""
-    import pyarrow.parquet as pq
-
-    folder = Workspace(config.workspace).matched
-    if not folder.review.exists():
+    review = Workspace(config.workspace).matched.review
+    if not review.exists():
         return []
-    rows = pq.read_table(folder.review, columns=QUEUE_COLUMNS).to_pylist()
-    with PersonRegistry(folder.registry) as registry:
-        decided = {(d.left, d.right) for d in registry.decisions()}
-    with ReviewStore(folder.review_state) as store:
-        held = {(h.left, h.right) for h in store.held()}
-        unsure = {(u.left, u.right) for u in store.unsure()}
-
-    def status(key: tuple[RecordKey, RecordKey]) -> PairStatus:
-        if key in held:
-            return PairStatus.HELD
-        if key in decided:
-            return PairStatus.DECIDED
-        return PairStatus.NOT_SURE if key in unsure else PairStatus.WAITING
-
-    items = []
-    for row in rows:
-        left, right = (row["source_l"], row["record_id_l"]), (row["source_r"], row["record_id_r"])
-        items.append(QueueItem(row["pair_id"], left, right, row["match_weight"],
-                               row["match_probability"], row["reason"],
-                               status(pair_key(left, right))))  # fmt: skip
-    return sorted(items, key=_priority)
+    statuses = _statuses(config)
+    return [p.item(statuses.get(p.key, PairStatus.WAITING)) for p in _ordered(review)]
 
 
-def _passes(item: QueueItem, wanted: QueueFilter) -> bool:
-    if wanted.reason and item.reason != wanted.reason:
-        return False
-    if wanted.agencies and item.agencies != wanted.agencies:
-        return False
+def _wanted_statuses(wanted: QueueFilter) -> set[PairStatus]:
     if wanted.status == "open":
-        return item.status in (PairStatus.WAITING, PairStatus.NOT_SURE)
-    return wanted.status == "all" or item.status.value == wanted.status
+        return {PairStatus.WAITING, PairStatus.NOT_SURE}
+    return {s for s in PairStatus if wanted.status in ("all", s.value)}
 
 
 def queue_page(config: HubConfig, wanted: QueueFilter, page_size: int = PAGE_SIZE) -> QueuePage:
     """The page of the queue the filter asks for, with progress over the whole list."""
-    items = queue_items(config)
-    counts = {status: 0 for status in PairStatus}
-    for item in items:
-        counts[item.status] += 1
-    chosen = [item for item in items if _passes(item, wanted)]
+    review = Workspace(config.workspace).matched.review
+    listed = _ordered(review) if review.exists() else []
+    statuses = _statuses(config)
+    shown_statuses = _wanted_statuses(wanted)
+    counts = dict.fromkeys(PairStatus, 0)
+    chosen: list[tuple[_Listed, PairStatus]] = []
+    for pair in listed:
+        status = statuses.get(pair.key, PairStatus.WAITING)
+        counts[status] += 1
+        if (status in shown_statuses and (not wanted.reason or pair.reason == wanted.reason)
+                and (not wanted.agencies or pair.agencies == wanted.agencies)):  # fmt: skip
+            chosen.append((pair, status))
     pages = max(1, -(-len(chosen) // page_size))
     page = min(max(1, wanted.page), pages)
     start = (page - 1) * page_size
     return QueuePage(
-        items=tuple(chosen[start : start + page_size]), matching=len(chosen), page=page,
-        pages=pages,
+        items=tuple(p.item(status) for p, status in chosen[start : start + page_size]),
+        matching=len(chosen), page=page, pages=pages,
         progress=Progress(counts[PairStatus.DECIDED], counts[PairStatus.WAITING],
                           counts[PairStatus.HELD], counts[PairStatus.NOT_SURE]),
-        agency_pairs=tuple(sorted({item.agencies for item in items})),
+        agency_pairs=tuple(sorted({p.agencies for p in listed})),
     )  # fmt: skip
 
 
