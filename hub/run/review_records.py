@@ -51,7 +51,14 @@ class FieldRow:
 
     @property
     def differs(self) -> bool:
-        return self.left.strip().lower() != self.right.strip().lower()
+        """Both records hold a value, and the values differ (case aside)."""
+        left, right = self.left.strip().lower(), self.right.strip().lower()
+        return bool(left and right) and left != right
+
+    @property
+    def one_sided(self) -> bool:
+        """Only one of the records holds a value."""
+        return bool(self.left.strip()) != bool(self.right.strip())
 
 
 @dataclass(frozen=True)
