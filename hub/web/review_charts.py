@@ -77,9 +77,10 @@ def waterfall_svg(evidence: PairEvidence, link_weight: float) -> Markup:
 GRAPH = 320
 
 
-def cluster_svg(view: ClusterView) -> Markup:
+def cluster_svg(view: ClusterView, *, weights: bool = True) -> Markup:
     """The person's records on a circle; solid lines link, dashed lines are scored but not
-    linked, red lines a reviewer's "different", blue a reviewer's "same"."""
+    linked, red lines a reviewer's "different", blue a reviewer's "same"; each line labelled
+    with its match weight unless ``weights`` is off (blind mode)."""
     count = len(view.records)
     centre, radius = GRAPH / 2, GRAPH / 2 - 60
     spots = [(centre + radius * math.cos(2 * math.pi * i / count - math.pi / 2),
@@ -93,9 +94,11 @@ def cluster_svg(view: ClusterView) -> Markup:
                 "edge-linked" if edge.linked else "edge-scored")  # fmt: skip
         (x1, y1), (x2, y2) = spots[edge.left], spots[edge.right]
         parts.append(f'<line class="{kind}" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" '
-                     f'y2="{y2:.1f}"><title>{edge.evidence.match_weight:+.1f}</title></line>'
-                     f'<text class="edge-weight" x="{(x1 + x2) / 2:.1f}" y="{(y1 + y2) / 2:.1f}">'
-                     f"{edge.evidence.match_weight:+.0f}</text>")  # fmt: skip
+                     f'y2="{y2:.1f}"/>')  # fmt: skip
+        if weights:
+            middle = f'x="{(x1 + x2) / 2:.1f}" y="{(y1 + y2) / 2:.1f}"'
+            weight = f"{edge.evidence.match_weight:+.0f}"
+            parts.append(f'<text class="edge-weight" {middle}>{weight}</text>')
     for (cx, cy), record in zip(spots, view.records, strict=True):
         parts.append(f'<circle class="node node-{escape(record.key[0])}" cx="{cx:.1f}" '
                      f'cy="{cy:.1f}" r="9"/><text class="node-label" x="{cx:.1f}" '

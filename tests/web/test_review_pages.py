@@ -171,6 +171,11 @@ def test_blind_mode_hides_scores_until_the_reviewer_decides(reviewed: Served, pa
     assert (
         page.locator("#scores-hidden").count() == 1 and page.locator("svg.waterfall").count() == 0
     )
+    here = page.url
+    page.goto(f"{reviewed.url}/review/cluster?{urlencode({'record': _text(left)})}")
+    assert page.locator("svg.cluster line").count() >= 1
+    assert page.locator("svg.cluster text.edge-weight").count() == 0
+    page.goto(here)
     _decide_with_keys(page, "u", "cannot tell from these records")
     assert page.locator("svg.waterfall").count() == 1
     page.goto(f"{reviewed.url}/review")

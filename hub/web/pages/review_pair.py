@@ -88,10 +88,11 @@ async def cluster_page(request: Request) -> Response:
     record_consultation(ctx, who, "/review/cluster", records=[r.text for r in view.records],
                         person_ids=[view.person_id])  # fmt: skip
     here = "/review/cluster?" + urlencode({"record": text_of(key)})
+    blind = is_blind(request, who)
     return render(request, "review_cluster.html", {
-        "title": "Person", "view": view, "graph": cluster_svg(view), "here": here,
-        "csrf_token": who.session.csrf_token, "done": request.query_params.get("done"),
-        "blind": is_blind(request, who),
+        "title": "Person", "view": view, "graph": cluster_svg(view, weights=not blind),
+        "here": here, "csrf_token": who.session.csrf_token,
+        "done": request.query_params.get("done"), "blind": blind,
     })  # fmt: skip
 
 
