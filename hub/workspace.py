@@ -55,6 +55,8 @@ class MatchedFolder(MatchOutputs):
     Beside the outputs of :class:`~matching.outputs.MatchOutputs`::
 
         registry.db       person ids, their history (merges, splits), review decisions
+        review.db         decisions waiting for a second reviewer, "not sure" marks, and
+                          each reviewer's settings
         assignments/      every record's person id, one snapshot per run (see the registry)
         models/           models trained here; PINNED names the one runs use
     """
@@ -64,6 +66,10 @@ class MatchedFolder(MatchOutputs):
     @property
     def registry(self) -> Path:
         return self.root / "registry.db"
+
+    @property
+    def review_state(self) -> Path:
+        return self.root / "review.db"
 
     @property
     def models(self) -> Path:

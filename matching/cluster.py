@@ -8,9 +8,12 @@
    members (identifier conflict, likely twins, different generation, reviewer's "different").
    Only components with one are rebuilt. First, a record linked about equally well to two
    records that cannot be one person is ambiguous: both its links are dropped (and reviewed).
-   Then links are joined in order of strength (reviewers' first), each only if it brings no
+   Then links are joined in order: links between records sharing a valid PNC, CRO or NHS
+   number first, then reviewers' "same", then the rest by strength; each only if it brings no
    cannot-link pair together. A chain A-B-C where A and C are twins therefore ends as {A, B}
-   and {C}, not one person.
+   and {C}, not one person; and a reviewer's "same" never splits off a record held by a shared
+   valid identifier (it is refused instead). A reviewer's "different" removes the pair's own
+   link and forbids the pair in any cluster, so any automatic link can be split.
 
 Tables read: ``frame``, ``scored``, ``decided``. Tables written: ``links``, ``clusters``
 (``unique_id``, ``cluster_key``, ``joined_probability``) and ``ambiguous`` (links dropped).
@@ -23,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from matching.engine import Engine
-from matching.guards import cannot_link_sql, qualified
+from matching.guards import cannot_link_sql, qualified, shared_identifier_sql
 
 HUMAN_WEIGHT = 1000.0
 """Match weight given to a pair a reviewer confirmed, so it is joined first."""
@@ -149,11 +152,14 @@ def _rebuild_conflicted(engine: Engine) -> tuple[int, int]:
 
     cannot = engine.to_arrow("SELECT unique_id_l, unique_id_r FROM cannot")
     edges = engine.to_arrow(
-        """
-        SELECT l.unique_id_l, l.unique_id_r, l.match_weight
-        FROM links l JOIN components c ON c.unique_id = l.unique_id_l
+        f"""
+        SELECT s.unique_id_l, s.unique_id_r, s.match_weight, {shared_identifier_sql(qualified)}
+            AS held
+        FROM links s JOIN components c ON c.unique_id = s.unique_id_l
+        JOIN frame l ON l.unique_id = s.unique_id_l
+        JOIN frame r ON r.unique_id = s.unique_id_r
         WHERE c.component IN (SELECT DISTINCT component FROM cannot)
-        ORDER BY l.match_weight DESC, l.unique_id_l, l.unique_id_r
+        ORDER BY held DESC, s.match_weight DESC, s.unique_id_l, s.unique_id_r
         """
     ).to_pylist()
     members = engine.to_arrow(

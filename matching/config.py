@@ -63,6 +63,20 @@ class SurvivorshipConfig(BaseModel):
     )
 
 
+class ReviewConfig(BaseModel):
+    """``matching: review:``: how reviewers' decisions take effect."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    four_eyes: bool = Field(
+        True, description="A 'same' on records of two agencies where one is a health feed, or "
+        "on records with different valid PNC IDs, waits for a second, different reviewer.",
+    )  # fmt: skip
+    health_feeds: tuple[str, ...] = Field(
+        ("health",), description="Feeds holding health data (for four eyes)."
+    )
+
+
 class MatchingConfig(BaseModel):
     """How records are linked into people."""
 
@@ -83,6 +97,7 @@ class MatchingConfig(BaseModel):
     )  # fmt: skip
     engine: EngineConfig = Field(default_factory=EngineConfig)  # type: ignore[arg-type]
     survivorship: SurvivorshipConfig = Field(default_factory=SurvivorshipConfig)  # type: ignore[arg-type]
+    review: ReviewConfig = Field(default_factory=ReviewConfig)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
     def _review_below_link(self) -> MatchingConfig:

@@ -30,7 +30,13 @@ from matching.relations import (
     surname_agrees,
 )
 
-__all__ = ["cannot_link_sql", "guard_columns_sql", "qualified", "suffixed"]
+__all__ = [
+    "cannot_link_sql",
+    "guard_columns_sql",
+    "qualified",
+    "shared_identifier_sql",
+    "suffixed",
+]
 
 
 def _both_differ(c: Column, column: str) -> str:
@@ -44,6 +50,16 @@ def _agree(c: Column, column: str) -> str:
 def identifier_agreement_sql(c: Column) -> str:
     """True when the two records share any valid identifier."""
     return "(" + " OR ".join(_agree(c, k) for k in ("pnc", "cro", "nhs", "crn", "nomis")) + ")"
+
+
+def shared_identifier_sql(c: Column) -> str:
+    """True when the two records share a valid PNC ID, CRO number or NHS number: records held
+    together by one are never split by a reviewer's "same" on another pair."""
+    return "(" + " OR ".join(_agree(c, k) for k in HOLDING_IDENTIFIERS) + ")"
+
+
+HOLDING_IDENTIFIERS = ("pnc", "cro", "nhs")
+"""Identifiers one person holds one of: a shared valid one holds two records together."""
 
 
 def identifier_conflict_sql(c: Column) -> str:

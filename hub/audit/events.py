@@ -152,20 +152,26 @@ class ExtractAccepted(AuditEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReviewDecision(AuditEvent):
-    """A reviewer's decision on a pair of records (it overrides the model from then on)."""
+class _ReviewOfPair(AuditEvent):
+    """A reviewer's act on a pair of records (``left`` and ``right`` are ``source:record_id``);
+    ``reason`` is the reviewer's note."""
 
     operation = Operation.ALTERATION
-    action = "review_decision"
     reason_by_person = True
     pair_id: str | None
     left: str
-    """``source:record_id`` of one record."""
     right: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewDecision(_ReviewOfPair):
+    """A reviewer's decision on a pair of records (it overrides the model from then on)."""
+
+    action = "review_decision"
     decision: str
     """'same' or 'different'."""
     decided_by: str
-    reason: str | None = None
 
     @classmethod
     def of_pair(cls, row: dict[str, Any], same: bool, note: str | None, by: str) -> ReviewDecision:
@@ -173,6 +179,46 @@ class ReviewDecision(AuditEvent):
         return cls(pair_id=row.get("pair_id"), left=f"{row['source_l']}:{row['record_id_l']}",
                    right=f"{row['source_r']}:{row['record_id_r']}", decided_by=by,
                    decision="same" if same else "different", reason=note)  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewNotSure(_ReviewOfPair):
+    """A reviewer could not tell whether two records are one person; the model still decides."""
+
+    action = "review_not_sure"
+    decided_by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewDecisionHeld(_ReviewOfPair):
+    """A reviewer's decision that needs a second, different reviewer before it takes effect
+    (four eyes: ``why`` says which rule asked for one)."""
+
+    action = "review_decision_held"
+    decision: str
+    decided_by: str
+    why: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewDecisionSeconded(_ReviewOfPair):
+    """A second reviewer agreed with a held decision: it takes effect from the next match."""
+
+    action = "review_decision_seconded"
+    decision: str
+    decided_by: str
+    first_by: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewDecisionWithdrawn(_ReviewOfPair):
+    """A decision (in force, held or "not sure") withdrawn: the model decides the pair again
+    from the next match."""
+
+    action = "review_decision_withdrawn"
+    decision: str
+    """What was withdrawn: 'same', 'different' or 'not sure'."""
+    withdrawn_by: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -611,6 +657,8 @@ EVENT_TYPES: tuple[type[AuditEvent], ...] = (
     ExtractErased, RejectedFileErased, ReleaseErased, ConfigChanged, ConfigRemoved,
     AccountChanged, MatchedErased, OutboxErased, AgreementApproved, CohortDecision,
     CohortListed, SubjectAccessDisclosed, SignedIn, SignInDenied, CohortPerformanceReported,
+    ReviewNotSure, ReviewDecisionHeld, ReviewDecisionSeconded,
+    ReviewDecisionWithdrawn,
 )  # fmt: skip
 """Every action the log records."""
 

@@ -8,6 +8,9 @@ Commands (exit codes as in :mod:`hub.cli`)::
     iomhub match review   --config HUB.yaml --pair ID --decision same|different
     iomhub match review   --config HUB.yaml --interactive
     iomhub match explain  --config HUB.yaml police:DC1 probation:S1   (or --pair ID)
+    iomhub match decisions list      --config HUB.yaml            every decision and its status
+    iomhub match decisions withdraw  --config HUB.yaml police:DC1 probation:S1 --note WHY
+    iomhub match labels export       --config HUB.yaml --out labels.csv   (Splink's format)
     iomhub links export   --config HUB.yaml --out links.csv|links.parquet
 
 Review and explain show personal data (names, dates of birth) to the person running them; they
@@ -84,7 +87,7 @@ def match_train(options: Options, config_path: Path, max_pairs: int, seed: int,
 @click.option("--pair", "pair", help="The pair to decide (its id from the list).")
 @click.option("--decision", type=click.Choice(["same", "different"]),
               help="Same person or different people; overrides the model from now on.")  # fmt: skip
-@click.option("--note", help="Why (kept with the decision).")
+@click.option("--note", help="Why (kept with the decision; required with --decision).")
 @click.option("--by", "reviewer", default=None, help="Who decided (default: your login name).")
 @click.option("--interactive", "-i", is_flag=True, help="Walk the list and decide each pair.")
 @click.option("--limit", type=click.IntRange(1), default=10, show_default=True)
@@ -104,11 +107,18 @@ def match_review(options: Options, config_path: Path, pair: str | None, decision
     if pair or decision:
         if not (pair and decision):
             raise click.UsageError("give both --pair and --decision")
+        if not (note or "").strip():
+            raise click.UsageError("give --note: a decision says why")
         decided = decide_pair(config, pair, same=decision == "same", decided_by=by, note=note)
-        options.emit({"pair": decided.pair_id, "decision": decided.decision})
+        options.emit({"pair": decided.pair_id, "decision": decided.decision,
+                      "held": decided.held})  # fmt: skip
         if not options.json_mode:
-            click.echo(f"pair {decided.pair_id}: {decided.decision}; applies from the next run "
-                       "('iomhub match run' to apply now)")  # fmt: skip
+            effect = (
+                "waits for a second reviewer (four eyes)"
+                if decided.held
+                else "applies from the next run ('iomhub match run' to apply now)"
+            )
+            click.echo(f"pair {decided.pair_id}: {decided.decision}; {effect}")  # fmt: skip
         return
     pending = pending_reviews(config).pairs
     if interactive:
@@ -122,7 +132,8 @@ def match_review(options: Options, config_path: Path, pair: str | None, decision
             if answer == "q":
                 break
             if answer in ("s", "d"):
-                record_decision(config, row, same=answer == "s", decided_by=by)
+                why = click.prompt("note (why)").strip()
+                record_decision(config, row, same=answer == "s", decided_by=by, note=why)
                 count += 1
         click.echo(f"{count} decision(s) recorded; they apply from the next run")
         return
@@ -172,6 +183,88 @@ def match_explain(options: Options, config_path: Path, left: str | None, right: 
         click.echo(evidence_in_words(explained.evidence, explained.left, explained.right))
         click.echo("  now: " + ("one person, " if explained.one_person else "different people: ")
                    + ", ".join(f"{k} -> {v}" for k, v in explained.person_ids.items()))  # fmt: skip
+
+
+@match.group("decisions")
+def decisions() -> None:
+    """Reviewers' decisions: list them, withdraw one."""
+
+
+@decisions.command("list")
+@config_option
+@click.option("--purpose", help="Why you look (written to the audit log with your name).")
+@click.pass_obj
+@error_boundary
+def decisions_list(options: Options, config_path: Path, purpose: str | None) -> None:
+    """Every decision: in force, awaiting a second reviewer, or not sure."""
+    from hub.governance.consultations import record_command_view
+    from hub.run.review_decisions import list_decisions
+
+    config = options.load_config(config_path)
+    rows = list_decisions(config)
+    shown = [text for r in rows for text in (r.left_text, r.right_text)]
+    if rows:
+        record_command_view(config, "match decisions list", purpose=purpose, records=shown)
+    options.emit({"decisions": [{"pair": r.pair_id, "left": r.left_text, "right": r.right_text,
+                                 "decision": r.kind.value, "status": r.status,
+                                 "by": r.decided_by, "at": r.decided_at, "note": r.note}
+                                for r in rows]})  # fmt: skip
+    if not options.json_mode:
+        click.echo(f"{len(rows)} decision(s)")
+        for r in rows:
+            click.echo(f"  {r.left_text}  {r.right_text}  {r.kind.value}  ({r.status}; "
+                       f"{r.decided_by}, {r.decided_at}): {r.note}")  # fmt: skip
+
+
+@decisions.command("withdraw")
+@config_option
+@click.argument("left")
+@click.argument("right")
+@click.option("--note", required=True, help="Why the decision is withdrawn.")
+@click.option("--by", "reviewer", default=None, help="Who withdraws (default: your login name).")
+@click.pass_obj
+@error_boundary
+def decisions_withdraw(options: Options, config_path: Path, left: str, right: str, note: str,
+                       reviewer: str | None) -> None:  # fmt: skip
+    """Withdraw the decision on two records (FEED:RECORD_ID FEED:RECORD_ID); the model decides
+    the pair again from the next run."""
+    from hub.run.review_decisions import withdraw
+    from hub.workspace import Workspace
+
+    config = options.load_config(config_path)
+    audit = Workspace(config.workspace).open_audit(config.settings)
+    withdrawn = withdraw(config, audit, _record_key(left), _record_key(right),
+                         by=reviewer or getpass.getuser(), note=note)  # fmt: skip
+    options.emit({"pair": withdrawn.pair_id, "withdrawn": withdrawn.kind.value})
+    if not options.json_mode:
+        click.echo(f"{withdrawn.left_text} {withdrawn.right_text}: {withdrawn.kind.value} "
+                   "withdrawn; the model decides the pair again from the next run")  # fmt: skip
+
+
+@match.group("labels")
+def labels() -> None:
+    """Reviewers' decisions as labels."""
+
+
+@labels.command("export")
+@config_option
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="CSV file to write.")
+@click.option("--purpose", help="Why you look (written to the audit log with your name).")
+@click.pass_obj
+@error_boundary
+def labels_export(options: Options, config_path: Path, out: Path, purpose: str | None) -> None:
+    """Write the decisions in force as labels in Splink's format (CSV)."""
+    from hub.governance.consultations import record_command_view
+    from hub.run.review_labels import export_labels, labels_csv
+
+    config = options.load_config(config_path)
+    _, count = labels_csv(config)
+    record_command_view(config, "match labels export", purpose=purpose, out=out,
+                        records_shown=count * 2)  # fmt: skip
+    written = export_labels(config, out)
+    options.emit({"out": str(out), "labels": written})
+    if not options.json_mode and not options.quiet:
+        click.echo(f"{written:,} labels -> {out}")
 
 
 @click.group("links")

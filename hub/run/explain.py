@@ -58,35 +58,60 @@ def explain_review_pair(config: HubConfig, pair_id: str) -> PairExplanation:
 
 def explain_records(config: HubConfig, left: RecordKey, right: RecordKey) -> PairExplanation:
     """Explain the score of two current records, each given as (feed, record id)."""
+    from matching.errors import ReviewError
+
+    if left == right:
+        raise ReviewError("that is one record twice")
+    among = explain_among(config, [left, right])
+    [(first, second)] = among.evidence
+    keys = [first, second]
+    return PairExplanation(*(f"{s}:{r}" for s, r in keys), among.evidence[first, second],
+                           _person_ids(Workspace(config.workspace).matched.record_links, keys),
+                           among.model_version)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EvidenceAmong:
+    """The evidence for every pair among some current records, keyed in canonical order."""
+
+    evidence: dict[tuple[RecordKey, RecordKey], PairEvidence]
+    model_version: str
+    link_weight: float
+
+
+def explain_among(config: HubConfig, keys: list[RecordKey]) -> EvidenceAmong:
+    """Score every pair among ``keys`` (distinct current records), whether blocked or not."""
+    import itertools
+
     import pyarrow as pa
 
     from matching.engine import open_engine
-    from matching.errors import MatchingError, ReviewError
+    from matching.errors import MatchingError
     from matching.score import explain_pairs
 
     workspace = Workspace(config.workspace)
     folder = workspace.matched
     if not folder.frame.exists():
         raise MatchingError("no match has run in this workspace yet", hint="run 'iomhub run'")
-    keys = [left, right]
     model = load_model(config, workspace)
     engine = open_engine(config.matching.engine, workspace.spill_folder("explain"))
     try:
         engine.load_parquet("frame_file", [folder.frame])
         engine.create_table("frame", "SELECT * FROM frame_file")
         records = int(engine.scalar("SELECT count(*) FROM frame"))
-        ids = _unique_ids(engine, keys)
-        if ids[0] == ids[1]:
-            raise ReviewError("that is one record twice")
-        order = sorted(range(2), key=lambda i: ids[i])
-        evidence = explain_pairs(engine, model, records, pa.table({
-            "unique_id_l": pa.array([ids[order[0]]], pa.int64()),
-            "unique_id_r": pa.array([ids[order[1]]], pa.int64())}))[0]  # fmt: skip
+        key_of = dict(zip(_unique_ids(engine, keys), keys, strict=True))
+        pairs = list(itertools.combinations(sorted(key_of), 2))
+        found = explain_pairs(engine, model, records, pa.table({
+            "unique_id_l": pa.array([a for a, _ in pairs], pa.int64()),
+            "unique_id_r": pa.array([b for _, b in pairs], pa.int64())}))  # fmt: skip
     finally:
         engine.close()
-    first, second = (f"{s}:{r}" for s, r in (keys[order[0]], keys[order[1]]))
-    return PairExplanation(first, second, evidence, _person_ids(folder.record_links, keys),
-                           model.version)  # fmt: skip
+    link_weight = config.matching.link_weight
+    return EvidenceAmong(
+        {(key_of[e.unique_id_l], key_of[e.unique_id_r]): e for e in found},
+        model.version,
+        model.link_weight if link_weight is None else link_weight,
+    )
 
 
 def _unique_ids(engine: Engine, keys: list[RecordKey]) -> list[int]:

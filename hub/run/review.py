@@ -1,9 +1,10 @@
 """Pending reviews and reviewers' decisions: the pairs the model could not settle.
 
 The review list (``matched/review.parquet``) is written by each match run; a pair stays pending
-until a reviewer decides it. A decision is kept in the person registry, overrides the model from
-the next match on, and is logged (alteration). The pairs hold personal data (names, dates of
-birth in the evidence): they are for the IOM team's authorised reviewers.
+until a reviewer decides it (a decision waiting for a second reviewer takes it off the list too).
+Decisions are taken by :mod:`hub.run.review_decisions`: logged first (alteration), then kept in
+the person registry, overriding the model from the next match on. The pairs hold personal data
+(names, dates of birth in the evidence): they are for the IOM team's authorised reviewers.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ class ReviewDecision:
     same: bool
     decided_by: str
     note: str | None = None
+    held: bool = False
+    """True when the decision waits for a second reviewer (four eyes)."""
 
     @property
     def decision(self) -> str:
@@ -97,6 +100,7 @@ def review_list(config: HubConfig) -> list[ReviewPair]:
 
 def pending_reviews(config: HubConfig) -> PendingReviews:
     """The pairs of the review list that no reviewer has decided yet."""
+    from hub.run.review_store import ReviewStore
     from matching.errors import MatchingError
     from matching.registry import PersonRegistry, pair_key
 
@@ -105,6 +109,8 @@ def pending_reviews(config: HubConfig) -> PendingReviews:
         raise MatchingError("no match has run in this workspace yet", hint="run 'iomhub run'")
     with PersonRegistry(folder.registry) as registry:
         decided = {(d.left, d.right) for d in registry.decisions()}
+    with ReviewStore(folder.review_state) as store:
+        decided |= {(h.left, h.right) for h in store.held()}
     return PendingReviews(tuple(pair for pair in review_list(config)
                                 if pair_key(pair.left, pair.right) not in decided))  # fmt: skip
 
@@ -120,17 +126,13 @@ def decide_pair(
 def record_decision(
     config: HubConfig, pair: ReviewPair, *, same: bool, decided_by: str, note: str | None = None
 ) -> ReviewDecision:
-    """Log a decision on a pair already read from the review list, then record it.
+    """Take a decision on a pair already read from the review list (see
+    :func:`hub.run.review_decisions.decide`: audited first; without an audit key, or with a log
+    that cannot be written, the decision never takes effect)."""
+    from hub.run.review_decisions import DecisionKind, Outcome, decide
 
-    The audit entry comes first: without an audit key, or with a log that cannot be written,
-    the decision never takes effect.
-    """
-    from hub.audit.events import ReviewDecision as ReviewDecisionEvent
-    from matching.registry import PersonRegistry
-
-    workspace = Workspace(config.workspace)
-    audit = workspace.open_audit(config.settings)
-    audit.record(ReviewDecisionEvent.of_pair(pair.as_row(), same, note, decided_by))
-    with PersonRegistry(workspace.matched.registry) as registry:
-        registry.decide(pair.left, pair.right, same, by=decided_by, note=note)
-    return ReviewDecision(pair.pair_id, same, decided_by, note)
+    audit = Workspace(config.workspace).open_audit(config.settings)
+    kind = DecisionKind.SAME if same else DecisionKind.DIFFERENT
+    result = decide(config, audit, pair.left, pair.right, kind, by=decided_by, note=note)
+    return ReviewDecision(pair.pair_id, same, decided_by, note,
+                          held=result.outcome is Outcome.HELD)  # fmt: skip

@@ -19,7 +19,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hub.errors import WorkspaceError
 from hub.web.context import WebContext
 from hub.web.guard import Redirect, Refused, visitor
-from hub.web.pages import auth, cohort, dpo, feeds, panel, people, sso, subject
+from hub.web.pages import (
+    auth,
+    cohort,
+    dpo,
+    feeds,
+    panel,
+    people,
+    review,
+    review_pair,
+    sso,
+    subject,
+)
 from hub.web.render import render
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -113,6 +124,8 @@ def create_app(ctx: WebContext) -> Starlette:
         *dpo.ROUTES,
         *subject.ROUTES,
         *panel.ROUTES,
+        *review.ROUTES,
+        *review_pair.ROUTES,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(

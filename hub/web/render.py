@@ -26,6 +26,7 @@ NAVIGATION = (
     ("/changes", "What changed", Role.IOM_OFFICER),
     ("/feeds", "Feeds", Role.DATA_OFFICER),
     ("/dpo/agreements", "DPO console", Role.DPO),
+    ("/review", "Review", Role.REVIEWER),
     ("/panel", "Panel", Role.PANEL_POLICE),
     ("/panel", "Panel", Role.PANEL_PROBATION),
 )

@@ -96,7 +96,7 @@ def test_interactive_review_records_what_is_decided_and_stops_on_quit(hub_env, m
     if before < 2:
         pytest.skip("too few pairs to review in this small population")
     result = invoke(hub_env, "match", "review", "--interactive", "--by", "tester",
-                    input="s\nq\n")  # fmt: skip
+                    input="s\nchecked\nq\n")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "1 decision(s) recorded" in result.output
     after = json.loads(invoke(hub_env, "--json", "match", "review").stdout)["pending"]

@@ -28,8 +28,9 @@ from hub.web.guard import (
 from hub.web.render import render
 
 log = logging.getLogger("iomhub.web")
-AREAS = (("/cohort", Role.IOM_OFFICER), ("/feeds", Role.DATA_OFFICER), ("/dpo", Role.DPO),
-         ("/panel", Role.PANEL_POLICE), ("/panel", Role.PANEL_PROBATION))  # fmt: skip
+AREAS = (("/cohort", Role.IOM_OFFICER), ("/feeds", Role.DATA_OFFICER), ("/review", Role.REVIEWER),
+         ("/dpo", Role.DPO), ("/panel", Role.PANEL_POLICE),
+         ("/panel", Role.PANEL_PROBATION))  # fmt: skip
 """Where a person lands after signing in: the first area one of their roles opens."""
 
 
