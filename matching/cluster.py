@@ -12,8 +12,12 @@
    cannot-link pair together. A chain A-B-C where A and C are twins therefore ends as {A, B}
    and {C}, not one person.
 
-Tables read: ``frame``, ``scored``, ``decided``. Tables written: ``links``, ``clusters``
-(``unique_id``, ``cluster_key``, ``joined_probability``) and ``ambiguous`` (links dropped).
+An incremental run clusters only the records of touched components; the others keep their
+last cluster (table ``kept``, see :mod:`matching.incremental`).
+
+Tables read: ``frame``, ``scored``, ``decided``. Tables written: ``links``, ``kept``,
+``clusters`` (``unique_id``, ``cluster_key``, ``joined_probability``, ``component``) and
+``ambiguous`` (links dropped).
 """
 
 from __future__ import annotations
@@ -55,19 +59,40 @@ def build_links(engine: Engine, link_weight: float) -> int:
     return int(engine.scalar("SELECT count(*) FROM links"))
 
 
-def cluster_records(engine: Engine, link_weight: float) -> ClusterStats:
-    """Cluster ``frame`` records into people; writes ``clusters``."""
+def cluster_records(engine: Engine, link_weight: float, *, keep_last: bool = False) -> ClusterStats:
+    """Cluster ``frame`` records into people; writes ``clusters``.
+
+    With ``keep_last`` (an incremental run), the records of the last run's untouched
+    components keep their clusters (:func:`matching.incremental.mark_kept_clusters`) and only
+    the others are clustered.
+    """
     from splink.clustering import cluster_pairwise_predictions_at_threshold
 
     links = build_links(engine, link_weight)
-    engine.create_table("nodes", "SELECT unique_id FROM frame")
+    if keep_last:
+        from matching.incremental import mark_kept_clusters
+
+        mark_kept_clusters(engine)
+    else:
+        engine.create_table("kept", """
+            SELECT unique_id, unique_id AS component, unique_id AS cluster_ref,
+                   CAST(NULL AS DOUBLE) AS joined_probability
+            FROM frame LIMIT 0
+        """)  # fmt: skip
+    engine.create_table("nodes", "SELECT unique_id FROM frame ANTI JOIN kept USING (unique_id)")
+    engine.create_table("open_links", """
+        SELECT * FROM links
+        WHERE unique_id_l NOT IN (SELECT unique_id FROM kept)
+          AND unique_id_r NOT IN (SELECT unique_id FROM kept)
+    """)  # fmt: skip
     api = engine.splink_api()
     components = cluster_pairwise_predictions_at_threshold(
-        "nodes", "links", api, node_id_column_name="unique_id"
+        "nodes", "open_links", api, node_id_column_name="unique_id"
     )
     engine.create_table(
         "components",
-        f"SELECT unique_id, cluster_id AS component FROM {engine.physical_name(components)}",
+        "SELECT unique_id, min(unique_id) OVER (PARTITION BY cluster_id) AS component "
+        f"FROM {engine.physical_name(components)}",
     )
     components.drop_table_from_database_and_remove_from_cache()
 
@@ -81,12 +106,12 @@ def cluster_records(engine: Engine, link_weight: float) -> ClusterStats:
         "clusters",
         """
         WITH assigned AS (
-            SELECT c.unique_id, coalesce(r.sub_cluster, c.component) AS cluster_ref,
+            SELECT c.unique_id, c.component, coalesce(r.sub_cluster, c.component) AS cluster_ref,
                    r.sub_cluster IS NOT NULL AS rebuilt
             FROM components c LEFT JOIN rebuilt r USING (unique_id)
         ),
         keyed AS (
-            SELECT unique_id, min(unique_id) OVER (PARTITION BY cluster_ref, rebuilt)
+            SELECT unique_id, component, min(unique_id) OVER (PARTITION BY cluster_ref, rebuilt)
                 AS cluster_key
             FROM assigned
         ),
@@ -103,8 +128,12 @@ def cluster_records(engine: Engine, link_weight: float) -> ClusterStats:
             WHERE ka.cluster_key = kb.cluster_key
             GROUP BY e.a
         )
-        SELECT k.unique_id, k.cluster_key, j.joined_probability
+        SELECT k.unique_id, k.cluster_key, j.joined_probability, k.component
         FROM keyed k LEFT JOIN joined j USING (unique_id)
+        UNION ALL
+        SELECT unique_id, min(unique_id) OVER (PARTITION BY cluster_ref), joined_probability,
+               min(unique_id) OVER (PARTITION BY component)
+        FROM kept
         """,
     )
     return ClusterStats(links, checked, rebuilt, refused)
