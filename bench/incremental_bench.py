@@ -6,7 +6,8 @@ or deleted, against a full re-match of the same records.
    4 in 10 changed (a typo in the surname, or a new postcode), 5 in 10 new (another record of
    a person already known, with a new record id and a new postcode), 1 in 10 deleted;
 3. from a copy of the state after (1), the nightly run (incremental) and a full re-match
-   (``full=True``), each timed stage by stage;
+   (``full=True``), each timed stage by stage; ``--rounds`` times, alternating which goes
+   first, the best time of each stage counting (the machine is shared);
 4. the difference: records whose person id differs, and records whose person (the set of
    records it holds) differs, between the nightly run and the full re-match.
 
@@ -109,6 +110,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--changed", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--dir", type=Path, default=Path("bench/out"))
     args = parser.parse_args()
     from matching.score import quiet_splink
@@ -119,11 +121,22 @@ def main() -> None:
     base = staging_files(workspace)
     out = args.dir.resolve() / f"incremental-{people}-seed-{args.seed}"
     shutil.rmtree(out, ignore_errors=True)
-    first, first_seconds = _run(base, out / "nightly", "run-1", full=True)
-    shutil.copytree(out / "nightly", out / "full")
+    first, first_seconds = _run(base, out / "first", "run-1", full=True)
     night = night_extracts(base, out / "night", args.changed)
-    nightly, nightly_seconds = _run(night, out / "nightly", "run-2", full=False)
-    again, again_seconds = _run(night, out / "full", "run-2", full=True)
+    best: dict[bool, tuple] = {}
+    for number in range(args.rounds):
+        order = (False, True) if number % 2 == 0 else (True, False)
+        for full in order:
+            folder = out / ("full" if full else "nightly")
+            shutil.rmtree(folder, ignore_errors=True)
+            shutil.copytree(out / "first", folder)
+            counts, seconds = _run(night, folder, "run-2", full=full)
+            if full in best:
+                kept, kept_seconds = best[full]
+                counts.seconds = {k: min(v, kept.seconds[k]) for k, v in counts.seconds.items()}
+                seconds = min(seconds, kept_seconds)
+            best[full] = (counts, seconds)
+    (nightly, nightly_seconds), (again, again_seconds) = best[False], best[True]
     assert nightly.mode == "incremental" and again.mode == "full"
     rows = []
     for name, counts, total in (("first run (full)", first, first_seconds),

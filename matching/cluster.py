@@ -75,15 +75,13 @@ def cluster_records(engine: Engine, link_weight: float, *, keep_last: bool = Fal
         mark_kept_clusters(engine)
     else:
         engine.create_table("kept", """
-            SELECT unique_id, unique_id AS component, unique_id AS cluster_ref,
+            SELECT unique_id, unique_id AS component, unique_id AS cluster_key,
                    CAST(NULL AS DOUBLE) AS joined_probability
             FROM frame LIMIT 0
         """)  # fmt: skip
     engine.create_table("nodes", "SELECT unique_id FROM frame ANTI JOIN kept USING (unique_id)")
     engine.create_table("open_links", """
-        SELECT * FROM links
-        WHERE unique_id_l NOT IN (SELECT unique_id FROM kept)
-          AND unique_id_r NOT IN (SELECT unique_id FROM kept)
+        SELECT * FROM links SEMI JOIN nodes ON nodes.unique_id = links.unique_id_l
     """)  # fmt: skip
     api = engine.splink_api()
     components = cluster_pairwise_predictions_at_threshold(
@@ -101,6 +99,11 @@ def cluster_records(engine: Engine, link_weight: float, *, keep_last: bool = Fal
     ))  # fmt: skip
     engine.create_table("cannot", _cannot_link_pairs_sql())
     rebuilt, refused = _rebuild_conflicted(engine)
+    if keep_last:
+        engine.execute("""
+            INSERT INTO ambiguous SELECT unique_id_l, unique_id_r FROM last_ambiguous
+            SEMI JOIN kept ON kept.unique_id = last_ambiguous.unique_id_l
+        """)  # fmt: skip
 
     engine.create_table(
         "clusters",
@@ -116,9 +119,9 @@ def cluster_records(engine: Engine, link_weight: float, *, keep_last: bool = Fal
             FROM assigned
         ),
         both_ways AS (
-            SELECT unique_id_l AS a, unique_id_r AS b, match_probability FROM links
+            SELECT unique_id_l AS a, unique_id_r AS b, match_probability FROM open_links
             UNION ALL
-            SELECT unique_id_r AS a, unique_id_l AS b, match_probability FROM links
+            SELECT unique_id_r AS a, unique_id_l AS b, match_probability FROM open_links
         ),
         joined AS (
             SELECT e.a AS unique_id, max(e.match_probability) AS joined_probability
@@ -131,9 +134,7 @@ def cluster_records(engine: Engine, link_weight: float, *, keep_last: bool = Fal
         SELECT k.unique_id, k.cluster_key, j.joined_probability, k.component
         FROM keyed k LEFT JOIN joined j USING (unique_id)
         UNION ALL
-        SELECT unique_id, min(unique_id) OVER (PARTITION BY cluster_ref), joined_probability,
-               min(unique_id) OVER (PARTITION BY component)
-        FROM kept
+        SELECT unique_id, cluster_key, joined_probability, component FROM kept
         """,
     )
     return ClusterStats(links, checked, rebuilt, refused)

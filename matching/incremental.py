@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -102,26 +103,51 @@ def _fingerprint_sql() -> str:
     return f"hash({', '.join(IDENTITY_COLUMNS)})"
 
 
+def clusters_sql() -> str:
+    """Each record's component and cluster, with its key and fingerprint (``clusters.parquet``)."""
+    return f"""
+        SELECT c.unique_id, f.source, f.source_record_id, {_fingerprint_sql()} AS fingerprint,
+               c.component, c.cluster_key, c.joined_probability
+        FROM clusters c JOIN frame f USING (unique_id)
+    """
+
+
 def load_last_run(engine: Engine, outputs: MatchOutputs) -> int:
-    """Load the last run's frame, scored pairs and clusters; map its record numbers to this
-    run's; write ``changed`` (this run's new or changed records) and ``gone`` (the last run's
-    deleted or changed ones). Returns the number of new or changed records."""
-    engine.load_parquet("last_frame_file", [outputs.frame])
+    """Load the last run's scored pairs and clusters; map its record numbers to this run's;
+    write ``changed`` (this run's new or changed records) and ``gone`` (the last run's deleted
+    or changed ones). Returns the number of new or changed records.
+
+    Record numbers follow (source, source_record_id) in both runs, so the map keeps their
+    order: the smallest number of a set of unchanged records stays its smallest.
+    """
     engine.load_parquet("last_scored", [outputs.scored])
-    engine.load_parquet("last_clusters_file", [outputs.clusters])
+    engine.load_parquet("last_clusters", [outputs.clusters])
     engine.create_table("id_map", f"""
         SELECT o.unique_id AS last_id, n.unique_id
-        FROM (SELECT unique_id, source, source_record_id, {_fingerprint_sql()} AS fingerprint
-              FROM last_frame_file) o
+        FROM last_clusters o
         JOIN (SELECT unique_id, source, source_record_id, {_fingerprint_sql()} AS fingerprint
               FROM frame) n USING (source, source_record_id, fingerprint)
     """)  # fmt: skip
     engine.create_table("changed", "SELECT unique_id FROM frame ANTI JOIN id_map USING (unique_id)")
     engine.create_table("gone", """
-        SELECT unique_id AS last_id FROM last_frame_file
-        ANTI JOIN id_map ON id_map.last_id = last_frame_file.unique_id
+        SELECT unique_id AS last_id FROM last_clusters
+        ANTI JOIN id_map ON id_map.last_id = last_clusters.unique_id
     """)  # fmt: skip
     return int(engine.scalar("SELECT count(*) FROM changed"))
+
+
+def _reach_sql(model: MatchModel) -> str:
+    """Unchanged records some blocking rule pairs with a new or changed one (either way round):
+    the only ones ``predict_between`` can pair, so the only ones it needs to see."""
+    rules = [rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
+             for rule in model.splink["blocking_rules_to_generate_predictions"]]  # fmt: skip
+    joins = []
+    for rule in rules:
+        for mine, theirs in (("l", "r"), ("r", "l")):
+            condition = re.sub(rf"\b{mine}\.", "x.", re.sub(rf"\b{theirs}\.", "c.", rule))
+            joins.append(f"SELECT x.unique_id FROM frame_rest x SEMI JOIN frame_changed c "
+                         f"ON {condition}")  # fmt: skip
+    return f"SELECT * FROM frame_rest SEMI JOIN ({' UNION '.join(joins)}) USING (unique_id)"
 
 
 def score_changed(
@@ -145,6 +171,7 @@ def score_changed(
         )
     engine.create_table("frame_changed", "SELECT * FROM frame SEMI JOIN changed USING (unique_id)")
     engine.create_table("frame_rest", "SELECT * FROM frame ANTI JOIN changed USING (unique_id)")
+    engine.create_table("frame_reach", _reach_sql(model))
     columns = (
         "least(unique_id_l, unique_id_r) AS unique_id_l, "
         "greatest(unique_id_l, unique_id_r) AS unique_id_r, match_weight, match_probability, "
@@ -157,31 +184,39 @@ def score_changed(
             changed, threshold_match_weight=review_weight, warning_mode="never"
         )
         between = linker.inference.predict_between(
-            changed, api.register("frame_rest"), threshold_match_weight=review_weight,
+            changed, api.register("frame_reach"), threshold_match_weight=review_weight,
             warning_mode="never",
         )  # fmt: skip
         parts = [within, between]
     selects = [f"SELECT {columns} FROM {engine.physical_name(p)}" for p in parts]
     engine.create_table(
-        "new_pairs", " UNION ALL ".join(selects) if selects else "SELECT * FROM last_scored LIMIT 0"
+        "new_pairs",
+        " UNION ALL ".join(selects)
+        if selects
+        else "SELECT * EXCLUDE (ambiguous) FROM last_scored LIMIT 0",
     )
     for part in parts:
         part.drop_table_from_database_and_remove_from_cache()
-    engine.create_table("scored", """
+    engine.create_table("kept_pairs", """
         SELECT ml.unique_id AS unique_id_l, mr.unique_id AS unique_id_r,
                s.* EXCLUDE (unique_id_l, unique_id_r)
         FROM last_scored s
         JOIN id_map ml ON ml.last_id = s.unique_id_l
         JOIN id_map mr ON mr.last_id = s.unique_id_r
-        UNION ALL BY NAME
-        SELECT * FROM new_pairs
     """)  # fmt: skip
+    engine.create_table("last_ambiguous", """
+        SELECT unique_id_l, unique_id_r FROM kept_pairs WHERE ambiguous
+    """)  # fmt: skip
+    engine.create_table("scored", """
+        SELECT * EXCLUDE (ambiguous) FROM kept_pairs UNION ALL BY NAME SELECT * FROM new_pairs
+    """)  # fmt: skip
+    engine.execute("DROP TABLE kept_pairs")
     return int(engine.scalar("SELECT count(*) FROM scored"))
 
 
 def mark_kept_clusters(engine: Engine) -> int:
-    """Write ``kept``: records whose last cluster stands (unique_id, component, cluster_ref,
-    joined_probability, this run's numbers). Reads ``links`` (built from the new ``scored``).
+    """Write ``kept``: records whose last cluster stands (unique_id, component, cluster_key,
+    joined_probability, in this run's numbers). Reads ``links`` (built from the new ``scored``).
 
     A last component is touched when it holds a new, changed or deleted record, a record in a
     reviewer's decision, or a record a new link reaches; every record of an untouched one is
@@ -200,14 +235,26 @@ def mark_kept_clusters(engine: Engine) -> int:
     """)  # fmt: skip
     engine.create_table("kept", """
         WITH touched AS (
-            SELECT DISTINCT c.component FROM last_clusters_file c
+            SELECT DISTINCT c.component FROM last_clusters c
             JOIN touched_last_ids t ON t.last_id = c.unique_id
         )
-        SELECT m.unique_id, c.component, c.cluster_key AS cluster_ref, c.joined_probability
-        FROM last_clusters_file c JOIN id_map m ON m.last_id = c.unique_id
-        WHERE c.component NOT IN (SELECT component FROM touched)
+        SELECT m.unique_id, mc.unique_id AS component, mk.unique_id AS cluster_key,
+               c.joined_probability
+        FROM last_clusters c
+        JOIN id_map m ON m.last_id = c.unique_id
+        JOIN id_map mc ON mc.last_id = c.component
+        JOIN id_map mk ON mk.last_id = c.cluster_key
+        ANTI JOIN touched t ON t.component = c.component
     """)  # fmt: skip
     return int(engine.scalar("SELECT count(*) FROM kept"))
+
+
+SCORED_SQL = """
+    SELECT s.*, a.unique_id_l IS NOT NULL AS ambiguous
+    FROM scored s LEFT JOIN ambiguous a USING (unique_id_l, unique_id_r)
+"""
+"""The scored pairs as kept for the next run (``scored.parquet``), each marked when its link
+was dropped as ambiguous (the review list names them so)."""
 
 
 def write_term_frequencies(engine: Engine, model: MatchModel, records: int, path: Any) -> None:

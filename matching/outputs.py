@@ -53,7 +53,8 @@ class MatchOutputs:
 
     @property
     def clusters(self) -> Path:
-        """Each record's component and cluster (for the next incremental run)."""
+        """Each record's key, fingerprint, component and cluster (for the next incremental
+        run)."""
         return self.root / "clusters.parquet"
 
     @property
@@ -68,7 +69,7 @@ class MatchOutputs:
 
     def incremental_files(self) -> tuple[Path, ...]:
         """The outputs an incremental run reads."""
-        return (self.frame, self.scored, self.clusters, self.term_frequencies, self.last_run)
+        return (self.scored, self.clusters, self.term_frequencies, self.last_run)
 
     def files(self) -> tuple[Path, ...]:
         """Every output, in the order a run moves them into place."""

@@ -35,8 +35,10 @@ from matching.config import MatchingConfig
 from matching.engine import Engine, open_engine
 from matching.errors import MatchingError
 from matching.incremental import (
+    SCORED_SQL,
     LastRun,
     carry_over,
+    clusters_sql,
     load_last_run,
     score_changed,
     today,
@@ -274,11 +276,8 @@ def _write_state(
 ) -> None:  # fmt: skip
     """Keep what the next run needs to be incremental; a full run freezes its term
     frequencies and prior, an incremental run carries the last full run's forward."""
-    engine.write_parquet("SELECT * FROM scored", incoming.scored)
-    engine.write_parquet(
-        "SELECT unique_id, component, cluster_key, joined_probability FROM clusters",
-        incoming.clusters,
-    )
+    engine.write_parquet(SCORED_SQL, incoming.scored)
+    engine.write_parquet(clusters_sql(), incoming.clusters)
     if last is None:
         write_term_frequencies(engine, model, this_run.full_run_records,
                                incoming.term_frequencies)  # fmt: skip
