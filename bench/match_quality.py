@@ -54,7 +54,7 @@ def hub_scores(workspace: Path, truth: Path, out: Path, train_here: bool) -> tup
     (out / "matched" / "registry.db").unlink(missing_ok=True)
     started = time.perf_counter()
     counts = run_matching(files, paths, model=model, config=MatchingConfig(engine=engine_config),
-                          run_id="bench")  # fmt: skip
+                          run_id="bench", full=True)  # fmt: skip
     seconds = time.perf_counter() - started
     import duckdb
 

@@ -31,10 +31,10 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from matching.engine import Engine
-from matching.guards import guard_columns_sql, suffixed
+from matching.identifier_backing import back_with_identifiers
 from matching.model import MatchModel
 from matching.outputs import MatchOutputs
-from matching.score import gamma_columns, linker_for
+from matching.score import linker_for, scored_columns_sql
 
 if TYPE_CHECKING:
     from matching.config import IncrementalConfig
@@ -172,22 +172,27 @@ def score_changed(
     engine.create_table("frame_changed", "SELECT * FROM frame SEMI JOIN changed USING (unique_id)")
     engine.create_table("frame_rest", "SELECT * FROM frame ANTI JOIN changed USING (unique_id)")
     engine.create_table("frame_reach", _reach_sql(model))
-    columns = (
-        "least(unique_id_l, unique_id_r) AS unique_id_l, "
-        "greatest(unique_id_l, unique_id_r) AS unique_id_r, match_weight, match_probability, "
-        f"{', '.join(gamma_columns(model))}, {guard_columns_sql(suffixed)}"
-    )
-    parts = []
-    if engine.scalar("SELECT count(*) FROM frame_changed"):
-        changed = api.register("frame_changed")
-        within = linker.inference.predict_within(
-            changed, threshold_match_weight=review_weight, warning_mode="never"
-        )
-        between = linker.inference.predict_between(
-            changed, api.register("frame_reach"), threshold_match_weight=review_weight,
-            warning_mode="never",
-        )  # fmt: skip
-        parts = [within, between]
+    columns = scored_columns_sql(model)
+    any_changed = bool(engine.scalar("SELECT count(*) FROM frame_changed"))
+
+    def predict_changed(
+        rules: list[dict[str, str]] | None = None, threshold: float | None = None
+    ) -> list[Any]:
+        if not any_changed:
+            return []
+        changed, reach = api.register("frame_changed"), api.register("frame_reach")
+        return [
+            linker.inference.predict_within(
+                changed, blocking_rules_to_generate_predictions=rules,
+                threshold_match_weight=threshold, warning_mode="never",
+            ),
+            linker.inference.predict_between(
+                changed, reach, blocking_rules_to_generate_predictions=rules,
+                threshold_match_weight=threshold, warning_mode="never",
+            ),
+        ]  # fmt: skip
+
+    parts = predict_changed(threshold=review_weight)
     selects = [f"SELECT {columns} FROM {engine.physical_name(p)}" for p in parts]
     engine.create_table(
         "new_pairs",
@@ -211,6 +216,15 @@ def score_changed(
         SELECT * EXCLUDE (ambiguous) FROM kept_pairs UNION ALL BY NAME SELECT * FROM new_pairs
     """)  # fmt: skip
     engine.execute("DROP TABLE kept_pairs")
+    engine.create_table("scored_kept", "SELECT * FROM scored")
+    engine.create_table("scored", "SELECT * FROM new_pairs")
+    back_with_identifiers(engine, linker._settings_obj, predict_changed, columns, review_weight)
+    engine.create_table("new_pairs", "SELECT * FROM scored")
+    engine.create_table("scored", """
+        SELECT * FROM scored_kept ANTI JOIN new_pairs USING (unique_id_l, unique_id_r)
+        UNION ALL BY NAME SELECT * FROM new_pairs
+    """)  # fmt: skip
+    engine.execute("DROP TABLE scored_kept")
     return int(engine.scalar("SELECT count(*) FROM scored"))
 
 
