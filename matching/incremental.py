@@ -145,9 +145,12 @@ def _reach_sql(model: MatchModel) -> str:
     for rule in rules:
         for mine, theirs in (("l", "r"), ("r", "l")):
             condition = re.sub(rf"\b{mine}\.", "x.", re.sub(rf"\b{theirs}\.", "c.", rule))
-            joins.append(f"SELECT x.unique_id FROM frame_rest x SEMI JOIN frame_changed c "
+            joins.append(f"SELECT x.unique_id FROM frame x SEMI JOIN frame_changed c "
                          f"ON {condition}")  # fmt: skip
-    return f"SELECT * FROM frame_rest SEMI JOIN ({' UNION '.join(joins)}) USING (unique_id)"
+    return (
+        f"SELECT * FROM frame SEMI JOIN ({' UNION '.join(joins)}) USING (unique_id) "
+        "ANTI JOIN changed USING (unique_id)"
+    )
 
 
 def score_changed(
@@ -170,7 +173,6 @@ def score_changed(
             api.register(f"frozen_tf_{name}"), name
         )
     engine.create_table("frame_changed", "SELECT * FROM frame SEMI JOIN changed USING (unique_id)")
-    engine.create_table("frame_rest", "SELECT * FROM frame ANTI JOIN changed USING (unique_id)")
     engine.create_table("frame_reach", _reach_sql(model))
     columns = scored_columns_sql(model)
     any_changed = bool(engine.scalar("SELECT count(*) FROM frame_changed"))

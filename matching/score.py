@@ -140,7 +140,7 @@ class PairEvidence:
 
 GUARD_WORDS: dict[str, str] = {
     "id_conflict": "the records carry different valid identifiers (PNC, CRO or NHS number)",
-    "twins": "likely twins: same surname and date of birth, different forenames",
+    "twins": "likely twins: same surname, dates of birth that can be one day, different forenames",
     "generation": "dates of birth three or more years apart (a different generation)",
     "dob_conflict": "dates of birth further apart than one keying slip",
 }
