@@ -4,8 +4,8 @@ A pair the model scores highly is still *not* linked automatically (it goes to r
 
 - **identifier conflict**: both records carry a valid PNC ID, CRO number or NHS number, and
   they differ. One person has one of each; a mistyped one fails its check and is not evidence.
-- **likely twins**: same surname, dates of birth that can be one day (equal, one keying slip
-  apart, or the same year where one gives the year only), and forenames that are not one name
+- **likely twins**: same surname, dates of birth that can be one day (equal, a day apart, or
+  the same year where one gives the year only), and forenames that are not one name
   in any form (not equal, no common nickname root, not a typo of the other, not one letter
   added, dropped or swapped, not a short form, not the other's middle name, not swapped with
   the surname; see :func:`matching.relations.same_forename_in_any_form`); and no shared

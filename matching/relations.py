@@ -136,15 +136,16 @@ def surname_agrees(c: Column) -> str:
 
 
 def born_alike(c: Column) -> str:
-    """Dates of birth that can be one day (twins): equal or one keying slip apart, or one side
-    gives (or may give) the year only and the years agree."""
+    """Dates of birth that can be one day (twins): equal or a day apart (a slip of one day, or
+    twins born either side of midnight), or one side gives (or may give) the year only and the
+    years agree."""
     dl, dr = c("dob_full", "l"), c("dob_full", "r")
     year_only = (
         f"(({dl} IS NULL AND {c('birth_year', 'l')} IS NOT NULL) OR "
         f"({dr} IS NULL AND {c('birth_year', 'r')} IS NOT NULL))"
     )
     return (
-        f"({dates_one_slip_apart(c)} OR {maybe_year_only(c)} OR ({year_only} AND "
+        f"(abs(date_diff('day', {dl}, {dr})) <= 1 OR {maybe_year_only(c)} OR ({year_only} AND "
         f"{c('birth_year', 'l')} = {c('birth_year', 'r')}))"
     )
 
