@@ -54,7 +54,7 @@ def hub_scores(workspace: Path, truth: Path, out: Path, train_here: bool) -> tup
     (out / "matched" / "registry.db").unlink(missing_ok=True)
     started = time.perf_counter()
     counts = run_matching(files, paths, model=model, config=MatchingConfig(engine=engine_config),
-                          run_id="bench")  # fmt: skip
+                          run_id="bench", full=True)  # fmt: skip
     seconds = time.perf_counter() - started
     import duckdb
 
@@ -130,14 +130,16 @@ def main() -> None:
                 runs.append(("plain Splink", plain, plain_info))
             for name, scores, info in runs:
                 rows.append([label, name, scores.precision, scores.recall, scores.f1,
-                             scores.bcubed_f1, scores.predicted_pairs, scores.true_pairs,
+                             scores.bcubed_precision, scores.bcubed_recall, scores.bcubed_f1,
+                             scores.predicted_pairs, scores.true_pairs,
                              round(info["seconds"], 1)])  # fmt: skip
             pair_rows += _pair_rows(label, runs)
             print(f"{label}: hub review list {hub_info['review']:,} pairs, whole hub run "
                   f"{hub_info['run_seconds']:.1f} s", flush=True)  # fmt: skip
     print()
-    print_table(["data", "pipeline", "precision", "recall", "F1", "B-cubed F1",
-                 "pairs linked", "true pairs", "predict+cluster s"], rows)  # fmt: skip
+    print_table(["data", "pipeline", "precision", "recall", "F1", "B-cubed P", "B-cubed R",
+                 "B-cubed F1", "pairs linked", "true pairs", "predict+cluster s"],
+                rows)  # fmt: skip
     print()
     print_table(["data", "agencies", "true pairs", *(name for name, _, _ in runs)], pair_rows)
 

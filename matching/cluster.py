@@ -15,8 +15,12 @@
    valid identifier (it is refused instead). A reviewer's "different" removes the pair's own
    link and forbids the pair in any cluster, so any automatic link can be split.
 
-Tables read: ``frame``, ``scored``, ``decided``. Tables written: ``links``, ``clusters``
-(``unique_id``, ``cluster_key``, ``joined_probability``) and ``ambiguous`` (links dropped).
+An incremental run clusters only the records of touched components; the others keep their
+last cluster (table ``kept``, see :mod:`matching.incremental`).
+
+Tables read: ``frame``, ``scored``, ``decided``. Tables written: ``links``, ``kept``,
+``clusters`` (``unique_id``, ``cluster_key``, ``joined_probability``, ``component``) and
+``ambiguous`` (links dropped).
 """
 
 from __future__ import annotations
@@ -58,19 +62,38 @@ def build_links(engine: Engine, link_weight: float) -> int:
     return int(engine.scalar("SELECT count(*) FROM links"))
 
 
-def cluster_records(engine: Engine, link_weight: float) -> ClusterStats:
-    """Cluster ``frame`` records into people; writes ``clusters``."""
+def cluster_records(engine: Engine, link_weight: float, *, keep_last: bool = False) -> ClusterStats:
+    """Cluster ``frame`` records into people; writes ``clusters``.
+
+    With ``keep_last`` (an incremental run), the records of the last run's untouched
+    components keep their clusters (:func:`matching.incremental.mark_kept_clusters`) and only
+    the others are clustered.
+    """
     from splink.clustering import cluster_pairwise_predictions_at_threshold
 
     links = build_links(engine, link_weight)
-    engine.create_table("nodes", "SELECT unique_id FROM frame")
+    if keep_last:
+        from matching.incremental import mark_kept_clusters
+
+        mark_kept_clusters(engine)
+    else:
+        engine.create_table("kept", """
+            SELECT unique_id, unique_id AS component, unique_id AS cluster_key,
+                   CAST(NULL AS DOUBLE) AS joined_probability
+            FROM frame LIMIT 0
+        """)  # fmt: skip
+    engine.create_table("nodes", "SELECT unique_id FROM frame ANTI JOIN kept USING (unique_id)")
+    engine.create_table("open_links", """
+        SELECT * FROM links SEMI JOIN nodes ON nodes.unique_id = links.unique_id_l
+    """)  # fmt: skip
     api = engine.splink_api()
     components = cluster_pairwise_predictions_at_threshold(
-        "nodes", "links", api, node_id_column_name="unique_id"
+        "nodes", "open_links", api, node_id_column_name="unique_id"
     )
     engine.create_table(
         "components",
-        f"SELECT unique_id, cluster_id AS component FROM {engine.physical_name(components)}",
+        "SELECT unique_id, min(unique_id) OVER (PARTITION BY cluster_id) AS component "
+        f"FROM {engine.physical_name(components)}",
     )
     components.drop_table_from_database_and_remove_from_cache()
 
@@ -79,24 +102,29 @@ def cluster_records(engine: Engine, link_weight: float) -> ClusterStats:
     ))  # fmt: skip
     engine.create_table("cannot", _cannot_link_pairs_sql())
     rebuilt, refused = _rebuild_conflicted(engine)
+    if keep_last:
+        engine.execute("""
+            INSERT INTO ambiguous SELECT unique_id_l, unique_id_r FROM last_ambiguous
+            SEMI JOIN kept ON kept.unique_id = last_ambiguous.unique_id_l
+        """)  # fmt: skip
 
     engine.create_table(
         "clusters",
         """
         WITH assigned AS (
-            SELECT c.unique_id, coalesce(r.sub_cluster, c.component) AS cluster_ref,
+            SELECT c.unique_id, c.component, coalesce(r.sub_cluster, c.component) AS cluster_ref,
                    r.sub_cluster IS NOT NULL AS rebuilt
             FROM components c LEFT JOIN rebuilt r USING (unique_id)
         ),
         keyed AS (
-            SELECT unique_id, min(unique_id) OVER (PARTITION BY cluster_ref, rebuilt)
+            SELECT unique_id, component, min(unique_id) OVER (PARTITION BY cluster_ref, rebuilt)
                 AS cluster_key
             FROM assigned
         ),
         both_ways AS (
-            SELECT unique_id_l AS a, unique_id_r AS b, match_probability FROM links
+            SELECT unique_id_l AS a, unique_id_r AS b, match_probability FROM open_links
             UNION ALL
-            SELECT unique_id_r AS a, unique_id_l AS b, match_probability FROM links
+            SELECT unique_id_r AS a, unique_id_l AS b, match_probability FROM open_links
         ),
         joined AS (
             SELECT e.a AS unique_id, max(e.match_probability) AS joined_probability
@@ -106,8 +134,10 @@ def cluster_records(engine: Engine, link_weight: float) -> ClusterStats:
             WHERE ka.cluster_key = kb.cluster_key
             GROUP BY e.a
         )
-        SELECT k.unique_id, k.cluster_key, j.joined_probability
+        SELECT k.unique_id, k.cluster_key, j.joined_probability, k.component
         FROM keyed k LEFT JOIN joined j USING (unique_id)
+        UNION ALL
+        SELECT unique_id, cluster_key, joined_probability, component FROM kept
         """,
     )
     return ClusterStats(links, checked, rebuilt, refused)

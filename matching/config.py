@@ -7,6 +7,7 @@ Every setting has a default, so a hub file without the section matches with the 
       link_weight: 1                      # auto-link at or above this match weight
       review_weight: -1                   # pairs from here up to link_weight go to review
       engine: {backend: duckdb, memory_limit: 4GB, threads: 2, predict_chunk_records: 1000000}
+      incremental: {enabled: true, full_every_days: 7}   # nightly runs redo only what changed
       survivorship:
         sources: [probation, police, health, housing]
 """
@@ -44,6 +45,23 @@ class EngineConfig(BaseModel):
         """The bounds of a DuckDB session under these settings, spilling to ``spill_folder``."""
         threads = self.threads or os.cpu_count() or 1
         return DuckDBSettings(self.memory_limit, threads, spill_folder)
+
+
+class IncrementalConfig(BaseModel):
+    """Nightly runs that score and re-cluster only new and changed records
+    (:mod:`matching.incremental`), with a full run now and then."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = Field(
+        True, description="Build on the last run: score only pairs touching new or changed "
+        "records, re-cluster only the people they touch. Off: every run is a full re-match.",
+    )  # fmt: skip
+    full_every_days: int = Field(
+        7, ge=1, description="Run a full re-match when the last full one is this many days "
+        "old (name frequencies and the prior are frozen in between). 'iomhub run --full' "
+        "forces one.",
+    )  # fmt: skip
 
 
 class SurvivorshipConfig(BaseModel):
@@ -96,6 +114,7 @@ class MatchingConfig(BaseModel):
         "(default: the model's).",
     )  # fmt: skip
     engine: EngineConfig = Field(default_factory=EngineConfig)  # type: ignore[arg-type]
+    incremental: IncrementalConfig = Field(default_factory=IncrementalConfig)  # type: ignore[arg-type]
     survivorship: SurvivorshipConfig = Field(default_factory=SurvivorshipConfig)  # type: ignore[arg-type]
     review: ReviewConfig = Field(default_factory=ReviewConfig)  # type: ignore[arg-type]
 

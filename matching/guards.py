@@ -4,9 +4,12 @@ A pair the model scores highly is still *not* linked automatically (it goes to r
 
 - **identifier conflict**: both records carry a valid PNC ID, CRO number or NHS number, and
   they differ. One person has one of each; a mistyped one fails its check and is not evidence.
-- **likely twins**: same surname, same full date of birth, and forenames that are not one name
-  in any form (not equal, no common nickname root, not a typo of the other, not a short form,
-  not the other's middle name, not swapped with the surname); and no shared identifier.
+- **likely twins**: same surname, dates of birth that can be one day (equal, a day apart, or
+  the same year where one gives the year only), and forenames that are not one name
+  in any form (not equal, no common nickname root, not a typo of the other, not one letter
+  added, dropped or swapped, not a short form, not the other's middle name, not swapped with
+  the surname; see :func:`matching.relations.same_forename_in_any_form`); and no shared
+  identifier.
 - **different generation**: both dates of birth known and three or more years apart (and not
   one keying slip apart, such as ``1985`` typed ``1958``), with no shared identifier (a father
   and son of the same name at one address).
@@ -23,7 +26,9 @@ from __future__ import annotations
 
 from matching.relations import (
     Column,
+    born_alike,
     dates_one_slip_apart,
+    maybe_year_only,
     qualified,
     same_forename_in_any_form,
     suffixed,
@@ -70,7 +75,7 @@ def identifier_conflict_sql(c: Column) -> str:
 def twins_sql(c: Column) -> str:
     """True for the likely-twins pattern (see module docstring)."""
     return (
-        f"coalesce({surname_agrees(c)} AND {c('dob_full', 'l')} = {c('dob_full', 'r')} "
+        f"coalesce({surname_agrees(c)} AND {born_alike(c)} "
         f"AND NOT {same_forename_in_any_form(c)}, false)"
     )
 
@@ -86,9 +91,13 @@ def generation_sql(c: Column, years: int = 3) -> str:
 
 
 def dob_conflict_sql(c: Column) -> str:
-    """True when both full dates of birth are known and not one keying slip apart."""
+    """True when both full dates of birth are known and not one keying slip apart (a 1 January
+    in the same year as the other may be a year-only date: no conflict)."""
     dl, dr = c("dob_full", "l"), c("dob_full", "r")
-    return f"({dl} IS NOT NULL AND {dr} IS NOT NULL AND NOT {dates_one_slip_apart(c)})"
+    return (
+        f"({dl} IS NOT NULL AND {dr} IS NOT NULL AND NOT {dates_one_slip_apart(c)} "
+        f"AND NOT {maybe_year_only(c)})"
+    )
 
 
 def guard_columns_sql(c: Column) -> str:

@@ -83,6 +83,14 @@ def _identifier(column: str, name: str) -> dict[str, Any]:
 IDENTIFIER_COMPARISONS: tuple[str, ...] = ("pnc", "cro", "nhs", "crn", "nomis")
 
 
+FIRST_OF_JANUARY = (
+    "dob_full_l IS NULL OR dob_full_r IS NULL OR strftime(dob_full_l, '%m%d') = '0101' "
+    "OR strftime(dob_full_r, '%m%d') = '0101'"
+)
+"""One side gives the year only, or may: a 1 January date that agrees exactly is a date of
+birth (the level before), one that does not is read as the year alone."""
+
+
 def comparisons() -> list[dict[str, Any]]:
     """The model's comparisons, strongest level first within each."""
     c = suffixed
@@ -126,7 +134,7 @@ def comparisons() -> list[dict[str, Any]]:
         "comparison_levels": [
             _null("dob"),
             _exact("dob_full", "same date of birth", tf=True),
-            _level("(dob_full_l IS NULL OR dob_full_r IS NULL) AND birth_year_l = birth_year_r",
+            _level(f"({FIRST_OF_JANUARY}) AND birth_year_l = birth_year_r",
                    "same year of birth (one side gives the year only)"),
             _level(f"{both_full} AND birth_year_l = birth_year_r AND "
                    "month(dob_full_l) = day(dob_full_r) AND day(dob_full_l) = month(dob_full_r)",

@@ -46,7 +46,33 @@ class MatchOutputs:
         """The last run's counts."""
         return self.root / "run.json"
 
+    @property
+    def scored(self) -> Path:
+        """The scored candidate pairs (for the next incremental run)."""
+        return self.root / "scored.parquet"
+
+    @property
+    def clusters(self) -> Path:
+        """Each record's key, fingerprint, component and cluster (for the next incremental
+        run)."""
+        return self.root / "clusters.parquet"
+
+    @property
+    def term_frequencies(self) -> Path:
+        """The last full run's name frequencies, frozen for incremental runs."""
+        return self.root / "term_frequencies.parquet"
+
+    @property
+    def last_run(self) -> Path:
+        """What an incremental run builds on (:class:`matching.incremental.LastRun`)."""
+        return self.root / "incremental.json"
+
+    def incremental_files(self) -> tuple[Path, ...]:
+        """The outputs an incremental run reads."""
+        return (self.scored, self.clusters, self.term_frequencies, self.last_run)
+
     def files(self) -> tuple[Path, ...]:
         """Every output, in the order a run moves them into place."""
-        return (self.record_links, self.persons, self.review, self.frame, self.report,
-                self.run_record)  # fmt: skip
+        return (self.record_links, self.persons, self.review, self.frame, self.scored,
+                self.clusters, self.term_frequencies, self.report, self.run_record,
+                self.last_run)  # fmt: skip

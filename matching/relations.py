@@ -96,15 +96,36 @@ def middle_name(c: Column) -> str:
 
 def same_forename_in_any_form(c: Column) -> str:
     """The forenames can be one person's: equal, nickname, typo, short form, middle name or
-    swapped with the surname; or one of them is not an established name (so may be a typo or
-    a misspelt nickname) and they start with the same letter or are two edits apart. Two
-    different established names (Jack and Jake, Tom and Tim) are not."""
+    swapped with the surname; one letter added, dropped or swapped with its neighbour (a slip
+    that may spell another name: ``Den`` for ``Dean``, ``Christina`` for ``Christian``); or one
+    of them is not an established name (so may be a typo or a misspelt nickname) and they start
+    with the same letter or are two edits apart, unless it reads as a typo of an established
+    name that is not the other's (``Jsmes`` is James, not Jack). Two different established
+    names a letter apart (Tom and Tim, Jack and Jock) are not."""
     fl, fr = c("forename_std", "l"), c("forename_std", "r")
-    unestablished = f"(NOT {c('forename_known', 'l')} OR NOT {c('forename_known', 'r')})"
+    rl, rr = c("forename_roots", "l"), c("forename_roots", "r")
+    known_l, known_r = c("forename_known", "l"), c("forename_known", "r")
+    unestablished = f"(NOT {known_l} OR NOT {known_r})"
+    # an unestablished name read as a typo carries the corrected name's roots beside its own
+    read_as_other = (
+        f"((NOT {known_l} AND len({rl}) > 1) OR (NOT {known_r} AND len({rr}) > 1)) "
+        f"AND NOT list_has_any({rl}, {rr})"
+    )
     return (
         f"({fl} = {fr} OR {nickname(c)} OR {rare_variant(c, 'forename')} OR {short_form(c)} "
-        f"OR {middle_name(c)} OR ({names_swapped(c)}) OR ({unestablished} AND "
+        f"OR {middle_name(c)} OR ({names_swapped(c)}) OR {one_slip(fl, fr)} "
+        f"OR ({unestablished} AND NOT ({read_as_other}) AND "
         f"(left({fl}, 1) = left({fr}, 1) OR damerau_levenshtein({fl}, {fr}) <= 2)))"
+    )
+
+
+def one_slip(left: str, right: str) -> str:
+    """Spellings (three letters or more) one letter added or dropped, or two neighbours
+    swapped, apart; a letter *changed* is not one (Tom and Tim are two names)."""
+    return (
+        f"(least(length({left}), length({right})) >= 3 "
+        f"AND damerau_levenshtein({left}, {right}) = 1 AND (length({left}) <> length({right}) "
+        f"OR list_sort(string_split({left}, '')) = list_sort(string_split({right}, ''))))"
     )
 
 
@@ -112,6 +133,31 @@ def surname_agrees(c: Column) -> str:
     """Same surname, or a typo or near spelling of it."""
     sl, sr = c("surname_std", "l"), c("surname_std", "r")
     return f"({sl} = {sr} OR {rare_variant(c, 'surname')} OR {near_spelling(c, 'surname')})"
+
+
+def born_alike(c: Column) -> str:
+    """Dates of birth that can be one day (twins): equal or a day apart (a slip of one day, or
+    twins born either side of midnight), or one side gives (or may give) the year only and the
+    years agree."""
+    dl, dr = c("dob_full", "l"), c("dob_full", "r")
+    year_only = (
+        f"(({dl} IS NULL AND {c('birth_year', 'l')} IS NOT NULL) OR "
+        f"({dr} IS NULL AND {c('birth_year', 'r')} IS NOT NULL))"
+    )
+    return (
+        f"(abs(date_diff('day', {dl}, {dr})) <= 1 OR {maybe_year_only(c)} OR ({year_only} AND "
+        f"{c('birth_year', 'l')} = {c('birth_year', 'r')}))"
+    )
+
+
+def maybe_year_only(c: Column) -> str:
+    """Both years known and equal, and one date is a 1 January a feed may write for the year
+    alone: no evidence of two different days."""
+    dl, dr = c("dob_full", "l"), c("dob_full", "r")
+    return (
+        f"({c('birth_year', 'l')} = {c('birth_year', 'r')} AND "
+        f"(strftime({dl}, '%m%d') = '0101' OR strftime({dr}, '%m%d') = '0101'))"
+    )
 
 
 def dates_one_slip_apart(c: Column) -> str:

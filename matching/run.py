@@ -9,6 +9,8 @@ the registry so people keep their ids; writes, under the output folder:
 - ``review.parquet``: the review list with each pair's evidence
 - ``frame.parquet``: the standardised records (for ``iomhub match explain``)
 - ``report.html``: the match report; ``run.json``: the run's counts
+- ``scored.parquet``, ``clusters.parquet``, ``term_frequencies.parquet``, ``incremental.json``:
+  what the next run builds on when it is incremental (:mod:`matching.incremental`)
 
 Outputs are written to a temporary folder first; the registry is committed; then each file is
 moved into place, so a crash leaves either the last good outputs or the new ones.
@@ -32,6 +34,17 @@ from matching.cluster import cluster_records
 from matching.config import MatchingConfig
 from matching.engine import Engine, open_engine
 from matching.errors import MatchingError
+from matching.incremental import (
+    SCORED_SQL,
+    LastRun,
+    carry_over,
+    clusters_sql,
+    load_last_run,
+    score_changed,
+    today,
+    usable_last_run,
+    write_term_frequencies,
+)
 from matching.model import MatchModel
 from matching.outputs import MatchOutputs
 from matching.registry import EMPTY_SNAPSHOT_SQL, SNAPSHOT_COLUMNS, PersonRegistry, snapshot_sql
@@ -65,6 +78,10 @@ class MatchCounts:
     seconds: dict[str, float] = field(default_factory=dict)
     skipped: bool = False
     """True when nothing changed since the last run and these are its counts."""
+    mode: str = "full"
+    """"full" (every pair scored) or "incremental" (only pairs touching changed records)."""
+    changed_records: int = 0
+    """Records new or changed since the last run (incremental runs)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -96,9 +113,12 @@ Progress = Callable[[str], None]
 
 def run_matching(
     staging_files: Sequence[Path], paths: MatchPaths, *, model: MatchModel,
-    config: MatchingConfig, run_id: str, progress: Progress | None = None,
+    config: MatchingConfig, run_id: str, progress: Progress | None = None, full: bool = False,
 ) -> MatchCounts:  # fmt: skip
-    """Match the records of ``staging_files`` and write the outputs; return the counts."""
+    """Match the records of ``staging_files`` and write the outputs; return the counts.
+
+    The run builds on the last one (incremental) when the settings allow it, unless ``full``.
+    """
     if not staging_files:
         raise MatchingError("no ingested extracts to match", hint="run ingest first")
     say = progress or (lambda _message: None)
@@ -106,6 +126,8 @@ def run_matching(
     review_weight = min(link_weight, config.review_weight if config.review_weight is not None
                         else model.review_weight)  # fmt: skip
     counts = MatchCounts(run_id, model.version)
+    last = usable_last_run(paths.outputs, config.incremental, model, link_weight, review_weight,
+                           full=full)  # fmt: skip
     incoming = MatchOutputs(paths.output_dir / f".incoming-{run_id}")
     shutil.rmtree(incoming.root, ignore_errors=True)
     incoming.root.mkdir(parents=True)
@@ -120,13 +142,20 @@ def run_matching(
             timer.lap("standardise")
             say(f"{counts.records:,} records standardised")
             counts.decisions_applied = _load_decisions(engine, registry)
-            say("scoring candidate pairs")
-            chunk = config.engine.predict_chunk_records
-            counts.scored_pairs = score(engine, model, counts.records, review_weight,
-                                        chunk_records=chunk)  # fmt: skip
+            if last is None:
+                say("scoring candidate pairs")
+                chunk = config.engine.predict_chunk_records
+                counts.scored_pairs = score(engine, model, counts.records, review_weight,
+                                            chunk_records=chunk)  # fmt: skip
+            else:
+                counts.mode = "incremental"
+                counts.changed_records = load_last_run(engine, paths.outputs)
+                say(f"{counts.changed_records:,} new or changed records; scoring their pairs")
+                counts.scored_pairs = score_changed(engine, model, last, paths.outputs,
+                                                    review_weight)  # fmt: skip
             timer.lap("predict")
             say(f"{counts.scored_pairs:,} pairs scored; clustering")
-            stats = cluster_records(engine, link_weight)
+            stats = cluster_records(engine, link_weight, keep_last=last is not None)
             timer.lap("cluster")
             counts.links = stats.links
             say(f"{counts.links:,} links; reconciling person ids")
@@ -144,8 +173,11 @@ def run_matching(
             _write_outputs(engine, incoming, review, config)
             report = _report_data(engine, model, counts, link_weight, review_weight, review)
             incoming.report.write_text(render_report(report), encoding="utf-8")
-            incoming.run_record.write_text(json.dumps(counts.as_dict(), indent=2) + "\n")
+            _write_state(engine, model, paths.outputs, incoming, last,
+                         LastRun(today(), counts.records, model.version, link_weight,
+                                 review_weight))  # fmt: skip
             timer.lap("write")
+            incoming.run_record.write_text(json.dumps(counts.as_dict(), indent=2) + "\n")
             snapshot = incoming.root / "assignment.parquet"
             engine.write_parquet(result["snapshot"], snapshot)
             registry.commit(run_id, result["reconciliation"], snapshot,
@@ -236,6 +268,23 @@ def _write_outputs(
     pq.write_table(review, outputs.review, compression="zstd")
     # Looked up by unique_id only ('iomhub match explain'): written unsorted.
     engine.write_parquet("SELECT * FROM frame", outputs.frame)
+
+
+def _write_state(
+    engine: Engine, model: MatchModel, outputs: MatchOutputs, incoming: MatchOutputs,
+    last: LastRun | None, this_run: LastRun,
+) -> None:  # fmt: skip
+    """Keep what the next run needs to be incremental; a full run freezes its term
+    frequencies and prior, an incremental run carries the last full run's forward."""
+    engine.write_parquet(SCORED_SQL, incoming.scored)
+    engine.write_parquet(clusters_sql(), incoming.clusters)
+    if last is None:
+        write_term_frequencies(engine, model, this_run.full_run_records,
+                               incoming.term_frequencies)  # fmt: skip
+        this_run.save(incoming)
+    else:
+        carry_over(outputs, incoming)
+        last.save(incoming)
 
 
 def _report_data(

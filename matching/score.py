@@ -1,7 +1,9 @@
 """Scoring: Splink's prediction over the frame, the guards, and the evidence for one pair.
 
 :func:`score` writes ``scored``: every candidate pair at or above the review weight, with its
-match weight and probability, the comparison levels (``gamma_*``) and the guard flags.
+match weight and probability, the comparison levels (``gamma_*``) and the guard flags; pairs
+sharing a strong identifier are rescored so that spelling alone does not outvote it
+(:mod:`matching.identifier_backing`).
 :func:`explain_pairs` re-scores chosen pairs (blocked or not) keeping Splink's intermediate
 columns, and turns each into a :class:`PairEvidence`: the waterfall of match weights in words.
 """
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from matching.engine import Engine
 from matching.guards import guard_columns_sql, suffixed
+from matching.identifier_backing import back_with_identifiers
 from matching.model import MatchModel
 
 if TYPE_CHECKING:
@@ -69,14 +72,25 @@ def score(
         threshold_match_weight=review_weight, warning_mode="never",
         num_chunks_left=prediction_chunks(records, chunk_records), num_chunks_right=1,
     )  # fmt: skip
-    gammas = ", ".join(gamma_columns(model))
-    engine.create_table(
-        "scored",
-        f"SELECT unique_id_l, unique_id_r, match_weight, match_probability, {gammas}, "
-        f"{guard_columns_sql(suffixed)} FROM {engine.physical_name(predictions)}",
-    )
+    columns = scored_columns_sql(model)
+    engine.create_table("scored", f"SELECT {columns} FROM {engine.physical_name(predictions)}")
     predictions.drop_table_from_database_and_remove_from_cache()
+
+    def predict_blocked_by(rules: list[dict[str, str]]) -> list[Any]:
+        chosen = linker_for(engine, model, records, blocking_rules_to_generate_predictions=rules)
+        return [chosen.inference.predict(warning_mode="never")]
+
+    back_with_identifiers(engine, linker._settings_obj, predict_blocked_by, columns, review_weight)
     return int(engine.scalar("SELECT count(*) FROM scored"))
+
+
+def scored_columns_sql(model: MatchModel) -> str:
+    """The SELECT list turning a prediction into a ``scored`` row (ids in order)."""
+    return (
+        "least(unique_id_l, unique_id_r) AS unique_id_l, "
+        "greatest(unique_id_l, unique_id_r) AS unique_id_r, match_weight, match_probability, "
+        f"{', '.join(gamma_columns(model))}, {guard_columns_sql(suffixed)}"
+    )
 
 
 @dataclass(frozen=True)
@@ -126,7 +140,7 @@ class PairEvidence:
 
 GUARD_WORDS: dict[str, str] = {
     "id_conflict": "the records carry different valid identifiers (PNC, CRO or NHS number)",
-    "twins": "likely twins: same surname and date of birth, different forenames",
+    "twins": "likely twins: same surname, dates of birth that can be one day, different forenames",
     "generation": "dates of birth three or more years apart (a different generation)",
     "dob_conflict": "dates of birth further apart than one keying slip",
 }

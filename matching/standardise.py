@@ -20,7 +20,10 @@ One SQL statement, columnar, over every current extract at once. What it does, a
   and ``Hill``) read as different names; a forename that reads as a typo also carries the
   formal names of the name it is a typo of (``Willam`` agrees with ``Billy``);
 - dates of birth: a ``01/01`` date is treated as "year only" (``dob_full`` null, ``birth_year``
-  kept), implausible years (before 1910 or in the future) as missing;
+  kept) only in a feed whose dates say it writes the year alone so: one where ``01/01`` is at
+  least ``YEAR_ONLY_SHARE`` of the dates (about three times the share of real 1 January
+  births); elsewhere a 1 January birth keeps its full date as evidence. Implausible years
+  (before 1910 or in the future) are missing;
 - sex: as recorded (male, female; not known and not specified are missing), and ``sex_any``:
   the recorded sex, else the sex the forename implies across the records that give one (a
   housing record of ``Sophie`` is taken as a woman's: surnames change by marriage);
@@ -51,6 +54,8 @@ ESTABLISHED_SHARE = 5000
 max(ESTABLISHED_MIN, records / ESTABLISHED_SHARE) records: an established name, not a typo."""
 ADDRESS_PLACEHOLDERS = r"^\s*(no fixed (abode|address)|nfa|unknown|not known|rough sleep\w*)\s*$"
 """Addresses that say there is none."""
+YEAR_ONLY_SHARE = 3 / 365
+"""A feed writes a year-only date of birth as 01/01 when at least this share of its dates are."""
 RARE_NAME_RECORDS = 8
 """A name key carried by at most this many records is rare enough to block on alone."""
 TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr", "sir", "rev", "prof")
@@ -234,6 +239,17 @@ keyed AS (
 ),
 key_counts AS (
     SELECT name_key, count(*) AS key_count FROM keyed WHERE name_key IS NOT NULL GROUP BY 1
+),
+year_only_sources AS (
+    SELECT source FROM {tokens} WHERE dob IS NOT NULL GROUP BY source
+    HAVING avg(CASE WHEN month(dob) = 1 AND day(dob) = 1 THEN 1.0 ELSE 0.0 END)
+        >= {YEAR_ONLY_SHARE}
+),
+dated AS (
+    SELECT source, source_record_id,
+        month(dob) = 1 AND day(dob) = 1 AND source IN (SELECT source FROM year_only_sources)
+            AS year_only
+    FROM {tokens} WHERE dob IS NOT NULL
 )
 SELECT
     numbered.unique_id,
@@ -251,11 +267,10 @@ SELECT
     keyed.name_key,
     CASE WHEN key_count <= {RARE_NAME_RECORDS} THEN keyed.name_key END AS rare_name_key,
     dob,
-    CASE WHEN NOT (month(dob) = 1 AND day(dob) = 1) THEN dob END AS dob_full,
-    CASE WHEN NOT (month(dob) = 1 AND day(dob) = 1) THEN strftime(dob, '%Y%m%d') END
-        AS dob_text,
+    CASE WHEN NOT year_only THEN dob END AS dob_full,
+    CASE WHEN NOT year_only THEN strftime(dob, '%Y%m%d') END AS dob_text,
     year(dob) AS birth_year,
-    CASE WHEN NOT (month(dob) = 1 AND day(dob) = 1) THEN strftime(dob, '%m%d') END AS birth_day,
+    CASE WHEN NOT year_only THEN strftime(dob, '%m%d') END AS birth_day,
     sex_std,
     coalesce(sex_std, name_sex) AS sex_any,
     postcode_std,
@@ -269,6 +284,7 @@ FROM {tokens} AS named
 JOIN numbered USING (source, source_record_id)
 JOIN keyed USING (source, source_record_id)
 LEFT JOIN key_counts USING (name_key)
+LEFT JOIN dated USING (source, source_record_id)
 LEFT JOIN forename_facts USING (forename_std)
 LEFT JOIN surname_facts USING (surname_std)
 """

@@ -47,6 +47,7 @@ from hub.cli.common import (
     Options,
     config_option,
     error_boundary,
+    full_match_option,
 )
 from hub.cli.extract import extract_group
 from hub.cli.feed import feed_group
@@ -142,11 +143,14 @@ def config_schema(options: Options, out: Path) -> None:
             click.echo(f"wrote {path}")
 
 
-def _run(options: Options, config_path: Path, *, pull: bool, command: str) -> None:
+def _run(
+    options: Options, config_path: Path, *, pull: bool, command: str, full: bool = False
+) -> None:
     from hub.run.pipeline import run_once
 
     hub_config = options.load_config(config_path)
-    summary = run_once(hub_config, options.reporter(), pull=pull, command=command)
+    summary = run_once(hub_config, options.reporter(), pull=pull, command=command,
+                       full_match=full)  # fmt: skip
     options.emit(summary.as_dict())
     if not options.json_mode and not options.quiet:
         totals = summary.totals()
@@ -162,11 +166,12 @@ def _run(options: Options, config_path: Path, *, pull: bool, command: str) -> No
 
 @main.command("run")
 @config_option
+@full_match_option
 @click.pass_obj
 @error_boundary
-def run_command(options: Options, config_path: Path) -> None:
+def run_command(options: Options, config_path: Path, full: bool) -> None:
     """Pull every feed once and run every later stage on what landed."""
-    _run(options, config_path, pull=True, command="run")
+    _run(options, config_path, pull=True, command="run", full=full)
 
 
 @main.command("ingest")

@@ -175,3 +175,7 @@ config_option = click.option(
     "--config", "config_path", type=click.Path(path_type=Path), envvar="IOMHUB_CONFIG",
     required=True, help="The hub's YAML file (or set IOMHUB_CONFIG).",
 )  # fmt: skip
+full_match_option = click.option(
+    "--full", is_flag=True, help="Re-match every record (a full run), not only the new and "
+    "changed ones (see matching.incremental in the hub file).",
+)  # fmt: skip

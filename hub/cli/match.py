@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hub.cli.common import Options, config_option, error_boundary
+from hub.cli.common import Options, config_option, error_boundary, full_match_option
 
 if TYPE_CHECKING:
     from hub.run.review import ReviewPair
@@ -45,13 +45,14 @@ def match() -> None:
 
 @match.command("run")
 @config_option
+@full_match_option
 @click.pass_obj
 @error_boundary
-def match_run(options: Options, config_path: Path) -> None:
+def match_run(options: Options, config_path: Path, full: bool) -> None:
     """Match the current extracts now (even when nothing changed)."""
     from hub.run.match_run import match_now
 
-    result = match_now(options.load_config(config_path), options.reporter())
+    result = match_now(options.load_config(config_path), options.reporter(), full=full)
     options.emit(result.as_dict())
     counts = result.counts
     if counts and not options.json_mode and not options.quiet:

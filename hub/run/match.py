@@ -85,9 +85,11 @@ def _decisions_fingerprint(registry_path: Path) -> str:
 
 def match_stage(
     config: HubConfig, workspace: Workspace, state: StateStore, reporter: Reporter, *,
-    run_id: str, force: bool = False,
+    run_id: str, force: bool = False, full: bool = False,
 ) -> MatchCounts | None:  # fmt: skip
-    """Match the current extracts when anything they depend on changed.
+    """Match the current extracts when anything they depend on changed (always with
+    ``force`` or ``full``; every record re-matched with ``full``, else only what changed when
+    the hub file allows it).
 
     Returns the run's counts; when nothing changed, the last run's counts marked ``skipped``;
     None when there is nothing to match yet.
@@ -104,7 +106,7 @@ def match_stage(
     model_path = resolve_model_path(config, workspace)
     fingerprint = _fingerprint(files, model_path, config, _decisions_fingerprint(folder.registry))
     last = _last_record(folder)
-    if not force and last is not None and last.get("fingerprint") == fingerprint:
+    if not (force or full) and last is not None and last.get("fingerprint") == fingerprint:
         reporter.done("people unchanged: same extracts, model and decisions as the last match")
         counts = MatchCounts.from_dict(last)
         counts.skipped = True
@@ -114,7 +116,7 @@ def match_stage(
     with reporter.heartbeat("matching", HEARTBEAT_SECONDS) as progress:
         counts = run_matching(
             files, MatchPaths(folder.root, folder.registry, workspace.tmp), model=model,
-            config=config.matching, run_id=run_id, progress=progress,
+            config=config.matching, run_id=run_id, progress=progress, full=full,
         )  # fmt: skip
     record = json.loads(folder.run_record.read_text(encoding="utf-8"))
     record["fingerprint"] = fingerprint

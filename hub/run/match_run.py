@@ -63,11 +63,13 @@ class LinksExport:
     links: int
 
 
-def match_now(config: HubConfig, reporter: Reporter) -> MatchRunResult:
-    """Match the current extracts now, even when nothing changed, as a run of its own."""
+def match_now(config: HubConfig, reporter: Reporter, *, full: bool = False) -> MatchRunResult:
+    """Match the current extracts now, even when nothing changed, as a run of its own
+    (a full re-match with ``full``)."""
     workspace = Workspace(config.workspace)
     with tracked_run(workspace, "match") as run:
-        counts = match_stage(config, workspace, run.state, reporter, run_id=run.run_id, force=True)
+        counts = match_stage(config, workspace, run.state, reporter, run_id=run.run_id,
+                             force=True, full=full)  # fmt: skip
         run.finish("ok", {"match": counts.as_dict() if counts else None})
     return MatchRunResult(run.run_id, counts)
 

@@ -131,7 +131,7 @@ def run_once(
     config: HubConfig, reporter: Reporter, *, pull: bool = True, command: str = "run",
     feeds: list[FeedConfig] | None = None, only_if_new: bool = False,
     should_stop: Callable[[], bool] | None = None, sleep: Sleep | None = None,
-    on_stage: StageHook | None = None,
+    on_stage: StageHook | None = None, full_match: bool = False,
 ) -> RunSummary:  # fmt: skip
     """Pull every feed (or ``feeds``) once, then run every later stage on what has landed.
 
@@ -139,11 +139,12 @@ def run_once(
     scheduler's ticks). ``should_stop`` is asked between steps: a stopping service finishes
     the step in hand and records the run as 'stopped'. Each stage's wall time is kept in
     ``RunSummary.stage_seconds``; ``on_stage`` is told as each stage starts and ends. Once the
-    run is recorded, its alerts are sent (:mod:`hub.run.alerts`).
+    run is recorded, its alerts are sent (:mod:`hub.run.alerts`). ``full_match`` re-matches
+    every record (else matching redoes only what changed, when the hub file allows it).
     """
     summary = _run_stages(config, reporter, pull=pull, command=command, feeds=feeds,
                           only_if_new=only_if_new, should_stop=should_stop, sleep=sleep,
-                          on_stage=on_stage)  # fmt: skip
+                          on_stage=on_stage, full_match=full_match)  # fmt: skip
     alert_after_run(config, summary, reporter)
     return summary
 
@@ -152,6 +153,7 @@ def _run_stages(
     config: HubConfig, reporter: Reporter, *, pull: bool, command: str,
     feeds: list[FeedConfig] | None, only_if_new: bool,
     should_stop: Callable[[], bool] | None, sleep: Sleep | None, on_stage: StageHook | None,
+    full_match: bool = False,
 ) -> RunSummary:  # fmt: skip
     workspace = Workspace(config.workspace)
     stop = should_stop or (lambda: False)
@@ -180,7 +182,8 @@ def _run_stages(
         if config.matching.enabled:
             try:
                 with _stage(summary, "match", on_stage):
-                    counts = match_stage(config, workspace, state, reporter, run_id=run.run_id)
+                    counts = match_stage(config, workspace, state, reporter,
+                                         run_id=run.run_id, full=full_match)  # fmt: skip
                 summary.match = counts.as_dict() if counts else None
             except HubError as error:
                 if is_interruption(error):

@@ -220,3 +220,12 @@ def test_links_export_and_explain_are_logged(hub_env, matched, tmp_path: Path) -
     assert (entry["objects"]["command"], entry["objects"]["out"]) == ("links export", str(out))
     assert entry["counts"]["records_shown"] == pq.read_table(out).num_rows
     assert entry["objects"]["purpose"] == "not stated"
+
+
+def test_match_runs_build_on_the_last_one_unless_full_is_asked(hub_env, matched) -> None:
+    nightly = json.loads(invoke(hub_env, "--json", "match", "run").stdout)["match"]
+    assert (nightly["mode"], nightly["changed_records"]) == ("incremental", 0)
+    full = json.loads(invoke(hub_env, "--json", "match", "run", "--full").stdout)["match"]
+    assert full["mode"] == "full" and full["persons"] == nightly["persons"]
+    whole = json.loads(invoke(hub_env, "--json", "run", "--full").stdout)["match"]
+    assert not whole["skipped"] and whole["mode"] == "full"

@@ -74,3 +74,70 @@ def test_dates_of_birth_more_than_a_slip_apart_cannot_share_a_person() -> None:
     assert cannot("1985-03-14", "1986-07-21")
     assert not cannot("1985-03-14", "1986-03-14")
     assert not cannot("1985-03-14", None)  # no date on one side: no conflict
+
+
+def _people(left: dict[str, object], right: dict[str, object]) -> str:
+    """Two records of one surname with no identifiers; each side's forename, roots,
+    whether the forename is established, and date of birth (None: year only, 1990)."""
+
+    def side(person: dict[str, object]) -> str:
+        date = person.get("dob")
+        full = f"DATE '{date}'" if date else "NULL::DATE"
+        text = f"'{str(date).replace('-', '')}'" if date else "NULL"
+        roots = ", ".join(f"'{root}'" for root in person.get("roots", [person["forename"]]))
+        known = "true" if person.get("known", True) else "false"
+        return (f"SELECT '{person['forename']}' AS forename_std, 'holloway' AS surname_std, "
+                f"[{roots}] AS forename_roots, ['holloway'] AS surname_roots, "
+                f"{full} AS dob_full, {text} AS dob_text, 1990 AS birth_year, "
+                "NULL AS pnc, NULL AS cro, NULL AS nhs, NULL AS crn, NULL AS nomis, "
+                "[] AS middle_std, 50 AS surname_freq, 50 AS forename_freq, "
+                f"{known} AS forename_known, true AS surname_known")  # fmt: skip
+
+    return f"FROM ({side(left)}) l, ({side(right)}) r"
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "twins"),
+    [
+        # Jack and Harry: same day, or a day apart by a keying slip, or one year-only record.
+        ({"forename": "jack", "dob": "1990-04-17"}, {"forename": "harry", "dob": "1990-04-17"},
+         True),
+        ({"forename": "jack", "dob": "1990-04-17"}, {"forename": "harry", "dob": "1990-04-18"},
+         True),
+        ({"forename": "jack", "dob": "1990-04-17"}, {"forename": "harry"}, True),
+        ({"forename": "jack", "dob": "1990-04-17"}, {"forename": "harry", "dob": "1990-01-01"},
+         True),
+        # James typed Jsmes (read as a typo of James) is not Jack because both start with J.
+        ({"forename": "jack", "dob": "1990-04-17"},
+         {"forename": "jsmes", "roots": ["james", "jsmes"], "known": False,
+          "dob": "1990-04-17"}, True),
+        # A typo of Jack itself is Jack.
+        ({"forename": "jack", "dob": "1990-04-17"},
+         {"forename": "jakc", "roots": ["jack", "jakc"], "known": False, "dob": "1990-04-17"},
+         False),
+        # Misspellings that spell another name: Dean typed Den, Christian typed Christina.
+        ({"forename": "dean", "dob": "1990-04-17"}, {"forename": "den", "dob": "1990-04-17"},
+         False),
+        ({"forename": "christian", "dob": "1990-04-17"},
+         {"forename": "christina", "dob": "1990-04-17"}, False),
+        # Tom and Tim are two names.
+        ({"forename": "tom", "dob": "1990-04-17"}, {"forename": "tim", "dob": "1990-04-17"},
+         True),
+    ],
+)  # fmt: skip
+def test_the_twins_guard_survives_date_slips_year_only_dates_and_typos(left, right, twins) -> None:
+    from matching.guards import twins_sql
+
+    assert (
+        duckdb.sql(f"SELECT {twins_sql(qualified)} {_people(left, right)}").fetchall()[0][0]
+        is twins
+    )
+
+
+def test_a_first_of_january_in_the_same_year_is_no_date_conflict() -> None:
+    from matching.guards import dob_conflict_sql
+
+    sql = f"SELECT {dob_conflict_sql(qualified)} {_dates('1985-01-01', '1985-06-30')}"
+    assert duckdb.sql(sql).fetchall()[0][0] is False
+    sql = f"SELECT {dob_conflict_sql(qualified)} {_dates('1985-01-01', '1986-06-30')}"
+    assert duckdb.sql(sql).fetchall()[0][0] is True

@@ -108,3 +108,22 @@ def test_a_typo_as_close_to_two_equally_common_names_is_read_the_same_way_every_
     for threads in (1, 2):
         for reverse in (False, True):
             assert _typo_roots(tmp_path, threads=threads, reverse=reverse) == expected
+
+
+def test_first_of_january_is_year_only_only_in_a_feed_whose_dates_say_so(tmp_path: Path) -> None:
+    # Police write 1 in 10 dates as 01/01 (year only); health have one real 1 January birth.
+    rows = [record("police", f"P{n}", forename="Ann", surname=f"Jory{n}",
+                   date_of_birth=D(1980, 1, 1) if n % 10 == 0 else D(1980, 3, 1 + n % 28))
+            for n in range(100)]  # fmt: skip
+    rows += [record("health", f"H{n}", forename="Ann", surname=f"Jory{n}",
+                    date_of_birth=D(1981, 1, 1) if n == 0 else D(1981, 5, 1 + n % 28))
+             for n in range(1000)]  # fmt: skip
+    engine = open_engine(EngineConfig(memory_limit="512MB", threads=1), tmp_path / "tmp")
+    try:
+        build_frame(engine, [write_records(tmp_path / "records.parquet", rows)])
+        frame = {(r["source"], r["source_record_id"]): r
+                 for r in engine.to_arrow("SELECT * FROM frame").to_pylist()}  # fmt: skip
+    finally:
+        engine.close()
+    assert frame["police", "P0"]["dob_full"] is None and frame["police", "P0"]["birth_year"] == 1980
+    assert frame["health", "H0"]["dob_full"] == D(1981, 1, 1)
