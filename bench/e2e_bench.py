@@ -148,17 +148,20 @@ def child_generate(folder: str, people: str) -> None:
     """Write the partners' extracts (and the sidecars two partners send) under ``folder``."""
     from connectors.files import sha256_file
     from hub.demo.synthetic import generate_partners
+    from hub.demo.synthetic.feeds.police_offences import with_police_offences
 
     base = Path(folder)
     generated = generate_partners(base / "partners", base / "truth.parquet", int(people), seed=SEED)
+    # the example agreements name the police offences feed (staged, never matched), as the demo's
+    files, by_feed = with_police_offences(generated.files, generated.records, seed=SEED)
     for feed in ("police", "probation"):  # these partners send a .sha256 beside each file
         path = generated.files[feed]
         path.with_name(path.name + ".sha256").write_text(f"{sha256_file(path)}  {path.name}\n")
     summary = {
-        "records": sum(generated.records.values()),
-        "by_feed": dict(generated.records),
-        "bytes": sum(p.stat().st_size for p in generated.files.values()),
-        "files": {feed: str(path) for feed, path in generated.files.items()},
+        "records": sum(generated.records.values()),  # the records matched
+        "by_feed": by_feed,
+        "bytes": sum(p.stat().st_size for p in files.values()),
+        "files": {feed: str(path) for feed, path in files.items()},
     }
     (base / "partners.json").write_text(json.dumps(summary, indent=2))
 
@@ -297,23 +300,34 @@ def child_splink(
     Path(result_path).write_text(json.dumps(result, indent=2))
 
 
-def child_spark(workspace: str, threads: str, chunk_records: str, result_path: str) -> None:
+def child_spark(
+    config_path: str, threads: str, chunk_records: str, result_path: str
+) -> None:  # fmt: skip
     """The match stage on Spark over the hub run's staging files; agreement with its people."""
+    from hub.config import load_config
+    from hub.run.match import current_staging_files
+    from hub.workspace import Workspace
     from matching.agreement import compare_record_links
     from matching.config import EngineConfig, MatchingConfig, SparkConfig
     from matching.model import MatchModel, default_model_path
     from matching.run import MatchPaths, run_matching
 
-    base = Path(workspace)
+    config = load_config(Path(config_path))
+    base = config.workspace
+    state = Workspace(base).open_state()
+    try:
+        files = current_staging_files(config, Workspace(base), state)  # the person feeds'
+    finally:
+        state.close()
     out = base.parent / "spark-matched"
     shutil.rmtree(out, ignore_errors=True)
-    spark = SparkConfig(master=f"local[{threads}]", conf={"spark.driver.memory": "6g"})
+    spark = SparkConfig(master=f"local[{threads}]", conf={"spark.driver.memory": "4g"})
     engine = EngineConfig(backend="spark", threads=int(threads), spark=spark,
                           predict_chunk_records=int(chunk_records))  # fmt: skip
     started = time.perf_counter()
     with PeakSampler(lambda: tree_rss_kib(os.getpid()), period=0.5) as memory:
         counts = run_matching(
-            _staging_files(workspace), MatchPaths(out, out / "registry.db", base / "tmp"),
+            files, MatchPaths(out, out / "registry.db", base / "tmp"),
             model=MatchModel.load(default_model_path()), config=MatchingConfig(engine=engine),
             run_id="spark-bench",
         )  # fmt: skip
@@ -495,7 +509,7 @@ def bench_size(records: int, args: Any) -> dict[str, Any]:
         plain = json.loads((run / "plain.json").read_text())
     spark = None
     if "spark" in args.backend and partners["records"] <= args.spark_max_records:
-        _child("spark", str(workspace), str(args.threads), str(args.chunk_records),
+        _child("spark", str(config), str(args.threads), str(args.chunk_records),
                str(run / "spark.json"))  # fmt: skip
         spark = json.loads((run / "spark.json").read_text())
     return {"records": partners["records"], "bytes": partners["bytes"], "hub": hub,
