@@ -300,25 +300,15 @@ def child_splink(
     Path(result_path).write_text(json.dumps(result, indent=2))
 
 
-def child_spark(
-    config_path: str, threads: str, chunk_records: str, result_path: str
-) -> None:  # fmt: skip
+def child_spark(workspace: str, threads: str, chunk_records: str, result_path: str) -> None:
     """The match stage on Spark over the hub run's staging files; agreement with its people."""
-    from hub.config import load_config
-    from hub.run.match import current_staging_files
-    from hub.workspace import Workspace
     from matching.agreement import compare_record_links
     from matching.config import EngineConfig, MatchingConfig, SparkConfig
     from matching.model import MatchModel, default_model_path
     from matching.run import MatchPaths, run_matching
 
-    config = load_config(Path(config_path))
-    base = config.workspace
-    state = Workspace(base).open_state()
-    try:
-        files = current_staging_files(config, Workspace(base), state)  # the person feeds'
-    finally:
-        state.close()
+    base = Path(workspace)
+    files = _staging_files(workspace)
     out = base.parent / "spark-matched"
     shutil.rmtree(out, ignore_errors=True)
     spark = SparkConfig(master=f"local[{threads}]", conf={"spark.driver.memory": "4g"})
@@ -414,9 +404,18 @@ def child_plain(
 
 
 def _staging_files(workspace: str) -> list[Path]:
-    from matchbench import staging_files
+    """The staging files the hub's match stage read: the person feeds' current extracts (the
+    police offences feed is staged, never matched)."""
+    from hub.config import load_config
+    from hub.run.match import current_staging_files
+    from hub.workspace import Workspace
 
-    return staging_files(Path(workspace))
+    config = load_config(Path(workspace).parent / "config" / "hub.yaml")
+    state = Workspace(config.workspace).open_state()
+    try:
+        return current_staging_files(config, Workspace(config.workspace), state)
+    finally:
+        state.close()
 
 
 CHILDREN = {"generate": child_generate, "serve": child_serve, "hub": child_hub,
@@ -509,7 +508,7 @@ def bench_size(records: int, args: Any) -> dict[str, Any]:
         plain = json.loads((run / "plain.json").read_text())
     spark = None
     if "spark" in args.backend and partners["records"] <= args.spark_max_records:
-        _child("spark", str(config), str(args.threads), str(args.chunk_records),
+        _child("spark", str(workspace), str(args.threads), str(args.chunk_records),
                str(run / "spark.json"))  # fmt: skip
         spark = json.loads((run / "spark.json").read_text())
     return {"records": partners["records"], "bytes": partners["bytes"], "hub": hub,
