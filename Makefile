@@ -36,8 +36,8 @@ bench: setup
 	@bash scripts/system-deps
 	$(PY) bench/sftp_bench.py
 
-bench-e2e: setup  # the whole run against bare Splink; ARGS=--full adds 10,000,000 records
-	$(PY) bench/e2e_bench.py $(ARGS)
+bench-e2e: setup  # the whole run against bare Splink, and the match stage on Spark; ARGS=--full adds 10,000,000 records (DuckDB only)
+	$(PY) bench/e2e_bench.py --backend duckdb spark $(ARGS)
 
 lock:  # constraints.txt anew from the ranges in pyproject.toml, in a throwaway virtualenv
 	@$(PYTHON) -c '$(NEEDS_311)'

@@ -3,6 +3,7 @@
     PYTHONPATH=. python bench/e2e_bench.py                  # 100,000 and 1,000,000 records
     PYTHONPATH=. python bench/e2e_bench.py --full           # and 10,000,000
     PYTHONPATH=. python bench/e2e_bench.py --records 200000 # chosen sizes only
+    PYTHONPATH=. python bench/e2e_bench.py --backend spark  # and the match stage on Spark
 
 For each size (partner records over the four feeds, about 1.28 per person), it
 
@@ -21,7 +22,12 @@ For each size (partner records over the four feeds, about 1.28 per person), it
 5. in a third process, on the records the hub matched (``matched/frame.parquet``), times Splink's
    ``predict`` and clustering with the hub's own model and thresholds: the Splink calls inside
    the hub's match stage, so the table also shows what the hub adds around them;
-6. prints per stage the wall time, rows and rows per second, the stage's peak resident memory
+6. with ``--backend spark`` (up to ``--spark-max-records``, 1,000,000 by default), in a fourth
+   process, runs the match stage again on Spark (``local[threads]``, the same staging files,
+   model and thresholds, a fresh registry): its sub-stages, its peak resident memory (the
+   process and its Java child together, sampled), and how far its people agree with the DuckDB
+   run's (``matching/agreement.py``: records whose person holds the same records);
+7. prints per stage the wall time, rows and rows per second, the stage's peak resident memory
    (the process's high-water mark, reset as each stage starts), and the workspace's size on
    disk when the stage ends (and at its largest during the stage, DuckDB's spill files
    included); then the total and the ratios of the hub's whole run to both Splink timings.
@@ -45,6 +51,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,27 +100,45 @@ def disk_bytes(folder: Path) -> int:
     return total
 
 
-class DiskSampler:
-    """The largest size of a folder seen while a stage runs (sampled every ``period`` s)."""
+class PeakSampler:
+    """The largest value of ``measure()`` seen while a stage runs (sampled every ``period`` s)."""
 
-    def __init__(self, folder: Path, period: float = 1.0) -> None:
-        self.folder, self.period = folder, period
+    def __init__(self, measure: Callable[[], int], period: float = 1.0) -> None:
+        self.measure, self.period = measure, period
         self.peak = 0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="disk-sampler", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="peak-sampler", daemon=True)
 
     def _run(self) -> None:
         while not self._stop.wait(self.period):
-            self.peak = max(self.peak, disk_bytes(self.folder))
+            self.peak = max(self.peak, self.measure())
 
-    def __enter__(self) -> DiskSampler:
+    def __enter__(self) -> PeakSampler:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, disk_bytes(self.folder))
+        self.peak = max(self.peak, self.measure())
+
+
+def disk_sampler(folder: Path) -> PeakSampler:
+    """The largest size of a folder seen while a stage runs, DuckDB's spill files included."""
+    return PeakSampler(lambda: disk_bytes(folder))
+
+
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants (the JVM of a Spark session)."""
+    total = 0
+    with contextlib.suppress(OSError):
+        text = Path(f"/proc/{pid}/status").read_text()
+        found = re.search(r"^VmRSS:\s+(\d+) kB", text, re.MULTILINE)
+        total += int(found.group(1)) if found else 0
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children = (task / "children").read_text().split()
+            total += sum(tree_rss_kib(int(child)) for child in children)
+    return total
 
 
 # --- child processes -------------------------------------------------------------------------
@@ -123,17 +148,20 @@ def child_generate(folder: str, people: str) -> None:
     """Write the partners' extracts (and the sidecars two partners send) under ``folder``."""
     from connectors.files import sha256_file
     from hub.demo.synthetic import generate_partners
+    from hub.demo.synthetic.feeds.police_offences import with_police_offences
 
     base = Path(folder)
     generated = generate_partners(base / "partners", base / "truth.parquet", int(people), seed=SEED)
+    # the example agreements name the police offences feed (staged, never matched), as the demo's
+    files, by_feed = with_police_offences(generated.files, generated.records, seed=SEED)
     for feed in ("police", "probation"):  # these partners send a .sha256 beside each file
         path = generated.files[feed]
         path.with_name(path.name + ".sha256").write_text(f"{sha256_file(path)}  {path.name}\n")
     summary = {
-        "records": sum(generated.records.values()),
-        "by_feed": dict(generated.records),
-        "bytes": sum(p.stat().st_size for p in generated.files.values()),
-        "files": {feed: str(path) for feed, path in generated.files.items()},
+        "records": sum(generated.records.values()),  # the records matched
+        "by_feed": by_feed,
+        "bytes": sum(p.stat().st_size for p in files.values()),
+        "files": {feed: str(path) for feed, path in files.items()},
     }
     (base / "partners.json").write_text(json.dumps(summary, indent=2))
 
@@ -168,14 +196,14 @@ def child_hub(config_path: str, result_path: str) -> None:
     config = load_config(Path(config_path))
     workspace = config.workspace
     figures: dict[str, dict[str, Any]] = {}
-    samplers: dict[str, DiskSampler] = {}
+    samplers: dict[str, PeakSampler] = {}
     exact_peaks = True
 
     def on_stage(stage: str, starting: bool) -> None:
         nonlocal exact_peaks
         if starting:
             exact_peaks = reset_peak_rss() and exact_peaks
-            samplers[stage] = DiskSampler(workspace).__enter__()
+            samplers[stage] = disk_sampler(workspace).__enter__()
             return
         samplers[stage].__exit__()
         figures[stage] = {
@@ -272,6 +300,41 @@ def child_splink(
     Path(result_path).write_text(json.dumps(result, indent=2))
 
 
+def child_spark(workspace: str, threads: str, chunk_records: str, result_path: str) -> None:
+    """The match stage on Spark over the hub run's staging files; agreement with its people."""
+    from matching.agreement import compare_record_links
+    from matching.config import EngineConfig, MatchingConfig, SparkConfig
+    from matching.model import MatchModel, default_model_path
+    from matching.run import MatchPaths, run_matching
+
+    base = Path(workspace)
+    files = _staging_files(workspace)
+    out = base.parent / "spark-matched"
+    shutil.rmtree(out, ignore_errors=True)
+    spark = SparkConfig(master=f"local[{threads}]", conf={"spark.driver.memory": "4g"})
+    engine = EngineConfig(backend="spark", threads=int(threads), spark=spark,
+                          predict_chunk_records=int(chunk_records))  # fmt: skip
+    started = time.perf_counter()
+    with PeakSampler(lambda: tree_rss_kib(os.getpid()), period=0.5) as memory:
+        counts = run_matching(
+            files, MatchPaths(out, out / "registry.db", base / "tmp"),
+            model=MatchModel.load(default_model_path()), config=MatchingConfig(engine=engine),
+            run_id="spark-bench",
+        )  # fmt: skip
+    seconds = time.perf_counter() - started
+    agreement = compare_record_links(base / "matched" / "record_links.parquet",
+                                     out / "record_links.parquet")  # fmt: skip
+    result = {
+        "records": counts.records, "persons": counts.persons, "seconds": seconds,
+        "match_seconds": counts.seconds, "peak_rss_mib": memory.peak / 1024,
+        "agreement": agreement.share, "agreeing": agreement.agreeing,
+        "compared": agreement.records,
+        "differences": [d.__dict__ for d in agreement.differences[:20]],
+        "different_persons": len(agreement.differences),
+    }  # fmt: skip
+    Path(result_path).write_text(json.dumps(result, indent=2))
+
+
 def _scalar(con: Any, sql: str) -> int:
     return int(con.sql(sql).fetchall()[0][0])
 
@@ -341,14 +404,23 @@ def child_plain(
 
 
 def _staging_files(workspace: str) -> list[Path]:
-    from matchbench import staging_files
+    """The staging files the hub's match stage read: the person feeds' current extracts (the
+    police offences feed is staged, never matched)."""
+    from hub.config import load_config
+    from hub.run.match import current_staging_files
+    from hub.workspace import Workspace
 
-    return staging_files(Path(workspace))
+    config = load_config(Path(workspace).parent / "config" / "hub.yaml")
+    state = Workspace(config.workspace).open_state()
+    try:
+        return current_staging_files(config, Workspace(config.workspace), state)
+    finally:
+        state.close()
 
 
 CHILDREN = {"generate": child_generate, "serve": child_serve, "hub": child_hub,
             "splink": child_splink, "plain-train": child_plain_train,
-            "plain": child_plain}  # fmt: skip
+            "plain": child_plain, "spark": child_spark}  # fmt: skip
 
 
 def _child(kind: str, *args: str, **options: Any) -> subprocess.CompletedProcess[str]:
@@ -434,8 +506,13 @@ def bench_size(records: int, args: Any) -> dict[str, Any]:
         _child("plain", str(workspace), args.memory_limit, str(args.threads),
                str(args.chunk_records), str(plain_model), str(run / "plain.json"))  # fmt: skip
         plain = json.loads((run / "plain.json").read_text())
+    spark = None
+    if "spark" in args.backend and partners["records"] <= args.spark_max_records:
+        _child("spark", str(workspace), str(args.threads), str(args.chunk_records),
+               str(run / "spark.json"))  # fmt: skip
+        spark = json.loads((run / "spark.json").read_text())
     return {"records": partners["records"], "bytes": partners["bytes"], "hub": hub,
-            "splink": splink, "plain": plain}  # fmt: skip
+            "splink": splink, "plain": plain, "spark": spark}  # fmt: skip
 
 
 def _restore_archived(path: Path) -> None:
@@ -508,6 +585,16 @@ def print_result(result: dict[str, Any]) -> None:
               "its name blocking grows with the square of the records)")  # fmt: skip
     print(f"ratio, hub's whole run / Splink predict+cluster with the hub's model: "
           f"{total / splink['seconds']:.2f}x")  # fmt: skip
+    spark = result.get("spark")
+    if spark is not None:
+        stages = ", ".join(f"{k} {v:.1f}" for k, v in spark["match_seconds"].items())
+        match = hub["seconds"]["match"]
+        print(f"match stage, backend spark (local[{os.cpu_count()}]): {spark['seconds']:.1f} s "
+              f"against {match:.1f} s on DuckDB; peak RSS with the JVM "
+              f"{spark['peak_rss_mib']:,.0f} MiB; in seconds: {stages}")  # fmt: skip
+        print(f"agreement, Spark / DuckDB: {spark['agreement']:.6f} of {spark['compared']:,} "
+              f"records in the same people ({spark['different_persons']:,} DuckDB people "
+              f"grouped otherwise; {spark['persons']:,} people on Spark)")  # fmt: skip
     if not hub["exact_peaks"]:
         print("note: peak RSS could not be reset per stage; each figure is the peak so far")
 
@@ -528,6 +615,11 @@ def main() -> None:
                         help="records per prediction chunk (hub and bare Splink)")  # fmt: skip
     parser.add_argument("--plain-max-records", type=int, default=1_000_000,
                         help="largest size at which to time the plain pipeline")  # fmt: skip
+    parser.add_argument("--backend", nargs="+", choices=("duckdb", "spark"), default=["duckdb"],
+                        help="engines of the match stage: the hub runs on DuckDB; 'spark' "
+                        "adds the match stage on Spark and the agreement")  # fmt: skip
+    parser.add_argument("--spark-max-records", type=int, default=1_000_000,
+                        help="largest size at which to run the match stage on Spark")  # fmt: skip
     args = parser.parse_args()
     sizes = list(args.records or DEFAULT_SIZES) + ([FULL_SIZE] if args.full else [])
     args.dir = args.dir.resolve()

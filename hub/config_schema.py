@@ -4,8 +4,9 @@ One schema per kind of file (:data:`SCHEMA_FILES`): the hub file, a feed file an
 agreement. Each is pydantic's schema of the model that loads the file, adjusted to what the
 loader accepts beyond the model:
 
-- any number or true/false may be written as ``${NAME}`` or ``${NAME:-default}`` (expanded
-  before validation), in the hub and feed files;
+- any number, true/false or choice of fixed words (``matching.engine.backend``) may be written
+  as ``${NAME}`` or ``${NAME:-default}`` (expanded before validation), in the hub and feed
+  files;
 - a recipient's ``push:`` and the audit witness need no ``pattern`` (the loader fills it in),
   and the witness may be a folder path alone;
 - a feed's ``fields:`` lists every canonical field by name, with its description.
@@ -109,13 +110,13 @@ SCHEMA_FILES: dict[str, Callable[[], Schema]] = {
 
 
 def _allow_env_references(node: Any) -> Any:
-    """Every number or boolean in the schema may also be a ``${NAME}`` reference."""
+    """Every number, boolean or enum in the schema may also be a ``${NAME}`` reference."""
     if isinstance(node, list):
         return [_allow_env_references(item) for item in node]
     if not isinstance(node, dict):
         return node
     node = {key: _allow_env_references(value) for key, value in node.items()}
-    if node.get("type") in _NOT_STRINGS:
+    if node.get("type") in _NOT_STRINGS or "enum" in node:
         reference = {"type": "string", "pattern": ENV_REFERENCE}
         keep = {k: node.pop(k) for k in ("description", "title", "default") if k in node}
         return {**keep, "anyOf": [node, reference]}

@@ -8,6 +8,7 @@ Every setting has a default, so a hub file without the section matches with the 
       review_weight: -1                   # pairs from here up to link_weight go to review
       engine: {backend: duckdb, memory_limit: 4GB, threads: 2, predict_chunk_records: 1000000}
       incremental: {enabled: true, full_every_days: 7}   # nightly runs redo only what changed
+      # engine: {backend: spark, spark: {master: "local[2]", conf: {...}, exchange: /shared}}
       survivorship:
         sources: [probation, police, health, housing]
 """
@@ -23,12 +24,43 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from schemas.duckdb_session import DuckDBSettings
 
 
-class EngineConfig(BaseModel):
-    """Where the linkage runs. DuckDB on this machine now; the seam admits Spark later."""
+class SparkConfig(BaseModel):
+    """Where the Spark engine runs (``backend: spark``; see docs/spark.md)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    backend: Literal["duckdb"] = Field("duckdb", description="The SQL engine Splink runs on.")
+    master: str = Field(
+        "local[2]",
+        description="spark.master: 'local[N]' in this process, 'spark://host:7077', 'yarn', "
+        "'k8s://...', or a Spark Connect URL 'sc://host:15002'.",
+    )
+    conf: dict[str, str] = Field(
+        default_factory=dict,
+        description="Spark settings (spark.conf), e.g. spark.executor.memory; they override "
+        "the hub's defaults.",
+    )
+    exchange: Path | None = Field(
+        None,
+        description="Folder both the hub and the Spark driver and executors reach (a shared "
+        "mount, as Spark names it): inputs, intermediate tables and outputs go there as "
+        "Parquet. Default: the run's folder under the workspace's tmp/ (local masters).",
+    )
+    exchange_local: Path | None = Field(
+        None,
+        description="The same folder as the hub's machine mounts it, when its path differs "
+        "from 'exchange' (default: 'exchange' itself).",
+    )
+
+
+class EngineConfig(BaseModel):
+    """Where the linkage runs: DuckDB on this machine, or Spark (local or a cluster)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    backend: Literal["duckdb", "spark"] = Field(
+        "duckdb", description="The SQL engine Splink runs on."
+    )
+    spark: SparkConfig = Field(default_factory=SparkConfig)  # type: ignore[arg-type]
     memory_limit: str = Field(
         "4GB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
         description="DuckDB memory limit of matching and publishing; beyond it DuckDB "

@@ -3,11 +3,11 @@
 Everything in ``matching/`` talks to an :class:`Engine`: load Parquet, run SQL, read Arrow, write
 Parquet, and hand Splink its database API. SQL is written once in DuckDB's dialect; the final
 template methods (:meth:`Engine.execute`, :meth:`Engine.to_arrow`, ...) pass it through
-:meth:`Engine.translate` before the engine runs it (Splink's comparisons carry their base
-dialect and Splink translates them itself). DuckDB is the engine today; a Spark engine is a new
-subclass implementing the few abstract methods (``_execute``, ``_to_arrow``, ``_write_parquet``,
-``load_parquet``, ``register_arrow``, ``splink_api``, ``physical_name``, ``translate`` with
-sqlglot), registered in :data:`ENGINES`; nothing else changes.
+:meth:`Engine.translate` before the engine runs it, and a model's Splink settings go through
+:meth:`Engine.splink_settings`. Two engines implement the few abstract methods (``_execute``,
+``_to_arrow``, ``_write_parquet``, ``load_parquet``, ``register_arrow``, ``splink_api``,
+``physical_name``): DuckDB here, Spark in :mod:`matching.spark_engine` (translating through
+:mod:`matching.dialect`), both registered in :data:`ENGINES`.
 """
 
 from __future__ import annotations
@@ -65,6 +65,10 @@ class Engine(ABC):
     def translate(self, sql: str) -> str:
         """SQL written in DuckDB's dialect, made runnable here (identity for DuckDB)."""
         return sql
+
+    def splink_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """A model's Splink settings (DuckDB's dialect) made runnable here (identity here)."""
+        return settings
 
     @final
     def execute(self, sql: str) -> None:
@@ -163,7 +167,15 @@ class DuckDBEngine(Engine):
             ) from error
 
 
-ENGINES: dict[str, Callable[[EngineConfig, Path], Engine]] = {"duckdb": DuckDBEngine}
+def _spark_engine(config: EngineConfig, temp_directory: Path) -> Engine:
+    from matching.spark_engine import SparkEngine  # pyspark is imported only when chosen
+
+    return SparkEngine(config, temp_directory)
+
+
+ENGINES: dict[str, Callable[[EngineConfig, Path], Engine]] = {
+    "duckdb": DuckDBEngine, "spark": _spark_engine,
+}  # fmt: skip
 
 
 def open_engine(config: EngineConfig, temp_directory: Path) -> Engine:

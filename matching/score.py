@@ -42,7 +42,7 @@ def linker_for(engine: Engine, model: MatchModel, records: int, **overrides: Any
     from splink import Linker
 
     quiet_splink()
-    settings = model.splink_settings(records)
+    settings = engine.splink_settings(model.splink_settings(records))
     settings.update(overrides)
     frame = engine.splink_api().register("frame")
     return Linker(frame, settings, log_level=None, validate_settings=False)

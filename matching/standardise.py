@@ -201,16 +201,18 @@ corrections AS (
     -- the most common known name; among equally common ones the closest, then the first
     -- alphabetically: never whichever the engine's threads happened to see first
     SELECT forename_std,
-        first(known_name ORDER BY fn_count DESC, distance, known_name) AS corrected
+        arg_min(known_name, {{'rank': -fn_count, 'distance': distance, 'name': known_name}})
+            AS corrected
     FROM correction_candidates GROUP BY forename_std
 ),
 forename_facts AS (
     SELECT f.forename_std, f.fn_count,
         f.known OR f.fn_count >= (SELECT threshold FROM established) AS forename_known,
-        list_sort(list_distinct(list_concat(
-            coalesce(nick.roots, [f.forename_std]),
-            CASE WHEN c.corrected IS NOT NULL THEN coalesce(fix_nick.roots, [c.corrected]) END
-        ))) AS forename_roots,
+        list_sort(list_distinct(CASE WHEN c.corrected IS NULL
+            THEN coalesce(nick.roots, [f.forename_std])
+            ELSE list_concat(coalesce(nick.roots, [f.forename_std]),
+                             coalesce(fix_nick.roots, [c.corrected])) END
+        )) AS forename_roots,
         x.name_sex
     FROM forename_kinds f
     LEFT JOIN corrections c USING (forename_std)
@@ -269,7 +271,7 @@ SELECT
     dob,
     CASE WHEN NOT year_only THEN dob END AS dob_full,
     CASE WHEN NOT year_only THEN strftime(dob, '%Y%m%d') END AS dob_text,
-    year(dob) AS birth_year,
+    CAST(year(dob) AS BIGINT) AS birth_year,
     CASE WHEN NOT year_only THEN strftime(dob, '%m%d') END AS birth_day,
     sex_std,
     coalesce(sex_std, name_sex) AS sex_any,

@@ -94,7 +94,9 @@ def train_model(
         if not files:
             raise MatchingError("no ingested extracts to train on", hint="run 'iomhub run' first")
         reporter.step(f"Training on {len(files)} current extract(s)")
-        engine = open_engine(config.matching.engine, workspace.spill_folder("train"))
+        # Always on DuckDB: a model trained there is written in the dialect every engine reads.
+        duckdb = config.matching.engine.model_copy(update={"backend": "duckdb"})
+        engine = open_engine(duckdb, workspace.spill_folder("train"))
         try:
             records = build_frame(engine, files)
             reporter.done(f"{records:,} records standardised; estimating (this takes a while)")
