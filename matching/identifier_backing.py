@@ -82,17 +82,18 @@ def back_with_identifiers(
     engine.create_table("backed_raw", " UNION ALL ".join(selects))
     for part in parts:
         part.drop_table_from_database_and_remove_from_cache()
-    engine.create_table("backed", """
-        SELECT * EXCLUDE (match_weight, match_probability, names_against),
-               match_weight - names_against AS match_weight,
-               pow(2, match_weight - names_against)
-                 / (1 + pow(2, match_weight - names_against)) AS match_probability
-        FROM backed_raw WHERE names_against < 0
-    """)  # fmt: skip
+    engine.create_table("backed", "SELECT * FROM backed_raw WHERE names_against < 0")
     engine.execute("DROP TABLE backed_raw")
+    weight = "match_weight - names_against"
+    rescored = {
+        "match_weight": f"{weight} AS match_weight",
+        "match_probability": f"pow(2, {weight}) / (1 + pow(2, {weight})) AS match_probability",
+    }
+    names = engine.to_arrow("SELECT * FROM scored LIMIT 0").schema.names
+    backed = ", ".join(rescored.get(name, name) for name in names)
     engine.create_table("scored", f"""
         SELECT * FROM scored ANTI JOIN backed USING (unique_id_l, unique_id_r)
-        UNION ALL BY NAME
-        SELECT * FROM backed WHERE match_weight >= {float(review_weight)}
+        UNION ALL
+        SELECT {backed} FROM backed WHERE {weight} >= {float(review_weight)}
     """)  # fmt: skip
     return int(engine.scalar("SELECT count(*) FROM backed"))

@@ -108,7 +108,8 @@ def same_forename_in_any_form(c: Column) -> str:
     unestablished = f"(NOT {known_l} OR NOT {known_r})"
     # an unestablished name read as a typo carries the corrected name's roots beside its own
     read_as_other = (
-        f"((NOT {known_l} AND len({rl}) > 1) OR (NOT {known_r} AND len({rr}) > 1)) "
+        f"((NOT {known_l} AND array_length({rl}) > 1) "
+        f"OR (NOT {known_r} AND array_length({rr}) > 1)) "
         f"AND NOT list_has_any({rl}, {rr})"
     )
     return (

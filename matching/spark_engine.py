@@ -171,9 +171,10 @@ class SparkEngine(Engine):
         if created:
             kind, table, query = created.groups()
             frame = self._spark.sql(query)
-            if kind.upper() == "TABLE":
-                frame.write.mode("overwrite").parquet(self._path("tables", table))
-                frame = self._spark.read.parquet(self._path("tables", table))
+            if kind.upper() == "TABLE":  # a fresh folder: the query may read the table it replaces
+                folder = self._path("tables", f"{table}-{uuid.uuid4().hex[:8]}")
+                frame.write.parquet(folder)
+                frame = self._spark.read.parquet(folder)
             self._view(table, frame)
         elif dropped:
             self._spark.catalog.dropTempView(dropped.group(3))
