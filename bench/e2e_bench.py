@@ -189,6 +189,7 @@ def child_serve(folder: str) -> None:
 def child_hub(config_path: str, result_path: str) -> None:
     """One hub run with per-stage peak memory and disk, then the audit log verified."""
     from hub.config import load_config
+    from hub.governance.agreements_check import approve_every_agreement
     from hub.output import Reporter
     from hub.run.pipeline import run_once
     from hub.workspace import Workspace
@@ -212,6 +213,7 @@ def child_hub(config_path: str, result_path: str) -> None:
             "disk_peak_bytes": samplers[stage].peak,
         }
 
+    approve_every_agreement(config, "bench setup")  # versions publish only once approved
     started = time.perf_counter()
     summary = run_once(config, Reporter(quiet=True), command="bench", on_stage=on_stage)
     if summary.failed or summary.match is None:
