@@ -4,7 +4,9 @@ Python raises KeyboardInterrupt in the main thread. A DuckDB query running at th
 stops and raises an error of its own instead (``RuntimeError('Query interrupted')`` when the
 signal interrupted it, ``InterruptException`` when the connection was interrupted), which
 Splink may wrap again. So the command line notes every SIGINT (:func:`note_interrupts`), and
-:func:`is_interruption` treats any error raised after one as its consequence.
+:func:`is_interruption` treats any error raised after one as its consequence. A
+KeyboardInterrupt raised inside a library's callback can be swallowed there; :func:`check`
+raises it again between steps.
 """
 
 from __future__ import annotations
@@ -48,6 +50,14 @@ def note_interrupts() -> Callable[[], None]:
             signal.signal(signal.SIGINT, previous)
 
     return restore
+
+
+def raise_if_interrupted() -> None:
+    """Raise KeyboardInterrupt if the operator's SIGINT has come: the one the handler raised
+    may have been swallowed where Python cannot pass it on (a library's callback or
+    finaliser prints "Exception ignored" and goes on), so long loops ask between steps."""
+    if _interrupted.is_set():
+        raise KeyboardInterrupt
 
 
 def signalled() -> bool:

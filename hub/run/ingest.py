@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from hub.audit.events import ExtractHeld, ExtractResent, Ingest, IngestRejected
 from hub.audit.log import AuditLog
 from hub.config import HubConfig
+from hub.interrupts import raise_if_interrupted
 from hub.output import Reporter
 from hub.run.extracts import RowCounts, accept_hint, hold_reason, top_reasons
 from hub.run.ingest_faults import say_faults
@@ -63,6 +64,7 @@ def ingest_pending(
     outcomes = []
     feeds = {feed.name: feed for feed in config.feeds}
     for delivery in state.unhandled_deliveries():
+        raise_if_interrupted()
         feed = feeds.get(delivery.feed)
         extract = state.extract(delivery.extract_id)
         if feed is None or extract is None:
@@ -77,6 +79,7 @@ def ingest_pending(
         outcomes.append(outcome)
         state.mark_delivery_handled(delivery)
     for extract in state.extracts(status="pending"):
+        raise_if_interrupted()
         feed = feeds.get(extract.feed)
         if feed is None:
             continue

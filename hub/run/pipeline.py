@@ -19,7 +19,7 @@ from hub.audit.events import ConfigChanged, ConfigRemoved
 from hub.audit.log import AuditLog
 from hub.audit.witness import anchor_to_witness
 from hub.config import FeedConfig, HubConfig
-from hub.interrupts import is_interruption
+from hub.interrupts import is_interruption, raise_if_interrupted
 from hub.output import Reporter
 from hub.run.alerts import alert_after_run
 from hub.run.ingest import ExtractOutcome, ingest_pending
@@ -118,9 +118,11 @@ StageHook = Callable[[str, bool], None]
 def _stage(summary: RunSummary, name: str, hook: StageHook | None) -> Iterator[None]:
     if hook is not None:
         hook(name, True)
+    raise_if_interrupted()
     started = time.perf_counter()
     try:
         yield
+        raise_if_interrupted()
     finally:
         summary.stage_seconds[name] = round(time.perf_counter() - started, 3)
         if hook is not None:
