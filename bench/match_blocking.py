@@ -39,6 +39,9 @@ CANDIDATES: tuple[str, ...] = (
     "AND l.surname_std[1:2] = r.surname_std[1:2]",
     "l.name_key = r.name_key",
     "l.surname_std = r.surname_std AND l.birth_year = r.birth_year",
+    "l.postcode_std = r.postcode_std AND l.birth_day = r.birth_day",
+    "l.dob = r.dob AND left(l.forename_std, 1) = left(r.surname_std, 1) "
+    "AND left(l.surname_std, 1) = left(r.forename_std, 1)",
 )
 
 

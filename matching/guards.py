@@ -14,7 +14,8 @@ A pair the model scores highly is still *not* linked automatically (it goes to r
   one keying slip apart, such as ``1985`` typed ``1958``), with no shared identifier (a father
   and son of the same name at one address).
 - **different dates of birth**: both full dates known and not one keying slip apart (see
-  :func:`matching.relations.dates_one_slip_apart`), with no shared identifier. As a link this
+  :func:`matching.relations.dates_one_slip_apart`), with no shared identifier, and not the
+  same forename, surname and postcode (two slips in one person's date). As a link this
   rarely scores high; as a cannot-link it stops a record without a date of birth (a housing
   record with a name only) joining two same-named people born on different days.
 
@@ -92,12 +93,22 @@ def generation_sql(c: Column, years: int = 3) -> str:
 
 def dob_conflict_sql(c: Column) -> str:
     """True when both full dates of birth are known and not one keying slip apart (a 1 January
-    in the same year as the other may be a year-only date: no conflict)."""
+    in the same year as the other may be a year-only date: no conflict), unless the records
+    give the same forename, surname and postcode (see :func:`same_name_and_postcode`)."""
     dl, dr = c("dob_full", "l"), c("dob_full", "r")
     return (
         f"({dl} IS NOT NULL AND {dr} IS NOT NULL AND NOT {dates_one_slip_apart(c)} "
-        f"AND NOT {maybe_year_only(c)})"
+        f"AND NOT {maybe_year_only(c)} AND NOT {same_name_and_postcode(c)})"
     )
+
+
+def same_name_and_postcode(c: Column) -> str:
+    """The same forename, surname and full postcode: dates of birth more than a slip apart are
+    then two slips in one person's date (``2005-03-05`` and ``2007-03-04``), not two people;
+    two people of one name at one address are a generation apart, which still stops them."""
+    return "(" + " AND ".join(
+        _agree(c, column) for column in ("forename_std", "surname_std", "postcode_std")
+    ) + ")"  # fmt: skip
 
 
 def guard_columns_sql(c: Column) -> str:

@@ -36,7 +36,7 @@ from matching.relations import (
 )
 
 MODEL_FORMAT = "iomhub-match-model/1"
-DEFAULT_MODEL_VERSION = "2026.11.1"
+DEFAULT_MODEL_VERSION = "2026.12.1"
 DEFAULT_LINK_WEIGHT = 1.0
 DEFAULT_REVIEW_WEIGHT = -1.0
 
@@ -196,6 +196,9 @@ BLOCKING_RULES: tuple[str, ...] = (
     "l.dob = r.dob AND l.surname_std = r.forename_std",
     "l.rare_name_key = r.rare_name_key",
     "l.name_key = r.name_key AND l.postcode_district = r.postcode_district",
+    "l.postcode_std = r.postcode_std AND l.birth_day = r.birth_day",
+    "l.dob = r.dob AND left(l.forename_std, 1) = left(r.surname_std, 1) "
+    "AND left(l.surname_std, 1) = left(r.forename_std, 1)",
 )
 """Rules generating the candidate pairs (a pair is scored once, by the first rule that finds it).
 
@@ -205,7 +208,9 @@ the order-free name with year of birth (swapped names, day/month errors); and na
 postcode for records without a usable date of birth; then the pairs real extracts add: the
 same name with a date a year or a digit out in the year (same month and day), names swapped
 with a typo in one of them (same date of birth), and records without a date of birth: a rare
-name alone, or any name within one postcode district.
+name alone, or any name within one postcode district; last, records whose names differ in
+both parts: at one postcode with the same day and month of birth (the year a slip out), and
+names swapped with typos in both (same date of birth, the swapped initials agree).
 """
 
 

@@ -43,7 +43,7 @@ def matched(hub_env: dict[str, str]) -> dict:
 def test_run_matches_after_ingest_and_skips_when_nothing_changed(hub_env, matched) -> None:
     assert matched["match"]["persons"] > 0
     assert matched["totals"]["people_matched"] == matched["match"]["persons"]
-    assert matched["match"]["model_version"] == "2026.11.1"
+    assert matched["match"]["model_version"] == "2026.12.1"
     folder = Path(hub_env["IOMHUB_WORKSPACE"]) / "matched"
     for name in ("record_links.parquet", "persons.parquet", "report.html", "registry.db"):
         assert (folder / name).exists()

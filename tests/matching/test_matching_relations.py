@@ -32,8 +32,11 @@ def test_swapped_names_allow_a_typo(left, right, swapped) -> None:
     assert duckdb.sql(sql).fetchall()[0][0] is swapped
 
 
-def _dates(left: str | None, right: str | None, shared_pnc: bool = False) -> str:
-    def side(date: str | None, pnc: str) -> str:
+def _dates(
+    left: str | None, right: str | None, shared_pnc: bool = False,
+    postcodes: tuple[str, str] = ("EX1 1AA", "PL4 0DQ"),
+) -> str:  # fmt: skip
+    def side(date: str | None, pnc: str, postcode: str) -> str:
         full = f"DATE '{date}'" if date else "NULL::DATE"
         text = f"'{date.replace('-', '')}'" if date else "NULL"
         year = f"year({full})"
@@ -41,10 +44,12 @@ def _dates(left: str | None, right: str | None, shared_pnc: bool = False) -> str
                 f"'{pnc}' AS pnc, NULL AS cro, NULL AS nhs, NULL AS crn, NULL AS nomis, "
                 "'a' AS surname_std, 'a' AS forename_std, ['a'] AS forename_roots, "
                 "['a'] AS surname_roots, [] AS middle_std, 1 AS surname_freq, "
-                "1 AS forename_freq, true AS forename_known, true AS surname_known")  # fmt: skip
+                "1 AS forename_freq, true AS forename_known, true AS surname_known, "
+                f"'{postcode}' AS postcode_std")  # fmt: skip
 
     right_pnc = "2001/1234567Z" if shared_pnc else "1999/7654321A"
-    return f"FROM ({side(left, '2001/1234567Z')}) l, ({side(right, right_pnc)}) r"
+    return (f"FROM ({side(left, '2001/1234567Z', postcodes[0])}) l, "
+            f"({side(right, right_pnc, postcodes[1])}) r")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -74,6 +79,17 @@ def test_dates_of_birth_more_than_a_slip_apart_cannot_share_a_person() -> None:
     assert cannot("1985-03-14", "1986-07-21")
     assert not cannot("1985-03-14", "1986-03-14")
     assert not cannot("1985-03-14", None)  # no date on one side: no conflict
+
+
+def test_the_same_name_at_the_same_postcode_is_two_slips_not_two_people() -> None:
+    def cannot(left: str, right: str, postcodes: tuple[str, str]) -> bool:
+        sql = f"SELECT {cannot_link_sql(qualified)} {_dates(left, right, postcodes=postcodes)}"
+        return duckdb.sql(sql.replace("'1999/7654321A'", "NULL")).fetchall()[0][0]
+
+    at_one_address = ("PL1 2NN", "PL1 2NN")
+    assert not cannot("2005-03-05", "2007-03-04", at_one_address)  # two years and a day out
+    assert cannot("2005-03-05", "2007-03-04", ("PL1 2NN", "PL1 2NQ"))
+    assert cannot("1965-03-05", "1992-03-05", at_one_address)  # a generation apart: still two
 
 
 def _people(left: dict[str, object], right: dict[str, object]) -> str:
