@@ -62,6 +62,20 @@ def everyone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 @pytest.fixture
+def not_run_yet(everyone: Served) -> Iterator[str]:
+    """The demo's hub over a workspace no run has filled yet, served; yields its URL."""
+    config = everyone.demo / "config"
+    hub = (config / "hub.yaml").read_text(encoding="utf-8")
+    (config / "not-run.yaml").write_text(
+        hub.replace("workspace: ../workspace", "workspace: ../not-run"), encoding="utf-8"
+    )
+    context = demo_context(everyone.demo, "config/not-run.yaml", datetime.timedelta(minutes=10))
+    context.accounts.add(EVERYONE, frozenset(Role), PASSWORD)
+    with serving(context) as url:
+        yield url
+
+
+@pytest.fixture
 def signed_in(everyone: Served, page):  # type: ignore[no-untyped-def]
     """The browser, 800 px wide, signed in as the account with every role; console errors
     (CSP violations included) are collected on ``page.problems``."""
@@ -113,3 +127,17 @@ def test_a_query_a_page_cannot_use_is_answered_4xx_with_a_reason(
         assert answer.status == status, path
         assert reason in answer.text().replace("&#39;", "'"), path
         assert answer.text().count("<h1>") == 1, path
+
+
+def test_a_hub_that_has_not_run_yet_says_so_rather_than_failing(not_run_yet: str, page) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, not_run_yet, EVERYONE)
+    for path in NAVIGATION + MORE_PAGES + ["/people/abc", "/review/pair/abc"]:
+        answer = page.request.get(not_run_yet + path)
+        assert answer.status in (200, 400, 404), path
+        assert answer.text().count("<h1>") == 1, path
+    page.goto(not_run_yet + "/feeds")
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    decision = {"decision": "select", "person_id": "IOM-000001", "reason": "r", "csrf_token": token}
+    answer = page.request.post(not_run_yet + "/panel/decide", form=decision)
+    assert answer.status == 404
+    assert "run `iomhub run`" in answer.text()
