@@ -37,7 +37,7 @@ async def agreements_page(request: Request) -> Response:
         request,
         "dpo_agreements.html",
         {
-            "title": "Register of agreements",
+            "title": "Register of sharing agreements",
             "entries": entries,
             "attention": sum(1 for e in entries if e.warnings),
         },
