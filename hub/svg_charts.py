@@ -18,7 +18,7 @@ FONT = 'font-family="system-ui, sans-serif"'
 def _svg(width: int, height: int, title: str, body: list[str]) -> str:
     return (
         f'<svg viewBox="0 0 {width} {height}" '
-        f'width="100%" style="max-width:{width}px" role="img" aria-label="{escape(title)}" '
+        f'width="{width}" height="{height}" class="chart" role="img" aria-label="{escape(title)}" '
         f'{FONT} font-size="12"><title>{escape(title)}</title>{"".join(body)}</svg>'
     )
 

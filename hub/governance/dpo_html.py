@@ -30,6 +30,7 @@ from hub.governance.dpo_html_people import agreement_terms_section, people_secti
 from hub.governance.dpo_html_sharing import disclosures_section, reidentifications_section
 
 _CSS = """
+svg.chart { max-width: 100%; height: auto; }
 :root { --ink:#0b0c0c; --muted:#505a5f; --line:#b1b4b6; --soft:#f3f2f1; --blue:#1d70b8;
         --red:#d4351c; --green:#00703c; --amber:#f47738; }
 * { box-sizing: border-box; }

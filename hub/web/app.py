@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -31,6 +32,7 @@ from hub.web.pages import (
     sso,
     subject,
 )
+from hub.web.params import BadParameter
 from hub.web.render import render
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -87,8 +89,11 @@ async def home(request: Request) -> Response:
     return render(
         request,
         "error.html",
-        {"title": "No area", "message": "Your account holds no role that opens a page."},
-        status_code=403,
+        {
+            "title": "Signed in",
+            "message": "Your account holds no role that opens a page here; "
+            "ask the hub's administrator for the role your work needs.",
+        },
     )
 
 
@@ -101,6 +106,25 @@ async def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Refused)
     return render(
         request, "error.html", {"title": "Not allowed", "message": exc.reason}, status_code=403
+    )
+
+
+async def _bad_parameter(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, BadParameter)
+    return render(
+        request, "error.html", {"title": "Not understood", "message": exc.message}, status_code=400
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    messages = {
+        404: ("Not found", "There is no page at this address."),
+        405: ("Not allowed", "This page does not answer that kind of request."),
+    }
+    title, message = messages.get(exc.status_code, ("Not done", str(exc.detail)))
+    return render(
+        request, "error.html", {"title": title, "message": message}, status_code=exc.status_code
     )
 
 
@@ -131,7 +155,13 @@ def create_app(ctx: WebContext) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=[Middleware(SecurityHeaders)],
-        exception_handlers={Redirect: _redirect, Refused: _refused, WorkspaceError: _unavailable},
+        exception_handlers={
+            Redirect: _redirect,
+            Refused: _refused,
+            WorkspaceError: _unavailable,
+            BadParameter: _bad_parameter,
+            HTTPException: _http_error,
+        },
     )
     app.state.context = ctx
     return app

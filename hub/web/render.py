@@ -31,6 +31,21 @@ NAVIGATION = (
     ("/panel", "Panel", Role.PANEL_PROBATION),
 )
 
+SECTION_OF = {"people": "cohort"}
+"""Pages whose first path segment belongs to another area's navigation link."""
+
+
+def _section(path: str) -> str:
+    first = path.strip("/").split("/", 1)[0]
+    return SECTION_OF.get(first, first)
+
+
+def _current(path: str, href: str) -> str | None:
+    """``aria-current`` for a navigation link: the page itself, or a page of its area."""
+    if path == href:
+        return "page"
+    return "true" if _section(path) == _section(href) else None
+
 
 def _shown(value: Any) -> str:
     if value is None:
@@ -58,10 +73,10 @@ def render(
 ) -> HTMLResponse:
     """The page ``template`` with ``values``, the signed-in person and the navigation."""
     who = visitor(request)
-    navigation = [
-        (path, label) for path, label, role in NAVIGATION if who and who.account.holds(role)
-    ]
+    held = {href: label for href, label, role in NAVIGATION if who and who.account.holds(role)}
+    here = request.url.path
+    navigation = [(href, label, _current(here, href)) for href, label in held.items()]
     page = ENVIRONMENT.get_template(template).render(
-        who=who, navigation=navigation, path=request.url.path, **values
+        who=who, navigation=navigation, path=here, **values
     )
     return HTMLResponse(page, status_code=status_code)

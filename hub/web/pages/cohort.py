@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -24,6 +23,7 @@ from hub.run.team_view import (
 )
 from hub.web.consultations import record_consultation
 from hub.web.guard import context, require
+from hub.web.params import day, one_of, page_number
 from hub.web.render import render
 from schemas.errors import HubError
 
@@ -50,29 +50,21 @@ LIST_COLUMNS = (
     "treatment_status",
     "known_to",
 )
+SORTABLE = (*LIST_COLUMNS, "person_id")
 
 
 def _query(request: Request) -> PeopleQuery:
     params = request.query_params
     filters = tuple((facet, value) for facet in FACETS for value in params.getlist(facet) if value)
-    ends = params.get("sentence_ends_before") or None
-    try:
-        ends_before = datetime.date.fromisoformat(ends) if ends else None
-    except ValueError:
-        ends_before = None
-    try:
-        page = int(params.get("page", "1"))
-    except ValueError:
-        page = 1
     rfg = params.get("rfg_at_least", "")
     return PeopleQuery(
         q=params.get("q", "")[:100],
         filters=filters,
-        sentence_ends_before=ends_before,
+        sentence_ends_before=day(params, "sentence_ends_before"),
         rfg_at_least=int(rfg) if rfg.isdigit() and len(rfg) < 6 else None,
-        sort=params.get("sort", "surname"),
-        descending=params.get("order") == "desc",
-        page=page,
+        sort=one_of(params, "sort", SORTABLE, "surname"),
+        descending=one_of(params, "order", ("asc", "desc"), "asc") == "desc",
+        page=page_number(params),
     )
 
 
@@ -130,7 +122,8 @@ async def cohort_export(request: Request) -> Response:
     who = require(request, Role.IOM_OFFICER)
     kind = request.path_params["kind"]
     if kind not in ("csv", "xlsx"):
-        return Response("no such export", status_code=404)
+        missing = {"title": "Not found", "message": "no such export: choose csv or xlsx"}
+        return render(request, "error.html", missing, status_code=404)
     ctx = context(request)
     release = latest_release(ctx.config, ctx.config.web.cohort_recipient)
     query = _query(request)

@@ -7,7 +7,6 @@ they need the ``dpo`` role but no purpose; subject access (:mod:`hub.web.pages.s
 
 from __future__ import annotations
 
-import datetime
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -20,16 +19,10 @@ from hub.governance.audit_status import audit_standing, verify_now
 from hub.governance.dpo_disclosures import disclosures
 from hub.governance.dpo_register import register_entries
 from hub.web.guard import checked_form, context, require
+from hub.web.params import day, one_of, page_number
 from hub.web.render import render
 
 PAGE_SIZE = 200
-
-
-def _day(text: str | None) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
 
 
 async def console(request: Request) -> Response:
@@ -44,7 +37,7 @@ async def agreements_page(request: Request) -> Response:
         request,
         "dpo_agreements.html",
         {
-            "title": "Register of agreements",
+            "title": "Register of sharing agreements",
             "entries": entries,
             "attention": sum(1 for e in entries if e.warnings),
         },
@@ -65,12 +58,11 @@ async def disclosures_page(request: Request) -> Response:
 
 def _access_filter(request: Request) -> AccessFilter:
     params = request.query_params
-    kind = params.get("kind", "")
     return AccessFilter(
         account=params.get("account", "")[:100],
-        kind=kind if kind in KINDS else "",
-        since=_day(params.get("since")),
-        until=_day(params.get("until")),
+        kind=one_of(params, "kind", KINDS, ""),
+        since=day(params, "since"),
+        until=day(params, "until"),
         purpose=params.get("purpose", "")[:100],
     )
 
@@ -81,10 +73,7 @@ async def access_page(request: Request) -> Response:
     everything = access_entries(audit)
     only = _access_filter(request)
     kept = [entry for entry in everything if only.keeps(entry)]
-    try:
-        page = max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request.query_params)
     shown = kept[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     base = {k: v for k, v in request.query_params.items() if k != "page" and v}
     return render(

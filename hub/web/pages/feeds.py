@@ -41,7 +41,12 @@ async def quarantine_page(request: Request) -> Response:
     ctx = context(request)
     feed = request.path_params["feed"]
     if feed not in {f.name for f in ctx.config.feeds}:
-        raise Refused("no such feed")
+        return render(
+            request,
+            "error.html",
+            {"title": "Not found", "message": "no such feed"},
+            status_code=404,
+        )
     sample = quarantine_sample(ctx.config, feed)
     shown = [f"{feed}:{sample.extract_id}:{row.row_number}" for row in sample.sample]
     record_consultation(ctx, who, f"/feeds/{feed}/quarantine", records=shown)

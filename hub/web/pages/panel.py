@@ -74,10 +74,15 @@ def _unavailable(request: Request, error: HubError) -> Response:
 
 async def panel_page(request: Request) -> Response:
     who, agency = _decision_maker(request)
+    return _page(request, who, agency)
+
+
+def _page(request: Request, who: Visitor, agency: Agency, *, error: str | None = None) -> Response:
+    """The panel page, or why it cannot be shown yet."""
     try:
-        return _show(request, who, agency)
-    except HubError as error:
-        return _unavailable(request, error)
+        return _show(request, who, agency, error=error)
+    except HubError as unreadable:
+        return _unavailable(request, unreadable)
 
 
 def _show(request: Request, who: Visitor, agency: Agency, *, error: str | None = None) -> Response:
@@ -101,7 +106,9 @@ async def decide(request: Request) -> Response:
             decision, strand, str(form.get("reason", "")),  # type: ignore[arg-type]
         )  # fmt: skip
     except CohortDecisionRefused as refused:
-        return _show(request, who, agency, error=refused.message)
+        return _page(request, who, agency, error=refused.message)
+    except HubError as unreadable:
+        return _unavailable(request, unreadable)
     raise Redirect(f"/panel?done={outcome.outcome}")
 
 

@@ -11,9 +11,18 @@ from hub.accounts import Role
 from hub.run.person_history import person_history
 from hub.run.team_view import latest_release, person_view
 from hub.web.consultations import record_consultation
-from hub.web.guard import Refused, context, require
+from hub.web.guard import context, require
 from hub.web.render import render
 from schemas.errors import HubError
+
+
+def _not_in_view(request: Request) -> Response:
+    return render(
+        request,
+        "error.html",
+        {"title": "Not in the view", "message": "Nobody with that id is in the current view."},
+        status_code=404,
+    )
 
 
 async def person_page(request: Request) -> Response:
@@ -21,7 +30,7 @@ async def person_page(request: Request) -> Response:
     ctx = context(request)
     person_id = request.path_params["person_id"]
     if not person_id.isalnum() or len(person_id) > 64:
-        raise Refused("that is not a person id of this view")
+        return _not_in_view(request)
     release = latest_release(ctx.config, ctx.config.web.cohort_recipient)
     record = ctx.workspace.release_record(release.recipient, release.release_id)
     person = person_view(ctx.tables, release, person_id, record.provenance)
@@ -34,12 +43,7 @@ async def person_page(request: Request) -> Response:
         recipient=release.recipient,
     )
     if person is None:
-        return render(
-            request,
-            "error.html",
-            {"title": "Not in the view", "message": "Nobody with that id is in the current view."},
-            status_code=404,
-        )
+        return _not_in_view(request)
     try:
         told = frozenset(person.value_of("known_to") or ())
         history = person_history(ctx.config, release.recipient, release.release_id, person_id, told)

@@ -26,6 +26,7 @@ from hub.run.review_queue import REASONS, QueueFilter, queue_page
 from hub.run.review_store import ReviewStore
 from hub.web.consultations import record_consultation
 from hub.web.guard import Redirect, Visitor, checked_form, context, require, safe_next
+from hub.web.params import one_of, page_number
 from hub.web.render import render
 from matching.errors import ReviewError
 from schemas.errors import HubError
@@ -47,15 +48,10 @@ def is_blind(request: Request, who: Visitor) -> bool:
 
 def _filter(request: Request) -> QueueFilter:
     query = request.query_params
-    reason = query.get("reason") or None
-    status = query.get("status") or "open"
-    try:
-        page = int(query.get("page", "1"))
-    except ValueError:
-        page = 1
-    return QueueFilter(reason=reason if reason in REASONS else None,
-                       agencies=(query.get("agencies") or None), page=page,
-                       status=status if status in STATUSES else "open")  # fmt: skip
+    reason = one_of(query, "reason", REASONS, "") or None
+    return QueueFilter(reason=reason, agencies=(query.get("agencies") or None),
+                       page=page_number(query),
+                       status=one_of(query, "status", STATUSES, "open"))  # fmt: skip
 
 
 async def queue(request: Request) -> Response:

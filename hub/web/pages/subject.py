@@ -23,6 +23,7 @@ from hub.governance.subject_pack import PackRefused, make_response_pack
 from hub.governance.subject_search import SubjectQuery, SubjectQueryError, find_subject
 from hub.web.consultations import record_consultation
 from hub.web.guard import Refused, checked_form, context, require
+from hub.web.params import BadParameter
 from hub.web.render import render
 
 MAX_REFERENCE = 200
@@ -31,7 +32,7 @@ MAX_REFERENCE = 200
 def _reference(text: str) -> str:
     reference = text.strip()
     if not reference or len(reference) > MAX_REFERENCE or any(c in reference for c in "\r\n"):
-        raise Refused("that is not a person id or a partner record of this hub")
+        raise BadParameter("that is not a person id or a partner record of this hub")
     return reference
 
 
