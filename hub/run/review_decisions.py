@@ -120,6 +120,26 @@ def four_eyes_reason(config: HubConfig, left: RecordKey, right: RecordKey) -> st
     return None
 
 
+def _require_current(config: HubConfig, keys: list[RecordKey]) -> None:
+    """ReviewError for a record the last match did not hold: a decision on it could never
+    apply, so none is taken (and nothing is written to the audit log)."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    frame = Workspace(config.workspace).matched.frame
+    if not frame.exists():
+        raise ReviewError("no match has run in this workspace yet", hint="run 'iomhub run'")
+    table = pq.read_table(frame, columns=["source", "source_record_id"])
+    for source, record in keys:
+        mask = pc.and_(pc.equal(table["source"], source),
+                       pc.equal(table["source_record_id"], record))  # fmt: skip
+        if not pc.any(mask).as_py():
+            raise ReviewError(
+                f"no current record {source}:{record[:40]}",
+                hint="give a record as FEED:RECORD_ID from the last match",
+            )
+
+
 def _valid_pncs(config: HubConfig, keys: list[RecordKey]) -> list[str | None]:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -154,6 +174,7 @@ def decide(
     if left == right:
         raise ReviewError("a record cannot be reviewed against itself")
     text = _checked_note(note)
+    _require_current(config, [left, right])
     a, b = pair_key(left, right)
     pid = pair_id(a, b)
     workspace = Workspace(config.workspace)

@@ -139,6 +139,17 @@ def test_a_different_decision_needs_no_second_reviewer(config: HubConfig) -> Non
     assert _events(config, ReviewDecision)[-1].decision == "different"
 
 
+def test_a_decision_on_a_record_the_last_match_did_not_hold_is_refused(
+    config: HubConfig,
+) -> None:
+    left, _ = _linked_pair(config)
+    entries = len(list(_audit(config).events()))
+    with pytest.raises(ReviewError, match="no current record health:NOT-HELD"):
+        decide(config, _audit(config), left, ("health", "NOT-HELD"), DecisionKind.SAME,
+               by="rita", note="n")  # fmt: skip
+    assert list_decisions(config) == [] and len(list(_audit(config).events())) == entries
+
+
 def test_without_an_audit_key_nothing_changes(config: HubConfig, tmp_path: Path) -> None:
     keyless = config.model_copy(update={"settings": HubSettings(secrets_dir=tmp_path)})
     left, right = _linked_pair(config, cross_health=False)
