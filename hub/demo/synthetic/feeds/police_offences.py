@@ -95,8 +95,9 @@ def write_police_offences(
         d.chance("fault.kind", 0.5), pa.scalar("31/02/2026"), pa.scalar(None, pa.string())
     )
     dates = where(fault, bad, dates)
-    serial = affine_permutation(arange(rows), 10**7, seed, "police_offences")
-    references = cat(f"CR{extract_date.year}/", pad(serial, 7))
+    digits = max(7, len(str(rows)))  # 7 digits up to 9,999,999 offences, more beyond
+    serial = affine_permutation(arange(rows), 10**digits, seed, "police_offences")
+    references = cat(f"CR{extract_date.year}/", pad(serial, digits))
     path = nominals.with_name(FILE_NAME.format(date=extract_date.strftime("%Y%m%d")))
     writer = DelimitedWriter(path, COLUMNS, ",", "utf-8")
     try:
