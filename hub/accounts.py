@@ -14,7 +14,7 @@ import datetime
 import enum
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from hub.audit.events import AccountChanged
 from hub.config import HubConfig
 from hub.errors import AccountError
 from hub.workspace import Workspace
-from schemas.sqlite_store import open_database, transaction
+from schemas.sqlite_store import database_transaction
 
 MAX_FAILURES = 5
 """Failed sign-ins in a row before the account is locked."""
@@ -124,7 +124,7 @@ class AccountStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with closing(open_database(self.path, _SCHEMA)) as db, transaction(db):
+        with database_transaction(self.path, _SCHEMA) as db:
             yield db
 
     # --- administration ---------------------------------------------------------------------

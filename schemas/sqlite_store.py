@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from schemas.errors import TransientError
@@ -54,3 +54,11 @@ def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+
+
+@contextmanager
+def database_transaction(path: Path, schema: str) -> Iterator[sqlite3.Connection]:
+    """Open the database at ``path`` (see :func:`open_database`) for one atomic write, then
+    close it: for stores that hold no connection between calls."""
+    with closing(open_database(path, schema)) as db, transaction(db):
+        yield db

@@ -4,7 +4,6 @@ only, a deselected person leaves at the next release, and membership follows a p
 from __future__ import annotations
 
 import datetime
-from contextlib import closing
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -18,7 +17,7 @@ from hub.run.pseudonym_maps import read_pseudonym_map
 from hub.run.publish import ReleaseOutcome, publish_all
 from hub.workspace import ReleaseRecord, Workspace
 from matching.registry import PersonRegistry
-from schemas.sqlite_store import open_database, transaction
+from schemas.sqlite_store import database_transaction
 from sharing_agreements.model import Agreement
 from tests.helpers import approve_agreements
 
@@ -120,7 +119,7 @@ def test_membership_follows_a_person_merge(hub: HubConfig) -> None:
     workspace = Workspace(hub.workspace)
     with PersonRegistry(workspace.matched.registry):
         pass
-    with closing(open_database(workspace.matched.registry, "")) as db, transaction(db):
+    with database_transaction(workspace.matched.registry, "") as db:
         db.execute(
             "INSERT INTO persons (person_id, status, merged_into, created_run, updated_run) "
             "VALUES ('P0000001', 'merged', 'P0000007', 'r1', 'r2')"

@@ -12,11 +12,11 @@ import hashlib
 import secrets
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from schemas.sqlite_store import open_database, transaction
+from schemas.sqlite_store import database_transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -62,7 +62,7 @@ class SessionStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with closing(open_database(self.path, _SCHEMA)) as db, transaction(db):
+        with database_transaction(self.path, _SCHEMA) as db:
             yield db
 
     def start(self, account: str) -> str:
