@@ -200,9 +200,12 @@ def _rebuild_conflicted(engine: Engine) -> tuple[int, int]:
     for a, b in zip(cannot.column(0).to_pylist(), cannot.column(1).to_pylist(), strict=True):
         forbidden[a].add(b)
         forbidden[b].add(a)
-    triples = [(e["unique_id_l"], e["unique_id_r"], e["match_weight"]) for e in edges]
-    dropped = ambiguous_links([t for t in triples if t[2] < HUMAN_WEIGHT], forbidden)
-    kept = [(a, b) for a, b, _ in triples if (a, b) not in dropped]
+    links = [
+        ScoredLink(e["unique_id_l"], e["unique_id_r"], e["match_weight"], bool(e["held"]))
+        for e in edges
+    ]
+    dropped = ambiguous_links([k for k in links if k.weight < HUMAN_WEIGHT], forbidden)
+    kept = [(k.left, k.right) for k in links if (k.left, k.right) not in dropped]
     roots, refused = constrained_union(members.column(0).to_pylist(), kept, forbidden)
     ids = members.column(0).to_pylist()
     engine.register_arrow(
@@ -225,23 +228,40 @@ AMBIGUITY_MARGIN = 6.0
 this (a likelihood ratio of 64), is ambiguous: neither link is made and both go to review."""
 
 
+@dataclass(frozen=True)
+class ScoredLink:
+    """A link between two records, its match weight, and whether a shared valid PNC, CRO or
+    NHS number holds it."""
+
+    left: int
+    right: int
+    weight: float
+    held: bool
+
+
 def ambiguous_links(
-    edges: list[tuple[int, int, float]], forbidden: dict[int, set[int]]
+    links: list[ScoredLink], forbidden: dict[int, set[int]]
 ) -> set[tuple[int, int]]:
     """Links to drop because their shared record cannot tell two people apart.
 
     The classic case: a housing record with a name and an address but no date of birth, at the
-    address of a father and son of that name; it matches both equally well.
+    address of a father and son of that name; it matches both equally well. A link held by a
+    shared valid identifier is not ambiguous beside one that is not: the identifier says which
+    person the record is (the other link is then refused when the clusters are joined).
     """
-    neighbours: dict[int, list[tuple[int, float]]] = defaultdict(list)
-    for a, b, weight in edges:
-        neighbours[a].append((b, weight))
-        neighbours[b].append((a, weight))
+    neighbours: dict[int, list[tuple[int, ScoredLink]]] = defaultdict(list)
+    for link in links:
+        neighbours[link.left].append((link.right, link))
+        neighbours[link.right].append((link.left, link))
     dropped: set[tuple[int, int]] = set()
     for node, linked in neighbours.items():
-        for i, (a, weight_a) in enumerate(linked):
-            for b, weight_b in linked[i + 1 :]:
-                if b in forbidden.get(a, ()) and abs(weight_a - weight_b) < AMBIGUITY_MARGIN:
+        for i, (a, link_a) in enumerate(linked):
+            for b, link_b in linked[i + 1 :]:
+                if (
+                    b in forbidden.get(a, ())
+                    and link_a.held == link_b.held
+                    and abs(link_a.weight - link_b.weight) < AMBIGUITY_MARGIN
+                ):
                     dropped.add((min(node, a), max(node, a)))
                     dropped.add((min(node, b), max(node, b)))
     return dropped

@@ -36,7 +36,7 @@ from matching.relations import (
 )
 
 MODEL_FORMAT = "iomhub-match-model/1"
-DEFAULT_MODEL_VERSION = "2026.12.1"
+DEFAULT_MODEL_VERSION = "2026.12.2"
 DEFAULT_LINK_WEIGHT = 1.0
 DEFAULT_REVIEW_WEIGHT = -1.0
 

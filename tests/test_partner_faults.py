@@ -120,6 +120,17 @@ def test_a_misnamed_file_is_said_once_per_name(example_env: Path) -> None:
     assert "'police_nominals.txt' does not match" in _quiet_run(config)
 
 
+def test_a_sibling_feeds_file_in_the_same_folder_is_not_said_to_be_misnamed(
+    example_env: Path,
+) -> None:
+    """Police may drop nominals and offences in one folder: each feed leaves the other's file
+    alone without a warning."""
+    write_police(example_env / "police", [police_row("DC1")])
+    (example_env / "police" / "police_offences_20261122.csv").write_text("OffenceRef\n")
+    output = _quiet_run(load_config(EXAMPLE_CONFIG))
+    assert "police_offences_20261122.csv' does not match" not in output
+
+
 def test_a_file_waiting_too_long_is_said_and_shown_in_status(example_env: Path) -> None:
     write_police(example_env / "police", [police_row("DC1")])
     config = load_config(EXAMPLE_CONFIG)

@@ -55,6 +55,22 @@ def wait_for_line(process: subprocess.Popen[str], text: str) -> str:
     return seen
 
 
+def select_into_the_cohort(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example panel's police and probation leads select one matched person, so the IOM
+    team's view (which follows the cohort) has someone to release."""
+    import pyarrow.parquet as pq
+
+    persons = pq.read_table(workspace / "matched" / "persons.parquet",
+                            columns=["person_id", "sources"]).to_pylist()  # fmt: skip
+    person = next(p["person_id"] for p in persons if "police" in p["sources"])
+    for lead in ("iom-police-lead", "iom-probation-lead"):
+        monkeypatch.setenv("IOMHUB_ACTOR", lead)
+        chosen = run_hub("cohort", "select", "--config", str(EXAMPLE_CONFIG), "--person", person,
+                         "--strand", "fixed", "--reason", "panel of the week")  # fmt: skip
+        assert chosen.returncode == 0, chosen.stderr
+    monkeypatch.delenv("IOMHUB_ACTOR")
+
+
 def synthetic_partners(drop: Path, people: int) -> None:
     """Write the four demo partners' extracts into the drop folders."""
     result = run_hub("synth", "--out", str(drop), "--truth", str(drop.parent / "truth.parquet"),
@@ -139,6 +155,7 @@ def test_workspace_outbox_and_key_files_are_owner_only_whatever_the_umask(
 
     result = run_hub("run", "--config", str(EXAMPLE_CONFIG), umask=0)
     assert result.returncode == 0, result.stderr
+    select_into_the_cohort(tmp_path / "workspace", monkeypatch)
     published = run_hub("publish", "--config", str(EXAMPLE_CONFIG), "--force", umask=0)
     assert published.returncode == 0, published.stderr
 
@@ -160,9 +177,13 @@ def test_a_push_killed_after_upload_is_recorded_once(
 ) -> None:
     synthetic_partners(approved_example_env, 200)
     workspace = tmp_path / "workspace"
+    assert run_hub("run", "--config", str(EXAMPLE_CONFIG)).returncode == 0
+    withheld = run_hub("publish", "--config", str(EXAMPLE_CONFIG))
+    assert "nobody is in the IOM cohort" in withheld.stderr, withheld.stderr
+    select_into_the_cohort(workspace, monkeypatch)
     (tmp_path / "not_a_folder").write_text("")
     monkeypatch.setenv("IOMHUB_OUTBOX_ROOT", str(tmp_path / "not_a_folder" / "outbox"))
-    first = run_hub("run", "--config", str(EXAMPLE_CONFIG))
+    first = run_hub("publish", "--config", str(EXAMPLE_CONFIG))
     assert first.returncode == 4 and "iom_team" in first.stderr  # placed, not pushed
     assert _deliveries(workspace, "iom_team") == []
 

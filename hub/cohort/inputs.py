@@ -125,7 +125,7 @@ def gather_inputs(
     persons = workspace.matched.persons
     if not persons.exists():
         raise CohortInputMissing(
-            f"no matched person view at {persons}",
+            "no matched person view yet: nothing has been matched in this workspace",
             hint="run `iomhub run` (or `iomhub match`) first",
         )
     feeds = [feed.name for feed in config.feeds]

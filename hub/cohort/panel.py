@@ -33,8 +33,10 @@ def _check_known(workspace: Workspace, person_id: str) -> None:
     """Refuse a person id the matched view does not hold (a typo would start a spell)."""
     persons = workspace.matched.persons
     if not persons.exists():
-        raise CohortInputMissing(f"no matched person view at {persons}",
-                                 hint="run `iomhub run` first")  # fmt: skip
+        raise CohortInputMissing(
+            "no matched person view yet: nothing has been matched in this workspace",
+            hint="run `iomhub run` first",
+        )
     ids = pq.read_table(persons, columns=["person_id"], filters=[("person_id", "=", person_id)])
     if ids.num_rows == 0:
         raise CohortDecisionRefused(f"no person {person_id} in the matched view")

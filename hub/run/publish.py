@@ -163,14 +163,9 @@ def _publish(context: PublishContext, recipient: RecipientConfig, outcome: Relea
     feeds = [feed.name for feed in context.config.feeds]
     policy = recipient_policy(context.agreements.agreements, recipient.name, feeds, context.today)
     if not policy.columns:
-        reason = "; ".join(sorted({d.reason for d in policy.decisions})[:3])
-        if context.state.fact(f"withheld:{recipient.name}") != reason:
-            context.audit.record(ReleaseWithheld(recipient=recipient.name, reason=reason))
-            context.state.set_fact(f"withheld:{recipient.name}", reason)
-        outcome.status = "withheld"
-        context.reporter.note(
-            f"{recipient.name}: no agreement in force allows any field; nothing published"
-        )
+        _withhold(context, recipient, outcome,
+                  "; ".join(sorted({d.reason for d in policy.decisions})[:3]),
+                  "no agreement in force allows any field")  # fmt: skip
         return
     key = derive_key(context.master, recipient.name, recipient.key_version)
     fingerprint = _fingerprint(context, policy, key, recipient)
@@ -186,6 +181,13 @@ def _publish(context: PublishContext, recipient: RecipientConfig, outcome: Relea
         return
     release_id = new_release_id(after=latest.name if latest else None)
     view = build_view(context.con, "persons", policy, key, context.cohort)
+    if view.rows == 0 and latest is None:
+        view.drop()
+        nobody = "the agreements cover nobody yet" + (
+            " (nobody is in the IOM cohort)" if policy.follows_cohort else ""
+        )
+        _withhold(context, recipient, outcome, nobody, nobody)
+        return
     try:
         final = write_release(
             context,
@@ -207,6 +209,18 @@ def _publish(context: PublishContext, recipient: RecipientConfig, outcome: Relea
         f"{recipient.name}: release {release_id}, {outcome.rows:,} people, "
         f"{outcome.columns - 1} fields -> {final}"
     )
+
+
+def _withhold(
+    context: PublishContext, recipient: RecipientConfig, outcome: ReleaseOutcome, reason: str,
+    said: str,
+) -> None:  # fmt: skip
+    """Publish nothing for ``recipient``: audited once per reason, said on every run."""
+    if context.state.fact(f"withheld:{recipient.name}") != reason:
+        context.audit.record(ReleaseWithheld(recipient=recipient.name, reason=reason))
+        context.state.set_fact(f"withheld:{recipient.name}", reason)
+    outcome.status = "withheld"
+    context.reporter.note(f"{recipient.name}: {said}; nothing published")
 
 
 def _fingerprint(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -55,8 +56,10 @@ def pull_all(
         if not feed.enabled:
             reporter.done(f"pull {feed.name}: paused (enabled: false), not pulled")
             continue
+        siblings = tuple(other.source.pattern for other in config.feeds if other is not feed)
         outcomes.append(pull_one(feed, workspace, state, audit, reporter, sleep=sleep,
-                                 environment=config.environment))  # fmt: skip
+                                 environment=config.environment,
+                                 sibling_patterns=siblings))  # fmt: skip
     return outcomes
 
 
@@ -64,10 +67,13 @@ def pull_one(
     feed: FeedConfig, workspace: Workspace, state: StateStore, audit: AuditLog,
     reporter: Reporter,
     *, sleep: Sleep | None = None, environment: Mapping[str, str] | None = None,
+    sibling_patterns: tuple[str, ...] = (),
 ) -> FeedPullOutcome:  # fmt: skip
     """Pull one feed; errors are recorded and reported, not raised.
 
     ``environment`` holds the variables the source names for its secrets (the config's).
+    ``sibling_patterns`` are the other feeds' file patterns: a partner may put two feeds' files
+    in one folder (police nominals and offences), and a file another feed takes is not unusual.
 
     Transient errors (refused, timed out, dropped) are retried with backoff and jitter within
     the source's ``retry`` budget; an interrupted download resumes where it stopped. Terminal
@@ -104,7 +110,6 @@ def pull_one(
             return _failed(outcome, report, retrier, state, reporter, f"feed {feed.name!r}: "
                            f"{detail}")  # fmt: skip
     _audit_landed(audit, report, connector.location)
-    _fill(outcome, report, retrier)
     state.feed_succeeded(feed.name)
     reporter.done(
         f"pull {feed.name}: {len(report.landed)} new file(s), {report.already_seen} already "
@@ -112,6 +117,11 @@ def pull_one(
     )
     for reason in report.refused:
         reporter.problem(f"pull {feed.name}: refused {reason}")
+    report.unmatched = [
+        name for name in report.unmatched
+        if not any(fnmatch.fnmatchcase(name, pattern) for pattern in sibling_patterns)
+    ]  # fmt: skip
+    _fill(outcome, report, retrier)
     _say_unusual_files(feed, report, state, reporter)
     return outcome
 

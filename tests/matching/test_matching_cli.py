@@ -15,6 +15,7 @@ from matching_shared import EXAMPLE_CONFIG, ROOT
 from hub.cli import main
 from hub.demo.synthetic import generate_partners
 from hub.keys import write_new_key
+from matching.model import DEFAULT_MODEL_VERSION
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,7 @@ def matched(hub_env: dict[str, str]) -> dict:
 def test_run_matches_after_ingest_and_skips_when_nothing_changed(hub_env, matched) -> None:
     assert matched["match"]["persons"] > 0
     assert matched["totals"]["people_matched"] == matched["match"]["persons"]
-    assert matched["match"]["model_version"] == "2026.12.1"
+    assert matched["match"]["model_version"] == DEFAULT_MODEL_VERSION
     folder = Path(hub_env["IOMHUB_WORKSPACE"]) / "matched"
     for name in ("record_links.parquet", "persons.parquet", "report.html", "registry.db"):
         assert (folder / name).exists()

@@ -11,7 +11,7 @@ import pytest
 from matching_shared import ENGINE
 from matching_testdata import D, record, write_records
 
-from matching.cluster import cluster_records
+from matching.cluster import ScoredLink, ambiguous_links, cluster_records
 from matching.engine import Engine, open_engine
 from matching.registry import PersonRegistry
 from matching.standardise import build_frame
@@ -115,3 +115,20 @@ def test_a_withdrawn_decision_leaves_the_registry(tmp_path: Path) -> None:
         assert registry.withdraw(("housing", "H"), ("police", "A"))
         assert registry.decisions_table().num_rows == 0
         assert not registry.withdraw(("police", "A"), ("housing", "H"))
+
+
+def test_a_link_held_by_a_shared_identifier_is_not_ambiguous_beside_a_name_only_one() -> None:
+    """A record without a date of birth shares a valid PNC with one namesake and only a name
+    with another (who cannot be the same person): the identifier decides, nothing is dropped."""
+    father, son, undated = 1, 2, 3
+    forbidden = {father: {son}, son: {father}}
+    held = ScoredLink(son, undated, 18.4, held=True)
+    name_only = ScoredLink(father, undated, 14.0, held=False)
+    assert ambiguous_links([held, name_only], forbidden) == set()
+
+
+def test_two_name_only_links_to_people_who_cannot_be_one_are_both_dropped() -> None:
+    father, son, undated = 1, 2, 3
+    forbidden = {father: {son}, son: {father}}
+    links = [ScoredLink(son, undated, 15.0, held=False), ScoredLink(father, undated, 14.0, False)]
+    assert ambiguous_links(links, forbidden) == {(son, undated), (father, undated)}

@@ -47,6 +47,7 @@ BAD_QUERIES = [
     ("/people/no-such-person", 404, "Nobody with that id"),
     ("/feeds/no-such-feed/quarantine", 404, "no such feed"),
     ("/no/such/page", 404, "There is no page at this address"),
+    ("/review/pair/no-such-pair", 404, "no such pair in the last review list"),
 ]
 
 
@@ -127,6 +128,12 @@ def test_a_query_a_page_cannot_use_is_answered_4xx_with_a_reason(
         assert answer.status == status, path
         assert reason in answer.text().replace("&#39;", "'"), path
         assert answer.text().count("<h1>") == 1, path
+    signed_in.goto(everyone.url + "/panel")
+    token = signed_in.locator("input[name=csrf_token]").first.get_attribute("value")
+    undecided = {"person_id": "IOM-000001", "reason": "r", "csrf_token": token}
+    answer = signed_in.request.post(everyone.url + "/panel/decide", form=undecided)
+    assert answer.status == 400
+    assert "'decision' must be one of" in answer.text().replace("&#39;", "'")
 
 
 def test_a_hub_that_has_not_run_yet_says_so_rather_than_failing(not_run_yet: str, page) -> None:  # type: ignore[no-untyped-def]
@@ -141,3 +148,4 @@ def test_a_hub_that_has_not_run_yet_says_so_rather_than_failing(not_run_yet: str
     answer = page.request.post(not_run_yet + "/panel/decide", form=decision)
     assert answer.status == 404
     assert "run `iomhub run`" in answer.text()
+    assert "persons.parquet" not in answer.text(), "no server path on a page"

@@ -6,6 +6,8 @@ invented for synthetic data; they hold no record of any real person.
 
 from __future__ import annotations
 
+import hashlib
+
 _SURNAMES = """
 Smith 1260, Jones 970, Williams 690, Taylor 560, Brown 530, Davies 480, Evans 400, Wilson 370,
 Thomas 360, Johnson 350, Roberts 340, Robinson 300, Thompson 300, Wright 290, Walker 290,
@@ -185,6 +187,63 @@ def _parse(block: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
     return tuple(n for n, _ in kept), tuple(w for _, w in kept)
 
 
-SURNAMES, SURNAME_WEIGHTS = _parse(_SURNAMES)
+# Roots and endings of English place-name surnames (Ashworth, Bramley, Thornton ...). The list
+# above names the commonest surnames only: its weights add to about a third of people. The other
+# two thirds carry rarer surnames, tens of thousands of them, each held by few people; without
+# them every synthetic person drew one of a few hundred surnames and full names were shared
+# about seven times as often as in the population, which no real extract shows.
+_TAIL_ROOTS = """
+Ash Ald Alb Ark Bark Bel Bex Bick Bird Blen Bol Brad Bram Bran Brent Brid Brom Buck Bud Burn
+Cad Cal Cam Can Car Chad Chal Chat Chel Ches Chil Clay Cliff Cob Cold Col Cop Cot Cran Crom
+Crow Cud Dal Dar Dav Den Der Dew Dig Dod Down Drax Dun Eas Ed Eg Elm Els Ev Fair Far Fel Fen
+Fern Fin Gal Gar Gat Gil Glad Gold Good Gos Gran Grim Had Hal Ham Han Har Has Hath Haw Hay Hen
+Her Hes Hig Hind Hol Horn Hux Ing Kel Ken Kil Kim Kings Kir Knap Lam Lang Lath Lax Led Lev Lid
+Lin Lock Lud Lyn Mal Man Mar Mat Med Mel Mid Mil Mor Nap Neth Nor Not Oak Ock Old Orm Os Ox
+Pad Pal Pen Pick Plum Pol Pres Pud Rad Ram Rav Red Ren Rid Rod Ros Row Rud Rush Sal Sand Sax
+Scar Shel Sher Ship Shir Sid Skel Slad Sned Spal Stam Stan Stap Stock Sud Sum Swin Tad Tam Tan
+Tar Tat Ted Ten Thack Thorn Tib Tid Tod Tow Trel Tun Up Wad Wal War Wat Wed Wel Wen Wes Whit
+Wick Wig Wil Win Wit Wol Wor Wy Yar Yel
+"""
+_TAIL_ENDINGS = """
+ley ton ford well worth by ham field more wood bury combe den dale hurst stone wick shaw thorpe
+bridge cott low stead ridge gate ington er ers ings man son kins ett ard ock all ell ey ing ins
+hall land lock mere ney nall over rick rigg sby sley ston wright yard acre beck brook burn bush
+cliffe croft cross dell don down dyke fell fold garth grave green grove hay head hill holme holt
+hope kirk lake lea leigh ling lowe marsh mead mill moor royd side thwaite tree vale wall water
+"""
+
+
+def _tail_surnames(known: tuple[str, ...], known_weights: tuple[int, ...]) -> tuple[
+    tuple[str, ...], tuple[float, ...]
+]:  # fmt: skip
+    """Rarer surnames than the list's, with weights falling by rank from about the list's
+    smallest common ones, adding up to the people the list leaves out."""
+    joined = {
+        root + (ending[1:] if root[-1] == ending[0] else ending)
+        for root in _TAIL_ROOTS.split()
+        for ending in _TAIL_ENDINGS.split()
+    }
+    names = sorted(joined - set(known))
+    first_rank = len(known) + 1
+    raw = [(first_rank / (first_rank + i)) ** _TAIL_EXPONENT for i in range(len(names))]
+    scale = (100_000 - sum(known_weights)) / sum(raw)
+    ranked = sorted(names, key=_shuffle_key)
+    weight_of = {name: raw[rank] * scale for rank, name in enumerate(ranked)}
+    return tuple(names), tuple(weight_of[name] for name in names)
+
+
+_TAIL_EXPONENT = 0.77
+"""Chosen so the commonest tail surname is about as common as the list's last (about 30)."""
+
+
+def _shuffle_key(name: str) -> int:
+    """A fixed order unrelated to spelling, for giving tail names their ranks."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
+
+
+_COMMON_SURNAMES, _COMMON_SURNAME_WEIGHTS = _parse(_SURNAMES)
+_TAIL, _TAIL_WEIGHTS = _tail_surnames(_COMMON_SURNAMES, _COMMON_SURNAME_WEIGHTS)
+SURNAMES: tuple[str, ...] = _COMMON_SURNAMES + _TAIL
+SURNAME_WEIGHTS: tuple[float, ...] = _COMMON_SURNAME_WEIGHTS + _TAIL_WEIGHTS
 MALE_FORENAMES, MALE_WEIGHTS = _parse(_MALE)
 FEMALE_FORENAMES, FEMALE_WEIGHTS = _parse(_FEMALE)

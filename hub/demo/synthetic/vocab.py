@@ -44,7 +44,8 @@ MALE_TABLE = WeightedTable(MALE_WEIGHTS)
 FEMALE_TABLE = WeightedTable(FEMALE_WEIGHTS)
 
 SURNAME_ARRAY = pa.array(SURNAMES)
-SURNAME_TABLE = WeightedTable(SURNAME_WEIGHTS)
+# A million slots: the rarest surnames hold about one in 75,000 people.
+SURNAME_TABLE = WeightedTable(SURNAME_WEIGHTS, size=1 << 20)
 
 _districts = [
     (t, d, town.weight / len(town.districts))

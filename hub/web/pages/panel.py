@@ -25,7 +25,8 @@ from hub.cohort.rules import STRANDS
 from hub.cohort_membership import Agency, open_store
 from hub.errors import CohortDecisionRefused
 from hub.web.consultations import record_consultation
-from hub.web.guard import Redirect, Refused, Visitor, checked_form, context, require, visitor
+from hub.web.guard import Redirect, Visitor, checked_form, context, require, visitor
+from hub.web.params import BadParameter
 from hub.web.render import render
 from schemas.errors import HubError
 
@@ -98,7 +99,7 @@ async def decide(request: Request) -> Response:
     form = await checked_form(request, who)
     decision = str(form.get("decision", ""))
     if decision not in ("select", "deselect"):
-        raise Refused("a panel decision is a selection or a deselection")
+        raise BadParameter("'decision' must be one of: deselect, select")
     strand = str(form.get("strand", "")) or None
     try:
         outcome = record_decision(

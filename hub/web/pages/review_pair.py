@@ -30,7 +30,9 @@ async def pair_page(request: Request) -> Response:
     ctx = context(request)
     item = queued_pair(ctx.config, request.path_params["pair_id"])
     if item is None:
-        return refused_decision(request, ReviewError("no such pair in the last review list"))
+        return render(request, "error.html", {
+            "title": "Not found", "message": "There is no such pair in the last review list."
+        }, status_code=404)  # fmt: skip
     return _records_page(request, who, item.left, item.right, reason=item.reason,
                          here=f"/review/pair/{item.pair_id}")  # fmt: skip
 
