@@ -64,17 +64,20 @@ def score(
 ) -> int:  # fmt: skip
     """Score every candidate pair; keep those at or above ``review_weight`` in ``scored``.
 
-    Above ``chunk_records`` records the pairs are generated and scored chunk by chunk of the
-    left-hand records, so the engine never holds every candidate pair at once.
+    Above ``chunk_records`` records the candidate pairs (their ids only) are generated once,
+    then scored chunk by chunk of the left-hand records, so the engine never holds every
+    compared pair with its values at once and the blocking joins run once, not once a chunk.
     """
-    linker = linker_for(engine, model, records)
-    predictions = linker.inference.predict(
-        threshold_match_weight=review_weight, warning_mode="never",
-        num_chunks_left=prediction_chunks(records, chunk_records), num_chunks_right=1,
-    )  # fmt: skip
     columns = scored_columns_sql(model)
-    engine.create_table("scored", f"SELECT {columns} FROM {engine.physical_name(predictions)}")
-    predictions.drop_table_from_database_and_remove_from_cache()
+    chunks = prediction_chunks(records, chunk_records)
+    linker = linker_for(engine, model, records)
+    if chunks == 1:
+        predictions = linker.inference.predict(threshold_match_weight=review_weight,
+                                               warning_mode="never")  # fmt: skip
+        engine.create_table("scored", f"SELECT {columns} FROM {engine.physical_name(predictions)}")
+        predictions.drop_table_from_database_and_remove_from_cache()
+    else:
+        _score_in_chunks(engine, model, records, review_weight, linker, chunks, columns)
 
     def predict_blocked_by(rules: list[dict[str, str]]) -> list[Any]:
         chosen = linker_for(engine, model, records, blocking_rules_to_generate_predictions=rules)
@@ -82,6 +85,38 @@ def score(
 
     back_with_identifiers(engine, linker._settings_obj, predict_blocked_by, columns, review_weight)
     return int(engine.scalar("SELECT count(*) FROM scored"))
+
+
+def _score_in_chunks(
+    engine: Engine, model: MatchModel, records: int, review_weight: float, linker: Any,
+    chunks: int, columns: str,
+) -> None:  # fmt: skip
+    """Block once, then score the candidate pairs a share of left-hand records at a time."""
+    blocked = linker.inference.compute_blocked_pairs_for_predict()
+    engine.create_table("blocked_pairs", f"SELECT * FROM {engine.physical_name(blocked)}")
+    blocked.drop_table_from_database_and_remove_from_cache()
+    try:
+        for chunk in range(chunks):
+            share = f"join_key_l % {chunks} = {chunk}"
+            engine.create_table("blocked_chunk", f"SELECT * FROM blocked_pairs WHERE {share}")
+            scorer = linker_for(engine, model, records)
+            chunk_pairs = engine.splink_api().register("blocked_chunk")
+            registered = scorer.table_management.register_blocked_pairs_for_predict(chunk_pairs)
+            try:
+                predictions = scorer.inference.predict(threshold_match_weight=review_weight,
+                                                       warning_mode="never")  # fmt: skip
+            finally:  # Splink's cache is the session's: the next linker must not find it
+                registered.drop_table_from_database_and_remove_from_cache(
+                    force_non_splink_table=True
+                )
+            chosen = f"SELECT {columns} FROM {engine.physical_name(predictions)}"
+            if chunk == 0:
+                engine.create_table("scored", chosen)
+            else:
+                engine.execute(f"INSERT INTO scored {chosen}")
+            predictions.drop_table_from_database_and_remove_from_cache()
+    finally:
+        engine.execute("DROP TABLE IF EXISTS blocked_pairs")
 
 
 def scored_columns_sql(model: MatchModel) -> str:

@@ -243,15 +243,16 @@ class ViewResult:
         )
 
     def provenance_sql(self) -> str:
-        """SQL for the provenance of every released value: person_id (the pseudonym), field,
-        source (the feed); internal, like the pseudonym map."""
-        parts = [
-            f"SELECT person_id, {quote(name)} AS field, {ident(FROM_PREFIX + name)} AS source "
-            f"FROM {self.relation} WHERE {ident(name)} IS NOT NULL"
+        """SQL for the provenance of every released value: one row per person, ``person_id``
+        (the pseudonym), then per released field the feed its value came from (null where the
+        value is); internal, like the pseudonym map. Rows come in no particular order."""
+        fields = [
+            f"CASE WHEN {ident(name)} IS NOT NULL THEN {ident(FROM_PREFIX + name)} END "
+            f"AS {ident(name)}"
             for name in self.columns
             if name != PERSON_ID
         ]
-        return " UNION ALL ".join(parts) + " ORDER BY person_id, field"
+        return f"SELECT person_id, {', '.join(fields)} FROM {self.relation}"
 
     @property
     def table(self) -> pa.Table:

@@ -1,9 +1,10 @@
 """Where each released value came from: the partner's extract (file name, delivery date).
 
 Publishing keeps, beside a release's pseudonym map, ``provenance.parquet`` in the release's
-record folder (inside the workspace, never published): one row per released value with the
-recipient's person id, the field, the feed the value came from, and that feed's extract the
-match ran on (its id, file name and when it was delivered). The view builder says which feed
+record folder (inside the workspace, never published): one row per released person with the
+recipient's person id and, per released field, the feed its value came from; the file's
+metadata names each feed's extract the match ran on (its id, file name and when it was
+delivered), so a million people cost a million short rows. The view builder says which feed
 each released value came from (:meth:`~sharing_agreements.view_builder.ViewResult.provenance_sql`);
 the match run record names the extracts it matched. The person page reads it back by person.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from hub.state import StateStore
 from hub.workspace import Workspace
@@ -25,7 +27,8 @@ from schemas.sql import quote_literal
 if TYPE_CHECKING:
     import duckdb
 
-EXTRACTS_TABLE = "__matched_extracts"
+EXTRACTS_KEY = "iomhub.extracts"
+"""The Parquet metadata key holding, per feed, the extract the release's values came from."""
 
 
 @dataclass(frozen=True)
@@ -60,17 +63,18 @@ def matched_extracts(workspace: Workspace, state: StateStore) -> pa.Table:
 def write_provenance(
     con: duckdb.DuckDBPyConnection, provenance_sql: str, extracts: pa.Table, path: Path
 ) -> None:
-    """Write the provenance of a release's values, each joined to its feed's extract."""
-    con.register(EXTRACTS_TABLE, extracts)
-    try:
-        con.execute(
-            f"COPY (SELECT p.person_id, p.field, p.source, e.extract_id, e.file, e.delivered_at "
-            f"FROM ({provenance_sql}) p LEFT JOIN {EXTRACTS_TABLE} e ON e.feed = p.source "
-            f"ORDER BY p.person_id, p.field) TO {quote_literal(path)} "
-            "(FORMAT parquet, COMPRESSION zstd)"
-        )
-    finally:
-        con.unregister(EXTRACTS_TABLE)
+    """Write the provenance of a release's values: one row per person, sorted by person id (the
+    person page reads one), the feed of each field; the extracts ride in the file's metadata."""
+    described = {
+        feed: {"extract_id": extract_id, "file": file,
+               "delivered_at": delivered.isoformat() if delivered else None}
+        for feed, extract_id, file, delivered in zip(*extracts.to_pydict().values(), strict=True)
+    }  # fmt: skip
+    metadata = f"{quote_literal(EXTRACTS_KEY)}: {quote_literal(json.dumps(described))}"
+    con.execute(
+        f"COPY (SELECT * FROM ({provenance_sql}) ORDER BY person_id) TO {quote_literal(path)} "
+        f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{metadata}}})"
+    )
 
 
 def provenance_of(
@@ -80,8 +84,27 @@ def provenance_of(
     release published before provenance was kept)."""
     if not path.exists():
         return {}
-    rows = con.execute(
-        "SELECT field, source, file, delivered_at FROM read_parquet(?) WHERE person_id = ?",
-        [str(path), person_id],
-    ).fetchall()
-    return {str(f): Provenance(str(s), file, at) for f, s, file, at in rows if s is not None}
+    names = pq.read_schema(path).names
+    if "field" in names:  # a release kept one row per value before
+        rows = con.execute(
+            "SELECT field, source, file, delivered_at FROM read_parquet(?) WHERE person_id = ?",
+            [str(path), person_id],
+        ).fetchall()
+        return {str(f): Provenance(str(s), file, at) for f, s, file, at in rows if s is not None}
+    found = con.execute(
+        "SELECT * FROM read_parquet(?) WHERE person_id = ?", [str(path), person_id]
+    ).fetchone()
+    if found is None:
+        return {}
+    stored = (pq.read_metadata(path).metadata or {}).get(EXTRACTS_KEY.encode(), b"{}")
+    extracts = json.loads(stored)
+    origins = {}
+    for name, feed in zip(names, found, strict=True):
+        if name == "person_id" or feed is None:
+            continue
+        extract = extracts.get(feed) or {}
+        delivered = extract.get("delivered_at")
+        origins[name] = Provenance(str(feed), extract.get("file"),
+                                   datetime.datetime.fromisoformat(delivered) if delivered
+                                   else None)  # fmt: skip
+    return origins

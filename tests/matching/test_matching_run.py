@@ -276,3 +276,23 @@ def test_the_report_renders_every_chart_in_chromium_and_loads_nothing(
     assert requested == []
     assert dom.count('class="vega-embed') == 4
     assert dom.count("<canvas") == 4
+
+
+def test_scoring_in_chunks_scores_the_same_pairs_and_finds_the_same_people(
+    population: Population, trained_model: MatchModel, tmp_path: Path
+) -> None:
+    """Above ``predict_chunk_records`` records the pairs are scored a share at a time: the
+    outcome must not depend on it."""
+    files = [*population.staging_files, write_records(tmp_path / "hard.parquet", HARD_CASES)]
+    outputs = {}
+    for chunk in (500, 1_000_000):
+        paths = MatchPaths(tmp_path / str(chunk), tmp_path / str(chunk) / "registry.db",
+                           tmp_path / "tmp")  # fmt: skip
+        config = MatchingConfig(engine=ENGINE.model_copy(update={"predict_chunk_records": chunk}))
+        counts = run_matching(files, paths, model=trained_model, config=config, run_id="r")
+        outputs[chunk] = paths.output_dir
+    assert counts.records > 3 * 500, "several chunks"
+    for name in ("scored.parquet", "record_links.parquet"):
+        chunked, whole = (pq.read_table(outputs[chunk] / name) for chunk in outputs)
+        order = [(column, "ascending") for column in chunked.column_names[:3]]
+        assert chunked.sort_by(order).equals(whole.sort_by(order)), name
