@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from matching.engine import Engine
-from matching.identifier_backing import back_with_identifiers
+from matching.identifier_backing import back_with_identifiers, identifier_rules
 from matching.model import MatchModel
 from matching.outputs import MatchOutputs
 from matching.score import linker_for, scored_columns_sql
@@ -145,16 +145,35 @@ def _reach_sql(model: MatchModel) -> str:
     the only ones ``predict_between`` can pair, so the only ones it needs to see."""
     rules = [rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
              for rule in model.splink["blocking_rules_to_generate_predictions"]]  # fmt: skip
-    joins = []
+    conditions: dict[frozenset[str], str] = {}
     for rule in rules:
         for mine, theirs in (("l", "r"), ("r", "l")):
             condition = re.sub(rf"\b{mine}\.", "x.", re.sub(rf"\b{theirs}\.", "c.", rule))
-            joins.append(f"SELECT x.unique_id FROM frame x SEMI JOIN frame_changed c "
-                         f"ON {condition}")  # fmt: skip
+            conditions.setdefault(_symmetric_form(condition), condition)
+    joins = [f"SELECT x.unique_id FROM frame x SEMI JOIN frame_changed c ON {condition}"
+             for condition in conditions.values()]  # fmt: skip
     return (
         f"SELECT * FROM frame SEMI JOIN ({' UNION '.join(joins)}) USING (unique_id) "
         "ANTI JOIN changed USING (unique_id)"
     )
+
+
+def _rules_cover(model: MatchModel, rules: list[dict[str, str]]) -> bool:
+    """Whether the model's blocking rules include each of ``rules`` (so its candidate pairs
+    hold every pair those rules find)."""
+    own = {rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
+           for rule in model.splink["blocking_rules_to_generate_predictions"]}  # fmt: skip
+    return all(rule["blocking_rule"] in own for rule in rules)
+
+
+def _symmetric_form(condition: str) -> frozenset[str]:
+    """A join condition's terms with each equality's sides in one order, so that a rule read
+    both ways round (``x.a = c.a`` and ``c.a = x.a``) is joined once."""
+    terms = set()
+    for term in re.split(r"\s+AND\s+", condition.strip(), flags=re.IGNORECASE):
+        sides = [side.strip() for side in term.split("=")]
+        terms.add(" = ".join(sorted(sides)) if len(sides) == 2 else term.strip())
+    return frozenset(terms)
 
 
 def score_changed(
@@ -198,16 +217,18 @@ def score_changed(
             ),
         ]  # fmt: skip
 
-    parts = predict_changed(threshold=review_weight)
-    selects = [f"SELECT {columns} FROM {engine.physical_name(p)}" for p in parts]
+    # Every candidate pair of a new or changed record, scored once: those at the review weight
+    # are this night's pairs, and those sharing a strong identifier are backed from the same
+    # scores (the model's rules pair every record sharing one, so nothing is missed).
+    parts = predict_changed()
+    selects = [f"SELECT {columns} FROM {engine.physical_name(p)} "
+               f"WHERE match_weight >= {float(review_weight)}" for p in parts]  # fmt: skip
     engine.create_table(
         "new_pairs",
         " UNION ALL ".join(selects)
         if selects
         else "SELECT * EXCLUDE (ambiguous) FROM last_scored LIMIT 0",
     )
-    for part in parts:
-        part.drop_table_from_database_and_remove_from_cache()
     engine.create_table("kept_pairs", """
         SELECT ml.unique_id AS unique_id_l, mr.unique_id AS unique_id_r,
                s.* EXCLUDE (unique_id_l, unique_id_r)
@@ -218,17 +239,21 @@ def score_changed(
     engine.create_table("last_ambiguous", """
         SELECT unique_id_l, unique_id_r FROM kept_pairs WHERE ambiguous
     """)  # fmt: skip
-    engine.create_table("scored", """
-        SELECT * EXCLUDE (ambiguous) FROM kept_pairs UNION ALL BY NAME SELECT * FROM new_pairs
-    """)  # fmt: skip
+    engine.create_table("scored_kept", "SELECT * EXCLUDE (ambiguous) FROM kept_pairs")
     engine.execute("DROP TABLE kept_pairs")
-    engine.create_table("scored_kept", "SELECT * FROM scored")
     engine.create_table("scored", "SELECT * FROM new_pairs")
-    back_with_identifiers(engine, linker._settings_obj, predict_changed, columns, review_weight)
+    covered = _rules_cover(model, identifier_rules())
+
+    def scored_once(rules: list[dict[str, str]]) -> list[Any]:
+        return parts if covered else predict_changed(rules)
+
+    back_with_identifiers(engine, linker._settings_obj, scored_once, columns, review_weight)
+    if not covered:
+        for part in parts:
+            part.drop_table_from_database_and_remove_from_cache()
     engine.create_table("new_pairs", "SELECT * FROM scored")
     engine.create_table("scored", """
-        SELECT * FROM scored_kept ANTI JOIN new_pairs USING (unique_id_l, unique_id_r)
-        UNION ALL BY NAME SELECT * FROM new_pairs
+        SELECT * FROM scored_kept UNION ALL BY NAME SELECT * FROM new_pairs
     """)  # fmt: skip
     engine.execute("DROP TABLE scored_kept")
     return int(engine.scalar("SELECT count(*) FROM scored"))

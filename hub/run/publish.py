@@ -122,7 +122,7 @@ def publish_all(
     # one memory budget for the hub's DuckDB sessions
     con = connect(config.matching.engine.session(workspace.spill_folder()))
     try:
-        open_persons(con, persons, in_memory=True)  # read once, queried per recipient
+        open_persons(con, persons)  # each recipient reads the columns its agreements name
         context = PublishContext(
             config,
             workspace,

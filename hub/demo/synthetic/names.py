@@ -191,7 +191,7 @@ def _parse(block: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
 # above names the commonest surnames only: its weights add to about a third of people. The other
 # two thirds carry rarer surnames, tens of thousands of them, each held by few people; without
 # them every synthetic person drew one of a few hundred surnames and full names were shared
-# about seven times as often as in the population, which no real extract shows.
+# about nine times as often as in the population, which no real extract shows.
 _TAIL_ROOTS = """
 Ash Ald Alb Ark Bark Bel Bex Bick Bird Blen Bol Brad Bram Bran Brent Brid Brom Buck Bud Burn
 Cad Cal Cam Can Car Chad Chal Chat Chel Ches Chil Clay Cliff Cob Cold Col Cop Cot Cran Crom
