@@ -3,8 +3,9 @@ or deleted, against a full re-match of the same records.
 
 1. a full run over the synthetic partners (a fresh registry);
 2. the night's extracts: every staging file again, with ``--changed`` of its records touched:
-   4 in 10 changed (a typo in the surname, or a new postcode), 5 in 10 new (another record of
-   a person already known, with a new record id and a new postcode), 1 in 10 deleted;
+   4 in 10 changed (a typo in the surname, or a move), 5 in 10 new (another record of a
+   person already known, with a new record id, at another address), 1 in 10 deleted; a move
+   takes the postcode of another record of the feed;
 3. from a copy of the state after (1), the nightly run (incremental) and a full re-match
    (``full=True``), each timed stage by stage; ``--rounds`` times, alternating which goes
    first, the best time of each stage counting (the machine is shared);
@@ -46,38 +47,52 @@ def _run(files: list[Path], folder: Path, run_id: str, *, full: bool):
 
 
 def night_extracts(files: list[Path], out: Path, share: float) -> list[Path]:
-    """The next night's staging files: ``share`` of the records changed, new or deleted."""
+    """The next night's staging files: ``share`` of the records changed, new or deleted.
+
+    A record that moves, and a new record, takes the postcode of another record of its feed
+    (a move to an address someone already lives at), so a night's records are spread over the
+    area as real ones are, not gathered at one address.
+    """
     import duckdb
 
     out.mkdir(parents=True, exist_ok=True)
     made = []
     con = duckdb.connect()
     per_mille = round(share * 1000)
-    for number, path in enumerate(files):
+    for path in files:
         target = out / f"{path.stem}-night.parquet"
         con.execute(f"""
-            CREATE OR REPLACE TABLE staged AS
-            SELECT *, hash(source_record_id || 'night') % 1000 AS draw
+            CREATE OR REPLACE TABLE rows_read AS
+            SELECT *, hash(source_record_id || 'night') % 1000 AS draw,
+                   row_number() OVER () AS position
             FROM read_parquet('{path}')
+        """)  # fmt: skip
+        count = con.sql("SELECT count(*) FROM rows_read").fetchall()[0][0]
+        con.execute(f"""
+            CREATE OR REPLACE TABLE staged AS
+            SELECT r.* EXCLUDE (position, other), m.postcode AS moved,
+                   m.postcode_canonical AS moved_c
+            FROM (SELECT *, hash(source_record_id || 'move') % {count} + 1 AS other
+                  FROM rows_read) r
+            JOIN rows_read m ON m.position = r.other
         """)  # fmt: skip
         # draw < per_mille: touched; of those, 0-3 changed, 4-8 new, 9 deleted (by tenths)
         tenth = f"(draw * 10 // {max(per_mille, 1)})"
         con.execute(f"""
             COPY (
-                SELECT * EXCLUDE (draw) REPLACE (
+                SELECT * EXCLUDE (draw, moved, moved_c) REPLACE (
                     CASE WHEN draw < {per_mille} AND {tenth} <= 1
                          THEN surname || 'e' ELSE surname END AS surname,
                     CASE WHEN draw < {per_mille} AND {tenth} IN (2, 3)
-                         THEN 'M1 {number}AA' ELSE postcode END AS postcode,
+                         THEN moved ELSE postcode END AS postcode,
                     CASE WHEN draw < {per_mille} AND {tenth} IN (2, 3)
-                         THEN 'M1 {number}AA' ELSE postcode_canonical END AS postcode_canonical,
+                         THEN moved_c ELSE postcode_canonical END AS postcode_canonical,
                     extract_id || '-night' AS extract_id)
                 FROM staged WHERE NOT (draw < {per_mille} AND {tenth} >= 9)
                 UNION ALL BY NAME
-                SELECT * EXCLUDE (draw) REPLACE (
-                    source_record_id || '-n' AS source_record_id, 'M2 {number}BB' AS postcode,
-                    'M2 {number}BB' AS postcode_canonical,
-                    extract_id || '-night' AS extract_id)
+                SELECT * EXCLUDE (draw, moved, moved_c) REPLACE (
+                    source_record_id || '-n' AS source_record_id, moved AS postcode,
+                    moved_c AS postcode_canonical, extract_id || '-night' AS extract_id)
                 FROM staged WHERE draw < {per_mille} AND {tenth} BETWEEN 4 AND 8
             ) TO '{target}' (FORMAT parquet)
         """)  # fmt: skip

@@ -10,9 +10,11 @@ An incremental run then:
 1. standardises every current record (the ``frame``), and sorts them into *unchanged* (same
    partner record id, same identity fields as last time) and *new or changed*;
 2. keeps the last run's scored pairs between unchanged records, and scores only the pairs that
-   touch a new or changed record (Splink's ``predict_within`` over those records and
-   ``predict_between`` them and the rest), with the term frequencies and the prior of the last
-   full run frozen, so old and new scores are on one scale;
+   touch a new or changed record: the blocking rules joined from those records to all the
+   others give the pairs a full run would make with them (lower id first), and one Splink
+   prediction scores them (the blocked pairs registered, so it reads only their records),
+   with the term frequencies and the prior of the last full run frozen, so old and new scores
+   are on one scale; the pairs sharing a strong identifier are backed from the same scores;
 3. re-clusters only the *touched* components: those of the last run holding a new, changed
    or deleted record, a record a reviewer decided on, or a record a new link reaches; every
    other record keeps its cluster.
@@ -140,29 +142,48 @@ def load_last_run(engine: Engine, outputs: MatchOutputs) -> int:
     return int(engine.scalar("SELECT count(*) FROM changed"))
 
 
-def _reach_sql(model: MatchModel) -> str:
-    """Unchanged records some blocking rule pairs with a new or changed one (either way round):
-    the only ones ``predict_between`` can pair, so the only ones it needs to see."""
-    rules = [rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
-             for rule in model.splink["blocking_rules_to_generate_predictions"]]  # fmt: skip
-    conditions: dict[frozenset[str], str] = {}
-    for rule in rules:
-        for mine, theirs in (("l", "r"), ("r", "l")):
-            condition = re.sub(rf"\b{mine}\.", "x.", re.sub(rf"\b{theirs}\.", "c.", rule))
-            conditions.setdefault(_symmetric_form(condition), condition)
-    joins = [f"SELECT x.unique_id FROM frame x SEMI JOIN frame_changed c ON {condition}"
-             for condition in conditions.values()]  # fmt: skip
+def _rule_texts(rules: list[Any]) -> list[str]:
+    return [rule["blocking_rule"] if isinstance(rule, dict) else str(rule) for rule in rules]
+
+
+def _changed_pairs_sql(rules: list[str]) -> str:
+    """The candidate pairs a full run's blocking would make that hold a new or changed record
+    (``frame_changed``): lower id first, as Splink's blocked pairs (match_key, join_key_l,
+    join_key_r). A rule that reads the same both ways round is joined once."""
+    parts = []
+    for number, rule in enumerate(rules):
+        changed_left = _oriented(rule, changed="l")
+        changed_right = _oriented(rule, changed="r")
+        if _symmetric_form(changed_left) == _symmetric_form(changed_right):
+            parts.append(
+                f"SELECT {number} AS rule, least(c.unique_id, x.unique_id) AS low, "
+                f"greatest(c.unique_id, x.unique_id) AS high FROM frame_changed c "
+                f"JOIN frame x ON ({changed_left}) AND c.unique_id <> x.unique_id"
+            )
+            continue
+        parts.append(f"SELECT {number} AS rule, c.unique_id AS low, x.unique_id AS high "
+                     f"FROM frame_changed c JOIN frame x "
+                     f"ON ({changed_left}) AND c.unique_id < x.unique_id")  # fmt: skip
+        parts.append(f"SELECT {number} AS rule, x.unique_id AS low, c.unique_id AS high "
+                     f"FROM frame_changed c JOIN frame x "
+                     f"ON ({changed_right}) AND x.unique_id < c.unique_id")  # fmt: skip
     return (
-        f"SELECT * FROM frame SEMI JOIN ({' UNION '.join(joins)}) USING (unique_id) "
-        "ANTI JOIN changed USING (unique_id)"
+        "SELECT CAST(min(rule) AS VARCHAR) AS match_key, low AS join_key_l, high AS join_key_r "
+        f"FROM ({' UNION ALL '.join(parts)}) GROUP BY low, high"
     )
+
+
+def _oriented(rule: str, *, changed: str) -> str:
+    """``rule`` with its ``changed`` side (``l`` or ``r``) read from ``c`` (a new or changed
+    record) and the other side from ``x`` (any record)."""
+    other = "r" if changed == "l" else "l"
+    return re.sub(rf"\b{other}\.", "x.", re.sub(rf"\b{changed}\.", "c.", rule))
 
 
 def _rules_cover(model: MatchModel, rules: list[dict[str, str]]) -> bool:
     """Whether the model's blocking rules include each of ``rules`` (so its candidate pairs
     hold every pair those rules find)."""
-    own = {rule["blocking_rule"] if isinstance(rule, dict) else str(rule)
-           for rule in model.splink["blocking_rules_to_generate_predictions"]}  # fmt: skip
+    own = set(_rule_texts(model.splink["blocking_rules_to_generate_predictions"]))
     return all(rule["blocking_rule"] in own for rule in rules)
 
 
@@ -171,8 +192,9 @@ def _symmetric_form(condition: str) -> frozenset[str]:
     both ways round (``x.a = c.a`` and ``c.a = x.a``) is joined once."""
     terms = set()
     for term in re.split(r"\s+AND\s+", condition.strip(), flags=re.IGNORECASE):
-        sides = [side.strip() for side in term.split("=")]
-        terms.add(" = ".join(sorted(sides)) if len(sides) == 2 else term.strip())
+        equality = re.fullmatch(r"([^<>!=]+)=([^<>!=]+)", term.strip())
+        sides = sorted(side.strip() for side in equality.groups()) if equality else [term.strip()]
+        terms.add(" = ".join(sides))
     return frozenset(terms)
 
 
@@ -196,26 +218,30 @@ def score_changed(
             api.register(f"frozen_tf_{name}"), name
         )
     engine.create_table("frame_changed", "SELECT * FROM frame SEMI JOIN changed USING (unique_id)")
-    engine.create_table("frame_reach", _reach_sql(model))
     columns = scored_columns_sql(model)
     any_changed = bool(engine.scalar("SELECT count(*) FROM frame_changed"))
+    model_rules = model.splink["blocking_rules_to_generate_predictions"]
 
-    def predict_changed(
-        rules: list[dict[str, str]] | None = None, threshold: float | None = None
-    ) -> list[Any]:
+    def predict_changed(rules: list[dict[str, str]] | None = None) -> list[Any]:
+        """Score the pairs ``rules`` (the model's by default) make with a new or changed
+        record; one Splink prediction over the pairs, reading only their records."""
         if not any_changed:
             return []
-        changed, reach = api.register("frame_changed"), api.register("frame_reach")
-        return [
-            linker.inference.predict_within(
-                changed, blocking_rules_to_generate_predictions=rules,
-                threshold_match_weight=threshold, warning_mode="never",
-            ),
-            linker.inference.predict_between(
-                changed, reach, blocking_rules_to_generate_predictions=rules,
-                threshold_match_weight=threshold, warning_mode="never",
-            ),
-        ]  # fmt: skip
+        engine.create_table("changed_pairs", _changed_pairs_sql(_rule_texts(rules or model_rules)))
+        engine.create_table("paired_records", """
+            SELECT * FROM frame SEMI JOIN (SELECT join_key_l AS unique_id FROM changed_pairs
+                                           UNION ALL SELECT join_key_r FROM changed_pairs)
+            USING (unique_id)
+        """)  # fmt: skip
+        # a linker over the paired records only (the frozen frequencies are the session's)
+        scorer = linker_for(engine, model, last.full_run_records, table="paired_records")
+        pairs = scorer.table_management.register_blocked_pairs_for_predict(
+            api.register("changed_pairs")
+        )
+        try:
+            return [scorer.inference.predict(warning_mode="never")]
+        finally:  # the session's cache must not offer these pairs to a later prediction
+            pairs.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
 
     # Every candidate pair of a new or changed record, scored once: those at the review weight
     # are this night's pairs, and those sharing a strong identifier are backed from the same

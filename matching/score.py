@@ -37,14 +37,17 @@ def quiet_splink(*, training: bool = False) -> None:
     logging.getLogger("splink").setLevel(logging.ERROR if training else logging.WARNING)
 
 
-def linker_for(engine: Engine, model: MatchModel, records: int, **overrides: Any) -> Any:
-    """A Splink linker over the engine's ``frame`` table with the model's parameters."""
+def linker_for(
+    engine: Engine, model: MatchModel, records: int, *, table: str = "frame", **overrides: Any
+) -> Any:
+    """A Splink linker over the engine's ``table`` (the ``frame`` of standardised records, or
+    a part of it) with the model's parameters, its prior scaled to ``records``."""
     from splink import Linker
 
     quiet_splink()
     settings = engine.splink_settings(model.splink_settings(records))
     settings.update(overrides)
-    frame = engine.splink_api().register("frame")
+    frame = engine.splink_api().register(table)
     return Linker(frame, settings, log_level=None, validate_settings=False)
 
 

@@ -48,13 +48,16 @@ def test_status_json_has_held_extracts_the_match_releases_and_the_audit_log(
     assert "iomhub extract accept police" in held["what_to_do"]
     assert after["extracts"]["rejected"] == []
     assert after["match"]["persons"] == 30 and after["match"]["review_pending"] == 0
-    assert {r["recipient"] for r in after["releases"]} == {"iom_team", "performance"}
+    assert {r["recipient"] for r in after["releases"]} == {"performance"}
+    [withheld] = after["withheld"]  # the IOM team's view follows the cohort: nobody in it yet
+    assert withheld["recipient"] == "iom_team" and "IOM cohort" in withheld["reason"]
     assert after["audit"]["checked"] and after["audit"]["ok"] and after["audit"]["entries"] > 3
     police = next(f for f in after["feeds"] if f["feed"] == "police")
     assert not police["delivery_stale"] and police["last_new_extract_at"]
     text = CliRunner().invoke(main, ["status", "--config", str(EXAMPLE_CONFIG)]).output
     assert "held extract police/police_nominals_20261123.csv" in text
     assert "audit log: intact" in text and "review backlog 0" in text
+    assert "release iom_team: none, withheld (the agreements cover nobody yet" in text
 
 
 def test_a_rejected_extract_is_listed_until_a_later_one_settles_it(example_env: Path) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from hub.config import HubConfig
@@ -78,6 +78,14 @@ class AuditStatus:
 
 
 @dataclass(frozen=True)
+class WithheldRecipient:
+    """A configured recipient with no release placed, and why the last publish withheld one."""
+
+    recipient: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class HubStatus:
     """Everything ``iomhub status`` reports."""
 
@@ -86,6 +94,7 @@ class HubStatus:
     match: MatchStatus | None
     releases: list[LatestRelease]
     audit: AuditStatus
+    withheld: list[WithheldRecipient] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form: ``extracts`` split into ``held`` and ``rejected``."""
@@ -97,6 +106,7 @@ class HubStatus:
             },
             "match": asdict(self.match) if self.match else None,
             "releases": [asdict(release) for release in self.releases],
+            "withheld": [asdict(recipient) for recipient in self.withheld],
             "audit": asdict(self.audit),
         }
 
@@ -109,6 +119,7 @@ def hub_status(config: HubConfig, now: datetime.datetime | None = None) -> HubSt
         match=match_status(config),
         releases=latest_releases(config),
         audit=audit_status(config),
+        withheld=withheld_recipients(config),
     )
 
 
@@ -181,6 +192,20 @@ def latest_releases(config: HubConfig) -> list[LatestRelease]:
     return releases
 
 
+def withheld_recipients(config: HubConfig) -> list[WithheldRecipient]:
+    """Recipients without any release whose last publish withheld one (the reason it gave)."""
+    from hub.run.releases import list_releases
+
+    placed = {release.recipient for release in list_releases(config)}
+    state = Workspace(config.workspace).open_state()
+    try:
+        reasons = {r.name: state.fact(f"withheld:{r.name}") for r in config.recipients}
+    finally:
+        state.close()
+    return [WithheldRecipient(name, reason) for name, reason in reasons.items()
+            if reason and name not in placed]  # fmt: skip
+
+
 def audit_status(config: HubConfig) -> AuditStatus:
     """The audit log verified whole, or why it could not be."""
     try:
@@ -210,7 +235,9 @@ def render_summary(status: HubStatus) -> str:
         problem = f"; {release.problem}" if release.problem else ""
         lines.append(f"release {release.recipient}: {release.release_id} at "
                      f"{release.created_at}, {rows} rows{problem}")  # fmt: skip
-    if not status.releases:
+    for withheld in status.withheld:
+        lines.append(f"release {withheld.recipient}: none, withheld ({withheld.reason})")
+    if not status.releases and not status.withheld:
         lines.append("releases: none yet")
     audit = status.audit
     if not audit.checked:
