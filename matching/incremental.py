@@ -36,7 +36,7 @@ from matching.engine import Engine
 from matching.identifier_backing import back_with_identifiers, identifier_rules
 from matching.model import MatchModel
 from matching.outputs import MatchOutputs
-from matching.score import linker_for, scored_columns_sql
+from matching.score import linker_for, predict_pairs, scored_columns_sql
 
 if TYPE_CHECKING:
     from matching.config import IncrementalConfig
@@ -142,10 +142,6 @@ def load_last_run(engine: Engine, outputs: MatchOutputs) -> int:
     return int(engine.scalar("SELECT count(*) FROM changed"))
 
 
-def _rule_texts(rules: list[Any]) -> list[str]:
-    return [rule["blocking_rule"] if isinstance(rule, dict) else str(rule) for rule in rules]
-
-
 def _changed_pairs_sql(rules: list[str]) -> str:
     """The candidate pairs a full run's blocking would make that hold a new or changed record
     (``frame_changed``): lower id first, as Splink's blocked pairs (match_key, join_key_l,
@@ -183,7 +179,7 @@ def _oriented(rule: str, *, changed: str) -> str:
 def _rules_cover(model: MatchModel, rules: list[dict[str, str]]) -> bool:
     """Whether the model's blocking rules include each of ``rules`` (so its candidate pairs
     hold every pair those rules find)."""
-    own = set(_rule_texts(model.splink["blocking_rules_to_generate_predictions"]))
+    own = set(model.blocking_rules)
     return all(rule["blocking_rule"] in own for rule in rules)
 
 
@@ -220,14 +216,14 @@ def score_changed(
     engine.create_table("frame_changed", "SELECT * FROM frame SEMI JOIN changed USING (unique_id)")
     columns = scored_columns_sql(model)
     any_changed = bool(engine.scalar("SELECT count(*) FROM frame_changed"))
-    model_rules = model.splink["blocking_rules_to_generate_predictions"]
 
     def predict_changed(rules: list[dict[str, str]] | None = None) -> list[Any]:
         """Score the pairs ``rules`` (the model's by default) make with a new or changed
         record; one Splink prediction over the pairs, reading only their records."""
         if not any_changed:
             return []
-        engine.create_table("changed_pairs", _changed_pairs_sql(_rule_texts(rules or model_rules)))
+        texts = [rule["blocking_rule"] for rule in rules] if rules else model.blocking_rules
+        engine.create_table("changed_pairs", _changed_pairs_sql(texts))
         engine.create_table("paired_records", """
             SELECT * FROM frame SEMI JOIN (SELECT join_key_l AS unique_id FROM changed_pairs
                                            UNION ALL SELECT join_key_r FROM changed_pairs)
@@ -235,13 +231,7 @@ def score_changed(
         """)  # fmt: skip
         # a linker over the paired records only (the frozen frequencies are the session's)
         scorer = linker_for(engine, model, last.full_run_records, table="paired_records")
-        pairs = scorer.table_management.register_blocked_pairs_for_predict(
-            api.register("changed_pairs")
-        )
-        try:
-            return [scorer.inference.predict(warning_mode="never")]
-        finally:  # the session's cache must not offer these pairs to a later prediction
-            pairs.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+        return [predict_pairs(engine, scorer, "changed_pairs")]
 
     # Every candidate pair of a new or changed record, scored once: those at the review weight
     # are this night's pairs, and those sharing a strong identifier are backed from the same

@@ -245,6 +245,12 @@ class MatchModel:
     training: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
 
+    @property
+    def blocking_rules(self) -> list[str]:
+        """The SQL of the blocking rules that make the candidate pairs, in order."""
+        rules = self.splink["blocking_rules_to_generate_predictions"]
+        return [rule["blocking_rule"] if isinstance(rule, dict) else str(rule) for rule in rules]
+
     def splink_settings(self, records: int) -> dict[str, Any]:
         """Splink settings for a run over ``records`` records (the prior scaled to them)."""
         result = copy.deepcopy(self.splink)

@@ -80,7 +80,7 @@ def score(
         engine.create_table("scored", f"SELECT {columns} FROM {engine.physical_name(predictions)}")
         predictions.drop_table_from_database_and_remove_from_cache()
     else:
-        _score_in_chunks(engine, model, records, review_weight, linker, chunks, columns)
+        _score_in_chunks(engine, linker, review_weight, chunks, columns)
 
     def predict_blocked_by(rules: list[dict[str, str]]) -> list[Any]:
         chosen = linker_for(engine, model, records, blocking_rules_to_generate_predictions=rules)
@@ -91,9 +91,8 @@ def score(
 
 
 def _score_in_chunks(
-    engine: Engine, model: MatchModel, records: int, review_weight: float, linker: Any,
-    chunks: int, columns: str,
-) -> None:  # fmt: skip
+    engine: Engine, linker: Any, review_weight: float, chunks: int, columns: str
+) -> None:
     """Block once, then score the candidate pairs a share of left-hand records at a time."""
     blocked = linker.inference.compute_blocked_pairs_for_predict()
     engine.create_table("blocked_pairs", f"SELECT * FROM {engine.physical_name(blocked)}")
@@ -102,16 +101,7 @@ def _score_in_chunks(
         for chunk in range(chunks):
             share = f"join_key_l % {chunks} = {chunk}"
             engine.create_table("blocked_chunk", f"SELECT * FROM blocked_pairs WHERE {share}")
-            scorer = linker_for(engine, model, records)
-            chunk_pairs = engine.splink_api().register("blocked_chunk")
-            registered = scorer.table_management.register_blocked_pairs_for_predict(chunk_pairs)
-            try:
-                predictions = scorer.inference.predict(threshold_match_weight=review_weight,
-                                                       warning_mode="never")  # fmt: skip
-            finally:  # Splink's cache is the session's: the next linker must not find it
-                registered.drop_table_from_database_and_remove_from_cache(
-                    force_non_splink_table=True
-                )
+            predictions = predict_pairs(engine, linker, "blocked_chunk", threshold=review_weight)
             chosen = f"SELECT {columns} FROM {engine.physical_name(predictions)}"
             if chunk == 0:
                 engine.create_table("scored", chosen)
@@ -120,6 +110,21 @@ def _score_in_chunks(
             predictions.drop_table_from_database_and_remove_from_cache()
     finally:
         engine.execute("DROP TABLE IF EXISTS blocked_pairs")
+
+
+def predict_pairs(
+    engine: Engine, linker: Any, table: str, *, threshold: float | None = None
+) -> Any:
+    """Score exactly the candidate pairs in ``table`` (Splink's blocked-pairs form: match_key,
+    join_key_l, join_key_r) with ``linker``; returns Splink's predictions. The table is dropped
+    after: Splink's cache belongs to the session, and a later prediction must not find it."""
+    registered = linker.table_management.register_blocked_pairs_for_predict(
+        engine.splink_api().register(table)
+    )
+    try:
+        return linker.inference.predict(threshold_match_weight=threshold, warning_mode="never")
+    finally:
+        registered.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
 
 
 def scored_columns_sql(model: MatchModel) -> str:
@@ -199,9 +204,7 @@ def explain_pairs(
         "FROM explain_pairs_arrow",
     )
     linker = linker_for(engine, model, records, retain_intermediate_calculation_columns=True)
-    blocked = engine.splink_api().register("explain_blocked")
-    linker.table_management.register_blocked_pairs_for_predict(blocked)
-    predictions = linker.inference.predict(warning_mode="never")
+    predictions = predict_pairs(engine, linker, "explain_blocked")
     rows = engine.to_arrow(
         f"SELECT *, {guard_columns_sql(suffixed)} FROM {engine.physical_name(predictions)} "
         "ORDER BY unique_id_l, unique_id_r"

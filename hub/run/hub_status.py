@@ -113,13 +113,14 @@ class HubStatus:
 
 def hub_status(config: HubConfig, now: datetime.datetime | None = None) -> HubStatus:
     """The hub's status, read from the workspace (nothing is changed)."""
+    releases = latest_releases(config)
     return HubStatus(
         feeds=feed_status_rows(config, now),
         extracts=outstanding_extracts(config),
         match=match_status(config),
-        releases=latest_releases(config),
+        releases=releases,
         audit=audit_status(config),
-        withheld=withheld_recipients(config),
+        withheld=withheld_recipients(config, {release.recipient for release in releases}),
     )
 
 
@@ -192,11 +193,9 @@ def latest_releases(config: HubConfig) -> list[LatestRelease]:
     return releases
 
 
-def withheld_recipients(config: HubConfig) -> list[WithheldRecipient]:
-    """Recipients without any release whose last publish withheld one (the reason it gave)."""
-    from hub.run.releases import list_releases
-
-    placed = {release.recipient for release in list_releases(config)}
+def withheld_recipients(config: HubConfig, placed: set[str]) -> list[WithheldRecipient]:
+    """Recipients with no release (``placed`` names those with one) whose last publish withheld
+    one, with the reason it gave."""
     state = Workspace(config.workspace).open_state()
     try:
         reasons = {r.name: state.fact(f"withheld:{r.name}") for r in config.recipients}

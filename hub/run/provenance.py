@@ -84,7 +84,8 @@ def provenance_of(
     release published before provenance was kept)."""
     if not path.exists():
         return {}
-    names = pq.read_schema(path).names
+    footer = pq.read_metadata(path)
+    names = footer.schema.to_arrow_schema().names
     if "field" in names:  # a release kept one row per value before
         rows = con.execute(
             "SELECT field, source, file, delivered_at FROM read_parquet(?) WHERE person_id = ?",
@@ -96,7 +97,7 @@ def provenance_of(
     ).fetchone()
     if found is None:
         return {}
-    stored = (pq.read_metadata(path).metadata or {}).get(EXTRACTS_KEY.encode(), b"{}")
+    stored = (footer.metadata or {}).get(EXTRACTS_KEY.encode(), b"{}")
     extracts = json.loads(stored)
     origins = {}
     for name, feed in zip(names, found, strict=True):
