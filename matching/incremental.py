@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from matching.blocking import changed_pairs_sql
 from matching.engine import Engine
 from matching.identifier_backing import back_with_identifiers, identifier_rules
 from matching.model import MatchModel
@@ -142,56 +142,11 @@ def load_last_run(engine: Engine, outputs: MatchOutputs) -> int:
     return int(engine.scalar("SELECT count(*) FROM changed"))
 
 
-def _changed_pairs_sql(rules: list[str]) -> str:
-    """The candidate pairs a full run's blocking would make that hold a new or changed record
-    (``frame_changed``): lower id first, as Splink's blocked pairs (match_key, join_key_l,
-    join_key_r). A rule that reads the same both ways round is joined once."""
-    parts = []
-    for number, rule in enumerate(rules):
-        changed_left = _oriented(rule, changed="l")
-        changed_right = _oriented(rule, changed="r")
-        if _symmetric_form(changed_left) == _symmetric_form(changed_right):
-            parts.append(
-                f"SELECT {number} AS rule, least(c.unique_id, x.unique_id) AS low, "
-                f"greatest(c.unique_id, x.unique_id) AS high FROM frame_changed c "
-                f"JOIN frame x ON ({changed_left}) AND c.unique_id <> x.unique_id"
-            )
-            continue
-        parts.append(f"SELECT {number} AS rule, c.unique_id AS low, x.unique_id AS high "
-                     f"FROM frame_changed c JOIN frame x "
-                     f"ON ({changed_left}) AND c.unique_id < x.unique_id")  # fmt: skip
-        parts.append(f"SELECT {number} AS rule, x.unique_id AS low, c.unique_id AS high "
-                     f"FROM frame_changed c JOIN frame x "
-                     f"ON ({changed_right}) AND x.unique_id < c.unique_id")  # fmt: skip
-    return (
-        "SELECT CAST(min(rule) AS VARCHAR) AS match_key, low AS join_key_l, high AS join_key_r "
-        f"FROM ({' UNION ALL '.join(parts)}) GROUP BY low, high"
-    )
-
-
-def _oriented(rule: str, *, changed: str) -> str:
-    """``rule`` with its ``changed`` side (``l`` or ``r``) read from ``c`` (a new or changed
-    record) and the other side from ``x`` (any record)."""
-    other = "r" if changed == "l" else "l"
-    return re.sub(rf"\b{other}\.", "x.", re.sub(rf"\b{changed}\.", "c.", rule))
-
-
 def _rules_cover(model: MatchModel, rules: list[dict[str, str]]) -> bool:
     """Whether the model's blocking rules include each of ``rules`` (so its candidate pairs
     hold every pair those rules find)."""
     own = set(model.blocking_rules)
     return all(rule["blocking_rule"] in own for rule in rules)
-
-
-def _symmetric_form(condition: str) -> frozenset[str]:
-    """A join condition's terms with each equality's sides in one order, so that a rule read
-    both ways round (``x.a = c.a`` and ``c.a = x.a``) is joined once."""
-    terms = set()
-    for term in re.split(r"\s+AND\s+", condition.strip(), flags=re.IGNORECASE):
-        equality = re.fullmatch(r"([^<>!=]+)=([^<>!=]+)", term.strip())
-        sides = sorted(side.strip() for side in equality.groups()) if equality else [term.strip()]
-        terms.add(" = ".join(sides))
-    return frozenset(terms)
 
 
 def score_changed(
@@ -223,7 +178,7 @@ def score_changed(
         if not any_changed:
             return []
         texts = [rule["blocking_rule"] for rule in rules] if rules else model.blocking_rules
-        engine.create_table("changed_pairs", _changed_pairs_sql(texts))
+        engine.create_table("changed_pairs", changed_pairs_sql(texts))
         engine.create_table("paired_records", """
             SELECT * FROM frame SEMI JOIN (SELECT join_key_l AS unique_id FROM changed_pairs
                                            UNION ALL SELECT join_key_r FROM changed_pairs)

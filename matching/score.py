@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from matching.blocking import blocked_pairs_sql
 from matching.engine import Engine
 from matching.guards import guard_columns_sql, suffixed
 from matching.identifier_backing import back_with_identifiers
@@ -67,40 +68,18 @@ def score(
 ) -> int:  # fmt: skip
     """Score every candidate pair; keep those at or above ``review_weight`` in ``scored``.
 
-    Above ``chunk_records`` records the candidate pairs (their ids only) are generated once,
-    then scored chunk by chunk of the left-hand records, so the engine never holds every
-    compared pair with its values at once and the blocking joins run once, not once a chunk.
+    The candidate pairs (their ids only) are made once (:mod:`matching.blocking`), then scored
+    a share of left-hand records at a time (one share up to ``chunk_records`` records), so the
+    engine never holds every compared pair with its values at once.
     """
     columns = scored_columns_sql(model)
     chunks = prediction_chunks(records, chunk_records)
     linker = linker_for(engine, model, records)
-    if chunks == 1:
-        predictions = linker.inference.predict(threshold_match_weight=review_weight,
-                                               warning_mode="never")  # fmt: skip
-        engine.create_table("scored", f"SELECT {columns} FROM {engine.physical_name(predictions)}")
-        predictions.drop_table_from_database_and_remove_from_cache()
-    else:
-        _score_in_chunks(engine, linker, review_weight, chunks, columns)
-
-    def predict_blocked_by(rules: list[dict[str, str]]) -> list[Any]:
-        chosen = linker_for(engine, model, records, blocking_rules_to_generate_predictions=rules)
-        return [chosen.inference.predict(warning_mode="never")]
-
-    back_with_identifiers(engine, linker._settings_obj, predict_blocked_by, columns, review_weight)
-    return int(engine.scalar("SELECT count(*) FROM scored"))
-
-
-def _score_in_chunks(
-    engine: Engine, linker: Any, review_weight: float, chunks: int, columns: str
-) -> None:
-    """Block once, then score the candidate pairs a share of left-hand records at a time."""
-    blocked = linker.inference.compute_blocked_pairs_for_predict()
-    engine.create_table("blocked_pairs", f"SELECT * FROM {engine.physical_name(blocked)}")
-    blocked.drop_table_from_database_and_remove_from_cache()
+    engine.create_table("blocked_pairs", blocked_pairs_sql(model.blocking_rules))
     try:
         for chunk in range(chunks):
-            share = f"join_key_l % {chunks} = {chunk}"
-            engine.create_table("blocked_chunk", f"SELECT * FROM blocked_pairs WHERE {share}")
+            share = f" WHERE join_key_l % {chunks} = {chunk}" if chunks > 1 else ""
+            engine.create_table("blocked_chunk", f"SELECT * FROM blocked_pairs{share}")
             predictions = predict_pairs(engine, linker, "blocked_chunk", threshold=review_weight)
             chosen = f"SELECT {columns} FROM {engine.physical_name(predictions)}"
             if chunk == 0:
@@ -110,6 +89,15 @@ def _score_in_chunks(
             predictions.drop_table_from_database_and_remove_from_cache()
     finally:
         engine.execute("DROP TABLE IF EXISTS blocked_pairs")
+
+    def predict_blocked_by(rules: list[dict[str, str]]) -> list[Any]:
+        engine.create_table(
+            "identifier_pairs", blocked_pairs_sql([rule["blocking_rule"] for rule in rules])
+        )
+        return [predict_pairs(engine, linker, "identifier_pairs")]
+
+    back_with_identifiers(engine, linker._settings_obj, predict_blocked_by, columns, review_weight)
+    return int(engine.scalar("SELECT count(*) FROM scored"))
 
 
 def predict_pairs(

@@ -175,3 +175,6 @@ DUPLICATES = [
         postcode="PL4 8AA",
     ),
 ]
+
+HARD_CASES = TWINS + FATHER_AND_SON + DUPLICATES
+"""Records the matching must get right: twins, a father and son, one person four ways."""

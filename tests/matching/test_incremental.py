@@ -12,7 +12,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from matching_shared import ENGINE, Population
-from matching_testdata import DUPLICATES, FATHER_AND_SON, TWINS, D, record, write_records
+from matching_testdata import (
+    HARD_CASES,
+    D,
+    record,
+    write_records,
+)
 
 from matching.config import IncrementalConfig, MatchingConfig
 from matching.incremental import LastRun, usable_last_run
@@ -21,7 +26,6 @@ from matching.outputs import MatchOutputs
 from matching.run import MatchCounts, MatchPaths, run_matching
 
 CONFIG = MatchingConfig(engine=ENGINE)
-HARD_CASES = TWINS + FATHER_AND_SON + DUPLICATES
 
 
 def _paths(root: Path) -> MatchPaths:

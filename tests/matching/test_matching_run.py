@@ -12,7 +12,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from matching_shared import ENGINE, Population
-from matching_testdata import DUPLICATES, FATHER_AND_SON, TWINS, D, record, write_records
+from matching_testdata import (
+    DUPLICATES,
+    HARD_CASES,
+    D,
+    record,
+    write_records,
+)
 
 from matching.config import MatchingConfig
 from matching.model import MatchModel
@@ -22,7 +28,6 @@ from matching.survivorship import GROUPS, VIEW_FIELDS
 from schemas.canonical import arrow_schema
 
 CONFIG = MatchingConfig(engine=ENGINE)
-HARD_CASES = TWINS + FATHER_AND_SON + DUPLICATES
 
 
 class Workspace:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from matching_shared import ENGINE, Population
-from matching_testdata import DUPLICATES, FATHER_AND_SON, TWINS, write_records
+from matching_testdata import HARD_CASES, write_records
 
 from matching.agreement import compare_record_links
 from matching.config import EngineConfig, MatchingConfig, SparkConfig
@@ -22,9 +22,6 @@ SPARK = EngineConfig(
     backend="spark", memory_limit="1GB", threads=1,
     spark=SparkConfig(master="local[2]", conf={"spark.driver.memory": "1g"}),
 )  # fmt: skip
-
-
-HARD_CASES = TWINS + FATHER_AND_SON + DUPLICATES
 
 
 def test_the_dialect_seam_writes_spark_sql() -> None:
