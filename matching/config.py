@@ -70,7 +70,8 @@ class EngineConfig(BaseModel):
     predict_chunk_records: int = Field(
         1_000_000, ge=1000,
         description="Prediction scores the candidate pairs of at most this many records at a "
-        "time (Splink's chunked predict), so the engine holds one chunk's pairs at once.",
+        "time (the candidate pairs are made once, then scored a share at a time), so the "
+        "engine holds one share's pairs with their values at once.",
     )  # fmt: skip
 
     def session(self, spill_folder: Path) -> DuckDBSettings:
