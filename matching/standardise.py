@@ -71,6 +71,9 @@ FRAME_COLUMNS: tuple[str, ...] = (
     "pnc", "cro", "nhs", "crn", "nomis",
 )  # fmt: skip
 """Columns of the standardised frame, in order."""
+NOT_COMPARED: tuple[str, ...] = ("source", "source_record_id", "extract_id", "address_key")
+"""Frame columns no comparison or blocking rule reads (where a record came from; the address
+key the nightly run compares): scoring leaves them out of the records it copies per share."""
 
 
 def _clean(expr: str) -> str:
