@@ -37,6 +37,7 @@ from matching.identifier_backing import back_with_identifiers, identifier_rules
 from matching.model import MatchModel
 from matching.outputs import MatchOutputs
 from matching.score import linker_for, predict_pairs, scored_columns_sql
+from matching.standardise import COMPARED_COLUMNS_SQL
 
 if TYPE_CHECKING:
     from matching.config import IncrementalConfig
@@ -179,10 +180,10 @@ def score_changed(
             return []
         texts = [rule["blocking_rule"] for rule in rules] if rules else model.blocking_rules
         engine.create_table("changed_pairs", changed_pairs_sql(texts))
-        engine.create_table("paired_records", """
-            SELECT * FROM frame SEMI JOIN (SELECT join_key_l AS unique_id FROM changed_pairs
-                                           UNION ALL SELECT join_key_r FROM changed_pairs)
-            USING (unique_id)
+        engine.create_table("paired_records", f"""
+            SELECT {COMPARED_COLUMNS_SQL} FROM frame
+            SEMI JOIN (SELECT join_key_l AS unique_id FROM changed_pairs
+                       UNION ALL SELECT join_key_r FROM changed_pairs) USING (unique_id)
         """)  # fmt: skip
         # a linker over the paired records only (the frozen frequencies are the session's)
         scorer = linker_for(engine, model, last.full_run_records, table="paired_records")

@@ -20,7 +20,7 @@ from matching.engine import Engine
 from matching.guards import guard_columns_sql, suffixed
 from matching.identifier_backing import back_with_identifiers
 from matching.model import MatchModel
-from matching.standardise import FRAME_COLUMNS, NOT_COMPARED
+from matching.standardise import COMPARED_COLUMNS_SQL
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -75,8 +75,9 @@ def score(
     """
     columns = scored_columns_sql(model)
     chunks = prediction_chunks(records, chunk_records)
-    compared = ", ".join(c for c in FRAME_COLUMNS if c not in NOT_COMPARED)
-    engine.execute(f"CREATE OR REPLACE VIEW frame_compared AS SELECT {compared} FROM frame")
+    engine.execute(
+        f"CREATE OR REPLACE VIEW frame_compared AS SELECT {COMPARED_COLUMNS_SQL} FROM frame"
+    )
     linker = linker_for(engine, model, records, table="frame_compared")
     engine.create_table("blocked_pairs", blocked_pairs_sql(model.blocking_rules))
     try:

@@ -73,7 +73,9 @@ FRAME_COLUMNS: tuple[str, ...] = (
 """Columns of the standardised frame, in order."""
 NOT_COMPARED: tuple[str, ...] = ("source", "source_record_id", "extract_id", "address_key")
 """Frame columns no comparison or blocking rule reads (where a record came from; the address
-key the nightly run compares): scoring leaves them out of the records it copies per share."""
+key the nightly run compares)."""
+COMPARED_COLUMNS_SQL = ", ".join(c for c in FRAME_COLUMNS if c not in NOT_COMPARED)
+"""The frame columns scoring reads: the records it copies for its joins hold only these."""
 
 
 def _clean(expr: str) -> str:
