@@ -36,7 +36,7 @@ from matching.engine import Engine
 from matching.identifier_backing import back_with_identifiers, identifier_rules
 from matching.model import MatchModel
 from matching.outputs import MatchOutputs
-from matching.score import linker_for, predict_pairs, scored_columns_sql
+from matching.score import linker_for, predict_pairs, scored_columns_sql, scoring_linker
 from matching.standardise import COMPARED_COLUMNS_SQL
 
 if TYPE_CHECKING:
@@ -186,7 +186,7 @@ def score_changed(
                        UNION ALL SELECT join_key_r FROM changed_pairs) USING (unique_id)
         """)  # fmt: skip
         # a linker over the paired records only (the frozen frequencies are the session's)
-        scorer = linker_for(engine, model, last.full_run_records, table="paired_records")
+        scorer = scoring_linker(engine, model, last.full_run_records, "paired_records")
         return [predict_pairs(engine, scorer, "changed_pairs")]
 
     # Every candidate pair of a new or changed record, scored once: those at the review weight

@@ -44,11 +44,29 @@ def names_swapped(c: Column) -> str:
 
 def _near(left: str, right: str) -> str:
     """Two spellings a slip apart, both of four letters or more: Jaro-Winkler at least 0.92,
-    or one letter changed, added, dropped or two swapped (``Stone`` and ``Stine``)."""
+    or one letter changed, added, dropped or two swapped (``Stone`` and ``Stine``).
+
+    A single slip in words of three letters or more leaves the first or the last letter as it
+    was, so only spellings sharing one of them are measured (the same pairs pass: the test
+    only spares computing edit distances that cannot be 1)."""
+    shares_an_end = (
+        f"(substr({left}, 1, 1) = substr({right}, 1, 1) "
+        f"OR substr({left}, -1, 1) = substr({right}, -1, 1))"
+    )
     return (
         f"(least(length({left}), length({right})) >= 4 "
         f"AND (jaro_winkler_similarity({left}, {right}) >= 0.92 "
-        f"OR damerau_levenshtein({left}, {right}) <= 1))"
+        f"OR ({shares_an_end} AND {within_edits(left, right, 1)})))"
+    )
+
+
+def within_edits(left: str, right: str, edits: int) -> str:
+    """Damerau-Levenshtein distance at most ``edits``, measured only where the lengths allow it
+    (they differ by at most ``edits``): the same answer, without the costly distance for most
+    pairs of names."""
+    return (
+        f"(abs(length({left}) - length({right})) <= {edits} "
+        f"AND damerau_levenshtein({left}, {right}) <= {edits})"
     )
 
 
@@ -59,16 +77,17 @@ def nickname(c: Column) -> str:
 
 def rare_variant(c: Column, name: str) -> str:
     """One spelling is within two edits of the other, much rarer, and not an established name:
-    a typo (``Jqmes`` for ``James``), not a different name (``Tim`` and ``Tom``)."""
+    a typo (``Jqmes`` for ``James``), not a different name (``Tim`` and ``Tom``). The cheap
+    tests come first: the edit distance is measured only for the pairs they leave."""
     col_l, col_r = c(f"{name}_std", "l"), c(f"{name}_std", "r")
     freq_l, freq_r = c(f"{name}_freq", "l"), c(f"{name}_freq", "r")
     known_l, known_r = c(f"{name}_known", "l"), c(f"{name}_known", "r")
     return (
-        f"(damerau_levenshtein({col_l}, {col_r}) <= 2 "
-        f"AND least(length({col_l}), length({col_r})) >= 3 "
+        f"(least(length({col_l}), length({col_r})) >= 3 "
         f"AND CASE WHEN {freq_l} <= {freq_r} "
         f"THEN NOT {known_l} AND {freq_l} * {TYPO_RATIO} <= {freq_r} "
-        f"ELSE NOT {known_r} AND {freq_r} * {TYPO_RATIO} <= {freq_l} END)"
+        f"ELSE NOT {known_r} AND {freq_r} * {TYPO_RATIO} <= {freq_l} END "
+        f"AND {within_edits(col_l, col_r, 2)})"
     )
 
 
@@ -116,7 +135,7 @@ def same_forename_in_any_form(c: Column) -> str:
         f"({fl} = {fr} OR {nickname(c)} OR {rare_variant(c, 'forename')} OR {short_form(c)} "
         f"OR {middle_name(c)} OR ({names_swapped(c)}) OR {one_slip(fl, fr)} "
         f"OR ({unestablished} AND NOT ({read_as_other}) AND "
-        f"(left({fl}, 1) = left({fr}, 1) OR damerau_levenshtein({fl}, {fr}) <= 2)))"
+        f"(left({fl}, 1) = left({fr}, 1) OR {within_edits(fl, fr, 2)})))"
     )
 
 

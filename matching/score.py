@@ -53,6 +53,14 @@ def linker_for(
     return Linker(frame, settings, log_level=None, validate_settings=False)
 
 
+def scoring_linker(engine: Engine, model: MatchModel, records: int, table: str) -> Any:
+    """A linker that scores given candidate pairs of ``table`` (records with the frame columns
+    comparisons read, :data:`~matching.standardise.COMPARED_COLUMNS_SQL`): the pairs are made by
+    :mod:`matching.blocking`, so Splink is given no blocking rule (nor their columns)."""
+    return linker_for(engine, model, records, table=table,
+                      blocking_rules_to_generate_predictions=[])  # fmt: skip
+
+
 def gamma_columns(model: MatchModel) -> list[str]:
     """The comparison-level columns of the model's predictions."""
     return [f"gamma_{c['output_column_name']}" for c in model.splink["comparisons"]]
@@ -78,7 +86,7 @@ def score(
     engine.execute(
         f"CREATE OR REPLACE VIEW frame_compared AS SELECT {COMPARED_COLUMNS_SQL} FROM frame"
     )
-    linker = linker_for(engine, model, records, table="frame_compared")
+    linker = scoring_linker(engine, model, records, "frame_compared")
     engine.create_table("blocked_pairs", blocked_pairs_sql(model.blocking_rules))
     try:
         for chunk in range(chunks):

@@ -71,9 +71,13 @@ FRAME_COLUMNS: tuple[str, ...] = (
     "pnc", "cro", "nhs", "crn", "nomis",
 )  # fmt: skip
 """Columns of the standardised frame, in order."""
-NOT_COMPARED: tuple[str, ...] = ("source", "source_record_id", "extract_id", "address_key")
-"""Frame columns no comparison or blocking rule reads (where a record came from; the address
-key the nightly run compares)."""
+NOT_COMPARED: tuple[str, ...] = (
+    "source", "source_record_id", "extract_id", "name_key", "rare_name_key", "birth_day",
+    "address_key",
+)  # fmt: skip
+"""Frame columns no comparison reads: where a record came from, the keys only blocking reads
+(the candidate pairs are made from the whole frame, :mod:`matching.blocking`), the address key
+the nightly run compares."""
 COMPARED_COLUMNS_SQL = ", ".join(c for c in FRAME_COLUMNS if c not in NOT_COMPARED)
 """The frame columns scoring reads: the records it copies for its joins hold only these."""
 
