@@ -74,10 +74,16 @@ def identifier_conflict_sql(c: Column) -> str:
 
 
 def twins_sql(c: Column) -> str:
-    """True for the likely-twins pattern (see module docstring)."""
+    """True for the likely-twins pattern (see module docstring); never null.
+
+    Written as CASE so that the forename tests (the costly part) run only for the pairs whose
+    surname and date of birth already fit, and stop at the first that holds (DuckDB evaluates
+    a CASE condition's AND and OR lazily; a value's, fully)."""
+    same = same_forename_in_any_form(c)
     return (
-        f"coalesce({surname_agrees(c)} AND {born_alike(c)} "
-        f"AND NOT {same_forename_in_any_form(c)}, false)"
+        f"CASE WHEN {surname_agrees(c)} AND {born_alike(c)} "
+        f"THEN (CASE WHEN {same} THEN false WHEN ({same}) IS NULL THEN false ELSE true END) "
+        "ELSE false END"
     )
 
 
