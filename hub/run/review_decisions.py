@@ -26,6 +26,7 @@ from hub.audit.events import (
 )
 from hub.audit.log import AuditLog
 from hub.config import HubConfig
+from hub.run.record_lookup import records_by_key
 from hub.run.review_store import ReviewStore
 from hub.workspace import Workspace
 from matching.errors import ReviewError
@@ -123,17 +124,12 @@ def four_eyes_reason(config: HubConfig, left: RecordKey, right: RecordKey) -> st
 def _require_current(config: HubConfig, keys: list[RecordKey]) -> None:
     """ReviewError for a record the last match did not hold: a decision on it could never
     apply, so none is taken (and nothing is written to the audit log)."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
     frame = Workspace(config.workspace).matched.frame
     if not frame.exists():
         raise ReviewError("no match has run in this workspace yet", hint="run 'iomhub run'")
-    table = pq.read_table(frame, columns=["source", "source_record_id"])
+    held = records_by_key(frame, keys, [])
     for source, record in keys:
-        mask = pc.and_(pc.equal(table["source"], source),
-                       pc.equal(table["source_record_id"], record))  # fmt: skip
-        if not pc.any(mask).as_py():
+        if (source, record) not in held:
             raise ReviewError(
                 f"no current record {source}:{record[:40]}",
                 hint="give a record as FEED:RECORD_ID from the last match",
@@ -141,20 +137,11 @@ def _require_current(config: HubConfig, keys: list[RecordKey]) -> None:
 
 
 def _valid_pncs(config: HubConfig, keys: list[RecordKey]) -> list[str | None]:
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
     frame = Workspace(config.workspace).matched.frame
     if not frame.exists():
         return [None for _ in keys]
-    table = pq.read_table(frame, columns=["source", "source_record_id", "pnc"])
-    found: dict[RecordKey, str | None] = {}
-    for source, record in keys:
-        mask = pc.and_(pc.equal(table["source"], source),
-                       pc.equal(table["source_record_id"], record))  # fmt: skip
-        rows = table.filter(mask).to_pylist()
-        found[(source, record)] = rows[0]["pnc"] if rows else None
-    return [found[key] for key in keys]
+    found = records_by_key(frame, keys, ["pnc"])
+    return [found[key]["pnc"] if key in found else None for key in keys]
 
 
 def _checked_note(note: str | None) -> str:

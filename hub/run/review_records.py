@@ -12,6 +12,7 @@ from typing import Any
 
 from hub.config import HubConfig
 from hub.run.explain import explain_among
+from hub.run.record_lookup import records_by_key, rows_where
 from hub.workspace import Workspace
 from matching.errors import ReviewError
 from matching.registry import PersonRegistry, RecordKey, pair_key
@@ -105,25 +106,20 @@ def side_by_side(left: tuple[tuple[str, str], ...],
 
 def record_values(config: HubConfig, keys: list[RecordKey]) -> list[RecordValues]:
     """Each current record as sent and as standardised; ReviewError for an unknown record."""
-    import pyarrow.parquet as pq
-
     workspace = Workspace(config.workspace)
     folder = workspace.matched
     if not folder.frame.exists():
         raise ReviewError("no match has run in this workspace yet", hint="run 'iomhub run'")
-    frame = pq.read_table(folder.frame, columns=["source", "source_record_id", "extract_id",
-                                                 *STANDARD_FIELDS])  # fmt: skip
-    links = pq.read_table(folder.record_links, columns=["source", "source_record_id",
-                                                        "person_id"])  # fmt: skip
+    frame = records_by_key(folder.frame, keys, ["extract_id", *STANDARD_FIELDS])
+    links = records_by_key(folder.record_links, keys, ["person_id"])
     found = []
     for source, record in keys:
-        row = _one(frame, source, record)
+        row = frame.get((source, record))
         if row is None:
             raise ReviewError(f"no current record {source}:{record[:40]}")
-        staged = pq.read_table(workspace.staging_file(source, row["extract_id"]),
-                               columns=["source", "source_record_id", *RAW_FIELDS])  # fmt: skip
-        raw = _one(staged, source, record) or {}
-        link = _one(links, source, record)
+        staged = workspace.staging_file(source, row["extract_id"])
+        raw = records_by_key(staged, [(source, record)], RAW_FIELDS).get((source, record), {})
+        link = links.get((source, record))
         found.append(RecordValues(
             (source, record), tuple((f, _shown(raw.get(f))) for f in RAW_FIELDS),
             tuple((f, _shown(row[f])) for f in STANDARD_FIELDS),
@@ -132,22 +128,10 @@ def record_values(config: HubConfig, keys: list[RecordKey]) -> list[RecordValues
     return found
 
 
-def _one(table: Any, source: str, record: str) -> dict[str, Any] | None:
-    import pyarrow.compute as pc
-
-    mask = pc.and_(pc.equal(table["source"], source), pc.equal(table["source_record_id"], record))
-    rows = table.filter(mask).slice(0, 1).to_pylist()
-    return rows[0] if rows else None
-
-
 def person_records(config: HubConfig, person_id: str) -> list[RecordKey]:
     """The records the last match gave this person."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    links = pq.read_table(Workspace(config.workspace).matched.record_links,
-                          columns=["source", "source_record_id", "person_id"])  # fmt: skip
-    rows = links.filter(pc.equal(links["person_id"], person_id)).to_pylist()
+    links = Workspace(config.workspace).matched.record_links
+    rows = rows_where(links, "person_id", person_id, ["source", "source_record_id"])
     return sorted((r["source"], r["source_record_id"]) for r in rows)
 
 
