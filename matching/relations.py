@@ -37,12 +37,12 @@ def names_swapped(c: Column) -> str:
     surname_is_forename = (
         f"({sl} = {fr} OR list_has_any({c('surname_roots', 'l')}, {c('forename_roots', 'r')}))"
     )
-    first_agrees = f"({forename_is_surname} OR {_near(fl, sr)})"
-    second_agrees = f"({surname_is_forename} OR {_near(sl, fr)})"
+    first_agrees = f"({forename_is_surname} OR {slip_apart(fl, sr)})"
+    second_agrees = f"({surname_is_forename} OR {slip_apart(sl, fr)})"
     return f"({first_agrees} AND {second_agrees})"
 
 
-def _near(left: str, right: str) -> str:
+def slip_apart(left: str, right: str) -> str:
     """Two spellings a slip apart, both of four letters or more: Jaro-Winkler at least 0.92,
     or one letter changed, added, dropped or two swapped (``Stone`` and ``Stine``).
 

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from matching.guards import cannot_link_sql, qualified
-from matching.relations import dates_one_slip_apart, names_swapped
+from matching.relations import dates_one_slip_apart, names_swapped, slip_apart, within_edits
 
 
 def _pair(forename_l: str, surname_l: str, forename_r: str, surname_r: str) -> str:
@@ -157,3 +157,41 @@ def test_a_first_of_january_in_the_same_year_is_no_date_conflict() -> None:
     assert duckdb.sql(sql).fetchall()[0][0] is False
     sql = f"SELECT {dob_conflict_sql(qualified)} {_dates('1985-01-01', '1986-06-30')}"
     assert duckdb.sql(sql).fetchall()[0][0] is True
+
+
+def _one_slip_variants(word: str) -> list[str]:
+    """Every spelling one letter changed, added, dropped or two neighbours swapped away."""
+    letters = "aeiostx"
+    out = {word[:i] + word[i + 1 :] for i in range(len(word))}
+    out |= {word[:i] + c + word[i:] for i in range(len(word) + 1) for c in letters}
+    out |= {word[:i] + c + word[i + 1 :] for i in range(len(word)) for c in letters}
+    out |= {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+    return sorted(out)
+
+
+def test_the_cheap_tests_before_an_edit_distance_change_no_answer() -> None:
+    """The swapped-names and misspelling levels measure an edit distance only where lengths and
+    end letters allow it: every pair gets the answer the distance alone would give."""
+    words = ["stone", "reece", "ann", "holmes", "jo", "peter", "abcd", "o'neil"]
+    pairs = [(w, v) for w in words for v in _one_slip_variants(w)]
+    pairs += [(w, v) for w in words for v in words] + [("abcd", "badc"), ("abcd", "dbca")]
+    pairs += [("stone", None), (None, "stone")]
+
+    def text(value: str | None) -> str:
+        return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+
+    connection = duckdb.connect()
+    values = ", ".join(f"({text(a)}, {text(b)})" for a, b in pairs)
+    connection.execute(f"CREATE TABLE names AS SELECT * FROM (VALUES {values}) t(a, b)")
+    near = slip_apart("a", "b")
+    plain = (
+        "(least(length(a), length(b)) >= 4 AND (jaro_winkler_similarity(a, b) >= 0.92 "
+        "OR damerau_levenshtein(a, b) <= 1))"
+    )
+    differ = connection.sql(
+        f"SELECT a, b FROM names WHERE ({near}) IS DISTINCT FROM ({plain}) "
+        f"OR ({within_edits('a', 'b', 2)}) IS DISTINCT FROM (damerau_levenshtein(a, b) <= 2) "
+        f"OR (CASE WHEN {near} THEN 1 ELSE 0 END) <> (CASE WHEN {plain} THEN 1 ELSE 0 END)"
+    ).fetchall()
+    assert len(pairs) > 500
+    assert differ == []
