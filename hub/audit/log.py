@@ -26,7 +26,7 @@ import fcntl
 import getpass
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -254,6 +254,21 @@ class AuditLog:
         An entry whose action no event type records raises UnknownAuditAction."""
         for entry in self.entries():
             yield parse_entry(entry)
+
+    def events_mentioning(self, values: Collection[str]) -> Iterator[AuditEntry]:
+        """The entries, in order, whose stored line holds any of ``values`` (each as JSON writes
+        it: within a string attribute, or as a whole one), with their events; unverified.
+
+        Every entry naming one of the values is among them (perhaps with a few that hold it
+        otherwise: callers check the event). Only those lines are parsed, so a person's
+        entries are found in a log of millions without reading each one into an event."""
+        needles = [json.dumps(value)[1:-1] for value in set(values) if value]
+        if not needles or not self.path.exists():
+            return
+        with self.path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if any(needle in line for needle in needles):
+                    yield parse_entry(json.loads(line))
 
     def verify(self, anchors: Sequence[Anchor] = ()) -> VerifyResult:
         """Check every entry's chain, hash and HMAC, and the head; name the first bad entry.

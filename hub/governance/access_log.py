@@ -172,9 +172,12 @@ def _concerns(entry: AuditEntry, keys: PersonKeys) -> str | None:
 
 
 def access_about(audit: AuditLog, keys: PersonKeys) -> list[AccessAbout]:
-    """The access entries about one person, oldest first."""
+    """The access entries about one person, oldest first (read from the entries naming one of
+    their ids, records or pseudonyms: a look-up names the record's feed and id apart)."""
+    named = {keys.person_id or "", *keys.records, *(p for _, p in keys.pseudonyms)}
+    named |= {record.split(":", 1)[-1] for record in keys.records}
     found = []
-    for entry in audit.events():
+    for entry in audit.events_mentioning(named):
         how = _concerns(entry, keys)
         access = _access(entry) if how else None
         if how and access:

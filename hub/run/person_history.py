@@ -153,7 +153,7 @@ def _audit_events(
 ) -> list[HistoryEvent]:
     audit = Workspace(config.workspace).open_audit(config.settings)
     found = []
-    for entry in audit.events():
+    for entry in audit.events_mentioning(ids | records):
         if entry.operation not in SHOWN_OPERATIONS:
             continue
         if _attribute_values(entry.event, ID_ATTRIBUTES) & ids or (

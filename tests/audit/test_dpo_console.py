@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sharing_support import agreement_yaml
 
-from hub.audit.events import Consultation, SubjectAccessDisclosed
+from hub.audit.events import Consultation, PersonFound, SubjectAccessDisclosed
 from hub.audit.log import AuditLog
 from hub.config import load_config
 from hub.governance.access_log import AccessFilter, PersonKeys, access_about, access_entries
@@ -140,6 +140,24 @@ def test_a_consultation_in_a_recipients_view_is_about_the_person(dpo_hub_file: P
     hows = [a.how for a in access_about(audit, keys)]
     assert hows.count("their pseudonym in csp's view") == 1
     assert "their pseudonym in other's view" not in hows
+
+
+def test_a_look_up_from_a_record_and_by_a_merged_id_is_about_the_person(
+    dpo_hub_file: Path,
+) -> None:
+    """A look-up names the record's feed and id apart, and a look-up finding two people names
+    both ids in one attribute: both are still about the person."""
+    audit = _audit(dpo_hub_file)
+    before = audit.tail()[0]
+    audit.record(PersonFound(source="police", source_record_id="DC0003", person_id=None,
+                             records=0, releases=0, reason="panel referral"))  # fmt: skip
+    audit.record(PersonFound(source="health", source_record_id="H77", person_id="P000009, P000002",
+                             records=2, releases=0, reason="panel referral"))  # fmt: skip
+    audit.record(PersonFound(source="police", source_record_id="DC0004", person_id="P000001",
+                             records=1, releases=0, reason="panel referral"))  # fmt: skip
+    keys = PersonKeys("P000002", frozenset({"police:DC0003"}), frozenset())
+    hows = [a.how for a in access_about(audit, keys) if a.entry.sequence > before]
+    assert hows == ["a look-up from one of their records", "their person id"]
 
 
 def test_the_response_pack_is_audited_before_it_is_returned(dpo_hub_file: Path) -> None:
