@@ -242,12 +242,9 @@ class AuditLog:
     def entries(self) -> Iterator[dict[str, Any]]:
         """Every entry in order, as stored (unverified; use :meth:`verified_entries` when it
         matters, and :meth:`events` for what the entries record)."""
-        if not self.path.exists():
-            return
-        with self.path.open(encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    yield json.loads(line)
+        for line in self._stored_lines():
+            if line.strip():
+                yield json.loads(line)
 
     def events(self) -> Iterator[AuditEntry]:
         """Every entry in order with its event (unverified; see :meth:`verified_events`).
@@ -263,12 +260,17 @@ class AuditLog:
         otherwise: callers check the event). Only those lines are parsed, so a person's
         entries are found in a log of millions without reading each one into an event."""
         needles = [json.dumps(value)[1:-1] for value in set(values) if value]
-        if not needles or not self.path.exists():
+        if not needles:
+            return
+        for line in self._stored_lines():
+            if any(needle in line for needle in needles):
+                yield parse_entry(json.loads(line))
+
+    def _stored_lines(self) -> Iterator[str]:
+        if not self.path.exists():
             return
         with self.path.open(encoding="utf-8") as handle:
-            for line in handle:
-                if any(needle in line for needle in needles):
-                    yield parse_entry(json.loads(line))
+            yield from handle
 
     def verify(self, anchors: Sequence[Anchor] = ()) -> VerifyResult:
         """Check every entry's chain, hash and HMAC, and the head; name the first bad entry.

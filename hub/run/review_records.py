@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from hub.config import HubConfig
@@ -112,13 +113,20 @@ def record_values(config: HubConfig, keys: list[RecordKey]) -> list[RecordValues
         raise ReviewError("no match has run in this workspace yet", hint="run 'iomhub run'")
     frame = records_by_key(folder.frame, keys, ["extract_id", *STANDARD_FIELDS])
     links = records_by_key(folder.record_links, keys, ["person_id"])
+    unknown = [key for key in keys if key not in frame]
+    if unknown:
+        raise ReviewError(f"no current record {unknown[0][0]}:{unknown[0][1][:40]}")
+    by_extract: dict[Path, list[RecordKey]] = {}
+    for source, record in keys:  # each staged extract read once, for all its records shown
+        extract = workspace.staging_file(source, frame[(source, record)]["extract_id"])
+        by_extract.setdefault(extract, []).append((source, record))
+    staged: dict[RecordKey, dict[str, Any]] = {}
+    for extract, held in by_extract.items():
+        staged.update(records_by_key(extract, held, RAW_FIELDS))
     found = []
     for source, record in keys:
-        row = frame.get((source, record))
-        if row is None:
-            raise ReviewError(f"no current record {source}:{record[:40]}")
-        staged = workspace.staging_file(source, row["extract_id"])
-        raw = records_by_key(staged, [(source, record)], RAW_FIELDS).get((source, record), {})
+        row = frame[(source, record)]
+        raw = staged.get((source, record), {})
         link = links.get((source, record))
         found.append(RecordValues(
             (source, record), tuple((f, _shown(raw.get(f))) for f in RAW_FIELDS),
